@@ -1,0 +1,53 @@
+import type { ComponentConfig, DataLossPolicy } from "../core/model.js";
+
+/** Temporal-style retry policy for one step. */
+export interface RetryPolicy {
+  maxAttempts: number;
+  initialIntervalMs: number;
+  backoffCoefficient: number;
+  maximumIntervalMs: number;
+}
+
+export interface CommandSpec {
+  name: string;
+  /** Argument array: program first. Never run through a shell. */
+  command: string[];
+  timeoutMs: number;
+  env: Record<string, string>;
+}
+
+export interface Policies {
+  /** Steps of independent components that may run at once. */
+  concurrency: number;
+  retry: RetryPolicy;
+  /** Per rollback, counted from the journalled start, across restarts. */
+  timeLimitMs: number;
+  dataLoss: DataLossPolicy;
+  lock: {
+    leaseMs: number;
+    /** How long `run` waits in the queue before giving up (0: forever). */
+    waitTimeoutMs: number;
+  };
+  /** Runs once when a rollback escalates; gets a JSON summary on stdin. */
+  escalation: CommandSpec | undefined;
+  /** Runs once, in order, when the time limit passes. */
+  emergency: CommandSpec[];
+}
+
+export interface StoreConfig {
+  kind: "sqlite";
+  /** Directory, resolved against the environment file's directory. */
+  path: string;
+}
+
+export interface EnvironmentConfig {
+  /** Absolute path of the file it was loaded from. */
+  file: string;
+  /** Directory of that file. */
+  baseDir: string;
+  environment: string;
+  store: StoreConfig;
+  policies: Policies;
+  /** In file order. */
+  components: ComponentConfig[];
+}

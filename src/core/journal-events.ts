@@ -1,0 +1,79 @@
+import type { SerializedError } from "./errors.js";
+import type { Plan, RollbackState } from "./model.js";
+
+/** Which process holds (or held) a rollback. */
+export interface Holder {
+  /** Random per process; the lock and the queue recognise their holder by it. */
+  token: string;
+  pid: number;
+  host: string;
+}
+
+/**
+ * The journal is append-only and is the source of truth of a rollback: its state,
+ * resume, status and reports are all folded from these events.
+ */
+export type JournalEventData =
+  | { type: "queued"; plan: Plan; requestedBy: string }
+  | { type: "started"; holder: Holder; epoch: number; deadlineAt: number }
+  | { type: "resumed"; holder: Holder; epoch: number; interruptedSteps: string[] }
+  | { type: "gate-waiting"; planHash: string; steps: string[] }
+  | { type: "gate-approved"; planHash: string; by: string; via: "prompt" | "flag" | "approve" }
+  | { type: "gate-refused"; planHash: string; reason: string }
+  | { type: "step-started"; stepId: string; attempt: number }
+  | { type: "step-verified"; stepId: string; reached: boolean }
+  | {
+      type: "step-succeeded";
+      stepId: string;
+      attempt: number;
+      durationMs: number;
+      /** "already-at-target" when verify() said the target was reached and apply was not run. */
+      skipped?: "already-at-target";
+      output?: string;
+    }
+  | {
+      type: "step-failed";
+      stepId: string;
+      attempt: number;
+      durationMs: number;
+      error: SerializedError;
+      willRetry: boolean;
+      retryInMs?: number;
+    }
+  | { type: "step-cancelled"; stepId: string; attempt: number; reason: string }
+  | { type: "deadline-passed"; deadlineAt: number }
+  | { type: "emergency-started"; steps: string[] }
+  | { type: "emergency-step"; name: string; ok: boolean; error?: SerializedError }
+  | { type: "emergency-finished" }
+  | { type: "escalated"; reason: string; failedSteps: string[]; done: string[]; notDone: string[] }
+  | { type: "escalation-hook"; ok: boolean; error?: SerializedError }
+  | { type: "finished"; state: Exclude<RollbackState, "queued" | "running" | "awaiting-confirmation">; reason?: string };
+
+export type JournalEventType = JournalEventData["type"];
+
+export interface JournalEntry<T extends JournalEventData = JournalEventData> {
+  rollbackId: string;
+  /** 1-based, gap-free per rollback. */
+  seq: number;
+  /** Milliseconds since the epoch, from the engine's clock. */
+  at: number;
+  event: T;
+}
+
+/** The rollback state implied by an event, if the event changes it. */
+export function stateAfter(event: JournalEventData): RollbackState | undefined {
+  switch (event.type) {
+    case "queued":
+      return "queued";
+    case "started":
+    case "resumed":
+    case "gate-approved":
+      return "running";
+    case "gate-waiting":
+      return "awaiting-confirmation";
+    case "finished":
+      return event.state;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * The shared vocabulary of backout: components, their captured state, checkpoints,
+ * plans and steps. Everything here is plain JSON so it can be stored, hashed and reported.
+ */
+
+export type Layer = "traffic" | "app" | "database" | "config" | "cache";
+export const LAYERS: readonly Layer[] = ["traffic", "app", "database", "config", "cache"];
+
+export type DataLossPolicy = "confirm" | "archive" | "refuse";
+
+/**
+ * "When this component's version matches `when`, the listed components must be in
+ * a state whose version matches the given range." Ranges are semver ranges
+ * (`<2.0.0`, `^1.4`) or numeric comparators for migration numbers (`<=41`, `>=40 <42`).
+ */
+export interface CompatibilityRule {
+  when: string;
+  requires: Record<string, string>;
+}
+
+/** One component of the environment, as validated from backout.yaml. */
+export interface ComponentConfig<S = Record<string, unknown>> {
+  name: string;
+  kind: string;
+  layer: Layer;
+  dependsOn: string[];
+  compatibility: CompatibilityRule[];
+  /** Overrides policies.dataLoss for this component's steps. */
+  dataLoss: DataLossPolicy | undefined;
+  /** The provider-specific fields, validated by the provider's settings schema. */
+  settings: S;
+}
+
+/** What a provider captured about one component at one moment. */
+export interface ComponentState {
+  /** Comparable, human-readable version (release name, migration number, commit). */
+  version: string;
+  /** Provider-specific facts needed later to plan or verify; plain JSON. */
+  details?: Record<string, unknown>;
+}
+
+export interface CheckpointRecord {
+  id: string;
+  name: string;
+  environment: string;
+  createdAt: number;
+  good: boolean;
+  markedGoodAt: number | undefined;
+  components: Record<string, ComponentState>;
+}
+
+export interface Risk {
+  dataLoss: boolean;
+  /** One line a person can judge in an incident: "drops column users.nickname (1,204 non-null values)". */
+  summary: string;
+  /** Rows or values that would be lost, when the provider could measure them. */
+  rowsAtRisk?: number;
+}
+
+/** Phases let traffic components wrap the rollback: "pre" steps before every "main" step, "post" after. */
+export type StepPhase = "pre" | "main" | "post";
+
+/** What a provider's plan() returns for one component. Steps of one component run in order. */
+export interface StepSpec {
+  /** Short verb, stable across runs: "switch-release", "run-command". */
+  action: string;
+  description: string;
+  phase?: StepPhase;
+  /** The state this step brings the component to (for verify and for reports). */
+  target: ComponentState;
+  /** Everything apply() needs, as plain JSON. */
+  params: Record<string, unknown>;
+  risk: Risk;
+  /** Whether this step can itself be undone (e.g. a symlink swap can; a DROP cannot). */
+  reversible: boolean;
+  estimateMs?: number;
+}
+
+export interface PlannedStep extends StepSpec {
+  /** Unique in the plan and stable: `<component>#<n>:<action>`. */
+  id: string;
+  component: string;
+  kind: string;
+  phase: StepPhase;
+  /** Step ids that must have succeeded before this one may start. */
+  after: string[];
+}
+
+export interface PlanComponent {
+  name: string;
+  kind: string;
+  layer: Layer;
+  from: ComponentState;
+  to: ComponentState;
+  /** Why it is in the rollback: chosen by the user (or the whole environment), or pulled in. */
+  reason: "selected" | "pulled-in";
+  /** For pulled-in components: the sentence that says which requirement pulled it in. */
+  because?: string;
+  /** True when current state already equals the target: no steps. */
+  upToDate: boolean;
+}
+
+export interface Plan {
+  formatVersion: 1;
+  environment: string;
+  checkpoint: { id: string; name: string; createdAt: number };
+  scope: { only: string[]; except: string[] };
+  components: PlanComponent[];
+  steps: PlannedStep[];
+  concurrency: number;
+  /** True when at least one step may lose data: the data-loss gate applies. */
+  dataLoss: boolean;
+  estimateMs: number;
+  /** sha256 (hex) of the canonical JSON of everything above except createdAt-like noise. */
+  hash: string;
+}
+
+export type RollbackState =
+  | "queued"
+  | "running"
+  | "awaiting-confirmation"
+  | "succeeded"
+  | "failed"
+  | "escalated"
+  | "timed-out"
+  | "cancelled";
+
+export const TERMINAL_STATES: readonly RollbackState[] = [
+  "succeeded",
+  "failed",
+  "escalated",
+  "timed-out",
+  "cancelled",
+];
+
+export function isTerminal(state: RollbackState): boolean {
+  return TERMINAL_STATES.includes(state);
+}

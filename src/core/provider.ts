@@ -1,0 +1,52 @@
+import type { z } from "zod";
+import type { Clock } from "./clock.js";
+import type { ComponentConfig, ComponentState, Layer, PlannedStep, StepSpec } from "./model.js";
+
+/**
+ * What a provider gets for every call. Child processes must be started with `env`
+ * (it carries the nesting guard); output a provider keeps must pass through `redact`.
+ */
+export interface ProviderContext<S = Record<string, unknown>> {
+  component: ComponentConfig<S>;
+  /** Directory of the environment file: relative paths in settings are resolved against it. */
+  baseDir: string;
+  /** Environment for child processes: process.env plus backout's own variables. */
+  env: Record<string, string | undefined>;
+  signal: AbortSignal;
+  clock: Clock;
+  redact(text: string): string;
+}
+
+export interface StepResult {
+  /** Short, already-redacted text for the journal (for example the tail of a command's output). */
+  output?: string;
+}
+
+/**
+ * The contract every kind implements (one folder per kind under src/providers/).
+ * apply() must be idempotent; verify() answers "is this step's target reached?" and is
+ * what `resume` asks before running a step again. Failures are thrown as BackoutError,
+ * with `retryable` set truthfully.
+ */
+export interface Provider<S = Record<string, unknown>> {
+  kind: string;
+  /** The layer a component of this kind belongs to unless the file says otherwise. */
+  defaultLayer: Layer;
+  /** Zod object of the provider-specific fields of a component (strict: unknown keys are errors). */
+  settingsSchema: z.ZodObject;
+  /** One line for `backout schema` and the README. */
+  description: string;
+  capture(ctx: ProviderContext<S>): Promise<ComponentState>;
+  /** Steps from `current` to `target`; throws PLAN_INVALID (with component and a fix) when impossible. */
+  plan(ctx: ProviderContext<S>, current: ComponentState, target: ComponentState): Promise<StepSpec[]>;
+  apply(ctx: ProviderContext<S>, step: PlannedStep): Promise<StepResult>;
+  verify(ctx: ProviderContext<S>, step: PlannedStep): Promise<boolean>;
+}
+
+/** Kind → provider. The CLI (the composition root) builds it; the engine only reads it. */
+export type ProviderRegistry = ReadonlyMap<string, Provider<never>>;
+
+/** Narrow a registry entry to the settings type a caller knows it has. */
+export function asProvider<S>(p: Provider<never>): Provider<S> {
+  return p as unknown as Provider<S>;
+}

@@ -1,0 +1,119 @@
+import type { Holder, JournalEntry, JournalEventData } from "../core/journal-events.js";
+import type { CheckpointRecord, Plan, RollbackState } from "../core/model.js";
+
+export interface RollbackRecord {
+  id: string;
+  environment: string;
+  checkpointId: string;
+  planHash: string;
+  plan: Plan;
+  /** Cached fold of the journal, updated in the same transaction as each event. */
+  state: RollbackState;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface LockRecord {
+  environment: string;
+  rollbackId: string;
+  /** Undefined while the rollback is parked (awaiting confirmation): held, but by no process. */
+  holder: Holder | undefined;
+  /** Increases on every acquisition or take-over; journal writes are fenced by it. */
+  epoch: number;
+  /** Undefined while parked. */
+  leaseExpiresAt: number | undefined;
+}
+
+export interface QueueEntry {
+  environment: string;
+  rollbackId: string;
+  seq: number;
+  holder: Holder;
+  enqueuedAt: number;
+  heartbeatExpiresAt: number;
+}
+
+export interface AcquireRequest {
+  environment: string;
+  rollbackId: string;
+  holder: Holder;
+  now: number;
+  leaseMs: number;
+  /** Decides whether a holder whose lease has not expired is nevertheless gone (e.g. its pid is dead). */
+  isHolderGone: (holder: Holder) => boolean;
+}
+
+export type AcquireResult =
+  | { acquired: true; epoch: number; tookOver: boolean }
+  | {
+      acquired: false;
+      /** "held": another rollback holds the lock; "queued": an earlier waiter goes first. */
+      reason: "held" | "queued";
+      lock: LockRecord | undefined;
+      /** True when the holding rollback's process is gone: it must be resumed or cancelled. */
+      holderGone: boolean;
+      position: number;
+    };
+
+export interface Fence {
+  epoch: number;
+  token: string;
+}
+
+/**
+ * Where checkpoints, rollbacks, journals, the lock and the queue live. Async so that a
+ * PostgreSQL store can implement it; every method is one transaction.
+ */
+export interface Store {
+  saveCheckpoint(cp: CheckpointRecord): Promise<void>;
+  /** By id, or by name (the newest checkpoint with that name). */
+  getCheckpoint(idOrName: string): Promise<CheckpointRecord | undefined>;
+  /** Newest first. */
+  listCheckpoints(limit?: number): Promise<CheckpointRecord[]>;
+  markGood(idOrName: string, at: number): Promise<CheckpointRecord | undefined>;
+  lastGoodCheckpoint(): Promise<CheckpointRecord | undefined>;
+
+  /**
+   * Inserts the rollback, its first journal event ("queued", carrying the plan) and its
+   * queue entry atomically. Queue order is the order of this call.
+   */
+  createRollback(
+    record: Omit<RollbackRecord, "state" | "updatedAt">,
+    queued: JournalEventData & { type: "queued" },
+    holder: Holder,
+    heartbeatMs: number,
+  ): Promise<RollbackRecord>;
+  getRollback(id: string): Promise<RollbackRecord | undefined>;
+  /** Newest first. */
+  listRollbacks(options?: { limit?: number; states?: RollbackState[] }): Promise<RollbackRecord[]>;
+
+  /**
+   * Appends one event, durably (fsync before returning). With a fence, the write is refused
+   * with LOCK_LOST unless the environment lock is held by this rollback at that epoch and token.
+   */
+  appendEvent(rollbackId: string, at: number, event: JournalEventData, fence?: Fence): Promise<JournalEntry>;
+  readJournal(rollbackId: string): Promise<JournalEntry[]>;
+
+  /**
+   * Takes the environment lock for a rollback if it is free (or its holder's lease expired,
+   * or the holder is gone) and this rollback is first among live queue entries. A rollback
+   * that already holds the lock (parked, or its old process gone) is taken over with a new
+   * epoch. Removes the rollback's queue entry on success. Dead waiters are dropped from the queue.
+   */
+  acquireLock(req: AcquireRequest): Promise<AcquireResult>;
+  /** Extends the lease; false when the lock is no longer this holder's (fenced out). */
+  renewLock(environment: string, fence: Fence, now: number, leaseMs: number): Promise<boolean>;
+  /** Keeps the lock for the rollback with no process holding it (awaiting confirmation). */
+  parkLock(environment: string, fence: Fence): Promise<void>;
+  /** Frees the lock if it belongs to this rollback. */
+  releaseLock(environment: string, rollbackId: string): Promise<void>;
+  getLock(environment: string): Promise<LockRecord | undefined>;
+
+  /** Re-enters (or refreshes) a rollback's place in the queue; a new entry goes to the back. */
+  joinQueue(environment: string, rollbackId: string, holder: Holder, now: number, heartbeatMs: number): Promise<void>;
+  heartbeatQueue(rollbackId: string, token: string, now: number, heartbeatMs: number): Promise<void>;
+  leaveQueue(rollbackId: string): Promise<void>;
+  listQueue(environment: string): Promise<QueueEntry[]>;
+
+  close(): Promise<void>;
+}
