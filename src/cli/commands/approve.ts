@@ -1,0 +1,46 @@
+import { userInfo } from "node:os";
+import { createInterface } from "node:readline/promises";
+import { BackoutError } from "../../core/errors.js";
+import { approveRollback, requireRollback, resumeRollback } from "../../core/rollbacks.js";
+import { openEngine, type GlobalOptions } from "../context.js";
+import { err, out } from "../output.js";
+import { planText } from "../plan-text.js";
+import { runSession } from "../run-session.js";
+
+export default async function approve(
+  opts: GlobalOptions & { planHash?: string; resume: boolean },
+  [id]: string[],
+): Promise<number> {
+  const engine = await openEngine(opts, { warnInterrupted: false });
+  try {
+    const rollbackId = id ?? "";
+    const record = await requireRollback(engine, rollbackId);
+    let hash = opts.planHash;
+    if (hash === undefined) {
+      if (!process.stdin.isTTY || opts.json) {
+        throw new BackoutError("USAGE", "approving without a terminal needs the plan hash", {
+          hint: `Review the plan (\`backout show ${rollbackId}\`) and pass --plan-hash ${record.planHash.slice(0, 12)}.`,
+        });
+      }
+      err(planText(record.plan));
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      const answer = await rl.question(`\nType "yes" to approve plan ${record.planHash.slice(0, 12)}: `);
+      rl.close();
+      if (answer.trim().toLowerCase() !== "yes") {
+        err("not approved; the rollback keeps waiting");
+        return 3;
+      }
+      hash = record.planHash;
+    }
+    await approveRollback(engine, rollbackId, hash, `${userInfo().username}@cli`);
+    if (!opts.resume) {
+      out(`approved plan ${record.planHash.slice(0, 12)}; continue with \`backout resume ${rollbackId}\``);
+      return 0;
+    }
+    return await runSession({ json: Boolean(opts.json), wait: true }, (control) =>
+      resumeRollback(engine, rollbackId, control),
+    );
+  } finally {
+    await engine.store.close();
+  }
+}

@@ -1,0 +1,30 @@
+import { writeFileSync } from "node:fs";
+import { requireRollback } from "../../core/rollbacks.js";
+import { foldJournal } from "../../report/fold-journal.js";
+import { buildJsonReport } from "../../report/json-report.js";
+import { renderMarkdownReport } from "../../report/markdown-report.js";
+import { openEngine, type GlobalOptions } from "../context.js";
+import { err, out, redactor } from "../output.js";
+
+export default async function report(
+  opts: GlobalOptions & { format: "md" | "json"; output?: string },
+  [id]: string[],
+): Promise<number> {
+  const engine = await openEngine(opts);
+  try {
+    const record = await requireRollback(engine, id ?? "");
+    const entries = await engine.store.readJournal(record.id);
+    const view = foldJournal(record.id, entries);
+    const text =
+      opts.format === "json" || opts.json
+        ? JSON.stringify(buildJsonReport(view, entries), null, 2)
+        : renderMarkdownReport(view, entries);
+    if (opts.output) {
+      writeFileSync(opts.output, redactor.redact(text.endsWith("\n") ? text : `${text}\n`));
+      err(`report written to ${opts.output}`);
+    } else out(text);
+    return 0;
+  } finally {
+    await engine.store.close();
+  }
+}

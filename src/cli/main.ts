@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from "commander";
+import { EXIT } from "./exit-codes.js";
+import { reportError } from "./output.js";
+
+/**
+ * The `backout` command. Each action imports its module only when it runs, so a command
+ * loads just what it needs (cold start of `backout status` stays small).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command declares the options it reads
+type Action = (opts: any, args: string[]) => Promise<number>;
+
+const program = new Command("backout")
+  .description(
+    "Roll a running system back to a known-good checkpoint: releases, databases, configuration,\n" +
+      "caches and traffic, in dependency order, with hard safety limits.",
+  )
+  .version("0.1.0")
+  .addOption(
+    new Option("-c, --config <file>", "environment file").env("BACKOUT_CONFIG").default("backout.yaml"),
+  )
+  .option("--json", "machine-readable output (one JSON document, or one JSON event per line while running)")
+  .showHelpAfterError("(run `backout --help` for the list of commands)")
+  .addHelpText(
+    "after",
+    `
+Exit codes:
+  0    success
+  1    the rollback failed or escalated, or an operation failed
+  2    usage or configuration error, or a plan that cannot succeed (nothing was changed)
+  3    the rollback awaits confirmation of a data-loss step (backout approve ID)
+  4    the environment is busy (--no-wait), or an interrupted rollback must be resumed first
+  5    the rollback's time limit passed (the emergency procedure ran)
+  130  interrupted by Ctrl-C (resume with backout resume ID)`,
+  )
+  .exitOverride();
+
+function action(load: () => Promise<{ default: Action }>) {
+  return async (...args: unknown[]) => {
+    const cmd = args[args.length - 1] as Command;
+    const opts: Record<string, unknown> = { ...program.opts(), ...cmd.opts() };
+    const positional = cmd.args;
+    try {
+      const mod = await load();
+      process.exitCode = await mod.default(opts, positional);
+    } catch (e) {
+      process.exitCode = reportError(e, Boolean(opts.json));
+    }
+  };
+}
+
+const list = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
+
+program
+  .command("checkpoint")
+  .description("record the current state of every component")
+  .option("-n, --name <name>", "checkpoint name (default: its id)")
+  .option("--good", "mark it good at once (a rollback target)")
+  .action(action(() => import("./commands/checkpoint.js")));
+
+program
+  .command("mark-good")
+  .description("mark a checkpoint good: the default rollback target")
+  .argument("<checkpoint>", "checkpoint id or name")
+  .action(action(() => import("./commands/mark-good.js")));
+
+program
+  .command("checkpoints")
+  .description("list checkpoints, newest first")
+  .option("--limit <n>", "how many", "20")
+  .action(action(() => import("./commands/checkpoints.js")));
+
+const scopeOptions = (c: Command) =>
+  c
+    .option("--to <checkpoint>", "target checkpoint id or name (default: the last good one)")
+    .option("--only <components>", "roll back only these (comma-separated), plus what they need", list)
+    .option("--except <components>", "roll back everything but these (comma-separated)", list);
+
+scopeOptions(
+  program
+    .command("plan")
+    .description("show what a rollback would do, in what order, with what risk (changes nothing)"),
+).action(action(() => import("./commands/plan.js")));
+
+scopeOptions(program.command("run").description("roll back to the last good checkpoint (or --to)"))
+  .option("--no-wait", "refuse (exit 4) instead of queueing when another rollback holds the environment")
+  .option("--confirm <plan-hash>", "confirm the data-loss steps of exactly this plan (see `backout plan`)")
+  .action(action(() => import("./commands/run.js")));
+
+program
+  .command("resume")
+  .description("continue an interrupted rollback (after a crash, Ctrl-C or an approval)")
+  .argument("[id]", "rollback id (default: the one interrupted rollback)")
+  .option("--confirm <plan-hash>", "confirm the data-loss steps of this rollback's plan")
+  .option("--no-wait", "refuse instead of queueing when the environment is busy")
+  .action(action(() => import("./commands/resume.js")));
+
+program
+  .command("approve")
+  .description("confirm the data-loss steps of a rollback awaiting confirmation, then continue it")
+  .argument("<id>", "rollback id")
+  .option("--plan-hash <hash>", "the plan hash you reviewed (required without a terminal)")
+  .option("--no-resume", "only record the approval; continue later with `backout resume`")
+  .action(action(() => import("./commands/approve.js")));
+
+program
+  .command("cancel")
+  .description("end a queued, waiting or interrupted rollback and free the environment")
+  .argument("<id>", "rollback id")
+  .action(action(() => import("./commands/cancel.js")));
+
+program
+  .command("status")
+  .description("lock, queue, interrupted rollbacks, the latest rollback and the last good checkpoint")
+  .action(action(() => import("./commands/status.js")));
+
+program
+  .command("history")
+  .description("list rollbacks, newest first")
+  .option("--limit <n>", "how many", "20")
+  .action(action(() => import("./commands/history.js")));
+
+program
+  .command("show")
+  .description("one rollback: its plan, steps, attempts and decisions")
+  .argument("<id>", "rollback id")
+  .action(action(() => import("./commands/show.js")));
+
+program
+  .command("report")
+  .description("the report of a rollback, built from its journal")
+  .argument("<id>", "rollback id")
+  .addOption(new Option("--format <format>", "report format").choices(["md", "json"]).default("md"))
+  .option("-o, --output <file>", "write to a file instead of standard output")
+  .action(action(() => import("./commands/report.js")));
+
+program
+  .command("schema")
+  .description("print the JSON Schema of backout.yaml (for editor completion)")
+  .action(action(() => import("./commands/schema.js")));
+
+program
+  .command("demo")
+  .description("a self-contained rollback of two HTTP services after a bad deploy (needs only Node)")
+  .option("--keep", "keep the demo directory instead of deleting it")
+  .action(action(() => import("./commands/demo.js")));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    const ok = e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help";
+    process.exitCode = ok ? EXIT.ok : EXIT.usage;
+  } else {
+    process.exitCode = reportError(e, false);
+  }
+}

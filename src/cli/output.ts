@@ -1,0 +1,40 @@
+import { Redactor } from "../config/redactor.js";
+import { formatError, toBackoutError } from "../core/errors.js";
+import { exitCodeForError } from "./exit-codes.js";
+
+/**
+ * All CLI output goes through here so secrets are redacted from stdout and stderr alike.
+ * The redactor is filled when the environment file is loaded.
+ */
+export const redactor = new Redactor();
+
+export function out(text: string): void {
+  process.stdout.write(redactor.redact(text.endsWith("\n") ? text : `${text}\n`));
+}
+
+export function err(text: string): void {
+  process.stderr.write(redactor.redact(text.endsWith("\n") ? text : `${text}\n`));
+}
+
+export function outJson(value: unknown): void {
+  out(JSON.stringify(redactor.redactValue(value), null, 2));
+}
+
+/** Prints an error (human or JSON) and returns the exit code it maps to. */
+export function reportError(e: unknown, json: boolean): number {
+  const error = toBackoutError(e);
+  if (json) out(JSON.stringify({ error: redactor.redactValue(error.toJSON()) }));
+  else err(formatError(error));
+  return exitCodeForError(error.code);
+}
+
+/** A plain table: columns padded to their widest cell. */
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join("\n");
+}

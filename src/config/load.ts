@@ -1,0 +1,126 @@
+/**
+ * Loads backout.yaml: read, parse (with positions), resolve ${VAR}, validate against the
+ * providers' schema, check cross-references, and either return typed config or throw one
+ * BackoutError that names the file, line, column and field of the first problem.
+ */
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { isMap, isScalar, LineCounter, parseDocument, type Document } from "yaml";
+import { BackoutError } from "../core/errors.js";
+import type { ProviderRegistry } from "../core/provider.js";
+import type { Redactor } from "./redactor.js";
+import type { EnvironmentConfig } from "./types.js";
+import { resolveVariables, type Resolution } from "./interpolate.js";
+import { describeValue, problemsFromIssues } from "./issues.js";
+import { formatPath, nodeAt, type FieldPath } from "./locate.js";
+import { placeProblem, problemsError, type Problem, type RawProblem } from "./problems.js";
+import { buildEnvironmentSchema } from "./schema.js";
+import { valueAt } from "./schema-keys.js";
+import { checkComponentReferences } from "./semantic.js";
+
+export interface LoadOptions {
+  providers: ProviderRegistry;
+  /** Where ${VAR} values come from; process.env by default. */
+  env?: NodeJS.ProcessEnv;
+  /** Receives every secret value found, before anything can be printed. */
+  redactor: Redactor;
+}
+
+const NOT_FOUND_HINT = "run backout in the directory of backout.yaml or pass --config FILE";
+
+function readConfig(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT"
+        ? "does not exist"
+        : code === "EISDIR"
+          ? "is a directory"
+          : `cannot be read (${code})`;
+    throw new BackoutError("CONFIG_NOT_FOUND", `environment file ${file} ${why}`, {
+      hint: NOT_FOUND_HINT,
+      where: { file },
+      cause: e,
+    });
+  }
+}
+
+function syntaxProblems(doc: Document, lines: LineCounter, file: string): Problem[] {
+  return doc.errors.map((err) => {
+    const { line, col } = lines.linePos(err.pos[0]);
+    return {
+      code: "CONFIG_YAML",
+      message: `YAML syntax error: ${err.message}`,
+      hint: "fix the YAML at that position (indentation, a missing colon or an unclosed quote or bracket are the usual causes)",
+      where: { file, line, column: col },
+    };
+  });
+}
+
+/** "the text \"x\"", or for a value built from variables only "a string (from ${VAR})". */
+function showValue(doc: Document, data: unknown, res: Resolution): (path: FieldPath) => string {
+  return (path) => {
+    const node = nodeAt(doc, path);
+    const refs = node === undefined ? undefined : res.origins.get(node);
+    if (refs !== undefined) return `a string (from ${refs.map((r) => `\${${r.name}}`).join(", ")})`;
+    return describeValue(valueAt(data, path));
+  };
+}
+
+/** Component names in the order written (object key order puts "10" before "2"). */
+function writtenOrder(doc: Document): string[] {
+  const map = isMap(doc.contents) ? doc.contents.get("components", true) : undefined;
+  if (!isMap(map)) return [];
+  return map.items.map((p) => (isScalar(p.key) ? String(p.key.value) : ""));
+}
+
+export function loadEnvironment(file: string, opts: LoadOptions): EnvironmentConfig {
+  const abs = resolve(file);
+  const text = readConfig(abs);
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const syntax = syntaxProblems(doc, lines, abs);
+  if (syntax.length > 0) throw problemsError(syntax, opts.redactor);
+
+  const res = resolveVariables(doc, opts.env ?? process.env);
+  for (const s of res.secrets) opts.redactor.add(s);
+
+  const data: unknown = doc.toJS({ maxAliasCount: 1000 });
+  const schema = buildEnvironmentSchema(opts.providers);
+  const parsed = schema.safeParse(data);
+
+  const raw: RawProblem[] = [...res.problems];
+  if (!parsed.success) {
+    // A field whose variable is missing is already reported; its schema error would only repeat it.
+    const reported = new Set(res.problems.map((p) => formatPath(p.path)));
+    const issues = problemsFromIssues(parsed.error.issues, {
+      schema,
+      data,
+      kinds: [...opts.providers.keys()],
+      show: showValue(doc, data, res),
+    });
+    raw.push(...issues.filter((p) => !reported.has(formatPath(p.path))));
+  }
+  raw.push(...checkComponentReferences(data));
+  if (raw.length > 0 || !parsed.success) {
+    throw problemsError(
+      raw.map((p) => placeProblem(p, abs, doc, lines)),
+      opts.redactor,
+    );
+  }
+
+  const config = parsed.data;
+  const order = writtenOrder(doc);
+  const components = [...config.components].sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+  const baseDir = dirname(abs);
+  return {
+    file: abs,
+    baseDir,
+    environment: config.environment,
+    store: { kind: config.store.kind, path: resolve(baseDir, config.store.path) },
+    policies: config.policies,
+    components,
+  };
+}

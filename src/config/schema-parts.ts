@@ -1,0 +1,95 @@
+/**
+ * Reusable pieces of the backout.yaml schema: names, durations, command specs and the
+ * small enums. Each carries a description so the exported JSON Schema gives editor help.
+ */
+import { basename } from "node:path";
+import { z } from "zod";
+import { LAYERS } from "../core/model.js";
+import type { CommandSpec } from "./types.js";
+import { DURATION_PATTERN, parseDuration } from "./durations.js";
+
+// Spelled without the i flag so the JSON Schema pattern means the same to editors.
+export const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+export const COMPONENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+
+export const componentName = z.string().regex(COMPONENT_NAME, {
+  error: "a component name must start with a letter or digit and contain only letters, digits, _ and -",
+});
+
+const DURATION_HELP = 'a duration: a number of seconds, or a string like "500ms", "30s", "15m", "1h30m"';
+
+/** A duration in the file (number of seconds or "1h30m"), in milliseconds after parsing. */
+export function duration(opts: { allowZero: boolean }) {
+  return z
+    .union(
+      [
+        z.number().nonnegative({ error: `expected ${DURATION_HELP}; negative values are not allowed` }),
+        z.string().regex(DURATION_PATTERN, { error: `expected ${DURATION_HELP}` }),
+      ],
+      { error: `expected ${DURATION_HELP}` },
+    )
+    .transform((v, ctx) => {
+      const ms = parseDuration(v) ?? 0;
+      if (ms === 0 && !opts.allowZero) {
+        ctx.issues.push({ code: "custom", input: v, message: "must be longer than zero" });
+      }
+      return ms;
+    })
+    .meta({ description: DURATION_HELP, examples: ["30s", "15m", "1h30m", 60] });
+}
+
+export const layer = z.enum(LAYERS as [string, ...string[]]).meta({
+  description: "Where the component sits in the rollback order: traffic, app, database, config or cache.",
+});
+
+export const dataLossPolicy = z.enum(["confirm", "archive", "refuse"]).meta({
+  description:
+    "What to do with a step that may lose data: confirm (pause until someone approves the plan), " +
+    "archive (keep the data in an archive, no gate) or refuse (never apply such a step).",
+});
+
+const argv = z
+  .array(z.string())
+  .min(1, { error: "the command needs at least the program to run" })
+  .meta({
+    description: "Argument array, program first. Never run through a shell.",
+    examples: [["/usr/local/bin/page-oncall", "--severity", "high"]],
+  });
+
+const commandObject = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: "Label in output; defaults to the program name." }),
+    command: argv,
+    timeout: duration({ allowZero: false })
+      .prefault("60s")
+      .meta({ description: `How long the command may run: ${DURATION_HELP}. Default 60s.` }),
+    env: z
+      .record(z.string(), z.string())
+      .default({})
+      .meta({ description: "Extra environment variables for the command." }),
+  })
+  .strict();
+
+function toCommandSpec(input: z.output<typeof commandObject> | string[]): CommandSpec {
+  const spec = Array.isArray(input) ? { command: input, timeout: 60_000, env: {} } : input;
+  const program = spec.command[0] ?? "";
+  return {
+    name: ("name" in spec ? spec.name : undefined) ?? basename(program),
+    command: spec.command,
+    timeoutMs: spec.timeout,
+    env: spec.env,
+  };
+}
+
+/** `{ command: [...], timeout?, env?, name? }`, or just the argument array. */
+export const commandSpec = z
+  .union([argv, commandObject], {
+    error:
+      'expected a command: an argument array like ["notify", "--urgent"] or { command: [...], timeout: "60s" }',
+  })
+  .transform(toCommandSpec)
+  .meta({ description: "A command to run: an argument array, or { command, timeout, env, name }." });

@@ -1,0 +1,12 @@
+/** The planner: scope (with compatibility), steps, order, estimate and hash of a rollback plan. */
+export { buildPlan, type BuildPlanInput, type PlanComponentFn } from "./build-plan.js";
+export {
+  estimateLowerBoundMs,
+  priorities,
+  DEFAULT_STEP_ESTIMATE_MS,
+  type TimedStep,
+} from "./critical-path.js";
+export { canonicalJson, planHash } from "./hash.js";
+export { orderSteps } from "./order.js";
+export { resolveScope, type Scope, type ScopeEntry, type ScopeInput } from "./scope.js";
+export { assertValidRange, versionSatisfies } from "./version-match.js";

@@ -1,0 +1,170 @@
+import type { RollbackRecord } from "../store/store.js";
+import type { Engine, PlanRequest } from "./engine.js";
+import { BackoutError, toBackoutError } from "./errors.js";
+import { executeRollback, type RunOutcome } from "./executor/execute.js";
+import { assertConfirmationMatches, type GateOptions } from "./executor/gate.js";
+import { journalWriteFailpoint } from "./failpoints.js";
+import { isHolderGone } from "./holder.js";
+import { newId } from "./ids.js";
+import { JournalWriter, type JournalListener } from "./journal-writer.js";
+import { isTerminal, type Plan } from "./model.js";
+import { assertNotNested } from "./nesting.js";
+import { waitForLock, type WaitOptions } from "./wait-for-lock.js";
+
+export type { RunOutcome };
+
+export interface RunControl extends GateOptions {
+  wait?: boolean;
+  listeners?: JournalListener[];
+  onWaiting?: WaitOptions["onWaiting"];
+  /** Called once the rollback exists (before waiting for the lock), with its id and plan. */
+  onCreated?: (rollbackId: string, plan: Plan) => void;
+  signal?: AbortSignal;
+  requestedBy?: string;
+}
+
+/** Plans and runs a rollback: create (queued), wait for the lock, execute. */
+export async function runRollback(engine: Engine, request: PlanRequest, control: RunControl = {}): Promise<RunOutcome> {
+  assertNotNested(engine.env);
+  const plan = await engine.plan(request);
+  assertConfirmationMatches(plan, control.confirmHash);
+  const now = engine.clock.now();
+  const id = newId("r", now);
+  journalWriteFailpoint("before");
+  await engine.store.createRollback(
+    { id, environment: engine.config.environment, checkpointId: plan.checkpoint.id, planHash: plan.hash, plan, createdAt: now },
+    { type: "queued", plan, requestedBy: control.requestedBy ?? `${engine.holder.host}:${engine.holder.pid}` },
+    engine.holder,
+    engine.config.policies.lock.leaseMs,
+  );
+  journalWriteFailpoint("after");
+  control.onCreated?.(id, plan);
+  return acquireAndExecute(engine, id, false, control);
+}
+
+/** Continues a rollback after a crash, an interruption or an approval. */
+export async function resumeRollback(engine: Engine, id: string, control: RunControl = {}): Promise<RunOutcome> {
+  assertNotNested(engine.env);
+  const record = await requireRollback(engine, id);
+  if (isTerminal(record.state)) {
+    throw new BackoutError("ROLLBACK_NOT_RESUMABLE", `rollback ${id} has already ended (${record.state})`, {
+      hint: `Read what happened with \`backout report ${id}\`; plan a new rollback if needed.`,
+    });
+  }
+  assertConfirmationMatches(record.plan, control.confirmHash);
+  await assertNotRunningElsewhere(engine, record);
+  await engine.store.joinQueue(engine.config.environment, id, engine.holder, engine.clock.now(), engine.config.policies.lock.leaseMs);
+  control.onCreated?.(id, record.plan);
+  return acquireAndExecute(engine, id, true, control);
+}
+
+async function acquireAndExecute(engine: Engine, id: string, resumed: boolean, control: RunControl): Promise<RunOutcome> {
+  const journal = new JournalWriter(engine.store, engine.clock, engine.redactor, id, control.listeners ?? []);
+  let epoch: number;
+  try {
+    ({ epoch } = await waitForLock(engine.store, engine.config, engine.clock, engine.holder, id, {
+      wait: control.wait ?? true,
+      ...(control.onWaiting ? { onWaiting: control.onWaiting } : {}),
+      ...(control.signal ? { signal: control.signal } : {}),
+    }));
+  } catch (e) {
+    const err = toBackoutError(e);
+    if (!resumed && (err.code === "LOCK_BUSY" || err.code === "ROLLBACK_INTERRUPTED")) {
+      // A fresh rollback that never started is withdrawn, so the queue does not keep it.
+      await engine.store.leaveQueue(id);
+      await journal.append({ type: "finished", state: "cancelled", reason: err.message });
+    }
+    throw err;
+  }
+  return executeRollback(
+    {
+      config: engine.config,
+      store: engine.store,
+      providers: engine.providers,
+      clock: engine.clock,
+      redact: engine.redact,
+      journal,
+      holder: engine.holder,
+      epoch,
+      env: engine.env,
+    },
+    { ...control, resumed },
+  );
+}
+
+export async function requireRollback(engine: Engine, id: string): Promise<RollbackRecord> {
+  const record = await engine.store.getRollback(id);
+  if (!record) {
+    throw new BackoutError("ROLLBACK_NOT_FOUND", `no rollback with id "${id}"`, {
+      hint: "List them with `backout history`.",
+    });
+  }
+  return record;
+}
+
+async function assertNotRunningElsewhere(engine: Engine, record: RollbackRecord): Promise<void> {
+  const lock = await engine.store.getLock(engine.config.environment);
+  if (lock?.rollbackId !== record.id || !lock.holder) return;
+  const expired = lock.leaseExpiresAt !== undefined && lock.leaseExpiresAt < engine.clock.now();
+  if (lock.holder.token !== engine.holder.token && !expired && !isHolderGone(lock.holder)) {
+    throw new BackoutError("LOCK_BUSY", `rollback ${record.id} is still running (pid ${lock.holder.pid} on ${lock.holder.host})`, {
+      hint: "It needs no resume. Follow it with `backout status`.",
+    });
+  }
+}
+
+/** Records that a person confirmed this exact plan; the caller then resumes the rollback. */
+export async function approveRollback(engine: Engine, id: string, planHash: string, by: string): Promise<void> {
+  const record = await requireRollback(engine, id);
+  if (record.state !== "awaiting-confirmation") {
+    throw new BackoutError("ROLLBACK_NOT_RESUMABLE", `rollback ${id} is not waiting for confirmation (it is ${record.state})`, {
+      hint: "Only a rollback in state awaiting-confirmation can be approved; see `backout status`.",
+    });
+  }
+  assertConfirmationMatches(record.plan, planHash);
+  const journal = new JournalWriter(engine.store, engine.clock, engine.redactor, id);
+  await journal.append({ type: "gate-approved", planHash: record.plan.hash, by, via: "approve" });
+}
+
+/** Ends a rollback that is queued, waiting for confirmation, or interrupted, and frees the lock. */
+export async function cancelRollback(engine: Engine, id: string, by: string): Promise<void> {
+  const record = await requireRollback(engine, id);
+  if (isTerminal(record.state)) {
+    throw new BackoutError("ROLLBACK_NOT_RESUMABLE", `rollback ${id} has already ended (${record.state})`, {});
+  }
+  await assertNotRunningElsewhere(engine, record);
+  const journal = new JournalWriter(engine.store, engine.clock, engine.redactor, id);
+  await journal.append({ type: "finished", state: "cancelled", reason: `cancelled by ${by}` });
+  await engine.store.leaveQueue(id);
+  await engine.store.releaseLock(engine.config.environment, id);
+}
+
+export interface InterruptedRollback {
+  record: RollbackRecord;
+  why: string;
+}
+
+/** Rollbacks that are neither ended nor in the hands of a live process: they need resume or cancel. */
+export async function findInterrupted(engine: Engine): Promise<InterruptedRollback[]> {
+  const open = await engine.store.listRollbacks({ states: ["queued", "running"], limit: 50 });
+  if (open.length === 0) return [];
+  const lock = await engine.store.getLock(engine.config.environment);
+  const queue = await engine.store.listQueue(engine.config.environment);
+  const now = engine.clock.now();
+  const out: InterruptedRollback[] = [];
+  for (const r of open) {
+    if (lock?.rollbackId === r.id) {
+      const gone =
+        !lock.holder ||
+        (lock.leaseExpiresAt !== undefined && lock.leaseExpiresAt < now) ||
+        isHolderGone(lock.holder);
+      if (gone) out.push({ record: r, why: `its process (pid ${lock.holder?.pid ?? "?"}) is gone` });
+      continue;
+    }
+    const entry = queue.find((q) => q.rollbackId === r.id);
+    if (!entry || entry.heartbeatExpiresAt < now || isHolderGone(entry.holder)) {
+      out.push({ record: r, why: r.state === "queued" ? "it was queued by a process that is gone" : "it holds no lock" });
+    }
+  }
+  return out;
+}

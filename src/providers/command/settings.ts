@@ -1,0 +1,59 @@
+import { z } from "zod";
+import { BackoutError } from "../../core/errors.js";
+import type { ProviderContext } from "../../core/provider.js";
+
+const argv = z.array(z.string()).min(1);
+
+export const commandSettingsSchema = z
+  .strictObject({
+    capture: argv.describe("Argument array (no shell); its trimmed standard output is the version."),
+    apply: argv.describe(
+      "Argument array that brings the component to a version; `{{target}}` inside any argument is replaced by the target version.",
+    ),
+    verify: argv
+      .optional()
+      .describe(
+        "Argument array; exit 0 means the target is reached (`{{target}}` allowed). Default: capture and compare.",
+      ),
+    env: z
+      .record(
+        z.string().refine((k) => !k.startsWith("BACKOUT_"), {
+          message: "BACKOUT_* variables are set by backout and cannot be overridden",
+        }),
+        z.string(),
+      )
+      .optional()
+      .describe("Extra environment variables for every command."),
+    timeout: z.number().positive().default(300).describe("Seconds each command may run."),
+    risk: z
+      .strictObject({
+        dataLoss: z
+          .boolean()
+          .describe("Whether applying may lose data (puts the step behind the data-loss gate)."),
+        summary: z.string().min(1).describe("One line a person can judge in an incident."),
+      })
+      .optional()
+      .describe('Declared risk of applying; default: no data loss, "runs <program>".'),
+    reversible: z.boolean().default(true).describe("Whether the apply command can itself be undone."),
+    cwd: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Working directory of every command (relative: to the environment file; default: its directory).",
+      ),
+  })
+  .describe("Any tool with a command line: capture, apply and verify as argument arrays.");
+
+export type CommandSettings = z.output<typeof commandSettingsSchema>;
+
+/** Parse again: cheap, applies defaults for hand-built components, and checks what we were given. */
+export function readSettings(ctx: ProviderContext<CommandSettings>): CommandSettings {
+  const parsed = commandSettingsSchema.safeParse(ctx.component.settings);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new BackoutError("CONFIG_INVALID", `invalid command settings: ${issue?.message ?? "unknown"}`, {
+    where: { component: ctx.component.name, field: issue?.path.join(".") },
+    hint: "Fix the component's settings in backout.yaml (see `backout schema command`).",
+  });
+}

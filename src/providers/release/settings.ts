@@ -1,0 +1,60 @@
+import { z } from "zod";
+import { BackoutError } from "../../core/errors.js";
+import type { ProviderContext } from "../../core/provider.js";
+
+const restartSchema = z
+  .strictObject({
+    command: z
+      .array(z.string())
+      .min(1)
+      .describe("Argument array run after the swap (no shell), in the release directory."),
+    timeout: z.number().positive().default(60).describe("Seconds before the restart command is killed."),
+  })
+  .describe("Restarts the application once `current` points at the new release.");
+
+const healthSchema = z
+  .strictObject({
+    http: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe("URL fetched with GET; healthy when it answers expectStatus."),
+    command: z.array(z.string()).min(1).optional().describe("Argument array; healthy when it exits 0."),
+    expectStatus: z.number().int().min(100).max(599).default(200).describe("HTTP status that means healthy."),
+    timeout: z.number().positive().default(5).describe("Seconds one probe may take."),
+    retries: z.number().int().min(0).default(10).describe("Probes after the first before giving up."),
+    interval: z.number().min(0).default(0.5).describe("Seconds between probes."),
+  })
+  .refine((h) => h.http !== undefined || h.command !== undefined, {
+    message: "give health.http, health.command or both",
+  })
+  .describe("Checked after the restart; a failure after every retry fails the step.");
+
+export const releaseSettingsSchema = z
+  .strictObject({
+    path: z
+      .string()
+      .min(1)
+      .describe(
+        "Application root holding releases/ and the current symlink (relative: to the environment file).",
+      ),
+    restart: restartSchema.optional(),
+    health: healthSchema.optional(),
+  })
+  .describe("Capistrano-style release directories with an atomic `current` symlink.");
+
+export type ReleaseSettings = z.output<typeof releaseSettingsSchema>;
+export type HealthSettings = NonNullable<ReleaseSettings["health"]>;
+
+/**
+ * The loader already validated the settings; parsing again is cheap, applies defaults even
+ * when a caller built the component by hand, and keeps this provider honest about its input.
+ */
+export function readSettings(ctx: ProviderContext<ReleaseSettings>): ReleaseSettings {
+  const parsed = releaseSettingsSchema.safeParse(ctx.component.settings);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new BackoutError("CONFIG_INVALID", `invalid release settings: ${issue?.message ?? "unknown"}`, {
+    where: { component: ctx.component.name, field: issue?.path.join(".") },
+    hint: "Fix the component's settings in backout.yaml (see `backout schema release`).",
+  });
+}

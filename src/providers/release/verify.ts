@@ -1,0 +1,40 @@
+import { isBackoutError } from "../../core/errors.js";
+import type { PlannedStep } from "../../core/model.js";
+import type { ProviderContext } from "../../core/provider.js";
+import { checkHealth } from "./health.js";
+import { layoutOf, readCurrent, releaseDir } from "./layout.js";
+import { releaseEnv } from "./release-env.js";
+import { readSettings, type ReleaseSettings } from "./settings.js";
+import { switchParams } from "./step-params.js";
+
+/** Reached when `current` points at the step's release and (if configured) one health probe passes. */
+export async function verifyRelease(
+  ctx: ProviderContext<ReleaseSettings>,
+  step: PlannedStep,
+): Promise<boolean> {
+  const settings = readSettings(ctx);
+  const { release, path } = switchParams(step);
+  const layout = layoutOf(ctx.baseDir, path);
+  let current;
+  try {
+    current = await readCurrent(layout);
+  } catch {
+    return false; // not a symlink: certainly not at the target
+  }
+  if (current?.release !== release) return false;
+  if (!settings.health) return true;
+  const dir = releaseDir(layout, release);
+  try {
+    await checkHealth(ctx, {
+      health: settings.health,
+      env: releaseEnv(ctx, release, dir),
+      cwd: dir,
+      retries: 0,
+      step: step.id,
+    });
+    return true;
+  } catch (e) {
+    if (isBackoutError(e) && e.code === "HEALTH_CHECK_FAILED") return false;
+    throw e;
+  }
+}

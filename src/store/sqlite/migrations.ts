@@ -1,0 +1,112 @@
+import type Database from "better-sqlite3";
+import { BackoutError } from "../../core/errors.js";
+
+/**
+ * The schema, as an ordered list of steps. `PRAGMA user_version` records the last step
+ * applied, so a later backout only adds what is missing and an older one refuses a newer file.
+ */
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: "checkpoints, rollbacks, journal, lock and queue",
+    sql: `
+      CREATE TABLE checkpoints (
+        id             TEXT PRIMARY KEY,
+        name           TEXT NOT NULL,
+        environment    TEXT NOT NULL,
+        created_at     INTEGER NOT NULL,
+        good           INTEGER NOT NULL DEFAULT 0 CHECK (good IN (0, 1)),
+        marked_good_at INTEGER,
+        components     TEXT NOT NULL
+      );
+      -- rowid breaks ties between checkpoints taken in the same millisecond: later insert wins.
+      CREATE INDEX checkpoints_newest ON checkpoints (created_at DESC);
+      CREATE INDEX checkpoints_by_name ON checkpoints (name, created_at DESC);
+      CREATE INDEX checkpoints_good ON checkpoints (created_at DESC) WHERE good = 1;
+
+      CREATE TABLE rollbacks (
+        id            TEXT PRIMARY KEY,
+        environment   TEXT NOT NULL,
+        checkpoint_id TEXT NOT NULL,
+        plan_hash     TEXT NOT NULL,
+        plan          TEXT NOT NULL,
+        state         TEXT NOT NULL,
+        created_at    INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL
+      );
+      CREATE INDEX rollbacks_newest ON rollbacks (created_at DESC);
+      CREATE INDEX rollbacks_by_state ON rollbacks (state, created_at DESC);
+
+      CREATE TABLE journal (
+        rollback_id TEXT NOT NULL REFERENCES rollbacks (id) ON DELETE CASCADE,
+        seq         INTEGER NOT NULL,
+        at          INTEGER NOT NULL,
+        type        TEXT NOT NULL,
+        data        TEXT NOT NULL,
+        PRIMARY KEY (rollback_id, seq)
+      ) WITHOUT ROWID;
+
+      -- One row per environment, kept when free (rollback_id NULL) so the epoch only grows.
+      CREATE TABLE lock (
+        environment      TEXT PRIMARY KEY,
+        rollback_id      TEXT REFERENCES rollbacks (id),
+        holder           TEXT,
+        epoch            INTEGER NOT NULL,
+        lease_expires_at INTEGER
+      );
+
+      CREATE TABLE queue (
+        seq                  INTEGER PRIMARY KEY AUTOINCREMENT,
+        environment          TEXT NOT NULL,
+        rollback_id          TEXT NOT NULL UNIQUE REFERENCES rollbacks (id) ON DELETE CASCADE,
+        holder               TEXT NOT NULL,
+        enqueued_at          INTEGER NOT NULL,
+        heartbeat_expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX queue_by_environment ON queue (environment, seq);
+    `,
+  },
+];
+
+export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+
+function userVersion(db: Database.Database): number {
+  return Number(db.pragma("user_version", { simple: true }));
+}
+
+/**
+ * Brings the file up to SCHEMA_VERSION. The check is repeated inside a write transaction
+ * because several backout processes may open a fresh file at the same moment.
+ */
+export function migrate(db: Database.Database, file: string): void {
+  const tooNew = (found: number) =>
+    new BackoutError(
+      "STORE_FAILED",
+      `${file} has schema version ${found}; this backout knows up to ${SCHEMA_VERSION}`,
+      {
+        hint: "upgrade backout to the version that last wrote this state directory",
+        details: { file, found, supported: SCHEMA_VERSION },
+      },
+    );
+  const seen = userVersion(db);
+  if (seen === SCHEMA_VERSION) return;
+  if (seen > SCHEMA_VERSION) throw tooNew(seen);
+
+  db.transaction(() => {
+    const current = userVersion(db);
+    if (current > SCHEMA_VERSION) throw tooNew(current);
+    for (const m of MIGRATIONS) {
+      if (m.version <= current) continue;
+      db.exec(m.sql);
+      // PRAGMA takes no bind parameters; the value is an integer from the list above.
+      if (!Number.isInteger(m.version)) throw new Error(`bad migration version ${m.version}`);
+      db.pragma(`user_version = ${m.version}`);
+    }
+  }).immediate();
+}

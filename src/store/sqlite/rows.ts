@@ -1,0 +1,116 @@
+import type { Holder, JournalEntry, JournalEventData } from "../../core/journal-events.js";
+import type { CheckpointRecord, ComponentState, Plan, RollbackState } from "../../core/model.js";
+import type { LockRecord, QueueEntry, RollbackRecord } from "../store.js";
+
+/** Rows as SQLite returns them, and their conversion to the store's records. */
+
+export interface CheckpointRow {
+  id: string;
+  name: string;
+  environment: string;
+  created_at: number;
+  good: number;
+  marked_good_at: number | null;
+  components: string;
+}
+
+export interface RollbackRow {
+  id: string;
+  environment: string;
+  checkpoint_id: string;
+  plan_hash: string;
+  plan: string;
+  state: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface JournalRow {
+  rollback_id: string;
+  seq: number;
+  at: number;
+  data: string;
+}
+
+export interface LockRow {
+  environment: string;
+  rollback_id: string | null;
+  holder: string | null;
+  epoch: number;
+  lease_expires_at: number | null;
+}
+
+export interface QueueRow {
+  seq: number;
+  environment: string;
+  rollback_id: string;
+  holder: string;
+  enqueued_at: number;
+  heartbeat_expires_at: number;
+}
+
+/** Only our own code writes these columns, so the shape is trusted. */
+function parseJson<T>(text: string): T {
+  return JSON.parse(text) as T;
+}
+
+export function toCheckpoint(row: CheckpointRow): CheckpointRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    environment: row.environment,
+    createdAt: row.created_at,
+    good: row.good === 1,
+    markedGoodAt: row.marked_good_at ?? undefined,
+    components: parseJson<Record<string, ComponentState>>(row.components),
+  };
+}
+
+export function toRollback(row: RollbackRow): RollbackRecord {
+  return {
+    id: row.id,
+    environment: row.environment,
+    checkpointId: row.checkpoint_id,
+    planHash: row.plan_hash,
+    plan: parseJson<Plan>(row.plan),
+    state: row.state as RollbackState,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function toJournalEntry(row: JournalRow): JournalEntry {
+  return {
+    rollbackId: row.rollback_id,
+    seq: row.seq,
+    at: row.at,
+    event: parseJson<JournalEventData>(row.data),
+  };
+}
+
+export function holderOf(text: string | null): Holder | undefined {
+  return text === null ? undefined : parseJson<Holder>(text);
+}
+
+/** A free row (rollback_id NULL) is no lock at all. */
+export function toLock(row: LockRow | undefined): LockRecord | undefined {
+  if (row === undefined || row.rollback_id === null) return undefined;
+  return {
+    environment: row.environment,
+    rollbackId: row.rollback_id,
+    holder: holderOf(row.holder),
+    epoch: row.epoch,
+    leaseExpiresAt: row.lease_expires_at ?? undefined,
+  };
+}
+
+export function toQueueEntry(row: QueueRow): QueueEntry {
+  return {
+    environment: row.environment,
+    rollbackId: row.rollback_id,
+    seq: row.seq,
+    holder: parseJson<Holder>(row.holder),
+    enqueuedAt: row.enqueued_at,
+    heartbeatExpiresAt: row.heartbeat_expires_at,
+  };
+}

@@ -1,0 +1,281 @@
+import type Database from "better-sqlite3";
+import {
+  stateAfter,
+  type Holder,
+  type JournalEntry,
+  type JournalEventData,
+} from "../../core/journal-events.js";
+import type { CheckpointRecord, RollbackState } from "../../core/model.js";
+import type {
+  AcquireRequest,
+  AcquireResult,
+  Fence,
+  LockRecord,
+  QueueEntry,
+  RollbackRecord,
+  Store,
+} from "../store.js";
+import { SqliteLockQueue } from "./lock-queue.js";
+import {
+  toCheckpoint,
+  toJournalEntry,
+  toRollback,
+  type CheckpointRow,
+  type JournalRow,
+  type RollbackRow,
+} from "./rows.js";
+import { rollbackNotFound, toStoreError } from "./store-errors.js";
+
+/** What `pragmas()` reports: the connection settings actually in effect. */
+export interface SqlitePragmas {
+  journalMode: string;
+  synchronous: number;
+  busyTimeout: number;
+  foreignKeys: boolean;
+  userVersion: number;
+}
+
+/**
+ * The embedded Store: one SQLite file shared by every backout process of an environment.
+ * better-sqlite3 is synchronous, so each method runs to completion before it resolves;
+ * SQLite's own locking (busy_timeout, BEGIN IMMEDIATE) orders writers across processes.
+ */
+export class SqliteStore implements Store {
+  private readonly locks: SqliteLockQueue;
+  private readonly s;
+
+  constructor(
+    private readonly db: Database.Database,
+    /** The database file, named in every error. */
+    readonly file: string,
+  ) {
+    this.locks = new SqliteLockQueue(db);
+    const newest = "ORDER BY created_at DESC, rowid DESC";
+    this.s = {
+      saveCheckpoint: db.prepare<[string, string, string, number, number, number | null, string]>(
+        `INSERT INTO checkpoints (id, name, environment, created_at, good, marked_good_at, components)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, environment = excluded.environment,
+           created_at = excluded.created_at, good = excluded.good, marked_good_at = excluded.marked_good_at,
+           components = excluded.components`,
+      ),
+      checkpointById: db.prepare<[string], CheckpointRow>("SELECT * FROM checkpoints WHERE id = ?"),
+      checkpointByName: db.prepare<[string], CheckpointRow>(
+        `SELECT * FROM checkpoints WHERE name = ? ${newest} LIMIT 1`,
+      ),
+      checkpoints: db.prepare<[number], CheckpointRow>(`SELECT * FROM checkpoints ${newest} LIMIT ?`),
+      markGood: db.prepare<[number, string]>(
+        "UPDATE checkpoints SET good = 1, marked_good_at = ? WHERE id = ?",
+      ),
+      lastGood: db.prepare<[], CheckpointRow>(`SELECT * FROM checkpoints WHERE good = 1 ${newest} LIMIT 1`),
+      insertRollback: db.prepare<[string, string, string, string, string, string, number, number]>(
+        `INSERT INTO rollbacks (id, environment, checkpoint_id, plan_hash, plan, state, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      rollback: db.prepare<[string], RollbackRow>("SELECT * FROM rollbacks WHERE id = ?"),
+      rollbacks: db.prepare<{ states: string | null; limit: number }, RollbackRow>(
+        `SELECT * FROM rollbacks
+         WHERE @states IS NULL OR state IN (SELECT value FROM json_each(@states))
+         ${newest} LIMIT @limit`,
+      ),
+      setState: db.prepare<[string, number, string]>(
+        "UPDATE rollbacks SET state = ?, updated_at = ? WHERE id = ?",
+      ),
+      touch: db.prepare<[number, string]>("UPDATE rollbacks SET updated_at = ? WHERE id = ?"),
+      // The primary key makes this one index probe, however long the journal.
+      nextSeq: db.prepare<[string], { next: number }>(
+        "SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM journal WHERE rollback_id = ?",
+      ),
+      insertEvent: db.prepare<[string, number, number, string, string]>(
+        "INSERT INTO journal (rollback_id, seq, at, type, data) VALUES (?, ?, ?, ?, ?)",
+      ),
+      journal: db.prepare<[string], JournalRow>(
+        "SELECT rollback_id, seq, at, data FROM journal WHERE rollback_id = ? ORDER BY seq",
+      ),
+    };
+  }
+
+  saveCheckpoint(cp: CheckpointRecord): Promise<void> {
+    return this.run(() => {
+      const good = cp.good ? 1 : 0;
+      const components = JSON.stringify(cp.components);
+      this.s.saveCheckpoint.run(
+        cp.id,
+        cp.name,
+        cp.environment,
+        cp.createdAt,
+        good,
+        cp.markedGoodAt ?? null,
+        components,
+      );
+    });
+  }
+
+  getCheckpoint(idOrName: string): Promise<CheckpointRecord | undefined> {
+    return this.run(() => this.findCheckpoint(idOrName));
+  }
+
+  listCheckpoints(limit?: number): Promise<CheckpointRecord[]> {
+    return this.run(() => this.s.checkpoints.all(limit ?? -1).map(toCheckpoint));
+  }
+
+  markGood(idOrName: string, at: number): Promise<CheckpointRecord | undefined> {
+    return this.write(() => {
+      const found = this.findCheckpoint(idOrName);
+      if (found === undefined) return undefined;
+      this.s.markGood.run(at, found.id);
+      return { ...found, good: true, markedGoodAt: at };
+    });
+  }
+
+  lastGoodCheckpoint(): Promise<CheckpointRecord | undefined> {
+    return this.run(() => {
+      const row = this.s.lastGood.get();
+      return row === undefined ? undefined : toCheckpoint(row);
+    });
+  }
+
+  createRollback(
+    record: Omit<RollbackRecord, "state" | "updatedAt">,
+    queued: JournalEventData & { type: "queued" },
+    holder: Holder,
+    heartbeatMs: number,
+  ): Promise<RollbackRecord> {
+    return this.write(() => {
+      const at = record.createdAt;
+      const { id, environment, checkpointId, planHash } = record;
+      this.s.insertRollback.run(
+        id,
+        environment,
+        checkpointId,
+        planHash,
+        JSON.stringify(record.plan),
+        "queued",
+        at,
+        at,
+      );
+      this.s.insertEvent.run(id, 1, at, queued.type, JSON.stringify(queued));
+      this.locks.join(environment, id, holder, at, heartbeatMs);
+      return { ...record, state: "queued", updatedAt: at };
+    });
+  }
+
+  getRollback(id: string): Promise<RollbackRecord | undefined> {
+    return this.run(() => {
+      const row = this.s.rollback.get(id);
+      return row === undefined ? undefined : toRollback(row);
+    });
+  }
+
+  listRollbacks(options: { limit?: number; states?: RollbackState[] } = {}): Promise<RollbackRecord[]> {
+    return this.run(() => {
+      const states = options.states === undefined ? null : JSON.stringify(options.states);
+      return this.s.rollbacks.all({ states, limit: options.limit ?? -1 }).map(toRollback);
+    });
+  }
+
+  appendEvent(rollbackId: string, at: number, event: JournalEventData, fence?: Fence): Promise<JournalEntry> {
+    return this.write(() => {
+      const rollback = this.s.rollback.get(rollbackId);
+      if (rollback === undefined) throw rollbackNotFound(rollbackId);
+      if (fence !== undefined) this.locks.assertFence(rollback.environment, rollbackId, fence);
+      const seq = this.s.nextSeq.get(rollbackId)?.next ?? 1;
+      this.s.insertEvent.run(rollbackId, seq, at, event.type, JSON.stringify(event));
+      const state = stateAfter(event);
+      if (state !== undefined) this.s.setState.run(state, at, rollbackId);
+      else this.s.touch.run(at, rollbackId);
+      return { rollbackId, seq, at, event };
+    });
+  }
+
+  readJournal(rollbackId: string): Promise<JournalEntry[]> {
+    return this.run(() => this.s.journal.all(rollbackId).map(toJournalEntry));
+  }
+
+  acquireLock(req: AcquireRequest): Promise<AcquireResult> {
+    return this.run(() => this.locks.acquire(req));
+  }
+
+  renewLock(environment: string, fence: Fence, now: number, leaseMs: number): Promise<boolean> {
+    return this.run(() => this.locks.renew(environment, fence, now, leaseMs));
+  }
+
+  parkLock(environment: string, fence: Fence): Promise<void> {
+    return this.run(() => this.locks.parkLock(environment, fence));
+  }
+
+  releaseLock(environment: string, rollbackId: string): Promise<void> {
+    return this.run(() => this.locks.releaseLock(environment, rollbackId));
+  }
+
+  getLock(environment: string): Promise<LockRecord | undefined> {
+    return this.run(() => this.locks.getLock(environment));
+  }
+
+  joinQueue(
+    environment: string,
+    rollbackId: string,
+    holder: Holder,
+    now: number,
+    heartbeatMs: number,
+  ): Promise<void> {
+    return this.run(() => this.locks.join(environment, rollbackId, holder, now, heartbeatMs));
+  }
+
+  heartbeatQueue(rollbackId: string, token: string, now: number, heartbeatMs: number): Promise<void> {
+    return this.run(() => this.locks.beat(rollbackId, token, now, heartbeatMs));
+  }
+
+  leaveQueue(rollbackId: string): Promise<void> {
+    return this.run(() => this.locks.leave(rollbackId));
+  }
+
+  listQueue(environment: string): Promise<QueueEntry[]> {
+    return this.run(() => this.locks.list(environment));
+  }
+
+  close(): Promise<void> {
+    return this.run(() => {
+      if (this.db.open) this.db.close();
+    });
+  }
+
+  /** The settings in effect on this connection (for tests and `doctor`-style diagnostics). */
+  pragmas(): SqlitePragmas {
+    return this.sync(() => ({
+      journalMode: String(this.db.pragma("journal_mode", { simple: true })),
+      synchronous: Number(this.db.pragma("synchronous", { simple: true })),
+      busyTimeout: Number(this.db.pragma("busy_timeout", { simple: true })),
+      foreignKeys: Number(this.db.pragma("foreign_keys", { simple: true })) === 1,
+      userVersion: Number(this.db.pragma("user_version", { simple: true })),
+    }));
+  }
+
+  private findCheckpoint(idOrName: string): CheckpointRecord | undefined {
+    const row = this.s.checkpointById.get(idOrName) ?? this.s.checkpointByName.get(idOrName);
+    return row === undefined ? undefined : toCheckpoint(row);
+  }
+
+  /** Runs `fn`, turning SQLite failures into STORE_FAILED. */
+  private sync<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      throw toStoreError(e, this.file);
+    }
+  }
+
+  /** The Store is async (for PostgreSQL); here the work is done before the promise is made. */
+  private run<T>(fn: () => T): Promise<T> {
+    try {
+      return Promise.resolve(this.sync(fn));
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+
+  /** One IMMEDIATE transaction: the write lock is taken before anything is read. */
+  private write<T>(fn: () => T): Promise<T> {
+    return this.run(() => this.db.transaction(fn).immediate());
+  }
+}

@@ -1,0 +1,104 @@
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { symlink, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runCommand } from "../../../src/process/run-command.js";
+import { releaseProvider } from "../../../src/providers/release/index.js";
+import { contextFor, planned } from "../context.js";
+import { tempDir } from "../fixtures.js";
+import { makeReleases } from "./layout-fixture.js";
+
+/**
+ * Reads `current` (the link and what it points at) in a tight loop in another process until
+ * told to stop, counting failures by errno. The stop file is polled rarely so reads dominate.
+ */
+const READER = `
+import { existsSync, readlinkSync, statSync, writeFileSync } from "node:fs";
+const [current, stop, ready] = process.argv.slice(2);
+let reads = 0;
+const failures = {};
+const seen = new Set();
+writeFileSync(ready, "");
+for (let i = 0; ; i++) {
+  if (i % 64 === 0 && existsSync(stop)) break;
+  try {
+    seen.add(readlinkSync(current));
+    statSync(current);
+    reads++;
+  } catch (e) {
+    failures[e.code] = (failures[e.code] ?? 0) + 1;
+  }
+}
+console.log(JSON.stringify({ reads, failures, seen: [...seen].sort() }));
+`;
+
+interface ReaderReport {
+  reads: number;
+  failures: Record<string, number>;
+  seen: string[];
+}
+
+/** Runs `swaps` while the reader process hammers `current`; returns what the reader saw. */
+async function whileReading(dir: string, current: string, swaps: () => Promise<void>): Promise<ReaderReport> {
+  const script = join(dir, "reader.mjs");
+  const stop = join(dir, "stop");
+  const ready = join(dir, "ready");
+  writeFileSync(script, READER);
+  const reader = runCommand({ argv: [process.execPath, script, current, stop, ready] });
+  try {
+    while (!existsSync(ready)) await new Promise((r) => setTimeout(r, 10));
+    await swaps();
+  } finally {
+    writeFileSync(stop, "");
+  }
+  return JSON.parse((await reader).stdout) as ReaderReport;
+}
+
+describe("release provider: atomic swap", () => {
+  let dir: string;
+  let cleanup: () => void;
+  let root: string;
+  beforeEach(() => {
+    ({ dir, cleanup } = tempDir());
+    root = join(dir, "app");
+    makeReleases(root, ["blue", "green"]);
+  });
+  afterEach(() => cleanup());
+
+  it("never lets a concurrent reader see a missing current during 200 swaps", async () => {
+    const ctx = contextFor(releaseProvider, { baseDir: dir, settings: { path: root } });
+    const steps = await Promise.all(
+      ["blue", "green"].map(async (to) => {
+        const [spec] = await releaseProvider.plan(ctx, { version: "?" }, { version: to });
+        if (spec === undefined) throw new Error("expected a step");
+        return planned(ctx, spec);
+      }),
+    );
+    const report = await whileReading(dir, join(root, "current"), async () => {
+      for (let i = 0; i < 200; i++) {
+        const step = steps[i % 2];
+        if (step === undefined) throw new Error("unreachable");
+        await releaseProvider.apply(ctx, step);
+      }
+    });
+    expect(report.failures).toEqual({});
+    expect(report.seen).toEqual(["releases/blue", "releases/green"]);
+    expect(report.reads).toBeGreaterThan(200);
+    expect(readdirSync(join(root, "releases")).sort()).toEqual(["blue", "green"]);
+    // No temporary links left behind.
+    expect(readdirSync(root).sort()).toEqual(["current", "releases"]);
+  });
+
+  it("(control) the same reader does catch a non-atomic unlink-then-link swap", async () => {
+    const current = join(root, "current");
+    const report = await whileReading(dir, current, async () => {
+      // Long enough that the reader is surely running while we swap, even on a busy machine.
+      const until = Date.now() + 300;
+      for (let i = 0; i < 200 || Date.now() < until; i++) {
+        await unlink(current);
+        await symlink(i % 2 === 0 ? "releases/green" : "releases/blue", current);
+      }
+    });
+    expect(report.failures.ENOENT ?? 0).toBeGreaterThan(0);
+  });
+});
