@@ -31,13 +31,12 @@ const EXPECTED: Record<string, string> = {
   null: "nothing",
 };
 
-/** "the text \"abc\"", "the number 5", "a list", ... never used for values from variables. */
+/** `"abc"`, `5`, `a list`, ...; never used for values from variables (see IssueContext.show). */
 export function describeValue(v: unknown): string {
   if (v === undefined) return "nothing";
   if (v === null) return "an empty value";
-  if (typeof v === "string") return `the text ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
-  if (typeof v === "number" || typeof v === "bigint") return `the number ${v}`;
-  if (typeof v === "boolean") return String(v);
+  if (typeof v === "string") return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (typeof v === "number" || typeof v === "bigint" || typeof v === "boolean") return String(v);
   if (Array.isArray(v)) return "a list";
   return "a mapping";
 }
@@ -76,7 +75,7 @@ function kindProblem(path: FieldPath, ctx: IssueContext): RawProblem {
   const guess = closest(value, ctx.kinds);
   return {
     code: "CONFIG_UNKNOWN_KIND",
-    message: `unknown kind ${ctx.show(path)} in ${formatPath(path)}${guess ? `; did you mean "${guess}"?` : ""}`,
+    message: `${formatPath(path)}: unknown kind ${ctx.show(path)}${guess ? `; did you mean "${guess}"?` : ""}`,
     hint: `use one of the kinds: ${known}`,
     path,
   };
@@ -100,8 +99,19 @@ function sizeWords(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): st
   return inclusive ? `must be at most ${bound}` : `must be less than ${bound}`;
 }
 
+/** components.<name>.kind: the discriminator (or, with no providers at all, a never). */
+function isKindIssue(issue: Issue): boolean {
+  const p = issue.path;
+  if (p.length !== 3 || p[0] !== "components" || p[2] !== "kind") return false;
+  return (
+    (issue.code === "invalid_union" && issue.discriminator === "kind") ||
+    (issue.code === "invalid_type" && issue.expected === "never")
+  );
+}
+
 function fromIssue(issue: Issue, ctx: IssueContext): RawProblem[] {
   const path = issue.path;
+  if (isKindIssue(issue)) return [kindProblem(path, ctx)];
   const field = formatPath(path);
   const got = ctx.show(path);
   const invalid = (message: string, hint: string, at?: "key"): RawProblem[] => [
@@ -132,9 +142,6 @@ function fromIssue(issue: Issue, ctx: IssueContext): RawProblem[] {
       }));
     }
     case "invalid_union":
-      if (issue.discriminator !== undefined && path[path.length - 1] === issue.discriminator) {
-        return [kindProblem(path, ctx)];
-      }
       return invalid(`${field}: ${issue.message}, not ${got}`, `fix ${field} to match the form described`);
     case "invalid_value": {
       const value = valueAt(ctx.data, path);
@@ -145,20 +152,25 @@ function fromIssue(issue: Issue, ctx: IssueContext): RawProblem[] {
       return invalid(`${field} must be ${expected}, not ${got}`, `use ${expected}.${guess}`);
     }
     case "too_small":
-    case "too_big":
-      return invalid(`${field} ${sizeWords(issue)} (got ${got})`, `change ${field}`);
+    case "too_big": {
+      const rule = sizeWords(issue);
+      return invalid(`${field} ${rule} (got ${got})`, `change ${field}: it ${rule}`);
+    }
     case "invalid_key": {
       const reason = issue.issues[0]?.message ?? issue.message;
       return invalid(
-        `invalid name "${String(path[path.length - 1])}" ${where(path.slice(0, -1))}: ${reason}`,
-        "rename it",
+        `invalid name "${String(path[path.length - 1])}" ${where(path.slice(0, -1))}`,
+        `rename it: ${reason}`,
         "key",
       );
     }
     case "invalid_format":
       return invalid(`${field}: ${issue.message}, not ${got}`, `fix the value of ${field}`);
     case "not_multiple_of":
-      return invalid(`${field} must be a multiple of ${issue.divisor} (got ${got})`, `change ${field}`);
+      return invalid(
+        `${field} must be a multiple of ${issue.divisor} (got ${got})`,
+        `change ${field} to a multiple of ${issue.divisor}`,
+      );
     default:
       return invalid(`${field}: ${issue.message}`, `fix ${field}`);
   }

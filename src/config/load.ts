@@ -80,7 +80,7 @@ export function loadEnvironment(file: string, opts: LoadOptions): EnvironmentCon
   const abs = resolve(file);
   const text = readConfig(abs);
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
   const syntax = syntaxProblems(doc, lines, abs);
   if (syntax.length > 0) throw problemsError(syntax, opts.redactor);
 
@@ -91,19 +91,14 @@ export function loadEnvironment(file: string, opts: LoadOptions): EnvironmentCon
   const schema = buildEnvironmentSchema(opts.providers);
   const parsed = schema.safeParse(data);
 
-  const raw: RawProblem[] = [...res.problems];
+  const later: RawProblem[] = checkComponentReferences(data);
   if (!parsed.success) {
-    // A field whose variable is missing is already reported; its schema error would only repeat it.
-    const reported = new Set(res.problems.map((p) => formatPath(p.path)));
-    const issues = problemsFromIssues(parsed.error.issues, {
-      schema,
-      data,
-      kinds: [...opts.providers.keys()],
-      show: showValue(doc, data, res),
-    });
-    raw.push(...issues.filter((p) => !reported.has(formatPath(p.path))));
+    const ctx = { schema, data, kinds: [...opts.providers.keys()], show: showValue(doc, data, res) };
+    later.unshift(...problemsFromIssues(parsed.error.issues, ctx));
   }
-  raw.push(...checkComponentReferences(data));
+  // A field whose variable is missing is already reported; other errors about it would only repeat it.
+  const reported = new Set(res.problems.map((p) => formatPath(p.path)));
+  const raw = [...res.problems, ...later.filter((p) => !reported.has(formatPath(p.path)))];
   if (raw.length > 0 || !parsed.success) {
     throw problemsError(
       raw.map((p) => placeProblem(p, abs, doc, lines)),

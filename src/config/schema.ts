@@ -89,7 +89,7 @@ function componentSchema(providers: ProviderRegistry) {
   const [first, ...rest] = branches;
   const union =
     first === undefined
-      ? z.object({ kind: z.never() }).passthrough()
+      ? z.object({ kind: z.never() }).loose()
       : z.discriminatedUnion("kind", [first, ...rest]);
   return union.transform((c) => splitSettings(c as Record<string, unknown>));
 }

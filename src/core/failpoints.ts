@@ -17,8 +17,14 @@ function parse(spec: string | undefined): JournalFailpoint | undefined {
 const failpoint = parse(process.env.BACKOUT_FAILPOINT);
 let writes = 0;
 
-export function journalWriteFailpoint(when: "before" | "after"): void {
-  if (!failpoint) return;
-  if (when === "before") writes += 1;
-  if (writes === failpoint.n && when === failpoint.when) process.kill(process.pid, "SIGKILL");
+/** Call before a journal write; returns the write's number, to pass to afterJournalWrite. */
+export function beforeJournalWrite(): number {
+  if (!failpoint) return 0;
+  writes += 1;
+  if (writes === failpoint.n && failpoint.when === "before") process.kill(process.pid, "SIGKILL");
+  return writes;
+}
+
+export function afterJournalWrite(n: number): void {
+  if (failpoint && n === failpoint.n && failpoint.when === "after") process.kill(process.pid, "SIGKILL");
 }

@@ -1,6 +1,6 @@
 import type { Redactor } from "../config/redactor.js";
 import type { Clock } from "./clock.js";
-import { journalWriteFailpoint } from "./failpoints.js";
+import { afterJournalWrite, beforeJournalWrite } from "./failpoints.js";
 import type { JournalEntry, JournalEventData } from "./journal-events.js";
 import type { Fence, Store } from "../store/store.js";
 
@@ -27,9 +27,9 @@ export class JournalWriter {
 
   async append(event: JournalEventData): Promise<JournalEntry> {
     const safe = this.redactor.redactValue(event);
-    journalWriteFailpoint("before");
+    const n = beforeJournalWrite();
     const entry = await this.store.appendEvent(this.rollbackId, this.clock.now(), safe, this.fence);
-    journalWriteFailpoint("after");
+    afterJournalWrite(n);
     for (const l of this.listeners) l(entry);
     return entry;
   }

@@ -3,7 +3,7 @@ import type { Engine, PlanRequest } from "./engine.js";
 import { BackoutError, toBackoutError } from "./errors.js";
 import { executeRollback, type RunOutcome } from "./executor/execute.js";
 import { assertConfirmationMatches, type GateOptions } from "./executor/gate.js";
-import { journalWriteFailpoint } from "./failpoints.js";
+import { afterJournalWrite, beforeJournalWrite } from "./failpoints.js";
 import { isHolderGone } from "./holder.js";
 import { newId } from "./ids.js";
 import { JournalWriter, type JournalListener } from "./journal-writer.js";
@@ -30,14 +30,14 @@ export async function runRollback(engine: Engine, request: PlanRequest, control:
   assertConfirmationMatches(plan, control.confirmHash);
   const now = engine.clock.now();
   const id = newId("r", now);
-  journalWriteFailpoint("before");
+  const write = beforeJournalWrite();
   await engine.store.createRollback(
     { id, environment: engine.config.environment, checkpointId: plan.checkpoint.id, planHash: plan.hash, plan, createdAt: now },
     { type: "queued", plan, requestedBy: control.requestedBy ?? `${engine.holder.host}:${engine.holder.pid}` },
     engine.holder,
     engine.config.policies.lock.leaseMs,
   );
-  journalWriteFailpoint("after");
+  afterJournalWrite(write);
   control.onCreated?.(id, plan);
   return acquireAndExecute(engine, id, false, control);
 }

@@ -1,11 +1,14 @@
 /** Small text formatters shared by reports and progress output, so both read the same. */
 import type { SerializedError } from "../core/errors.js";
 
-/** "212 ms", "1.2 s", "2 min 5 s", "1 h 3 min". */
+/** "212 ms", "1 s", "1.2 s", "2 min 5 s", "1 h 3 min". */
 export function formatDuration(ms: number): string {
   const rounded = Math.max(0, Math.round(ms));
   if (rounded < 1000) return `${rounded} ms`;
-  if (rounded < 60_000) return `${(rounded / 1000).toFixed(1)} s`;
+  if (rounded < 60_000) {
+    const seconds = rounded / 1000;
+    return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} s`;
+  }
   const totalSeconds = Math.round(rounded / 1000);
   const hours = Math.floor(totalSeconds / 3600);
   const minutes = Math.floor((totalSeconds % 3600) / 60);

@@ -1,5 +1,5 @@
 /** Reports and the read model of rollbacks, folded from their journals. */
-export { foldJournal } from "./fold-journal.js";
+export { foldJournal, journalOrder } from "./fold-journal.js";
 export {
   buildJsonReport,
   type JsonReport,

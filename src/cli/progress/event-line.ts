@@ -43,7 +43,7 @@ export function formatEventLine(entry: JournalEntry, options: EventLineOptions =
       return `${event.stepId} ${event.reached ? "already at target, not re-run" : "not at target, will run"}`;
     case "step-failed": {
       const next = event.willRetry ? `retrying in ${formatDuration(event.retryInMs ?? 0)}` : "giving up";
-      return `✖ ${event.stepId} failed (${attempt(event.attempt)}): ${formatErrorShort(event.error, 200)}; ${next}`;
+      return `✖ ${event.stepId} failed (${attempt(event.attempt)}): ${oneLine(event.error.message, 200)}; ${next}`;
     }
     case "step-cancelled":
       return `✖ ${event.stepId} cancelled (${attempt(event.attempt)}): ${oneLine(event.reason, 200)}`;

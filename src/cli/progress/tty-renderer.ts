@@ -38,12 +38,16 @@ export class TtyProgressRenderer implements ProgressRenderer {
   private readonly done: Promise<void>;
   private state: RollbackState = "queued";
   private closing: Promise<void> | undefined;
+  /** The simple (line) renderer prints outputs without their task, so they name their step. */
+  private readonly plain: boolean;
 
   constructor(
     out: NodeJS.WritableStream,
     plan: Plan,
     private readonly options: ProgressOptions = {},
   ) {
+    // listr2 draws its live list only when process.stdout is a TTY; `out` must be one too.
+    this.plain = (out as NodeJS.WriteStream).isTTY !== true || process.stdout.isTTY !== true;
     for (const step of plan.steps) {
       this.tasks.set(step.id, {
         step,
@@ -54,7 +58,7 @@ export class TtyProgressRenderer implements ProgressRenderer {
     }
     const listr = new Listr<object, "default", "simple">(
       [...this.tasks.values()].map((t) => this.listrTask(t)),
-      listrOptions(out),
+      listrOptions(out, this.plain),
     );
     // exitOnError is off, so run() should not reject; a renderer failure must still not escape.
     this.done = listr.run().then(
@@ -84,9 +88,12 @@ export class TtyProgressRenderer implements ProgressRenderer {
         return;
       case "step-succeeded":
         this.withTask(event.stepId, (t) => {
-          if (event.skipped === "already-at-target")
+          if (event.skipped === "already-at-target") {
             t.end.resolve({ kind: "skip", reason: "already at target" });
-          else t.end.resolve({ kind: "done", suffix: ` (${formatDuration(event.durationMs)})` });
+            return;
+          }
+          const attempt = event.attempt > 1 ? `attempt ${event.attempt}, ` : "";
+          t.end.resolve({ kind: "done", suffix: ` (${attempt}${formatDuration(event.durationMs)})` });
         });
         return;
       case "step-failed":
@@ -139,12 +146,14 @@ export class TtyProgressRenderer implements ProgressRenderer {
   private listrTask(t: StepTask): ListrTask<object, typeof DefaultRenderer, typeof SimpleRenderer> {
     return {
       title: t.title,
-      rendererOptions: { outputBar: 1, persistentOutput: true },
+      // Only the latest line while running; a finished task's title says how it ended.
+      rendererOptions: { outputBar: 1, persistentOutput: false },
       task: async (_ctx, wrapper) => {
         t.wrapper = wrapper;
-        wrapper.output = t.pendingOutput ?? "waiting";
+        if (t.pendingOutput !== undefined) wrapper.output = t.pendingOutput;
+        else if (!this.plain) wrapper.output = "waiting";
         const end = await t.end.promise; // rejects on failure: listr2 marks the task failed
-        if (end.kind === "skip") wrapper.skip(`${t.title} (${end.reason})`);
+        if (end.kind === "skip") wrapper.skip(end.reason);
         else wrapper.title = `${t.title}${end.suffix}`;
       },
     };
@@ -155,7 +164,8 @@ export class TtyProgressRenderer implements ProgressRenderer {
     if (t && !t.end.settled) fn(t);
   }
 
-  private setOutput(t: StepTask, text: string): void {
+  private setOutput(t: StepTask, message: string): void {
+    const text = this.plain ? `${t.step.id}: ${message}` : message;
     t.pendingOutput = text;
     if (t.wrapper) t.wrapper.output = text;
   }
@@ -173,10 +183,14 @@ export class TtyProgressRenderer implements ProgressRenderer {
   }
 }
 
-function listrOptions(out: NodeJS.WritableStream) {
+function listrOptions(out: NodeJS.WritableStream, plain: boolean) {
   // listr2 types its streams as TTY streams; it only writes to them (and reads isTTY/columns).
   const stream = out as NodeJS.WriteStream;
-  const processOutput = new ProcessOutput(stream, stream);
+  // While the live list is drawn, listr2 buffers writes to both streams it holds; holding the
+  // other standard stream too keeps stray log lines from tearing the display.
+  const other =
+    stream === process.stdout ? process.stderr : stream === process.stderr ? process.stdout : stream;
+  const processOutput = new ProcessOutput(stream, other);
   return {
     concurrent: true,
     exitOnError: false,
@@ -184,13 +198,14 @@ function listrOptions(out: NodeJS.WritableStream) {
     registerSignalListeners: false,
     renderer: "default" as const,
     fallbackRenderer: "simple" as const,
-    fallbackRendererCondition: stream.isTTY !== true,
+    fallbackRendererCondition: plain,
     rendererOptions: {
       logger: new ListrLogger({ useIcons: true, toStderr: [], processOutput }),
       collapseSubtasks: false,
       collapseSkips: false,
       collapseErrors: false,
       showSkipMessage: true,
+      suffixSkips: true,
       showErrorMessage: true,
       formatOutput: "wrap" as const,
     },

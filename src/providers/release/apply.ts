@@ -24,6 +24,8 @@ export async function applyRelease(
   const { release, path } = switchParams(step);
   const layout = layoutOf(ctx.baseDir, path);
   const where: ErrorLocation = { component: ctx.component.name, step: step.id };
+  if (ctx.signal.aborted)
+    throw new BackoutError("STEP_CANCELLED", "step cancelled before the swap", { where });
   // The directory may have been pruned between plan and apply; swapping to it would break the site.
   await assertReleaseUsable(where, layout, release);
   const dir = releaseDir(layout, release);

@@ -1,6 +1,5 @@
 import { readlink, realpath, stat } from "node:fs/promises";
-import { dirname, isAbsolute, join, resolve } from "node:path";
-import { BackoutError } from "../../core/errors.js";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 
 /** Absolute paths of one application root: `<root>/releases/<name>` and `<root>/current`. */
 export interface Layout {
@@ -63,9 +62,8 @@ export async function readCurrent(layout: Layout): Promise<CurrentLink | undefin
   }
   const target = resolve(layout.root, link);
   const parent = dirname(target);
-  const name = target.slice(parent.length + 1);
   const inside = parent === layout.releasesDir || (await sameFile(parent, layout.releasesDir));
-  return { link, target, release: inside ? name : undefined };
+  return { link, target, release: inside ? basename(target) : undefined };
 }
 
 // Capistrano writes absolute links; the root itself may be reached through a symlink.

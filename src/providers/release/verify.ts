@@ -2,12 +2,12 @@ import { isBackoutError } from "../../core/errors.js";
 import type { PlannedStep } from "../../core/model.js";
 import type { ProviderContext } from "../../core/provider.js";
 import { checkHealth } from "./health.js";
-import { layoutOf, readCurrent, releaseDir } from "./layout.js";
+import { isDirectory, layoutOf, readCurrent, releaseDir } from "./layout.js";
 import { releaseEnv } from "./release-env.js";
 import { readSettings, type ReleaseSettings } from "./settings.js";
 import { switchParams } from "./step-params.js";
 
-/** Reached when `current` points at the step's release and (if configured) one health probe passes. */
+/** Reached when `current` points at the step's (existing) release and (if configured) one health probe passes. */
 export async function verifyRelease(
   ctx: ProviderContext<ReleaseSettings>,
   step: PlannedStep,
@@ -22,8 +22,10 @@ export async function verifyRelease(
     return false; // not a symlink: certainly not at the target
   }
   if (current?.release !== release) return false;
-  if (!settings.health) return true;
   const dir = releaseDir(layout, release);
+  // A link to a pruned release is not a reached target.
+  if (!(await isDirectory(dir))) return false;
+  if (!settings.health) return true;
   try {
     await checkHealth(ctx, {
       health: settings.health,

@@ -101,7 +101,18 @@ describe("release provider: apply and verify", () => {
     expect(await releaseProvider.verify(ctx, step)).toBe(false);
     await releaseProvider.apply(ctx, step);
     expect(await releaseProvider.verify(ctx, step)).toBe(true);
+    rmSync(join(root, "releases", "r1"), { recursive: true });
+    expect(await releaseProvider.verify(ctx, step)).toBe(false); // dangling link
     rmSync(join(root, "current"));
     expect(await releaseProvider.verify(ctx, step)).toBe(false);
+  });
+
+  it("does nothing once the step is cancelled", async () => {
+    const abort = new AbortController();
+    const ctx = contextFor(releaseProvider, { baseDir: dir, settings: { path: root }, signal: abort.signal });
+    const step = await stepTo(ctx, "r3", "r1");
+    abort.abort();
+    await expectBackoutError(releaseProvider.apply(ctx, step), "STEP_CANCELLED");
+    expect(readlinkSync(join(root, "current"))).toBe("releases/r3");
   });
 });
