@@ -197,7 +197,11 @@ export function criticalPathMs(steps: readonly PlannedStep[], dur: (s: PlannedSt
   return longest;
 }
 
-export function lowerBoundMs(steps: readonly PlannedStep[], dur: (s: PlannedStep) => number, c: number): number {
+export function lowerBoundMs(
+  steps: readonly PlannedStep[],
+  dur: (s: PlannedStep) => number,
+  c: number,
+): number {
   const total = steps.reduce((sum, s) => sum + dur(s), 0);
   return Math.max(criticalPathMs(steps, dur), total / c);
 }
@@ -230,7 +234,10 @@ export function simulateListSchedule(
   return now;
 }
 
-async function spawnCost(count: number, concurrency: number): Promise<{ sequentialMs: number; parallelMs: number }> {
+async function spawnCost(
+  count: number,
+  concurrency: number,
+): Promise<{ sequentialMs: number; parallelMs: number }> {
   const once = () => runCommand({ argv: ["/bin/sleep", "0"] });
   for (let i = 0; i < 3; i++) await once(); // warm-up
   let t0 = performance.now();
@@ -294,7 +301,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<DagR
     mkdirSync(join(dir, "state"));
     writeStates(dir, comps, "v1");
     const parallelEnv = writeEnvironment(dir, "backout.yaml", comps, c);
-    const serialEnv = serialN > 0 ? writeEnvironment(dir, "backout-serial.yaml", comps.slice(0, serialN), 1) : "";
+    const serialEnv =
+      serialN > 0 ? writeEnvironment(dir, "backout-serial.yaml", comps.slice(0, serialN), 1) : "";
 
     // The checkpoint (v1), then the bad deploy (v2) that the rollback undoes.
     const cp = openEngine(parallelEnv);
@@ -315,7 +323,10 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<DagR
     const ratio = wall / bound;
 
     row("graph", `${n} components, ${edges} dependsOn edges`);
-    row("plan", `${steps.length} steps, longest chain ${longestChain} steps, estimate ${fmtMs(run.plan.estimateMs)}`);
+    row(
+      "plan",
+      `${steps.length} steps, longest chain ${longestChain} steps, estimate ${fmtMs(run.plan.estimateMs)}`,
+    );
     row("known sleeps", `${o["min-sleep-ms"]}–${o["max-sleep-ms"]} ms each, total ${fmtMs(totalSleep)}`);
     row("rollback state", run.state + (run.reason ? ` (${run.reason})` : ""));
     row(`checkpoint (${n} captures)`, fmtMs(checkpointMs));
@@ -345,8 +356,14 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<DagR
     row("ratio wall / measured bound (scheduler only)", fmtRatio(wall / measuredBound));
     row("mean steps running at once", `${(measuredTotal / wall).toFixed(2)} of ${c}`);
     row("event loop blocked in store calls", storeLine(run.storeStats, wall));
-    row("simulated schedule, engine priorities", `${fmtMs(simEngine)} (${fmtRatio(simEngine / bound)} of bound)`);
-    row("simulated schedule, true-duration priorities", `${fmtMs(simTrue)} (${fmtRatio(simTrue / bound)} of bound)`);
+    row(
+      "simulated schedule, engine priorities",
+      `${fmtMs(simEngine)} (${fmtRatio(simEngine / bound)} of bound)`,
+    );
+    row(
+      "simulated schedule, true-duration priorities",
+      `${fmtMs(simTrue)} (${fmtRatio(simTrue / bound)} of bound)`,
+    );
     note(
       "the command provider gives every step estimateMs 1000 and has no setting for a per-component " +
         "estimate, so critical-path priority is the longest remaining chain by step count, not by time.",

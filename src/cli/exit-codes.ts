@@ -38,7 +38,11 @@ const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "ROLLBACK_NOT_RESUMABLE",
 ]);
 
-const LOCK_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["LOCK_BUSY", "LOCK_LOST", "ROLLBACK_INTERRUPTED"]);
+const LOCK_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  "LOCK_BUSY",
+  "LOCK_LOST",
+  "ROLLBACK_INTERRUPTED",
+]);
 
 export function exitCodeForError(code: ErrorCode): number {
   if (USAGE_CODES.has(code)) return EXIT.usage;

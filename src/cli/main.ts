@@ -12,7 +12,7 @@ type Action = (opts: any, args: string[]) => Promise<number>;
 
 const program = new Command("backout")
   .description(
-    "Roll a running system back to a known-good checkpoint: releases, databases, configuration,\n" +
+    "Roll a running system back to a known-good checkpoint: releases, databases, configuration, " +
       "caches and traffic, in dependency order, with hard safety limits.",
   )
   .version("0.1.0")
@@ -49,7 +49,13 @@ function action(load: () => Promise<{ default: Action }>) {
   };
 }
 
-const list = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
+const list = (v: string, prev: string[] = []) => [
+  ...prev,
+  ...v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
 
 program
   .command("checkpoint")
@@ -149,7 +155,8 @@ try {
   await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {
-    const ok = e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help";
+    const ok =
+      e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help";
     process.exitCode = ok ? EXIT.ok : EXIT.usage;
   } else {
     process.exitCode = reportError(e, false);

@@ -20,7 +20,9 @@ function depths(plan: Plan): Map<string, number> {
 export function planText(plan: Plan): string {
   const cp = plan.checkpoint;
   const lines: string[] = [];
-  lines.push(`Plan ${plan.hash.slice(0, 12)} — roll back ${plan.environment} to checkpoint "${cp.name}" (${cp.id}, ${new Date(cp.createdAt).toISOString()})`);
+  lines.push(
+    `Plan ${plan.hash.slice(0, 12)} — roll back ${plan.environment} to checkpoint "${cp.name}" (${cp.id}, ${new Date(cp.createdAt).toISOString()})`,
+  );
   if (plan.scope.only.length) lines.push(`Scope: only ${plan.scope.only.join(", ")}`);
   if (plan.scope.except.length) lines.push(`Scope: all except ${plan.scope.except.join(", ")}`);
   lines.push("", "Components:");

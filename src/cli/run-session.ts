@@ -11,6 +11,7 @@ export interface SessionOptions {
   json: boolean;
   wait: boolean;
   confirm?: string;
+  maxAttempts: number;
 }
 
 /**
@@ -27,7 +28,9 @@ export async function runSession(
   const early: JournalEntry[] = [];
   const abort = new AbortController();
   const onSigint = () => {
-    err("\nstopping: no new step will start; running steps are cancelled. Resume later with `backout resume`.");
+    err(
+      "\nstopping: no new step will start; running steps are cancelled. Resume later with `backout resume`.",
+    );
     abort.abort();
   };
   process.once("SIGINT", onSigint);
@@ -37,7 +40,7 @@ export async function runSession(
     listeners: [(e) => (renderer ? renderer.onEvent(e) : early.push(e))],
     onCreated: (id: string, plan: Plan) => {
       if (!options.json) err(`rollback ${id}: plan ${plan.hash.slice(0, 12)}, ${plan.steps.length} step(s)`);
-      renderer = createProgressRenderer(mode, process.stdout, plan);
+      renderer = createProgressRenderer(mode, process.stdout, plan, { maxAttempts: options.maxAttempts });
       for (const e of early.splice(0)) renderer.onEvent(e);
     },
     onWaiting: ({ position, lock }) => {
@@ -84,7 +87,9 @@ async function confirmPrompt(plan: Plan): Promise<boolean> {
   err(planText(plan));
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const answer = await rl.question(`\nType "yes" to confirm plan ${plan.hash.slice(0, 12)} with its data-loss steps: `);
+    const answer = await rl.question(
+      `\nType "yes" to confirm plan ${plan.hash.slice(0, 12)} with its data-loss steps: `,
+    );
     return answer.trim().toLowerCase() === "yes";
   } finally {
     rl.close();

@@ -77,7 +77,9 @@ export class Engine {
   /** Asks every component's provider for its state; any failure fails the whole capture, naming the component. */
   async captureAll(): Promise<Record<string, ComponentState>> {
     const results = await Promise.allSettled(
-      this.config.components.map(async (c) => [c.name, await this.provider(c).capture(this.context(c))] as const),
+      this.config.components.map(
+        async (c) => [c.name, await this.provider(c).capture(this.context(c))] as const,
+      ),
     );
     const out: Record<string, ComponentState> = {};
     const problems: BackoutError[] = [];
@@ -170,10 +172,14 @@ export class Engine {
       const c = this.config.components.find((x) => x.name === step.component);
       const policy = c?.dataLoss ?? this.config.policies.dataLoss;
       if (policy === "refuse") {
-        throw new BackoutError("PLAN_INVALID", `step ${step.id} may lose data and the data-loss policy is "refuse"`, {
-          where: { component: step.component, step: step.id },
-          hint: `Risk: ${step.risk.summary}. Set dataLoss: confirm (or archive) on ${step.component} to allow it with a confirmation, or roll back without it (--except ${step.component}).`,
-        });
+        throw new BackoutError(
+          "PLAN_INVALID",
+          `step ${step.id} may lose data and the data-loss policy is "refuse"`,
+          {
+            where: { component: step.component, step: step.id },
+            hint: `Risk: ${step.risk.summary}. Set dataLoss: confirm (or archive) on ${step.component} to allow it with a confirmation, or roll back without it (--except ${step.component}).`,
+          },
+        );
       }
     }
   }

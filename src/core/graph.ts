@@ -1,7 +1,10 @@
 /** Small graph helpers shared by config validation and the planner. */
 
 /** Returns one cycle as a list of node names (first repeated at the end), or undefined. */
-export function findCycle(nodes: Iterable<string>, edges: (node: string) => Iterable<string>): string[] | undefined {
+export function findCycle(
+  nodes: Iterable<string>,
+  edges: (node: string) => Iterable<string>,
+): string[] | undefined {
   const state = new Map<string, "visiting" | "done">();
   const stack: string[] = [];
   const visit = (n: string): string[] | undefined => {

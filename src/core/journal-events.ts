@@ -47,7 +47,11 @@ export type JournalEventData =
   | { type: "emergency-finished" }
   | { type: "escalated"; reason: string; failedSteps: string[]; done: string[]; notDone: string[] }
   | { type: "escalation-hook"; ok: boolean; error?: SerializedError }
-  | { type: "finished"; state: Exclude<RollbackState, "queued" | "running" | "awaiting-confirmation">; reason?: string };
+  | {
+      type: "finished";
+      state: Exclude<RollbackState, "queued" | "running" | "awaiting-confirmation">;
+      reason?: string;
+    };
 
 export type JournalEventType = JournalEventData["type"];
 

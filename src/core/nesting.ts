@@ -17,9 +17,13 @@ export function runInsideRollback<T>(rollbackId: string, fn: () => Promise<T>): 
 export function assertNotNested(env: NodeJS.ProcessEnv = process.env): void {
   const outer = insideStep.getStore() ?? env[ACTIVE_ROLLBACK_ENV];
   if (outer) {
-    throw new BackoutError("NESTED_ROLLBACK", `a step of rollback ${outer} tried to start or resume a rollback`, {
-      hint: "Rollbacks cannot be nested. Remove the backout call from the step; run it separately once the current rollback has ended.",
-      details: { outerRollback: outer },
-    });
+    throw new BackoutError(
+      "NESTED_ROLLBACK",
+      `a step of rollback ${outer} tried to start or resume a rollback`,
+      {
+        hint: "Rollbacks cannot be nested. Remove the backout call from the step; run it separately once the current rollback has ended.",
+        details: { outerRollback: outer },
+      },
+    );
   }
 }

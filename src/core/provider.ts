@@ -48,5 +48,5 @@ export type ProviderRegistry = ReadonlyMap<string, Provider<never>>;
 
 /** Narrow a registry entry to the settings type a caller knows it has. */
 export function asProvider<S>(p: Provider<never>): Provider<S> {
-  return p as unknown as Provider<S>;
+  return p; // methods are bivariant, so the registry entry already fits
 }

@@ -24,7 +24,11 @@ export interface RunControl extends GateOptions {
 }
 
 /** Plans and runs a rollback: create (queued), wait for the lock, execute. */
-export async function runRollback(engine: Engine, request: PlanRequest, control: RunControl = {}): Promise<RunOutcome> {
+export async function runRollback(
+  engine: Engine,
+  request: PlanRequest,
+  control: RunControl = {},
+): Promise<RunOutcome> {
   assertNotNested(engine.env);
   const plan = await engine.plan(request);
   assertConfirmationMatches(plan, control.confirmHash);
@@ -32,8 +36,19 @@ export async function runRollback(engine: Engine, request: PlanRequest, control:
   const id = newId("r", now);
   const write = beforeJournalWrite();
   await engine.store.createRollback(
-    { id, environment: engine.config.environment, checkpointId: plan.checkpoint.id, planHash: plan.hash, plan, createdAt: now },
-    { type: "queued", plan, requestedBy: control.requestedBy ?? `${engine.holder.host}:${engine.holder.pid}` },
+    {
+      id,
+      environment: engine.config.environment,
+      checkpointId: plan.checkpoint.id,
+      planHash: plan.hash,
+      plan,
+      createdAt: now,
+    },
+    {
+      type: "queued",
+      plan,
+      requestedBy: control.requestedBy ?? `${engine.holder.host}:${engine.holder.pid}`,
+    },
     engine.holder,
     engine.config.policies.lock.leaseMs,
   );
@@ -43,7 +58,11 @@ export async function runRollback(engine: Engine, request: PlanRequest, control:
 }
 
 /** Continues a rollback after a crash, an interruption or an approval. */
-export async function resumeRollback(engine: Engine, id: string, control: RunControl = {}): Promise<RunOutcome> {
+export async function resumeRollback(
+  engine: Engine,
+  id: string,
+  control: RunControl = {},
+): Promise<RunOutcome> {
   assertNotNested(engine.env);
   const record = await requireRollback(engine, id);
   if (isTerminal(record.state)) {
@@ -53,12 +72,23 @@ export async function resumeRollback(engine: Engine, id: string, control: RunCon
   }
   assertConfirmationMatches(record.plan, control.confirmHash);
   await assertNotRunningElsewhere(engine, record);
-  await engine.store.joinQueue(engine.config.environment, id, engine.holder, engine.clock.now(), engine.config.policies.lock.leaseMs);
+  await engine.store.joinQueue(
+    engine.config.environment,
+    id,
+    engine.holder,
+    engine.clock.now(),
+    engine.config.policies.lock.leaseMs,
+  );
   control.onCreated?.(id, record.plan);
   return acquireAndExecute(engine, id, true, control);
 }
 
-async function acquireAndExecute(engine: Engine, id: string, resumed: boolean, control: RunControl): Promise<RunOutcome> {
+async function acquireAndExecute(
+  engine: Engine,
+  id: string,
+  resumed: boolean,
+  control: RunControl,
+): Promise<RunOutcome> {
   const journal = new JournalWriter(engine.store, engine.clock, engine.redactor, id, control.listeners ?? []);
   let epoch: number;
   try {
@@ -107,19 +137,32 @@ async function assertNotRunningElsewhere(engine: Engine, record: RollbackRecord)
   if (lock?.rollbackId !== record.id || !lock.holder) return;
   const expired = lock.leaseExpiresAt !== undefined && lock.leaseExpiresAt < engine.clock.now();
   if (lock.holder.token !== engine.holder.token && !expired && !isHolderGone(lock.holder)) {
-    throw new BackoutError("LOCK_BUSY", `rollback ${record.id} is still running (pid ${lock.holder.pid} on ${lock.holder.host})`, {
-      hint: "It needs no resume. Follow it with `backout status`.",
-    });
+    throw new BackoutError(
+      "LOCK_BUSY",
+      `rollback ${record.id} is still running (pid ${lock.holder.pid} on ${lock.holder.host})`,
+      {
+        hint: "It needs no resume. Follow it with `backout status`.",
+      },
+    );
   }
 }
 
 /** Records that a person confirmed this exact plan; the caller then resumes the rollback. */
-export async function approveRollback(engine: Engine, id: string, planHash: string, by: string): Promise<void> {
+export async function approveRollback(
+  engine: Engine,
+  id: string,
+  planHash: string,
+  by: string,
+): Promise<void> {
   const record = await requireRollback(engine, id);
   if (record.state !== "awaiting-confirmation") {
-    throw new BackoutError("ROLLBACK_NOT_RESUMABLE", `rollback ${id} is not waiting for confirmation (it is ${record.state})`, {
-      hint: "Only a rollback in state awaiting-confirmation can be approved; see `backout status`.",
-    });
+    throw new BackoutError(
+      "ROLLBACK_NOT_RESUMABLE",
+      `rollback ${id} is not waiting for confirmation (it is ${record.state})`,
+      {
+        hint: "Only a rollback in state awaiting-confirmation can be approved; see `backout status`.",
+      },
+    );
   }
   assertConfirmationMatches(record.plan, planHash);
   const journal = new JournalWriter(engine.store, engine.clock, engine.redactor, id);
@@ -130,7 +173,11 @@ export async function approveRollback(engine: Engine, id: string, planHash: stri
 export async function cancelRollback(engine: Engine, id: string, by: string): Promise<void> {
   const record = await requireRollback(engine, id);
   if (isTerminal(record.state)) {
-    throw new BackoutError("ROLLBACK_NOT_RESUMABLE", `rollback ${id} has already ended (${record.state})`, {});
+    throw new BackoutError(
+      "ROLLBACK_NOT_RESUMABLE",
+      `rollback ${id} has already ended (${record.state})`,
+      {},
+    );
   }
   await assertNotRunningElsewhere(engine, record);
   const journal = new JournalWriter(engine.store, engine.clock, engine.redactor, id);
@@ -163,7 +210,10 @@ export async function findInterrupted(engine: Engine): Promise<InterruptedRollba
     }
     const entry = queue.find((q) => q.rollbackId === r.id);
     if (!entry || entry.heartbeatExpiresAt < now || isHolderGone(entry.holder)) {
-      out.push({ record: r, why: r.state === "queued" ? "it was queued by a process that is gone" : "it holds no lock" });
+      out.push({
+        record: r,
+        why: r.state === "queued" ? "it was queued by a process that is gone" : "it holds no lock",
+      });
     }
   }
   return out;

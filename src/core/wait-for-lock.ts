@@ -41,22 +41,31 @@ export async function waitForLock(
     if (res.acquired) return { epoch: res.epoch, tookOver: res.tookOver };
     const other = res.lock?.rollbackId;
     if (res.reason === "held" && res.holderGone && res.lock?.holder !== undefined && other !== rollbackId) {
-      throw new BackoutError("ROLLBACK_INTERRUPTED", `rollback ${other} holds the lock but its process is gone`, {
-        hint: `Finish it first: \`backout resume ${other}\`, or \`backout cancel ${other}\` if it must not continue.`,
-        details: { interruptedRollback: other },
-      });
+      throw new BackoutError(
+        "ROLLBACK_INTERRUPTED",
+        `rollback ${other} holds the lock but its process is gone`,
+        {
+          hint: `Finish it first: \`backout resume ${other}\`, or \`backout cancel ${other}\` if it must not continue.`,
+          details: { interruptedRollback: other },
+        },
+      );
     }
     if (!options.wait) {
-      const why = res.reason === "held" ? `rollback ${other} is in progress` : "other rollbacks are queued before it";
+      const why =
+        res.reason === "held" ? `rollback ${other} is in progress` : "other rollbacks are queued before it";
       throw new BackoutError("LOCK_BUSY", `the environment ${config.environment} is busy: ${why}`, {
         hint: "Wait for it (run without --no-wait), or see `backout status`.",
         details: { holder: other },
       });
     }
     if (waitLimit > 0 && clock.now() - startedWaiting > waitLimit) {
-      throw new BackoutError("LOCK_BUSY", `gave up waiting for the lock after ${Math.round(waitLimit / 1000)} s`, {
-        hint: "See `backout status` for what holds it; raise policies.lock.waitTimeout to wait longer.",
-      });
+      throw new BackoutError(
+        "LOCK_BUSY",
+        `gave up waiting for the lock after ${Math.round(waitLimit / 1000)} s`,
+        {
+          hint: "See `backout status` for what holds it; raise policies.lock.waitTimeout to wait longer.",
+        },
+      );
     }
     if (res.position !== lastPosition) {
       lastPosition = res.position;

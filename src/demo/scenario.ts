@@ -72,7 +72,12 @@ export async function runDemo(options: DemoOptions): Promise<number> {
 
     const providers = builtinProviders();
     const config = loadEnvironment(file, { providers, redactor: options.redactor });
-    engine = new Engine({ config, store: openSqliteStore(config.store.path), providers, redactor: options.redactor });
+    engine = new Engine({
+      config,
+      store: openSqliteStore(config.store.path),
+      providers,
+      redactor: options.redactor,
+    });
     const cp = await engine.checkpoint({ name: "before-v1.5.0", good: true });
     print(`\n== 2. backout checkpoint --name ${cp.name} --good  → ${cp.id}`);
 
@@ -88,7 +93,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       {},
       {
         onCreated: (_id, plan) => {
-          renderer = createProgressRenderer(process.stdout.isTTY ? "tty" : "lines", process.stdout, plan);
+          renderer = createProgressRenderer(process.stdout.isTTY ? "tty" : "lines", process.stdout, plan, {
+            maxAttempts: config.policies.retry.maxAttempts,
+          });
         },
         listeners: [(e) => renderer?.onEvent(e)],
       },
@@ -100,7 +107,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     print(`\n== 5. backout report ${outcome.rollbackId}\n`);
     const entries = await engine.store.readJournal(outcome.rollbackId);
     print(renderMarkdownReport(foldJournal(outcome.rollbackId, entries), entries));
-    print(`\ndemo finished in ${((Date.now() - t0) / 1000).toFixed(1)} s; services stopped${options.keep ? `; files kept in ${root}` : ", files removed"}.`);
+    print(
+      `\ndemo finished in ${((Date.now() - t0) / 1000).toFixed(1)} s; services stopped${options.keep ? `; files kept in ${root}` : ", files removed"}.`,
+    );
     return outcome.state === "succeeded" ? 0 : 1;
   } finally {
     for (const s of services) stopService(s.dir);

@@ -110,7 +110,13 @@ export interface Store {
   getLock(environment: string): Promise<LockRecord | undefined>;
 
   /** Re-enters (or refreshes) a rollback's place in the queue; a new entry goes to the back. */
-  joinQueue(environment: string, rollbackId: string, holder: Holder, now: number, heartbeatMs: number): Promise<void>;
+  joinQueue(
+    environment: string,
+    rollbackId: string,
+    holder: Holder,
+    now: number,
+    heartbeatMs: number,
+  ): Promise<void>;
   heartbeatQueue(rollbackId: string, token: string, now: number, heartbeatMs: number): Promise<void>;
   leaveQueue(rollbackId: string): Promise<void>;
   listQueue(environment: string): Promise<QueueEntry[]>;

@@ -22,7 +22,10 @@ export function startCli(args: string[], opts: { cwd: string; env?: Record<strin
   });
 }
 
-export async function cli(args: string[], opts: { cwd: string; env?: Record<string, string> }): Promise<CliResult> {
+export async function cli(
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string> },
+): Promise<CliResult> {
   const r = await startCli(args, opts);
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }

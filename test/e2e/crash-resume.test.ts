@@ -45,7 +45,10 @@ function sideEffects(dir: string): string[] {
 /** After the kill: resume the interrupted rollback, or start again if none was created. */
 async function finish(dir: string): Promise<void> {
   const status = await cli(["status", "--json"], { cwd: dir });
-  const s = JSON.parse(status.stdout) as { interrupted: { id: string }[]; latest: { id: string; state: string } | null };
+  const s = JSON.parse(status.stdout) as {
+    interrupted: { id: string }[];
+    latest: { id: string; state: string } | null;
+  };
   if (s.interrupted.length === 1) {
     const r = await cli(["resume", s.interrupted[0]?.id ?? ""], { cwd: dir });
     expect(r.exitCode, r.stderr).toBe(0);
@@ -66,36 +69,48 @@ describe("SIGKILL of backout run, then resume (real processes)", () => {
   const points: [number, "before" | "after"][] = [];
   for (let n = 1; n <= JOURNAL_WRITES; n++) points.push([n, "before"], [n, "after"]);
 
-  it.each(points)("killed at journal write %i (%s it): every step's side effect happens exactly once", async (n, when) => {
-    const dir = await environment();
-    const killed = await cli(["run"], { cwd: dir, env: { BACKOUT_FAILPOINT: `journal-write:${n}:${when}` } });
-    expect(killed.exitCode).toBe(-1); // SIGKILL: no exit code
-    // The kill landed exactly at that write: the journal holds n-1 (before) or n (after) events.
-    const history = JSON.parse((await cli(["history", "--json"], { cwd: dir })).stdout) as { id: string }[];
-    if (n === 1 && when === "before") expect(history).toEqual([]);
-    else {
-      const shown = await cli(["show", history[0]?.id ?? "", "--json"], { cwd: dir });
-      const view = JSON.parse(shown.stdout) as { lastSeq: number };
-      expect(view.lastSeq).toBe(when === "before" ? n - 1 : n);
-    }
-    await finish(dir);
-  });
+  it.each(points)(
+    "killed at journal write %i (%s it): every step's side effect happens exactly once",
+    async (n, when) => {
+      const dir = await environment();
+      const killed = await cli(["run"], {
+        cwd: dir,
+        env: { BACKOUT_FAILPOINT: `journal-write:${n}:${when}` },
+      });
+      expect(killed.exitCode).toBe(-1); // SIGKILL: no exit code
+      // The kill landed exactly at that write: the journal holds n-1 (before) or n (after) events.
+      const history = JSON.parse((await cli(["history", "--json"], { cwd: dir })).stdout) as { id: string }[];
+      if (n === 1 && when === "before") expect(history).toEqual([]);
+      else {
+        const shown = await cli(["show", history[0]?.id ?? "", "--json"], { cwd: dir });
+        const view = JSON.parse(shown.stdout) as { lastSeq: number };
+        expect(view.lastSeq).toBe(when === "before" ? n - 1 : n);
+      }
+      await finish(dir);
+    },
+  );
 
   it("a run without a kill point writes exactly the journal the kill points cover", async () => {
     const dir = await environment();
     const r = await cli(["run", "--json"], { cwd: dir });
     expect(r.exitCode, r.stderr).toBe(0);
-    const events = r.stdout.trim().split("\n").filter((l) => l.includes('"event"'));
+    const events = r.stdout
+      .trim()
+      .split("\n")
+      .filter((l) => l.includes('"event"'));
     expect(events.length + 1).toBe(JOURNAL_WRITES); // + the queued event written with the rollback
   });
 
-  it.each(Array.from({ length: 8 }, (_, i) => i))("killed at a random moment (#%i), then resumed", async () => {
-    const dir = await environment();
-    const child = startCli(["run"], { cwd: dir });
-    const delay = 150 + Math.floor(Math.random() * 500);
-    const timer = setTimeout(() => child.kill("SIGKILL"), delay);
-    await child;
-    clearTimeout(timer);
-    await finish(dir);
-  });
+  it.each(Array.from({ length: 8 }, (_, i) => i))(
+    "killed at a random moment (#%i), then resumed",
+    async () => {
+      const dir = await environment();
+      const child = startCli(["run"], { cwd: dir });
+      const delay = 150 + Math.floor(Math.random() * 500);
+      const timer = setTimeout(() => child.kill("SIGKILL"), delay);
+      await child;
+      clearTimeout(timer);
+      await finish(dir);
+    },
+  );
 });

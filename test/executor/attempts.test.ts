@@ -6,9 +6,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runRollback } from "../../src/core/rollbacks.js";
+import { ManualClock } from "../../src/core/clock.js";
+import { resumeRollback, runRollback } from "../../src/core/rollbacks.js";
 import { foldJournal } from "../../src/report/fold-journal.js";
-import { eventsOf, jsonLines, Sandbox, stepOf } from "./helpers.js";
+import { eventsOf, jsonLines, Sandbox, stepOf, until } from "./helpers.js";
 
 interface HookCall {
   summary: {
@@ -23,6 +24,7 @@ interface HookCall {
 }
 
 const MAX_ATTEMPTS = 3;
+const START = Date.UTC(2025, 0, 1, 12, 0, 0);
 
 let sb: Sandbox;
 let hookFile: string;
@@ -38,7 +40,12 @@ afterEach(async () => {
 function policies(): Record<string, unknown> {
   return {
     concurrency: 4,
-    retry: { maxAttempts: MAX_ATTEMPTS, initialInterval: "10ms", backoffCoefficient: 2, maximumInterval: "20ms" },
+    retry: {
+      maxAttempts: MAX_ATTEMPTS,
+      initialInterval: "10ms",
+      backoffCoefficient: 2,
+      maximumInterval: "20ms",
+    },
     escalation: { command: sb.node("hook-stdin.mjs", hookFile) },
   };
 }
@@ -73,7 +80,9 @@ describe("attempts per step (web → api → db, api flaky, side independent)", 
     const expectedAttempts = Math.min(k + 1, MAX_ATTEMPTS);
 
     const apiStarts = eventsOf(journal, "step-started", stepOf("api"));
-    expect(apiStarts.map((e) => e.attempt)).toEqual(Array.from({ length: expectedAttempts }, (_, i) => i + 1));
+    expect(apiStarts.map((e) => e.attempt)).toEqual(
+      Array.from({ length: expectedAttempts }, (_, i) => i + 1),
+    );
     expect(sb.attemptsCounted("api")).toBe(expectedAttempts);
     const apiFailures = eventsOf(journal, "step-failed", stepOf("api"));
     expect(apiFailures).toHaveLength(Math.min(k, MAX_ATTEMPTS));
@@ -204,8 +213,56 @@ describe("a non-retryable failure", () => {
     expect(outcome.state).toBe("escalated");
     expect(eventsOf(journal, "step-started", stepOf("svc"))).toHaveLength(1);
     expect(eventsOf(journal, "step-failed", stepOf("svc"))).toEqual([
-      expect.objectContaining({ willRetry: false, error: expect.objectContaining({ retryable: false }) as unknown }),
+      expect.objectContaining({
+        willRetry: false,
+        error: expect.objectContaining({ retryable: false }) as unknown,
+      }),
     ]);
+    expect(jsonLines<HookCall>(hookFile)).toHaveLength(1);
+  });
+});
+
+describe("the attempt budget across a restart", () => {
+  it("counts the failures journalled before the restart: 2 before + 1 after = 3", async () => {
+    sb.writeConfig({
+      policies: {
+        ...policies(),
+        retry: { maxAttempts: MAX_ATTEMPTS, initialInterval: "30s", maximumInterval: "1m" },
+      },
+      components: { api: sb.commandComponent("api", { failFirst: 10 }) },
+    });
+    // A manual clock: the backoff waits only when the test advances time.
+    const clock1 = new ManualClock(START);
+    const engine1 = sb.engine({ clock: clock1 });
+    await engine1.checkpoint({ name: "before-v2", good: true });
+    sb.deploy("v2", "api");
+
+    const abort = new AbortController();
+    let id: string | undefined;
+    const first = runRollback(engine1, {}, { signal: abort.signal, onCreated: (rid) => (id = rid) });
+    first.catch(() => undefined);
+    const failures = async () =>
+      eventsOf(await engine1.store.readJournal(id as string), "step-failed").length;
+    await until("the first failure", async () => id !== undefined && (await failures()) === 1);
+    clock1.advance(30_000);
+    await until("the second failure", async () => (await failures()) === 2);
+    // Stopped during the second backoff (Ctrl-C); the rollback stays resumable.
+    abort.abort();
+    expect((await first).state).toBe("running");
+    expect(sb.attemptsCounted("api")).toBe(2);
+
+    const engine2 = sb.engine({ clock: new ManualClock(START + 60_000) });
+    const outcome = await resumeRollback(engine2, id as string);
+    expect(outcome.state).toBe("escalated");
+    expect(sb.attemptsCounted("api")).toBe(MAX_ATTEMPTS);
+    const journal = await engine2.store.readJournal(id as string);
+    expect(eventsOf(journal, "step-started", stepOf("api")).map((e) => e.attempt)).toEqual([1, 2, 3]);
+    expect(eventsOf(journal, "step-failed", stepOf("api")).map((e) => e.willRetry)).toEqual([
+      true,
+      true,
+      false,
+    ]);
+    expect(eventsOf(journal, "escalated")).toHaveLength(1);
     expect(jsonLines<HookCall>(hookFile)).toHaveLength(1);
   });
 });

@@ -84,7 +84,9 @@ function stepStartsAfter(journal: JournalEntry[], type: string): string[] {
 
 function expectEmergencyRanOnce(journal: JournalEntry[]): void {
   expect(lines(emergencyFile)).toEqual(["maintenance-page", "page-oncall"]);
-  expect(eventsOf(journal, "deadline-passed")).toEqual([{ type: "deadline-passed", deadlineAt: START + LIMIT_MS }]);
+  expect(eventsOf(journal, "deadline-passed")).toEqual([
+    { type: "deadline-passed", deadlineAt: START + LIMIT_MS },
+  ]);
   expect(eventsOf(journal, "emergency-started")).toHaveLength(1);
   expect(eventsOf(journal, "emergency-step").map((e) => [e.name, e.ok])).toEqual([
     ["maintenance-page", true],
@@ -118,7 +120,9 @@ describe("time limit", () => {
     expect((await engine.store.getRollback(id))?.state).toBe("timed-out");
 
     journal = await engine.store.readJournal(id);
-    expect(eventsOf(journal, "step-cancelled")).toEqual([expect.objectContaining({ stepId: stepOf("web"), attempt: 1 })]);
+    expect(eventsOf(journal, "step-cancelled")).toEqual([
+      expect.objectContaining({ stepId: stepOf("web"), attempt: 1 }),
+    ]);
     expect(eventsOf(journal, "step-failed")).toEqual([]);
     // Only web ever started: neither side (waiting for a slot) nor slow (after web).
     expect(eventsOf(journal, "step-started").map((e) => e.stepId)).toEqual([stepOf("web")]);
@@ -205,5 +209,51 @@ describe("time limit", () => {
     expect(sb.applications("side")).toEqual([]);
     expect(sb.applications("slow")).toEqual([]);
     expect((await engine2.store.getLock("prod"))?.holder).toBeUndefined();
+  });
+});
+
+describe("time limit after an escalation", () => {
+  // BUG (src/core/executor/execute.ts, runSteps/halt and executeRollback): once a step has
+  // escalated, `reason` is "escalate" and a later deadline only cancels the still-running
+  // steps (halt keeps the first reason). The rollback then ends "escalated" with no
+  // deadline-passed event and without the emergency procedure, although the time limit
+  // passed while it was running and a step was cancelled because of it.
+  it.fails("still runs the emergency procedure when the limit passes while a step runs", async () => {
+    sb.writeConfig({
+      policies: {
+        concurrency: 2,
+        timeLimit: "15m",
+        emergency: [
+          {
+            name: "maintenance-page",
+            command: sb.node("append-line.mjs", emergencyFile, "maintenance-page"),
+          },
+        ],
+        escalation: { command: sb.node("hook-stdin.mjs", sb.path("escalation.jsonl")) },
+      },
+      components: {
+        // Cannot even start: a non-retryable failure, escalates at once.
+        broken: sb.commandComponent("broken", { apply: [sb.path("no-such-program")] }),
+        web: sb.commandComponent("web", { hang: true }),
+      },
+    });
+    const clock = new ManualClock(START);
+    const engine = sb.engine({ clock });
+    await engine.checkpoint({ name: "before-v2", good: true });
+    sb.deploy("v2", "broken", "web");
+    let id: string | undefined;
+    const run = runRollback(engine, {}, { onCreated: (rid) => (id = rid) });
+    run.catch(() => undefined);
+    await untilEvent(engine, () => id, "step-failed", stepOf("broken"));
+    const pid = await hangingPid();
+
+    clock.advance(LIMIT_MS + 1_000);
+    await run;
+    expect(isAlive(pid)).toBe(false);
+    const journal = await engine.store.readJournal(id as string);
+    expect(eventsOf(journal, "step-cancelled", stepOf("web"))).toHaveLength(1);
+    expect(eventsOf(journal, "deadline-passed")).toHaveLength(1);
+    expect(eventsOf(journal, "emergency-started")).toHaveLength(1);
+    expect(lines(emergencyFile)).toEqual(["maintenance-page"]);
   });
 });

@@ -78,7 +78,7 @@ appendFileSync(process.argv[2], process.argv[3] + "\\n");
   "nested.mjs": `import { spawnSync } from "node:child_process";
 import { appendFileSync } from "node:fs";
 const [cli, config, out] = process.argv.slice(2);
-const r = spawnSync(process.execPath, [cli, "run", "--config", config, "--no-wait", "--json"], {
+const r = spawnSync(process.execPath, [cli, "run", "--config", config, "--no-wait"], {
   encoding: "utf8",
   env: process.env,
   timeout: 20000,
@@ -313,7 +313,11 @@ export function types(entries: JournalEntry[]): string[] {
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `check` with short real sleeps until it holds; fails with `what` after `timeoutMs`. */
-export async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+export async function until(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<void> {
   const limit = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;

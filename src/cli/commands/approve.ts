@@ -37,8 +37,9 @@ export default async function approve(
       out(`approved plan ${record.planHash.slice(0, 12)}; continue with \`backout resume ${rollbackId}\``);
       return 0;
     }
-    return await runSession({ json: Boolean(opts.json), wait: true }, (control) =>
-      resumeRollback(engine, rollbackId, control),
+    return await runSession(
+      { json: Boolean(opts.json), wait: true, maxAttempts: engine.config.policies.retry.maxAttempts },
+      (control) => resumeRollback(engine, rollbackId, control),
     );
   } finally {
     await engine.store.close();

@@ -1,14 +1,24 @@
 import { openEngine, type GlobalOptions } from "../context.js";
 import { out, outJson, table } from "../output.js";
 
-export default async function checkpoint(opts: GlobalOptions & { name?: string; good?: boolean }): Promise<number> {
+export default async function checkpoint(
+  opts: GlobalOptions & { name?: string; good?: boolean },
+): Promise<number> {
   const engine = await openEngine(opts);
   try {
-    const cp = await engine.checkpoint({ ...(opts.name ? { name: opts.name } : {}), good: Boolean(opts.good) });
+    const cp = await engine.checkpoint({
+      ...(opts.name ? { name: opts.name } : {}),
+      good: Boolean(opts.good),
+    });
     if (opts.json) outJson(cp);
     else {
       out(`checkpoint ${cp.name} (${cp.id})${cp.good ? ", marked good" : ""}`);
-      out(table(["  component", "version"], Object.entries(cp.components).map(([n, s]) => [`  ${n}`, s.version])));
+      out(
+        table(
+          ["  component", "version"],
+          Object.entries(cp.components).map(([n, s]) => [`  ${n}`, s.version]),
+        ),
+      );
     }
     return 0;
   } finally {

@@ -25,7 +25,12 @@ export default async function resume(
     }
     const rollbackId = target;
     return await runSession(
-      { json: Boolean(opts.json), wait: opts.wait, ...(opts.confirm ? { confirm: opts.confirm } : {}) },
+      {
+        json: Boolean(opts.json),
+        wait: opts.wait,
+        maxAttempts: engine.config.policies.retry.maxAttempts,
+        ...(opts.confirm ? { confirm: opts.confirm } : {}),
+      },
       (control) => resumeRollback(engine, rollbackId, control),
     );
   } finally {

@@ -13,8 +13,13 @@ export default async function show(opts: GlobalOptions, [id]: string[]): Promise
       return 0;
     }
     out(`rollback ${view.id}: ${view.state}${view.endReason ? ` (${view.endReason})` : ""}`);
-    out(`plan ${view.plan.hash.slice(0, 12)} → checkpoint "${view.plan.checkpoint.name}" (${view.plan.checkpoint.id})`);
-    if (view.startedAt) out(`started ${new Date(view.startedAt).toISOString()}, deadline ${new Date(view.deadlineAt ?? 0).toISOString()}`);
+    out(
+      `plan ${view.plan.hash.slice(0, 12)} → checkpoint "${view.plan.checkpoint.name}" (${view.plan.checkpoint.id})`,
+    );
+    if (view.startedAt)
+      out(
+        `started ${new Date(view.startedAt).toISOString()}, deadline ${new Date(view.deadlineAt ?? 0).toISOString()}`,
+      );
     out("");
     out(
       table(
@@ -33,10 +38,15 @@ export default async function show(opts: GlobalOptions, [id]: string[]): Promise
     );
     if (view.gate.required) {
       out("");
-      out(`data-loss gate: ${view.gate.decisions.length ? view.gate.decisions.map((d) => `${d.type} by ${d.by ?? "?"} via ${d.via ?? "?"}`).join("; ") : "no decision yet"}`);
+      out(
+        `data-loss gate: ${view.gate.decisions.length ? view.gate.decisions.map((d) => `${d.type} by ${d.by ?? "?"} via ${d.via ?? "?"}`).join("; ") : "no decision yet"}`,
+      );
     }
     if (view.escalation) out(`escalated: ${view.escalation.reason}`);
-    if (view.emergency) out(`emergency procedure: ${view.emergency.steps.map((s) => `${s.name} ${s.ok ? "ok" : "failed"}`).join(", ")}`);
+    if (view.emergency)
+      out(
+        `emergency procedure: ${view.emergency.steps.map((s) => `${s.name} ${s.ok ? "ok" : "failed"}`).join(", ")}`,
+      );
     return 0;
   } finally {
     await engine.store.close();

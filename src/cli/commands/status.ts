@@ -19,8 +19,12 @@ export default async function status(opts: GlobalOptions): Promise<number> {
       lock: lock ?? null,
       queue: queue.map((q) => ({ rollbackId: q.rollbackId, pid: q.holder.pid, host: q.holder.host })),
       interrupted: interrupted.map((i) => ({ id: i.record.id, state: i.record.state, why: i.why })),
-      latest: last ? { id: last.id, state: last.state, createdAt: last.createdAt, planHash: last.planHash } : null,
-      lastGoodCheckpoint: lastGood ? { id: lastGood.id, name: lastGood.name, createdAt: lastGood.createdAt } : null,
+      latest: last
+        ? { id: last.id, state: last.state, createdAt: last.createdAt, planHash: last.planHash }
+        : null,
+      lastGoodCheckpoint: lastGood
+        ? { id: lastGood.id, name: lastGood.name, createdAt: lastGood.createdAt }
+        : null,
     };
     if (opts.json) {
       outJson(data);
@@ -29,10 +33,18 @@ export default async function status(opts: GlobalOptions): Promise<number> {
     out(`environment: ${env}`);
     if (!lock) out("lock: free");
     else if (!lock.holder) out(`lock: held by rollback ${lock.rollbackId} (awaiting confirmation)`);
-    else out(`lock: held by rollback ${lock.rollbackId} (pid ${lock.holder.pid} on ${lock.holder.host}, epoch ${lock.epoch})`);
+    else
+      out(
+        `lock: held by rollback ${lock.rollbackId} (pid ${lock.holder.pid} on ${lock.holder.host}, epoch ${lock.epoch})`,
+      );
     out(`queue: ${queue.length === 0 ? "empty" : queue.map((q) => q.rollbackId).join(" ← ")}`);
-    for (const i of interrupted) out(`interrupted: ${i.record.id} (${i.why}); resume with \`backout resume ${i.record.id}\``);
-    out(last ? `latest rollback: ${last.id} ${last.state} (${new Date(last.createdAt).toISOString()})` : "latest rollback: none");
+    for (const i of interrupted)
+      out(`interrupted: ${i.record.id} (${i.why}); resume with \`backout resume ${i.record.id}\``);
+    out(
+      last
+        ? `latest rollback: ${last.id} ${last.state} (${new Date(last.createdAt).toISOString()})`
+        : "latest rollback: none",
+    );
     out(
       lastGood
         ? `last good checkpoint: ${lastGood.name} (${lastGood.id}, ${new Date(lastGood.createdAt).toISOString()})`

@@ -62,10 +62,20 @@ export async function executeRollback(deps: ExecuteDeps, options: ExecuteOptions
 
   if (state.startedAt === undefined) {
     state.deadlineAt = clock.now() + config.policies.timeLimitMs;
-    await journal.append({ type: "started", holder: deps.holder, epoch: deps.epoch, deadlineAt: state.deadlineAt });
+    await journal.append({
+      type: "started",
+      holder: deps.holder,
+      epoch: deps.epoch,
+      deadlineAt: state.deadlineAt,
+    });
   } else {
     const interrupted = [...state.steps].filter(([, s]) => s.inFlight).map(([sid]) => sid);
-    await journal.append({ type: "resumed", holder: deps.holder, epoch: deps.epoch, interruptedSteps: interrupted });
+    await journal.append({
+      type: "resumed",
+      holder: deps.holder,
+      epoch: deps.epoch,
+      interruptedSteps: interrupted,
+    });
   }
   const deadlineAt = state.deadlineAt ?? clock.now() + config.policies.timeLimitMs;
 
@@ -99,12 +109,17 @@ export async function executeRollback(deps: ExecuteDeps, options: ExecuteOptions
       const after = readExecutionState(await deps.store.readJournal(id));
       const done = [...after.steps].filter(([, s]) => s.succeeded).map(([sid]) => sid);
       const notDone = [...after.steps].filter(([, s]) => !s.succeeded).map(([sid]) => sid);
-      const failed = [...after.steps]
-        .filter(([, s]) => !s.succeeded && s.failures > 0)
-        .map(([sid]) => sid);
+      const failed = [...after.steps].filter(([, s]) => !s.succeeded && s.failures > 0).map(([sid]) => sid);
       const why = `step ${failed.join(", ")} failed after its attempts`;
       if (!state.escalated) {
-        const summary = { rollbackId: id, environment: config.environment, reason: why, failedSteps: failed, done, notDone };
+        const summary = {
+          rollbackId: id,
+          environment: config.environment,
+          reason: why,
+          failedSteps: failed,
+          done,
+          notDone,
+        };
         await journal.append({ type: "escalated", reason: why, failedSteps: failed, done, notDone });
         await runEscalationHook(hookDeps, config.policies.escalation, summary);
       }
@@ -170,15 +185,26 @@ async function runSteps(
   options.signal?.addEventListener("abort", () => wake.resolve(), { once: true });
 
   const isReady = (s: PlannedStep) =>
-    !state.steps.get(s.id)?.succeeded && !running.has(s.id) && s.after.every((a) => state.steps.get(a)?.succeeded);
+    !state.steps.get(s.id)?.succeeded &&
+    !running.has(s.id) &&
+    s.after.every((a) => state.steps.get(a)?.succeeded);
 
   try {
     for (;;) {
       if (reason === undefined) {
-        const ready = plan.steps.filter(isReady).sort((a, b) => (prio.get(b.id) ?? 0) - (prio.get(a.id) ?? 0));
+        const ready = plan.steps
+          .filter(isReady)
+          .sort((a, b) => (prio.get(b.id) ?? 0) - (prio.get(a.id) ?? 0));
         for (const step of ready) {
           if (running.size >= deps.config.policies.concurrency) break;
-          const p = runStep(deps, state, byId.get(step.id) ?? step, cancelSteps.signal, () => reason !== undefined, halt)
+          const p = runStep(
+            deps,
+            state,
+            byId.get(step.id) ?? step,
+            cancelSteps.signal,
+            () => reason !== undefined,
+            halt,
+          )
             .catch((e: unknown) => {
               const err = toBackoutError(e);
               if (err.code === "LOCK_LOST") halt("lock-lost");
@@ -217,10 +243,14 @@ async function runStep(
   const provider = deps.providers.get(step.kind);
   if (!progress) return;
   if (!component || !provider) {
-    throw new BackoutError("PLAN_INVALID", `step ${step.id} names a component or kind no longer in backout.yaml`, {
-      where: { component: step.component, step: step.id },
-      hint: "Restore the component in backout.yaml, or cancel this rollback and plan a new one.",
-    });
+    throw new BackoutError(
+      "PLAN_INVALID",
+      `step ${step.id} names a component or kind no longer in backout.yaml`,
+      {
+        where: { component: step.component, step: step.id },
+        hint: "Restore the component in backout.yaml, or cancel this rollback and plan a new one.",
+      },
+    );
   }
   const p = asProvider<Record<string, unknown>>(provider);
   const ctx: ProviderContext = {

@@ -42,7 +42,7 @@ export function planCommand(ctx: Ctx, current: ComponentState, target: Component
       params: { current: current.version, target: target.version },
       risk: settings.risk ?? { dataLoss: false, summary: `runs ${program}` },
       reversible: settings.reversible,
-      estimateMs: 1_000,
+      estimateMs: settings.estimate === undefined ? 1_000 : Math.round(settings.estimate * 1000),
     },
   ]);
 }

@@ -34,6 +34,11 @@ export const commandSettingsSchema = z
       })
       .optional()
       .describe('Declared risk of applying; default: no data loss, "runs <program>".'),
+    estimate: z
+      .number()
+      .positive()
+      .optional()
+      .describe("Seconds apply usually takes: orders the rollback by critical path and feeds the plan's estimate."),
     reversible: z.boolean().default(true).describe("Whether the apply command can itself be undone."),
     cwd: z
       .string()
