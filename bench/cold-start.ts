@@ -24,7 +24,19 @@ import { stringify } from "yaml";
 import type { Holder, JournalEventData } from "../src/core/journal-events.js";
 import type { Plan, PlannedStep } from "../src/core/model.js";
 import { openSqliteStore, SqliteStore } from "../src/store/sqlite/index.js";
-import { fmtMs, fmtRatio, goal, heading, intOptions, machine, median, note, quantile, row, scratchDir } from "./lib.js";
+import {
+  fmtMs,
+  fmtRatio,
+  goal,
+  heading,
+  intOptions,
+  machine,
+  median,
+  note,
+  quantile,
+  row,
+  scratchDir,
+} from "./lib.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const CLI = join(ROOT, "dist", "cli", "main.js");
@@ -167,7 +179,13 @@ async function seed(storeDir: string, rollbacks: number): Promise<{ events: numb
       if (fails) {
         const last = plan.steps[plan.steps.length - 1]?.id ?? "";
         const done = plan.steps.slice(0, -1).map((s) => s.id);
-        await append({ type: "escalated", reason: "step failed", failedSteps: [last], done, notDone: [last] });
+        await append({
+          type: "escalated",
+          reason: "step failed",
+          failedSteps: [last],
+          done,
+          notDone: [last],
+        });
         await append({ type: "finished", state: "escalated", reason: "step failed" });
       } else {
         await append({ type: "finished", state: "succeeded" });
@@ -187,7 +205,10 @@ interface Timed {
   samples: number[];
 }
 
-function runOnce(args: string[], cwd: string): { ms: number; status: number | null; stdout: string; stderr: string } {
+function runOnce(
+  args: string[],
+  cwd: string,
+): { ms: number; status: number | null; stdout: string; stderr: string } {
   const t0 = performance.now();
   const r = spawnSync(process.execPath, args, { cwd, encoding: "utf8" });
   return { ms: performance.now() - t0, status: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -260,9 +281,18 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Cold
     const ratio = statusCase / nodeCase;
     row("ratio status / node -e 0 (medians)", fmtRatio(ratio));
     row("ratio status / --version (medians)", fmtRatio(statusCase / versionCase));
-    row("status beyond node -e 0", `${fmtMs(statusCase - nodeCase)}  (${goal(statusCase - nodeCase, GOAL_EXTRA_MS, "goal, ms")})`);
+    row(
+      "status beyond node -e 0",
+      `${fmtMs(statusCase - nodeCase)}  (${goal(statusCase - nodeCase, GOAL_EXTRA_MS, "goal, ms")})`,
+    );
     row("what the history costs (status − status without)", fmtMs(statusCase - emptyCase));
-    return { nodeMs: nodeCase, versionMs: versionCase, statusMs: statusCase, emptyStatusMs: emptyCase, ratio };
+    return {
+      nodeMs: nodeCase,
+      versionMs: versionCase,
+      statusMs: statusCase,
+      emptyStatusMs: emptyCase,
+      ratio,
+    };
   } finally {
     history.remove();
     empty.remove();

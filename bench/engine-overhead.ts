@@ -12,6 +12,7 @@
  * The same runs on tmpfs (/dev/shm, where fsync is nearly free) show the CPU part alone.
  *
  *   npx tsx bench/engine-overhead.ts [--steps 1000] [--concurrency 64] [--baseline-inserts 500]
+ *                                    [--appends 300]
  */
 import { existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -249,21 +250,32 @@ async function atLocation(
   concurrency: number,
   inserts: number,
   withGoal: boolean,
+  appends: number,
 ): Promise<OverheadResult> {
   heading(`engine-overhead: ${n} no-op steps, store on ${label} (${base})`);
   row("machine", machine());
-  const scratch = scratchDir("raw", base);
-  let rawUs: number;
-  try {
-    rawUs = await rawInsertMicros(scratch.dir, inserts);
-  } finally {
-    scratch.remove();
-  }
-  row(`baseline: raw insert, WAL + synchronous=FULL (${inserts})`, `${fmtUs(rawUs)} per insert`);
+  // Shared disks drift: the baseline is taken before and after the runs and averaged.
+  const raw = async (): Promise<number> => {
+    const scratch = scratchDir("raw", base);
+    try {
+      return await rawInsertMicros(scratch.dir, inserts);
+    } finally {
+      scratch.remove();
+    }
+  };
+  const rawBefore = await raw();
+  const figures: Partial<Record<Shape, ShapeFigures>> = {};
+  for (const shape of ["chain", "fan"] as const) figures[shape] = await runShape(base, shape, n, concurrency);
+  const rawAfter = await raw();
+  const rawUs = (rawBefore + rawAfter) / 2;
+  row(
+    `baseline: raw insert, WAL + FULL (${inserts}×2)`,
+    `${fmtUs(rawUs)} per insert (before ${fmtUs(rawBefore)}, after ${fmtUs(rawAfter)})`,
+  );
   row("baseline per step (2 journal writes)", fmtUs(2 * rawUs));
   const perShape: Record<Shape, number> = { chain: 0, fan: 0 };
   for (const shape of ["chain", "fan"] as const) {
-    const f = await runShape(base, shape, n, concurrency);
+    const f = figures[shape] as ShapeFigures;
     const usPerStep = (f.execMs * 1000) / Math.max(1, f.steps);
     perShape[shape] = usPerStep;
     const ratio = usPerStep / (2 * rawUs);
@@ -289,9 +301,9 @@ async function atLocation(
     );
   }
   console.log("  -- one journal write against the size of the stored plan");
-  const small = await appendMicros(base, 1, 200);
-  const large = await appendMicros(base, n, 200);
-  row("appendEvent, 1-step plan", fmtUs(small));
+  const small = await appendMicros(base, 1, appends);
+  const large = await appendMicros(base, n, appends);
+  row(`appendEvent, 1-step plan (${appends})`, fmtUs(small));
   row(`appendEvent, ${n}-step plan`, `${fmtUs(large)} (${fmtRatio(large / small)} the 1-step cost)`);
   return {
     location: label,
@@ -304,12 +316,14 @@ async function atLocation(
 }
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<OverheadResult[]> {
-  const o = intOptions({ steps: 1000, concurrency: 64, "baseline-inserts": 500 }, argv);
+  const o = intOptions({ steps: 1000, concurrency: 64, "baseline-inserts": 500, appends: 300 }, argv);
   const n = Math.max(2, Math.floor(o.steps));
   const c = Math.max(1, Math.min(256, Math.floor(o.concurrency)));
   const inserts = Math.max(10, Math.floor(o["baseline-inserts"]));
-  const results = [await atLocation("disk", tmpdir(), n, c, inserts, true)];
-  if (existsSync("/dev/shm")) results.push(await atLocation("tmpfs", "/dev/shm", n, c, inserts, false));
+  const appends = Math.max(10, Math.floor(o.appends));
+  const results = [await atLocation("disk", tmpdir(), n, c, inserts, true, appends)];
+  if (existsSync("/dev/shm"))
+    results.push(await atLocation("tmpfs", "/dev/shm", n, c, inserts, false, appends));
   else note("no /dev/shm: the CPU-only (tmpfs) run is skipped");
   return results;
 }

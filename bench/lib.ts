@@ -79,7 +79,7 @@ export function heading(title: string): void {
 
 /** Prints "  label ......... value" lines aligned. */
 export function row(label: string, value: string): void {
-  console.log(`  ${label.padEnd(44, " ")} ${value}`);
+  console.log(`  ${label.padEnd(48, " ")} ${value}`);
 }
 
 export function note(text: string): void {

@@ -1,3 +1,4 @@
+import type { CheckDefinition } from "../core/checks.js";
 import type { ComponentConfig, DataLossPolicy } from "../core/model.js";
 
 /** Temporal-style retry policy for one step. */
@@ -50,4 +51,30 @@ export interface EnvironmentConfig {
   policies: Policies;
   /** In file order. */
   components: ComponentConfig[];
+  /** Checks run after every rollback's steps, besides each component's own `checks`. */
+  validation?: CheckDefinition[];
+  /** Signals sampled while a rollback runs; past the threshold it stops and escalates. */
+  monitor?: MonitorConfig;
+  /** The analysis of `backout watch`. */
+  watch?: WatchConfig;
+  /** Channels (Slack, signed webhooks), validated by the config schema; the CLI builds the notifier. */
+  notifications?: unknown[];
+}
+
+export interface MonitorConfig {
+  intervalMs: number;
+  /** Share of failing signals (0..1) above which the rollback is aborted to escalation. */
+  abortThreshold: number;
+  checks: CheckDefinition[];
+}
+
+/** Like an Argo Rollouts AnalysisRun: `count` measurements, `interval` apart. */
+export interface WatchConfig {
+  intervalMs: number;
+  count: number;
+  /** Failed measurements tolerated; one more fails the analysis (and rolls back). */
+  failureLimit: number;
+  /** Inconclusive measurements tolerated; one more ends the analysis inconclusive. */
+  inconclusiveLimit: number;
+  checks: CheckDefinition[];
 }

@@ -161,6 +161,7 @@ export class Engine {
       only: request.only ?? [],
       except: request.except ?? [],
       planComponent: (c, cur, tgt) => this.provider(c).plan(this.context(c), cur, tgt),
+      satisfies: (c, state, range) => this.provider(c).satisfies?.(state, range),
     });
     this.refuseForbiddenDataLoss(plan);
     return plan;

@@ -1,5 +1,5 @@
 import type { SerializedError } from "./errors.js";
-import type { Plan, RollbackState } from "./model.js";
+import type { CheckResult, Plan, RollbackState } from "./model.js";
 
 /** Which process holds (or held) a rollback. */
 export interface Holder {
@@ -47,6 +47,12 @@ export type JournalEventData =
   | { type: "emergency-finished" }
   | { type: "escalated"; reason: string; failedSteps: string[]; done: string[]; notDone: string[] }
   | { type: "escalation-hook"; ok: boolean; error?: SerializedError }
+  /** One check of the validation that follows the steps (health, metric, integrity, command). */
+  | { type: "validation"; result: CheckResult }
+  /** One sample of the live monitor: the signals and the share of them failing. */
+  | { type: "monitor-sample"; results: CheckResult[]; errorRate: number; threshold: number; aborted: boolean }
+  /** A notification attempt; a failing one never fails the rollback. */
+  | { type: "notification"; channel: string; about: string; ok: boolean; error?: SerializedError }
   | {
       type: "finished";
       state: Exclude<RollbackState, "queued" | "running" | "awaiting-confirmation">;

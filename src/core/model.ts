@@ -29,6 +29,8 @@ export interface ComponentConfig<S = Record<string, unknown>> {
   dataLoss: DataLossPolicy | undefined;
   /** The provider-specific fields, validated by the provider's settings schema. */
   settings: S;
+  /** Checks of this component run in the validation after a rollback that touched it. */
+  checks?: Readonly<Record<string, unknown>>[];
 }
 
 /** What a provider captured about one component at one moment. */
@@ -135,4 +137,21 @@ export const TERMINAL_STATES: readonly RollbackState[] = [
 
 export function isTerminal(state: RollbackState): boolean {
   return TERMINAL_STATES.includes(state);
+}
+
+/**
+ * The outcome of one health, metric, integrity or command check. "error" means the check could
+ * not be judged (Prometheus unreachable, a bad query, an empty result), which is not the same
+ * as "fail" (judged, and the threshold or expectation was not met).
+ */
+export interface CheckResult {
+  name: string;
+  kind: "http" | "tcp" | "command" | "metric" | "integrity";
+  status: "pass" | "fail" | "error";
+  /** One line: what was checked and what was found. */
+  detail: string;
+  /** The measured number, for metric checks and latencies. */
+  value?: number;
+  durationMs: number;
+  component?: string;
 }

@@ -41,6 +41,11 @@ export interface Provider<S = Record<string, unknown>> {
   plan(ctx: ProviderContext<S>, current: ComponentState, target: ComponentState): Promise<StepSpec[]>;
   apply(ctx: ProviderContext<S>, step: PlannedStep): Promise<StepResult>;
   verify(ctx: ProviderContext<S>, step: PlannedStep): Promise<boolean>;
+  /**
+   * Optional: judge a compatibility range against a captured state when plain version
+   * comparison cannot (e.g. git: "at or before tag v1.4"). Undefined means "not my syntax".
+   */
+  satisfies?(state: ComponentState, range: string): boolean | undefined;
 }
 
 /** Kind → provider. The CLI (the composition root) builds it; the engine only reads it. */

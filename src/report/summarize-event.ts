@@ -50,6 +50,12 @@ export function summarizeEvent(event: JournalEventData): string {
         : `escalation channel not notified${event.error ? `: ${formatErrorShort(event.error)}` : ""}`;
     case "finished":
       return event.reason === undefined ? event.state : `${event.state}: ${oneLine(event.reason)}`;
+    case "validation":
+      return `${event.result.name}: ${event.result.status} (${oneLine(event.result.detail)})`;
+    case "monitor-sample":
+      return `error rate ${event.errorRate.toFixed(2)} (threshold ${event.threshold})${event.aborted ? ": aborting" : ""}`;
+    case "notification":
+      return `${event.channel} told "${event.about}": ${event.ok ? "ok" : `failed${event.error ? `: ${formatErrorShort(event.error)}` : ""}`}`;
   }
 }
 

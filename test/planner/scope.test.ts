@@ -145,3 +145,30 @@ describe("resolveScope", () => {
     ).not.toThrow();
   });
 });
+
+describe("provider-specific range matching", () => {
+  it("uses the provider's reading of a range (e.g. git tags) before plain version comparison", () => {
+    const comps = [
+      component("api", { compatibility: [{ when: "<2.0.0", requires: { config: "<=v1.4" } }] }),
+      component("config", { kind: "git" }),
+    ];
+    const tagged = (sha: string, containing: string[]) => ({ version: sha, details: { tagsContaining: containing } });
+    const scope = resolveScope({
+      components: comps,
+      current: { api: { version: "2.1.0" }, config: tagged("c3", []) },
+      target: { api: { version: "1.9.0" }, config: tagged("c1", ["v1.4", "v1.5"]) },
+      only: ["api"],
+      except: [],
+      satisfies: (c, state, range) => {
+        if (c.kind !== "git") return undefined;
+        const m = /^<=(.+)$/.exec(range);
+        const tags = (state.details?.tagsContaining ?? []) as string[];
+        return m ? tags.includes(m[1] ?? "") : undefined;
+      },
+    });
+    expect(scope.selected.get("config")).toEqual({
+      reason: "pulled-in",
+      because: "api@1.9.0 requires config <=v1.4; config is now at c3",
+    });
+  });
+});

@@ -11,7 +11,7 @@ import type {
 import { estimateLowerBoundMs } from "./critical-path.js";
 import { planHash } from "./hash.js";
 import { orderSteps } from "./order.js";
-import { resolveScope } from "./scope.js";
+import { resolveScope, type StateMatcher } from "./scope.js";
 
 export type PlanComponentFn = (
   component: ComponentConfig,
@@ -28,6 +28,8 @@ export interface BuildPlanInput {
   except?: string[];
   /** Usually the component's provider's plan(); `[]` means "already at the target". */
   planComponent: PlanComponentFn;
+  /** Provider-specific range matching for compatibility rules (see Provider.satisfies). */
+  satisfies?: StateMatcher;
 }
 
 /**
@@ -53,6 +55,7 @@ export async function buildPlan(input: BuildPlanInput): Promise<Plan> {
     target: checkpoint.components,
     only,
     except,
+    ...(input.satisfies ? { satisfies: input.satisfies } : {}),
   });
 
   const chosen = config.components.filter((c) => scope.selected.has(c.name));

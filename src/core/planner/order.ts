@@ -1,6 +1,6 @@
 import { BackoutError } from "../errors.js";
 import { findCycle } from "../graph.js";
-import type { ComponentConfig, PlannedStep, StepPhase, StepSpec } from "../model.js";
+import type { ComponentConfig, Layer, PlannedStep, StepPhase, StepSpec } from "../model.js";
 
 const PHASES: readonly StepPhase[] = ["pre", "main", "post"];
 
@@ -10,6 +10,8 @@ const PHASES: readonly StepPhase[] = ["pre", "main", "post"];
  * - Steps of one component run in the order the provider gave them.
  * - Rollback is deploy order reversed: when A dependsOn B, A's steps (of a phase) finish before B's
  *   (of that phase) start, also through components that have no steps (A → X → B, X up to date).
+ * - Within "main", layers go traffic, app, database, config, cache (a cache is flushed after what
+ *   it caches), unless dependsOn says otherwise: dependencies win, layer order fills the gaps.
  * - Every "pre" step runs before every "main" step, every "main" before every "post"; dependency
  *   edges stay inside a phase, so traffic components can wrap the whole rollback.
  *
@@ -37,6 +39,7 @@ export function orderSteps(
     for (let i = 1; i < list.length; i++) edge(list[i - 1] as PlannedStep, list[i] as PlannedStep);
   }
   addDependencyEdges(components, planned, edge);
+  addLayerEdges(components, planned, after, edge);
   const all = [...planned.values()].flat();
   addPhaseEdges(all, after, edge);
   for (const s of all) s.after = [...(after.get(s.id) ?? [])].sort();
@@ -131,6 +134,51 @@ function addPhaseEdges(
       for (const sink of previousSinks) edge(sink, source);
     }
     previousSinks = group.filter((s) => !hasSuccInPhase.has(s.id));
+  }
+}
+
+/** Rollback order of layers within the main phase. */
+const LAYER_ORDER: readonly Layer[] = ["traffic", "app", "database", "config", "cache"];
+
+/**
+ * Soft edges between consecutive non-empty layers of the main phase: the last main step of each
+ * component of one layer before the first main step of each component of the next. An edge that
+ * would contradict the dependency order (close a cycle) is left out: dependsOn is the user's word.
+ */
+function addLayerEdges(
+  components: readonly ComponentConfig[],
+  planned: ReadonlyMap<string, PlannedStep[]>,
+  after: ReadonlyMap<string, ReadonlySet<string>>,
+  edge: (from: PlannedStep, to: PlannedStep) => void,
+): void {
+  const mainOf = (c: ComponentConfig) => (planned.get(c.name) ?? []).filter((s) => s.phase === "main");
+  const groups = LAYER_ORDER.map((layer) =>
+    components.filter((c) => c.layer === layer && mainOf(c).length > 0),
+  ).filter((g) => g.length > 0);
+  // `after` maps a step to its predecessors: walking it from `from` finds whether `to` precedes it.
+  const precedes = (to: string, from: string): boolean => {
+    const seen = new Set<string>();
+    const stack = [from];
+    while (stack.length > 0) {
+      const id = stack.pop() as string;
+      if (id === to) return true;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      stack.push(...(after.get(id) ?? []));
+    }
+    return false;
+  };
+  for (let i = 1; i < groups.length; i++) {
+    for (const a of groups[i - 1] ?? []) {
+      const last = mainOf(a).at(-1);
+      for (const b of groups[i] ?? []) {
+        const first = mainOf(b)[0];
+        if (!last || !first) continue;
+        // b's steps already (transitively) come before a's: the dependency order decides.
+        if (precedes(first.id, last.id)) continue;
+        edge(last, first);
+      }
+    }
   }
 }
 

@@ -10,7 +10,15 @@ export interface ScopeInput {
   target: Record<string, ComponentState>;
   only: string[];
   except: string[];
+  /** A provider's own reading of a range (git tags); undefined falls back to version comparison. */
+  satisfies?: StateMatcher;
 }
+
+export type StateMatcher = (
+  component: ComponentConfig,
+  state: ComponentState,
+  range: string,
+) => boolean | undefined;
 
 export interface ScopeEntry {
   reason: "selected" | "pulled-in";
@@ -52,7 +60,7 @@ export function resolveScope(input: ScopeInput): Scope {
     changed = false;
     for (const c of components) {
       if (!chosen.has(c.name)) continue;
-      for (const pulled of checkRules(c, chosen, excluded, byName, current, target)) {
+      for (const pulled of checkRules(c, chosen, excluded, byName, current, target, input.satisfies)) {
         chosen.set(pulled.name, { reason: "pulled-in", because: pulled.because });
         changed = true;
       }
@@ -81,12 +89,19 @@ function checkRules(
   byName: ReadonlyMap<string, ComponentConfig>,
   current: Record<string, ComponentState>,
   target: Record<string, ComponentState>,
+  matcher: StateMatcher | undefined,
 ): PullIn[] {
   const cTarget = target[c.name]?.version;
   if (cTarget === undefined) return [];
+  const fits = (name: string, state: ComponentState | undefined, range: string): boolean => {
+    if (state === undefined) return false;
+    const component = byName.get(name);
+    const own = component && matcher ? matcher(component, state, range) : undefined;
+    return own ?? versionSatisfies(state.version, range);
+  };
   const pulled: PullIn[] = [];
   for (const rule of c.compatibility) {
-    if (!versionSatisfies(cTarget, rule.when)) continue;
+    if (!fits(c.name, target[c.name], rule.when)) continue;
     for (const [dep, range] of Object.entries(rule.requires)) {
       if (!byName.has(dep)) {
         throw new BackoutError(
@@ -110,7 +125,7 @@ function checkRules(
         checkpoint: depTarget,
       };
       if (chosen.has(dep)) {
-        if (depTarget !== undefined && versionSatisfies(depTarget, range)) continue;
+        if (fits(dep, target[dep], range)) continue;
         throw new BackoutError(
           "COMPATIBILITY_UNSATISFIABLE",
           `${requirement}, but the checkpoint has ${dep} at ${show(depTarget)} (now ${show(depCurrent)}): no compatible state exists in this checkpoint`,
@@ -121,7 +136,7 @@ function checkRules(
           },
         );
       }
-      if (depCurrent !== undefined && versionSatisfies(depCurrent, range)) continue;
+      if (fits(dep, current[dep], range)) continue;
       if (excluded.has(dep)) {
         throw new BackoutError(
           "COMPATIBILITY_UNSATISFIABLE",
@@ -133,7 +148,7 @@ function checkRules(
           },
         );
       }
-      if (depTarget === undefined || !versionSatisfies(depTarget, range)) {
+      if (!fits(dep, target[dep], range)) {
         throw new BackoutError(
           "COMPATIBILITY_UNSATISFIABLE",
           `${requirement}; ${dep} is now at ${show(depCurrent)} and at ${show(depTarget)} in the checkpoint: neither satisfies it`,

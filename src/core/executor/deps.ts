@@ -1,0 +1,47 @@
+import type { EnvironmentConfig } from "../../config/types.js";
+import type { Store } from "../../store/store.js";
+import type { CheckRunner, Notifier } from "../checks.js";
+import type { Clock } from "../clock.js";
+import type { Holder } from "../journal-events.js";
+import type { JournalWriter } from "../journal-writer.js";
+import type { RollbackState } from "../model.js";
+import { ACTIVE_ROLLBACK_ENV } from "../nesting.js";
+import type { ProviderRegistry } from "../provider.js";
+import type { GateOptions } from "./gate.js";
+
+export interface ExecuteDeps {
+  config: EnvironmentConfig;
+  store: Store;
+  providers: ProviderRegistry;
+  clock: Clock;
+  redact: (text: string) => string;
+  journal: JournalWriter;
+  holder: Holder;
+  epoch: number;
+  env?: Record<string, string | undefined>;
+  /** Runs health/metric/command checks (validation, monitor); none configured means none run. */
+  checks?: CheckRunner;
+  notify?: Notifier;
+}
+
+export interface ExecuteOptions extends GateOptions {
+  resumed: boolean;
+  /** Aborting it (Ctrl-C) stops dispatching and cancels running steps; the rollback stays resumable. */
+  signal?: AbortSignal;
+}
+
+export interface RunOutcome {
+  rollbackId: string;
+  state: RollbackState;
+  reason?: string;
+  planHash: string;
+}
+
+/** Why dispatching stopped before every step succeeded. */
+export type StopReason = "escalate" | "monitor" | "deadline" | "lock-lost" | "interrupted";
+
+/** Environment of every child process of a rollback: carries the nesting guard. */
+export function childEnv(deps: ExecuteDeps): Record<string, string | undefined> {
+  const id = deps.journal.rollbackId;
+  return { ...(deps.env ?? process.env), [ACTIVE_ROLLBACK_ENV]: id, BACKOUT_ROLLBACK_ID: id };
+}

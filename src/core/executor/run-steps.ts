@@ -1,0 +1,196 @@
+import { BackoutError, toBackoutError } from "../errors.js";
+import type { PlannedStep } from "../model.js";
+import { runInsideRollback } from "../nesting.js";
+import { priorities } from "../planner/index.js";
+import { asProvider, type ProviderContext } from "../provider.js";
+import { childEnv, type ExecuteDeps, type ExecuteOptions, type StopReason } from "./deps.js";
+import type { ExecutionState } from "./execution-state.js";
+import { backoffMs } from "./retry.js";
+
+export interface StepControl {
+  /** Stops dispatching; a deadline, a lost lock or Ctrl-C also cancel running steps. */
+  halt: (reason: StopReason) => void;
+  reason: () => StopReason | undefined;
+  /** Aborted when running steps must stop. */
+  cancel: AbortSignal;
+  /** Resolves whenever the dispatcher should look again (a halt from outside). */
+  onHalt: (listener: () => void) => void;
+}
+
+export function stepControl(): StepControl {
+  const cancel = new AbortController();
+  const listeners: (() => void)[] = [];
+  let reason: StopReason | undefined;
+  return {
+    halt: (r) => {
+      reason ??= r;
+      if (r === "deadline" || r === "lock-lost" || r === "interrupted") cancel.abort();
+      for (const l of listeners) l();
+    },
+    reason: () => reason,
+    cancel: cancel.signal,
+    onHalt: (l) => listeners.push(l),
+  };
+}
+
+/**
+ * Dispatches ready steps by critical-path priority, up to the concurrency limit, until every
+ * step succeeded or something halts dispatching. Returns the halt reason, if any.
+ */
+export async function runSteps(
+  deps: ExecuteDeps,
+  options: ExecuteOptions,
+  state: ExecutionState,
+  control: StepControl,
+): Promise<StopReason | undefined> {
+  const { plan } = state;
+  const prio = priorities(plan.steps);
+  const running = new Map<string, Promise<void>>();
+  let wake: () => void = () => {};
+  control.onHalt(() => wake());
+  const onUserAbort = () => control.halt("interrupted");
+  options.signal?.addEventListener("abort", onUserAbort, { once: true });
+  if (options.signal?.aborted) control.halt("interrupted");
+
+  const isReady = (s: PlannedStep) =>
+    !state.steps.get(s.id)?.succeeded &&
+    !running.has(s.id) &&
+    s.after.every((a) => state.steps.get(a)?.succeeded);
+
+  try {
+    for (;;) {
+      const woken = new Promise<void>((r) => (wake = r));
+      if (control.reason() === undefined) {
+        const ready = plan.steps
+          .filter(isReady)
+          .sort((a, b) => (prio.get(b.id) ?? 0) - (prio.get(a.id) ?? 0));
+        for (const step of ready) {
+          if (running.size >= deps.config.policies.concurrency) break;
+          const p = runStep(deps, state, step, control)
+            .catch((e: unknown) => {
+              const err = toBackoutError(e);
+              if (err.code === "LOCK_LOST") control.halt("lock-lost");
+              else throw err;
+            })
+            .finally(() => {
+              running.delete(step.id);
+              wake();
+            });
+          running.set(step.id, p);
+        }
+      }
+      if (running.size === 0) break;
+      await woken;
+    }
+  } finally {
+    options.signal?.removeEventListener("abort", onUserAbort);
+  }
+  const allDone = [...state.steps.values()].every((s) => s.succeeded);
+  const reason = control.reason();
+  if (allDone && (reason === "deadline" || reason === "monitor")) return undefined;
+  return reason ?? (allDone ? undefined : "escalate");
+}
+
+/** One step: verification after a crash, then attempts with backoff until success or the budget is spent. */
+async function runStep(
+  deps: ExecuteDeps,
+  state: ExecutionState,
+  step: PlannedStep,
+  control: StepControl,
+): Promise<void> {
+  const progress = state.steps.get(step.id);
+  const component = deps.config.components.find((c) => c.name === step.component);
+  const provider = deps.providers.get(step.kind);
+  if (!progress) return;
+  if (!component || !provider) {
+    throw new BackoutError(
+      "PLAN_INVALID",
+      `step ${step.id} names a component or kind no longer in backout.yaml`,
+      {
+        where: { component: step.component, step: step.id },
+        hint: "Restore the component in backout.yaml, or cancel this rollback and plan a new one.",
+      },
+    );
+  }
+  const p = asProvider<Record<string, unknown>>(provider);
+  const ctx: ProviderContext = {
+    component,
+    baseDir: deps.config.baseDir,
+    env: { ...childEnv(deps), BACKOUT_STEP_ID: step.id },
+    signal: control.cancel,
+    clock: deps.clock,
+    redact: deps.redact,
+  };
+  const { journal, clock } = deps;
+
+  if (progress.inFlight) {
+    let reached = false;
+    try {
+      reached = await p.verify(ctx, step);
+    } catch {
+      reached = false;
+    }
+    await journal.append({ type: "step-verified", stepId: step.id, reached });
+    progress.inFlight = false;
+    if (reached) {
+      await journal.append({
+        type: "step-succeeded",
+        stepId: step.id,
+        attempt: progress.attempts,
+        durationMs: 0,
+        skipped: "already-at-target",
+      });
+      progress.succeeded = true;
+      return;
+    }
+  }
+
+  const policy = deps.config.policies.retry;
+  for (;;) {
+    const attempt = progress.attempts + 1;
+    progress.attempts = attempt;
+    progress.inFlight = true;
+    await journal.append({ type: "step-started", stepId: step.id, attempt });
+    const t0 = clock.now();
+    try {
+      const result = await runInsideRollback(journal.rollbackId, () => p.apply(ctx, step));
+      progress.inFlight = false;
+      progress.succeeded = true;
+      await journal.append({
+        type: "step-succeeded",
+        stepId: step.id,
+        attempt,
+        durationMs: clock.now() - t0,
+        ...(result.output ? { output: deps.redact(result.output).slice(-2000) } : {}),
+      });
+      return;
+    } catch (e) {
+      progress.inFlight = false;
+      const err = toBackoutError(e, "PROVIDER_FAILED");
+      if (err.code === "LOCK_LOST") throw err;
+      if (control.cancel.aborted) {
+        await journal.append({ type: "step-cancelled", stepId: step.id, attempt, reason: err.message });
+        return;
+      }
+      progress.failures += 1;
+      const willRetry =
+        err.retryable && progress.failures < policy.maxAttempts && control.reason() === undefined;
+      const retryInMs = willRetry ? backoffMs(policy, attempt + 1) : undefined;
+      await journal.append({
+        type: "step-failed",
+        stepId: step.id,
+        attempt,
+        durationMs: clock.now() - t0,
+        error: { ...err.toJSON(), where: { ...err.where, component: step.component, step: step.id } },
+        willRetry,
+        ...(retryInMs === undefined ? {} : { retryInMs }),
+      });
+      if (!willRetry) {
+        control.halt("escalate");
+        return;
+      }
+      await clock.sleep(retryInMs ?? 0, control.cancel);
+      if (control.cancel.aborted) return;
+    }
+  }
+}

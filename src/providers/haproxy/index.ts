@@ -1,0 +1,30 @@
+import type { Provider } from "../../core/provider.js";
+import { applyHaproxy } from "./apply.js";
+import { captureHaproxy } from "./capture.js";
+import { planHaproxy } from "./plan.js";
+import { haproxySettingsSchema, type HaproxySettings } from "./settings.js";
+import { verifyHaproxy } from "./verify.js";
+
+export { haproxySettingsSchema, type HaproxySettings } from "./settings.js";
+
+/**
+ * `haproxy`: server states and weights of one backend, through the runtime API socket.
+ * For the changes to survive a reload, HAProxy's configuration loads the file `stateFile` names:
+ *
+ *     global
+ *       stats socket /run/haproxy/admin.sock mode 600 level admin
+ *       server-state-file /var/lib/haproxy/server-state
+ *     defaults
+ *       load-server-state-from-file global
+ */
+export const haproxyProvider: Provider<HaproxySettings> = {
+  kind: "haproxy",
+  defaultLayer: "traffic",
+  settingsSchema: haproxySettingsSchema,
+  description:
+    "HAProxy server states (ready/drain/maint) and weights through the runtime API socket, persisted in the server-state file; traffic leaves in a pre step and comes back in a post step.",
+  capture: captureHaproxy,
+  plan: planHaproxy,
+  apply: applyHaproxy,
+  verify: verifyHaproxy,
+};

@@ -1,0 +1,58 @@
+import { z } from "zod";
+import { BackoutError } from "../../core/errors.js";
+import type { ProviderContext } from "../../core/provider.js";
+
+/**
+ * HAProxy's own rule for proxy and server names. Checking it here also means no name can
+ * smuggle a space, `;` or newline into a runtime API command line.
+ */
+export const NAME_PATTERN = /^[A-Za-z0-9_.:-]+$/;
+export const haproxyName = z.string().regex(NAME_PATTERN, {
+  message: "HAProxy names use only letters, digits, '-', '_', '.' and ':'",
+});
+
+export const haproxySettingsSchema = z
+  .strictObject({
+    socket: z
+      .string()
+      .min(1)
+      .describe(
+        "Path of HAProxy's runtime API socket (`stats socket <path> mode 600 level admin` in the global section); relative: to the environment file.",
+      ),
+    backend: haproxyName.describe("Name of the backend whose servers backout manages."),
+    servers: z
+      .array(haproxyName)
+      .min(1)
+      .optional()
+      .describe(
+        "Servers of the backend whose state and weight backout captures and restores (default: all).",
+      ),
+    stateFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Server-state file rewritten (atomically) after every change so a reload keeps it: the path of `server-state-file` in the global section, loaded with `load-server-state-from-file global` in defaults.",
+      ),
+    drainDuringRollback: z
+      .array(haproxyName)
+      .default([])
+      .describe(
+        "Servers put in drain in a `pre` step (before any other component is rolled back) and restored in the `post` step, e.g. the servers of the application being rolled back.",
+      ),
+    timeout: z.number().positive().default(5).describe("Seconds one runtime API command may take."),
+  })
+  .describe("HAProxy server states (ready, drain, maint) and weights, through the runtime API.");
+
+export type HaproxySettings = z.output<typeof haproxySettingsSchema>;
+
+/** Parse again: cheap, applies defaults for hand-built components, and checks what we were given. */
+export function readSettings(ctx: ProviderContext<HaproxySettings>): HaproxySettings {
+  const parsed = haproxySettingsSchema.safeParse(ctx.component.settings);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new BackoutError("CONFIG_INVALID", `invalid haproxy settings: ${issue?.message ?? "unknown"}`, {
+    where: { component: ctx.component.name, field: issue?.path.join(".") },
+    hint: "Fix the component's settings in backout.yaml (see `backout schema haproxy`).",
+  });
+}

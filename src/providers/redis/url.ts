@@ -1,0 +1,35 @@
+/** What may be shown of a Redis URL, and a redactor that knows its password. */
+export interface RedisTarget {
+  /** The URL with the password replaced by ***: safe for messages, journals and plans. */
+  safeUrl: string;
+  /** "host:port", for "cannot reach …" messages. */
+  hostPort: string;
+  db: number;
+  /** Removes the password (raw and percent-encoded) from any text. */
+  scrub: (text: string) => string;
+}
+
+export function redisTarget(url: string): RedisTarget {
+  const u = new URL(url);
+  const encoded = u.password;
+  // Longest first, so a password containing the other form is replaced whole.
+  const secrets = [encoded, safeDecode(encoded)].filter((s) => s !== "").sort((a, b) => b.length - a.length);
+  if (encoded !== "") u.password = "***";
+  const port = u.port === "" ? "6379" : u.port;
+  const dbText = u.pathname.replace(/^\//, "");
+  const db = dbText === "" ? 0 : Number.parseInt(dbText, 10);
+  return {
+    safeUrl: u.toString(),
+    hostPort: `${u.hostname}:${port}`,
+    db: Number.isFinite(db) ? db : 0,
+    scrub: (text) => secrets.reduce((t, s) => t.split(s).join("***"), text),
+  };
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}

@@ -1,0 +1,21 @@
+import type { PlannedStep } from "../../core/model.js";
+import type { ProviderContext } from "../../core/provider.js";
+import { withRedis } from "./client.js";
+import { stepMarkerKey } from "./markers.js";
+import { readSettings, type RedisSettings } from "./settings.js";
+
+/**
+ * Reached when this rollback step's marker exists. apply writes it only after a complete
+ * SCAN/UNLINK pass (or FLUSHDB), so it proves every matching key was gone at that moment.
+ * Keys matching now are deliberately ignored: the cache layer runs after the app, so they are
+ * the rolled-back app refilling its cache, and flushing them again on resume would only hurt.
+ * Without the marker (crash mid-flush, another rollback, a restarted server) the answer is no,
+ * and re-running apply is harmless.
+ */
+export async function verifyRedis(ctx: ProviderContext<RedisSettings>, step: PlannedStep): Promise<boolean> {
+  const settings = readSettings(ctx);
+  const markerKey = stepMarkerKey(ctx.env, step.id);
+  if (markerKey === undefined) return false; // outside a rollback nothing tells this flush apart
+  const where = { component: ctx.component.name, step: step.id };
+  return withRedis(ctx, settings, where, async ({ redis }) => (await redis.exists(markerKey)) === 1);
+}

@@ -1,0 +1,85 @@
+/**
+ * Runs checks with their retries: an attempt that does not pass is tried again after
+ * `interval`, up to `retries` more times, and the last attempt's result counts. Never
+ * throws: whatever goes wrong becomes a CheckResult with status "error".
+ */
+import { systemClock } from "../core/clock.js";
+import type { CheckResult } from "../core/model.js";
+import { commandAttempt } from "./command-check.js";
+import { checkKind, checkName } from "./describe-check.js";
+import { httpAttempt } from "./http-check.js";
+import { metricAttempt } from "./metric-check.js";
+import { messageOf } from "./net-errors.js";
+import type { CheckOptions, Verdict } from "./options.js";
+import type { CheckSpec } from "./schema.js";
+import { tcpAttempt } from "./tcp-check.js";
+
+export type { CheckOptions } from "./options.js";
+
+function attempt(spec: CheckSpec, opts: CheckOptions): Promise<Verdict> {
+  if ("http" in spec) return httpAttempt(spec, opts);
+  if ("tcp" in spec) return tcpAttempt(spec, opts);
+  if ("command" in spec) return commandAttempt(spec, opts);
+  return metricAttempt(spec, opts);
+}
+
+async function safeAttempt(spec: CheckSpec, opts: CheckOptions): Promise<Verdict> {
+  try {
+    return await attempt(spec, opts);
+  } catch (e) {
+    // A bug, not a verdict about the system: say so rather than crash the watcher.
+    return { status: "error", detail: `the check itself failed: ${messageOf(e)}` };
+  }
+}
+
+export async function runCheck(spec: CheckSpec, opts: CheckOptions): Promise<CheckResult> {
+  const clock = opts.clock ?? systemClock;
+  const started = performance.now();
+  const total = spec.retries + 1;
+  let verdict: Verdict = { status: "error", detail: "cancelled before the first attempt" };
+  let made = 0;
+  let cancelled = false;
+  while (made < total) {
+    if (opts.signal?.aborted) {
+      cancelled = made > 0;
+      break;
+    }
+    verdict = await safeAttempt(spec, opts);
+    made++;
+    if (verdict.status === "pass" || made === total) break;
+    await clock.sleep(spec.interval, opts.signal);
+  }
+  let detail = verdict.detail;
+  if (made > 1) detail += ` (attempt ${made} of ${total})`;
+  if (cancelled) detail += " (cancelled before the next attempt)";
+  const result: CheckResult = {
+    name: checkName(spec, opts.redact),
+    kind: checkKind(spec),
+    status: verdict.status,
+    detail: opts.redact(detail),
+    durationMs: Math.round(performance.now() - started),
+  };
+  if (verdict.value !== undefined) result.value = verdict.value;
+  return result;
+}
+
+/** Runs every check, at most `concurrency` at a time; results come back in the order of `specs`. */
+export async function runChecks(
+  specs: readonly CheckSpec[],
+  opts: CheckOptions,
+  concurrency = 4,
+): Promise<CheckResult[]> {
+  const results: CheckResult[] = new Array<CheckResult>(specs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < specs.length) {
+      const i = next++;
+      const spec = specs[i];
+      if (spec !== undefined) results[i] = await runCheck(spec, opts);
+    }
+  };
+  const wanted = Number.isFinite(concurrency) ? Math.floor(concurrency) : 1;
+  const workers = Math.max(1, Math.min(wanted, specs.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+  return results;
+}
