@@ -12,8 +12,9 @@
  *
  *   npx tsx bench/dag-rollback.ts [--components 500] [--concurrency 16] [--seed 42]
  *                                 [--serial-components N] [--min-sleep-ms 50] [--max-sleep-ms 400]
- *                                 [--spawns 50]
- * --serial-components 0 skips the serial run; fewer than --components runs the serial rollback
+ *                                 [--spawns 50] [--estimates 1]
+ * --estimates 0 leaves out the components' `estimate` setting (the planner then assumes 1 s per
+ * step, so its priorities count steps). --serial-components 0 skips the serial run; fewer than --components runs the serial rollback
  * on that prefix of the graph (closed under dependencies) and projects the full serial time.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -77,7 +78,13 @@ function componentName(i: number): string {
   return `c${String(i).padStart(4, "0")}`;
 }
 
-function writeEnvironment(dir: string, file: string, comps: readonly Comp[], concurrency: number): string {
+function writeEnvironment(
+  dir: string,
+  file: string,
+  comps: readonly Comp[],
+  concurrency: number,
+  estimates: boolean,
+): string {
   const components: Record<string, unknown> = {};
   for (const c of comps) {
     components[c.name] = {
@@ -87,6 +94,8 @@ function writeEnvironment(dir: string, file: string, comps: readonly Comp[], con
       apply: ["/bin/sleep", (c.sleepMs / 1000).toFixed(3)],
       verify: ["/bin/true"],
       timeout: 60,
+      // The command provider's `estimate` (seconds) tells the planner the known duration.
+      ...(estimates ? { estimate: c.sleepMs / 1000 } : {}),
     };
   }
   const doc = {
@@ -284,12 +293,14 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<DagR
       "min-sleep-ms": 50,
       "max-sleep-ms": 400,
       spawns: 50,
+      estimates: 1,
     },
     argv,
   );
   const n = Math.max(1, Math.floor(o.components));
   const c = Math.max(1, Math.min(256, Math.floor(o.concurrency)));
   const serialN = Math.min(n, Math.floor(o["serial-components"]));
+  const estimates = o.estimates !== 0;
   const comps = generateGraph(n, o.seed, o["min-sleep-ms"], o["max-sleep-ms"]);
   const sleepOf = new Map(comps.map((x) => [x.name, x.sleepMs]));
   const known = (s: PlannedStep) => sleepOf.get(s.component) ?? 0;
@@ -301,9 +312,9 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<DagR
     const dir = scratch.dir;
     mkdirSync(join(dir, "state"));
     writeStates(dir, comps, "v1");
-    const parallelEnv = writeEnvironment(dir, "backout.yaml", comps, c);
+    const parallelEnv = writeEnvironment(dir, "backout.yaml", comps, c, estimates);
     const serialEnv =
-      serialN > 0 ? writeEnvironment(dir, "backout-serial.yaml", comps.slice(0, serialN), 1) : "";
+      serialN > 0 ? writeEnvironment(dir, "backout-serial.yaml", comps.slice(0, serialN), 1, estimates) : "";
 
     // The checkpoint (v1), then the bad deploy (v2) that the rollback undoes.
     const cp = openEngine(parallelEnv);
@@ -355,8 +366,10 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<DagR
     const measuredBound = lowerBoundMs(steps, measured, c);
     const enginePrio = priorities(steps);
     const truePrio = priorities(steps.map((s) => ({ ...s, estimateMs: known(s) })));
+    const countPrio = priorities(steps.map((s) => ({ ...s, estimateMs: 1 })));
     const simEngine = simulateListSchedule(steps, known, enginePrio, c);
     const simTrue = simulateListSchedule(steps, known, truePrio, c);
+    const simCount = simulateListSchedule(steps, known, countPrio, c);
     console.log("  -- what the ratio contains");
     row(
       "mean step time beyond its sleep",
@@ -367,17 +380,23 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<DagR
     row("mean steps running at once", `${(measuredTotal / wall).toFixed(2)} of ${c}`);
     row("event loop blocked in store calls", storeLine(run.storeStats, wall));
     row(
-      "simulated schedule, engine priorities",
-      `${fmtMs(simEngine)} (${fmtRatio(simEngine / bound)} of bound)`,
+      "simulated schedule, the plan's priorities",
+      `${fmtMs(simEngine)} (${fmtRatio(simEngine / bound)} of bound; estimates ${estimates ? "on" : "off"})`,
     );
     row(
       "simulated schedule, true-duration priorities",
       `${fmtMs(simTrue)} (${fmtRatio(simTrue / bound)} of bound)`,
     );
-    note(
-      "the command provider gives every step estimateMs 1000 and has no setting for a per-component " +
-        "estimate, so critical-path priority is the longest remaining chain by step count, not by time.",
+    row(
+      "simulated schedule, step-count priorities",
+      `${fmtMs(simCount)} (${fmtRatio(simCount / bound)} of bound)`,
     );
+    if (!estimates) {
+      note(
+        "--estimates 0: every command step has estimateMs 1000, so critical-path priority is the longest " +
+          "remaining chain by step count, not by time.",
+      );
+    }
 
     let serialMs: number | undefined;
     let speedup: number | undefined;
@@ -399,7 +418,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<DagR
       row("serial overhead per step", fmtMs(overhead));
       serialMs = serialN < n ? totalSleep + overhead * steps.length : serial.execMs;
       speedup = serialMs / wall;
-      row(serialN < n ? `projected serial wall (${steps.length} steps)` : "serial wall", fmtMs(serialMs));
+      if (serialN < n) row(`projected serial wall (${steps.length} steps)`, fmtMs(serialMs));
       row(`speed-up at concurrency ${c}`, `${speedup.toFixed(2)}× (ideal ${(serialMs / bound).toFixed(2)}×)`);
     }
 

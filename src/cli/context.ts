@@ -6,6 +6,7 @@ import { findInterrupted } from "../core/rollbacks.js";
 import { builtinProviders } from "../providers/index.js";
 import { openSqliteStore } from "../store/sqlite/index.js";
 import { err, redactor } from "./output.js";
+import { checkRunner, notifier } from "./wiring.js";
 
 export interface GlobalOptions {
   config: string;
@@ -17,7 +18,15 @@ export async function openEngine(opts: GlobalOptions, { warnInterrupted = true }
   const providers = builtinProviders();
   const config: EnvironmentConfig = loadEnvironment(resolve(opts.config), { providers, redactor });
   const store = openSqliteStore(config.store.path);
-  const engine = new Engine({ config, store, providers, redactor });
+  const notify = notifier(config, redactor);
+  const engine = new Engine({
+    config,
+    store,
+    providers,
+    redactor,
+    checks: checkRunner(),
+    ...(notify ? { notify } : {}),
+  });
   if (warnInterrupted) {
     for (const { record, why } of await findInterrupted(engine)) {
       err(

@@ -14,6 +14,10 @@ export const EXIT = {
   lockBusy: 4,
   /** The rollback's time limit passed; the emergency procedure ran. */
   timedOut: 5,
+  /** `watch`: the analysis failed and the automatic rollback succeeded. */
+  watchRolledBack: 6,
+  /** `watch`: the analysis was inconclusive; nothing was changed. */
+  watchInconclusive: 7,
   /** Stopped by Ctrl-C (SIGINT): the rollback can be resumed. */
   interrupted: 130,
 } as const;

@@ -31,6 +31,8 @@ Exit codes:
   3    the rollback awaits confirmation of a data-loss step (backout approve ID)
   4    the environment is busy (--no-wait), or an interrupted rollback must be resumed first
   5    the rollback's time limit passed (the emergency procedure ran)
+  6    watch: the analysis failed and the automatic rollback succeeded
+  7    watch: the analysis was inconclusive (nothing was changed)
   130  interrupted by Ctrl-C (resume with backout resume ID)`,
   )
   .exitOverride();
@@ -116,6 +118,15 @@ program
   .action(action(() => import("./commands/cancel.js")));
 
 program
+  .command("watch")
+  .description(
+    "analyse the system after a deploy; roll back on its own if the analysis fails, mark it good if it passes",
+  )
+  .option("-n, --name <name>", "name of the checkpoint taken when the analysis passes")
+  .option("--no-rollback", "only report a failed analysis (exit 1); do not roll back")
+  .action(action(() => import("./commands/watch.js")));
+
+program
   .command("status")
   .description("lock, queue, interrupted rollbacks, the latest rollback and the last good checkpoint")
   .action(action(() => import("./commands/status.js")));
@@ -136,7 +147,7 @@ program
   .command("report")
   .description("the report of a rollback, built from its journal")
   .argument("<id>", "rollback id")
-  .addOption(new Option("--format <format>", "report format").choices(["md", "json"]).default("md"))
+  .addOption(new Option("--format <format>", "report format").choices(["md", "json", "html"]).default("md"))
   .option("-o, --output <file>", "write to a file instead of standard output")
   .action(action(() => import("./commands/report.js")));
 

@@ -7,6 +7,8 @@ import { z } from "zod";
 import type { ComponentConfig, DataLossPolicy, Layer } from "../core/model.js";
 import type { ProviderRegistry } from "../core/provider.js";
 import type { EnvironmentConfig } from "./types.js";
+import { notificationsSchema } from "../notify/schema.js";
+import { checkSchema } from "../validate/schema.js";
 import { VAR_NAME } from "./env-vars.js";
 import {
   commandSpec,
@@ -21,7 +23,14 @@ import {
 export type EnvironmentFileConfig = Omit<EnvironmentConfig, "file" | "baseDir">;
 
 /** Fields every component has, whatever its kind; the rest belong to the provider. */
-export const BASE_COMPONENT_KEYS = ["kind", "layer", "dependsOn", "compatibility", "dataLoss"] as const;
+export const BASE_COMPONENT_KEYS = [
+  "kind",
+  "layer",
+  "dependsOn",
+  "compatibility",
+  "dataLoss",
+  "checks",
+] as const;
 
 const compatibilityRule = z
   .object({
@@ -50,6 +59,10 @@ function baseComponent(defaultLayer: Layer) {
     dataLoss: dataLossPolicy
       .optional()
       .meta({ description: "Overrides policies.dataLoss for this component." }),
+    checks: z.array(checkSchema).default([]).meta({
+      description:
+        "Health, metric or command checks run in the validation after a rollback that changed this component.",
+    }),
   });
 }
 
@@ -67,6 +80,7 @@ function splitSettings(raw: Record<string, unknown>): ParsedComponent {
     dependsOn: raw.dependsOn as string[],
     compatibility: raw.compatibility as ComponentConfig["compatibility"],
     dataLoss: raw.dataLoss as DataLossPolicy | undefined,
+    checks: (raw.checks ?? []) as ComponentConfig["checks"],
     settings,
   };
 }
@@ -177,6 +191,44 @@ function toPolicies(p: PoliciesInput): EnvironmentConfig["policies"] {
   };
 }
 
+const monitor = z
+  .object({
+    interval: duration({ allowZero: false })
+      .prefault("5s")
+      .meta({ description: "How often the signals are sampled while a rollback runs. Default 5s." }),
+    abortThreshold: z.number().min(0).max(1).default(0.5).meta({
+      description:
+        "Share of failing signals (0..1) above which the rollback stops and escalates. Default 0.5.",
+    }),
+    checks: z
+      .array(checkSchema)
+      .min(1)
+      .meta({ description: "The signals: health, metric or command checks." }),
+  })
+  .strict();
+
+const watch = z
+  .object({
+    interval: duration({ allowZero: false })
+      .prefault("30s")
+      .meta({ description: "Time between measurements. Default 30s." }),
+    count: z
+      .number()
+      .int()
+      .min(1)
+      .default(10)
+      .meta({ description: "Measurements in one analysis. Default 10." }),
+    failureLimit: z.number().int().min(0).default(0).meta({
+      description: "Failed measurements tolerated; one more fails the analysis and rolls back. Default 0.",
+    }),
+    inconclusiveLimit: z.number().int().min(0).default(2).meta({
+      description:
+        "Measurements that could not be judged tolerated; one more ends the analysis inconclusive. Default 2.",
+    }),
+    checks: z.array(checkSchema).min(1).meta({ description: "What one measurement checks." }),
+  })
+  .strict();
+
 export function buildEnvironmentSchema(providers: ProviderRegistry) {
   return z
     .object({
@@ -201,6 +253,18 @@ export function buildEnvironmentSchema(providers: ProviderRegistry) {
           description:
             "Environment variables whose values are secrets, redacted from all output even if unused.",
         }),
+      validation: z.array(checkSchema).default([]).meta({
+        description:
+          "Checks run after every rollback's steps; a failure marks the rollback failed and escalates.",
+      }),
+      monitor: monitor.optional().meta({ description: "Live monitor sampled while a rollback runs." }),
+      watch: watch
+        .optional()
+        .meta({ description: "`backout watch`: the analysis after a deploy that rolls back when it fails." }),
+      notifications: notificationsSchema.default([]).meta({
+        description:
+          "Slack incoming webhooks and signed webhooks told when a rollback starts, waits, ends or escalates.",
+      }),
       components: z
         .record(componentName, componentSchema(providers))
         .refine((c) => Object.keys(c).length > 0, { error: "there must be at least one component" })
@@ -212,6 +276,28 @@ export function buildEnvironmentSchema(providers: ProviderRegistry) {
       store: { kind: "sqlite", path: f.store.path },
       policies: toPolicies(f.policies),
       components: Object.entries(f.components).map(([name, c]) => ({ name, ...c })),
+      validation: f.validation,
+      ...(f.monitor
+        ? {
+            monitor: {
+              intervalMs: f.monitor.interval,
+              abortThreshold: f.monitor.abortThreshold,
+              checks: f.monitor.checks,
+            },
+          }
+        : {}),
+      ...(f.watch
+        ? {
+            watch: {
+              intervalMs: f.watch.interval,
+              count: f.watch.count,
+              failureLimit: f.watch.failureLimit,
+              inconclusiveLimit: f.watch.inconclusiveLimit,
+              checks: f.watch.checks,
+            },
+          }
+        : {}),
+      notifications: f.notifications,
     }))
     .meta({ title: "backout environment", description: "The system as backout sees it: backout.yaml." });
 }

@@ -1,4 +1,5 @@
 import type { CheckDefinition } from "../core/checks.js";
+import type { NotificationChannel } from "../notify/schema.js";
 import type { ComponentConfig, DataLossPolicy } from "../core/model.js";
 
 /** Temporal-style retry policy for one step. */
@@ -58,7 +59,7 @@ export interface EnvironmentConfig {
   /** The analysis of `backout watch`. */
   watch?: WatchConfig;
   /** Channels (Slack, signed webhooks), validated by the config schema; the CLI builds the notifier. */
-  notifications?: unknown[];
+  notifications?: NotificationChannel[];
 }
 
 export interface MonitorConfig {

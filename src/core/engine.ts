@@ -1,10 +1,12 @@
 import type { Redactor } from "../config/redactor.js";
 import type { EnvironmentConfig } from "../config/types.js";
 import type { Store } from "../store/store.js";
+import type { CheckRunner, Notifier } from "./checks.js";
 import { systemClock, type Clock } from "./clock.js";
 import { BackoutError, toBackoutError } from "./errors.js";
 import { currentHolder } from "./holder.js";
 import { newId } from "./ids.js";
+import { mapLimited } from "./map-limited.js";
 import type { Holder } from "./journal-events.js";
 import type { CheckpointRecord, ComponentConfig, ComponentState, Plan } from "./model.js";
 import { buildPlan } from "./planner/index.js";
@@ -18,6 +20,9 @@ export interface EngineDeps {
   clock?: Clock;
   env?: NodeJS.ProcessEnv;
   holder?: Holder;
+  /** Runs validation and monitor checks; without it, configured checks cannot run. */
+  checks?: CheckRunner;
+  notify?: Notifier;
 }
 
 export interface PlanRequest {
@@ -39,6 +44,8 @@ export class Engine {
   readonly clock: Clock;
   readonly env: NodeJS.ProcessEnv;
   readonly holder: Holder;
+  readonly checks: CheckRunner | undefined;
+  readonly notify: Notifier | undefined;
 
   constructor(deps: EngineDeps) {
     this.config = deps.config;
@@ -48,6 +55,8 @@ export class Engine {
     this.clock = deps.clock ?? systemClock;
     this.env = deps.env ?? process.env;
     this.holder = deps.holder ?? currentHolder();
+    this.checks = deps.checks;
+    this.notify = deps.notify;
   }
 
   redact = (text: string): string => this.redactor.redact(text);
@@ -76,10 +85,14 @@ export class Engine {
 
   /** Asks every component's provider for its state; any failure fails the whole capture, naming the component. */
   async captureAll(): Promise<Record<string, ComponentState>> {
-    const results = await Promise.allSettled(
-      this.config.components.map(
-        async (c) => [c.name, await this.provider(c).capture(this.context(c))] as const,
-      ),
+    // Bounded like the steps: 500 components must not open 500 connections at once.
+    const results = await mapLimited(this.config.components, this.config.policies.concurrency, (c) =>
+      this.provider(c)
+        .capture(this.context(c))
+        .then(
+          (state) => ({ status: "fulfilled" as const, value: [c.name, state] as const }),
+          (reason: unknown) => ({ status: "rejected" as const, reason }),
+        ),
     );
     const out: Record<string, ComponentState> = {};
     const problems: BackoutError[] = [];
@@ -162,6 +175,7 @@ export class Engine {
       except: request.except ?? [],
       planComponent: (c, cur, tgt) => this.provider(c).plan(this.context(c), cur, tgt),
       satisfies: (c, state, range) => this.provider(c).satisfies?.(state, range),
+      wrapComponent: async (c, state) => (await this.provider(c).wrap?.(this.context(c), state)) ?? [],
     });
     this.refuseForbiddenDataLoss(plan);
     return plan;

@@ -98,7 +98,7 @@ export interface PlanComponent {
   reason: "selected" | "pulled-in";
   /** For pulled-in components: the sentence that says which requirement pulled it in. */
   because?: string;
-  /** True when current state already equals the target: no steps. */
+  /** True when current state already equals the target: no steps of its own (traffic may still wrap the rollback). */
   upToDate: boolean;
 }
 

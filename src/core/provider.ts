@@ -42,6 +42,11 @@ export interface Provider<S = Record<string, unknown>> {
   apply(ctx: ProviderContext<S>, step: PlannedStep): Promise<StepResult>;
   verify(ctx: ProviderContext<S>, step: PlannedStep): Promise<boolean>;
   /**
+   * Optional, for traffic kinds: "pre" and "post" steps that wrap a rollback of other components
+   * while this one itself stays as it is (maintenance on, then off; drain, then restore).
+   */
+  wrap?(ctx: ProviderContext<S>, current: ComponentState): Promise<StepSpec[]>;
+  /**
    * Optional: judge a compatibility range against a captured state when plain version
    * comparison cannot (e.g. git: "at or before tag v1.4"). Undefined means "not my syntax".
    */

@@ -117,6 +117,8 @@ async function acquireAndExecute(
       holder: engine.holder,
       epoch,
       env: engine.env,
+      ...(engine.checks ? { checks: engine.checks } : {}),
+      ...(engine.notify ? { notify: engine.notify } : {}),
     },
     { ...control, resumed },
   );

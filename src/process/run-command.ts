@@ -1,4 +1,3 @@
-import { execa } from "execa";
 import { BackoutError, type ErrorLocation } from "../core/errors.js";
 
 export interface RunCommandOptions {
@@ -42,6 +41,8 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandOutput
     });
   }
   const started = Date.now();
+  // Loaded on first use so read-only commands (status, history) start faster.
+  const { execa } = await import("execa");
   const result = await execa(file, args, {
     cwd: opts.cwd,
     env: opts.env,

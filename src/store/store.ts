@@ -7,9 +7,10 @@ export interface RollbackRecord {
   checkpointId: string;
   planHash: string;
   plan: Plan;
-  /** Cached fold of the journal, updated in the same transaction as each event. */
+  /** Cached fold of the journal, updated in the same transaction as each state-changing event. */
   state: RollbackState;
   createdAt: number;
+  /** Time of the last state change. */
   updatedAt: number;
 }
 

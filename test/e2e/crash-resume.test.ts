@@ -78,13 +78,16 @@ describe("SIGKILL of backout run, then resume (real processes)", () => {
         env: { BACKOUT_FAILPOINT: `journal-write:${n}:${when}` },
       });
       expect(killed.exitCode).toBe(-1); // SIGKILL: no exit code
-      // The kill landed exactly at that write: the journal holds n-1 (before) or n (after) events.
+      // The kill landed at that write.
       const history = JSON.parse((await cli(["history", "--json"], { cwd: dir })).stdout) as { id: string }[];
       if (n === 1 && when === "before") expect(history).toEqual([]);
       else {
         const shown = await cli(["show", history[0]?.id ?? "", "--json"], { cwd: dir });
         const view = JSON.parse(shown.stdout) as { lastSeq: number };
-        expect(view.lastSeq).toBe(when === "before" ? n - 1 : n);
+        // Before write n the journal holds exactly n-1 events. After write n it holds n, or more when
+        // a concurrent step's write slipped in before the kill (two steps run at once here).
+        if (when === "before") expect(view.lastSeq).toBe(n - 1);
+        else expect(view.lastSeq).toBeGreaterThanOrEqual(n);
       }
       await finish(dir);
     },

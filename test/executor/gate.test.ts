@@ -117,7 +117,7 @@ describe("data-loss gate", () => {
   // confirmation journals "resumed" (state → running) but not "gate-waiting" again, because
   // state.gateWaiting is already true. The outcome says awaiting-confirmation while the stored
   // state stays "running", so approveRollback refuses it (ROLLBACK_NOT_RESUMABLE).
-  it.fails("stays approvable after a resume without confirmation", async () => {
+  it("stays approvable after a resume without confirmation", async () => {
     const engine = await setup();
     const plan = await engine.plan();
     const { rollbackId: id } = await runRollback(engine, {});

@@ -142,7 +142,9 @@ describe("one rollback at a time", () => {
     for (let i = 1; i < spans.length; i++) {
       expect(spans[i]?.started).toBeGreaterThanOrEqual(spans[i - 1]?.finished ?? Infinity);
     }
-    expect(third.positions.at(-1)).toBe(1);
+    // The third only ever moved forward (it may not observe position 1 if the second was quick).
+    expect(third.positions[0]).toBe(2);
+    expect([...third.positions].sort().reverse()).toEqual(third.positions);
     expect(await first.engine.store.listQueue("prod")).toEqual([]);
   });
 });

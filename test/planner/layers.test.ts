@@ -47,7 +47,9 @@ describe("layer order of a full rollback", () => {
       "edge#2:leave-maintenance",
     ];
     for (let i = 1; i < order.length; i++) {
-      expect(precedes(steps, order[i - 1] ?? "", order[i] ?? ""), `${order[i - 1]} before ${order[i]}`).toBe(true);
+      expect(precedes(steps, order[i - 1] ?? "", order[i] ?? ""), `${order[i - 1]} before ${order[i]}`).toBe(
+        true,
+      );
     }
   });
 
@@ -76,7 +78,13 @@ describe("layer order of a full rollback", () => {
 
   it("components of the same layer with no dependency stay parallel", () => {
     const comps = [component("a"), component("b")];
-    const steps = orderSteps(comps, specs([["a", [step("x")]], ["b", [step("x")]]]));
+    const steps = orderSteps(
+      comps,
+      specs([
+        ["a", [step("x")]],
+        ["b", [step("x")]],
+      ]),
+    );
     expect(steps.every((s) => s.after.length === 0)).toBe(true);
   });
 });

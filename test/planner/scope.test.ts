@@ -152,7 +152,10 @@ describe("provider-specific range matching", () => {
       component("api", { compatibility: [{ when: "<2.0.0", requires: { config: "<=v1.4" } }] }),
       component("config", { kind: "git" }),
     ];
-    const tagged = (sha: string, containing: string[]) => ({ version: sha, details: { tagsContaining: containing } });
+    const tagged = (sha: string, containing: string[]) => ({
+      version: sha,
+      details: { tagsContaining: containing },
+    });
     const scope = resolveScope({
       components: comps,
       current: { api: { version: "2.1.0" }, config: tagged("c3", []) },

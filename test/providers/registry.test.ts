@@ -2,13 +2,21 @@ import { describe, expect, it } from "vitest";
 import { builtinProviders } from "../../src/providers/index.js";
 
 describe("builtinProviders", () => {
-  it("maps each kind to its provider", () => {
+  it("maps each kind to its provider, with its layer", () => {
     const registry = builtinProviders();
-    expect([...registry.keys()].sort()).toEqual(["command", "release"]);
+    const layers = Object.fromEntries([...registry].map(([kind, p]) => [kind, p.defaultLayer]));
+    expect(layers).toEqual({
+      command: "app",
+      file: "config",
+      git: "config",
+      haproxy: "traffic",
+      nginx: "traffic",
+      redis: "cache",
+      release: "app",
+    });
     for (const [kind, p] of registry) {
       expect(p.kind).toBe(kind);
       expect(p.description).not.toBe("");
-      expect(p.defaultLayer).toBe("app");
     }
   });
 });

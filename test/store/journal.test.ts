@@ -32,7 +32,8 @@ describe("sqlite store: rollbacks and journal", () => {
     expect(await store.getRollback("r1")).toMatchObject({ state: "running", updatedAt: 2000 });
 
     await store.appendEvent("r1", 2100, { type: "step-started", stepId: "api#1:switch", attempt: 1 });
-    expect(await store.getRollback("r1")).toMatchObject({ state: "running", updatedAt: 2100 });
+    // A step event does not rewrite the rollback row: updatedAt is the time of the last state change.
+    expect(await store.getRollback("r1")).toMatchObject({ state: "running", updatedAt: 2000 });
     await store.appendEvent("r1", 2200, { type: "gate-waiting", planHash: "h", steps: ["db#1:down"] });
     expect((await store.getRollback("r1"))?.state).toBe("awaiting-confirmation");
     await store.appendEvent("r1", 2300, { type: "gate-approved", planHash: "h", by: "bob", via: "approve" });

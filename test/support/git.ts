@@ -20,7 +20,9 @@ export const GIT_TEST_ENV: Record<string, string> = {
 export async function requireGit(): Promise<void> {
   const r = await execa("git", ["--version"], { reject: false });
   if (r.failed || r.exitCode !== 0) {
-    throw new Error("git is not installed or not on PATH: install the Debian package `git` (apt-get install git)");
+    throw new Error(
+      "git is not installed or not on PATH: install the Debian package `git` (apt-get install git)",
+    );
   }
 }
 

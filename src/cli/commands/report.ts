@@ -7,7 +7,7 @@ import { openEngine, type GlobalOptions } from "../context.js";
 import { err, out, redactor } from "../output.js";
 
 export default async function report(
-  opts: GlobalOptions & { format: "md" | "json"; output?: string },
+  opts: GlobalOptions & { format: "md" | "json" | "html"; output?: string },
   [id]: string[],
 ): Promise<number> {
   const engine = await openEngine(opts);
@@ -18,7 +18,9 @@ export default async function report(
     const text =
       opts.format === "json" || opts.json
         ? JSON.stringify(buildJsonReport(view, entries), null, 2)
-        : renderMarkdownReport(view, entries);
+        : opts.format === "html"
+          ? (await import("../../report/html/index.js")).renderHtmlReport(view, entries)
+          : renderMarkdownReport(view, entries);
     if (opts.output) {
       writeFileSync(opts.output, redactor.redact(text.endsWith("\n") ? text : `${text}\n`));
       err(`report written to ${opts.output}`);

@@ -31,50 +31,38 @@ export async function executeRollback(deps: ExecuteDeps, options: ExecuteOptions
     ...(reason === undefined ? {} : { reason }),
   });
 
-  if (state.startedAt === undefined) {
-    state.deadlineAt = clock.now() + config.policies.timeLimitMs;
-    await journal.append({
-      type: "started",
-      holder: deps.holder,
-      epoch: deps.epoch,
-      deadlineAt: state.deadlineAt,
-    });
-    await notifyAll(
-      deps,
-      "started",
-      "running",
-      plan.hash,
-      `rollback to checkpoint ${plan.checkpoint.name} started (${plan.steps.length} steps)`,
-    );
-  } else {
-    const interrupted = [...state.steps].filter(([, s]) => s.inFlight).map(([sid]) => sid);
-    await journal.append({
-      type: "resumed",
-      holder: deps.holder,
-      epoch: deps.epoch,
-      interruptedSteps: interrupted,
-    });
-  }
-  const deadlineAt = state.deadlineAt ?? clock.now() + config.policies.timeLimitMs;
-
   const stop = new AbortController();
   const lease = keepLease(deps.store, config, fence, clock, stop.signal);
   try {
-    if (clock.now() < deadlineAt && !state.escalated && !state.emergencyStarted) {
+    if (state.startedAt === undefined) {
+      // The gate comes before the start: waiting for a person does not eat into the time limit.
       if ((await decideGate(journal, plan, state, options)) === "wait") {
         const why = "the plan may lose data and has not been confirmed";
-        await notifyAll(
-          deps,
-          "awaiting-confirmation",
-          "awaiting-confirmation",
-          plan.hash,
-          `${why}; approve with: backout approve ${id} --plan-hash ${plan.hash.slice(0, 12)}`,
-        );
+        const next = `approve with: backout approve ${id} --plan-hash ${plan.hash.slice(0, 12)}`;
+        await notifyAll(deps, "awaiting-confirmation", "awaiting-confirmation", plan.hash, `${why}; ${next}`);
         stop.abort();
         await deps.store.parkLock(config.environment, fence);
         return outcome("awaiting-confirmation", why);
       }
+      state.deadlineAt = clock.now() + config.policies.timeLimitMs;
+      await journal.append({
+        type: "started",
+        holder: deps.holder,
+        epoch: deps.epoch,
+        deadlineAt: state.deadlineAt,
+      });
+      const what = `rollback to checkpoint ${plan.checkpoint.name} started (${plan.steps.length} steps)`;
+      await notifyAll(deps, "started", "running", plan.hash, what);
+    } else {
+      const interrupted = [...state.steps].filter(([, s]) => s.inFlight).map(([sid]) => sid);
+      await journal.append({
+        type: "resumed",
+        holder: deps.holder,
+        epoch: deps.epoch,
+        interruptedSteps: interrupted,
+      });
     }
+    const deadlineAt = state.deadlineAt ?? clock.now() + config.policies.timeLimitMs;
 
     const control = stepControl();
     if (clock.now() >= deadlineAt) control.halt("deadline");
@@ -94,7 +82,9 @@ export async function executeRollback(deps: ExecuteDeps, options: ExecuteOptions
 
     if (reason === "lock-lost") return outcome("failed", "another process took over this rollback's lock");
     if (reason === "interrupted") return outcome("running", "interrupted; resume with backout resume");
-    if (reason === "deadline") return await timedOut(deps, state, deadlineAt, outcome);
+    // The deadline wins over an escalation already under way: the emergency procedure must run.
+    if (reason === "deadline" || control.deadlinePassed())
+      return await timedOut(deps, state, deadlineAt, outcome);
     if (reason === "escalate" || reason === "monitor") {
       return await escalate(deps, state, monitorWhy ?? failedStepsReason(state), "escalated", outcome);
     }

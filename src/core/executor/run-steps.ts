@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { BackoutError, toBackoutError } from "../errors.js";
 import type { PlannedStep } from "../model.js";
 import { runInsideRollback } from "../nesting.js";
@@ -11,6 +12,8 @@ export interface StepControl {
   /** Stops dispatching; a deadline, a lost lock or Ctrl-C also cancel running steps. */
   halt: (reason: StopReason) => void;
   reason: () => StopReason | undefined;
+  /** True once the time limit passed, even if dispatching had stopped for another reason first. */
+  deadlinePassed: () => boolean;
   /** Aborted when running steps must stop. */
   cancel: AbortSignal;
   /** Resolves whenever the dispatcher should look again (a halt from outside). */
@@ -19,15 +22,20 @@ export interface StepControl {
 
 export function stepControl(): StepControl {
   const cancel = new AbortController();
+  // Every running step's child process listens on this one signal; hundreds may run at once.
+  setMaxListeners(10_000, cancel.signal);
   const listeners: (() => void)[] = [];
   let reason: StopReason | undefined;
+  let deadline = false;
   return {
     halt: (r) => {
       reason ??= r;
+      if (r === "deadline") deadline = true;
       if (r === "deadline" || r === "lock-lost" || r === "interrupted") cancel.abort();
       for (const l of listeners) l();
     },
     reason: () => reason,
+    deadlinePassed: () => deadline,
     cancel: cancel.signal,
     onHalt: (l) => listeners.push(l),
   };

@@ -11,6 +11,7 @@ import type {
 import { estimateLowerBoundMs } from "./critical-path.js";
 import { planHash } from "./hash.js";
 import { orderSteps } from "./order.js";
+import { mapLimited } from "../map-limited.js";
 import { resolveScope, type StateMatcher } from "./scope.js";
 
 export type PlanComponentFn = (
@@ -28,6 +29,12 @@ export interface BuildPlanInput {
   except?: string[];
   /** Usually the component's provider's plan(); `[]` means "already at the target". */
   planComponent: PlanComponentFn;
+  /**
+   * Steps a component adds around a rollback it is not itself changed by (traffic: pause or
+   * drain first, restore last). Asked only of selected, up-to-date components, and only when
+   * the plan changes something else.
+   */
+  wrapComponent?: (component: ComponentConfig, current: ComponentState) => Promise<StepSpec[]>;
   /** Provider-specific range matching for compatibility rules (see Provider.satisfies). */
   satisfies?: StateMatcher;
 }
@@ -88,6 +95,7 @@ export async function buildPlan(input: BuildPlanInput): Promise<Plan> {
     components.push(pc);
   });
   if (problems.length > 0) throw combine(problems);
+  await addWrapSteps(chosen, components, steps, input.wrapComponent);
 
   const planned = orderSteps(config.components, steps);
   const concurrency = config.policies.concurrency;
@@ -103,6 +111,25 @@ export async function buildPlan(input: BuildPlanInput): Promise<Plan> {
     estimateMs: estimateLowerBoundMs(planned, concurrency),
   };
   return { ...plan, hash: planHash(plan) };
+}
+
+/** Lets up-to-date components (traffic) wrap a rollback that changes other components. */
+async function addWrapSteps(
+  chosen: ComponentConfig[],
+  components: PlanComponent[],
+  steps: Map<string, StepSpec[]>,
+  wrap: BuildPlanInput["wrapComponent"],
+): Promise<void> {
+  const changesSomething = [...steps.values()].some((list) =>
+    list.some((s) => (s.phase ?? "main") === "main"),
+  );
+  if (!wrap || !changesSomething) return;
+  for (const c of chosen) {
+    const pc = components.find((x) => x.name === c.name);
+    if (!pc?.upToDate) continue;
+    const extra = await wrap(c, pc.from);
+    if (extra.length > 0) steps.set(c.name, extra);
+  }
 }
 
 interface Planned {
@@ -163,22 +190,4 @@ function combine(problems: BackoutError[]): BackoutError {
       cause: first,
     },
   );
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight; results in input order. */
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

@@ -38,7 +38,9 @@ export const commandSettingsSchema = z
       .number()
       .positive()
       .optional()
-      .describe("Seconds apply usually takes: orders the rollback by critical path and feeds the plan's estimate."),
+      .describe(
+        "Seconds apply usually takes: orders the rollback by critical path and feeds the plan's estimate.",
+      ),
     reversible: z.boolean().default(true).describe("Whether the apply command can itself be undone."),
     cwd: z
       .string()

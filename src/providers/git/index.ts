@@ -2,6 +2,7 @@ import type { Provider } from "../../core/provider.js";
 import { applyGit } from "./apply.js";
 import { captureGit } from "./capture.js";
 import { planGit } from "./plan.js";
+import { gitSatisfies } from "./satisfies.js";
 import { gitSettingsSchema, type GitSettings } from "./settings.js";
 import { verifyGit } from "./verify.js";
 
@@ -20,4 +21,6 @@ export const gitProvider: Provider<GitSettings> = {
   plan: planGit,
   apply: applyGit,
   verify: verifyGit,
+  // Compatibility rules in tags ("<=v1.4") answered from the captured tag lists, without git.
+  satisfies: gitSatisfies,
 };

@@ -45,7 +45,8 @@ export async function planGit(
       hint: "Check out the branch the remote deploys from, or set push: false.",
     });
   }
-  const remoteSha = remote !== undefined && branch !== null ? await remoteTip(repo, remote, branch) : undefined;
+  const remoteSha =
+    remote !== undefined && branch !== null ? await remoteTip(repo, remote, branch) : undefined;
   const changes = await localChanges(repo);
   const treeReached = head.tree === targetTree;
   if (treeReached && changes.length === 0 && (remote === undefined || remoteSha === head.sha)) return [];
@@ -54,10 +55,14 @@ export async function planGit(
     await assertRemoteNotAhead(repo, head, settings.strategy, remote, remoteSha);
   }
   if (settings.strategy === "revert" && !treeReached && !(await isAncestor(repo, targetSha, head.sha))) {
-    throw new BackoutError("PLAN_INVALID", `${short(targetSha)} is not an ancestor of HEAD ${short(head.sha)}`, {
-      where: repo.where,
-      hint: "A revert goes back along this branch's history; check out the branch the checkpoint was taken on, or use strategy: reset.",
-    });
+    throw new BackoutError(
+      "PLAN_INVALID",
+      `${short(targetSha)} is not an ancestor of HEAD ${short(head.sha)}`,
+      {
+        where: repo.where,
+        hint: "A revert goes back along this branch's history; check out the branch the checkpoint was taken on, or use strategy: reset.",
+      },
+    );
   }
 
   const params: GitStepParams = {
@@ -112,11 +117,15 @@ async function assertRemoteNotAhead(
   if (remoteSha === head.sha) return;
   const known = (await findCommit(repo, remoteSha)) !== undefined;
   if (known && (strategy === "reset" || (await isAncestor(repo, remoteSha, head.sha)))) return;
-  throw new BackoutError("PLAN_INVALID", `${remote}/${head.branch ?? ""} has commits this working copy lacks`, {
-    where: repo.where,
-    hint: `Bring the working copy up to date (git pull --ff-only ${remote}) and plan again.`,
-    details: { remoteSha },
-  });
+  throw new BackoutError(
+    "PLAN_INVALID",
+    `${remote}/${head.branch ?? ""} has commits this working copy lacks`,
+    {
+      where: repo.where,
+      hint: `Bring the working copy up to date (git pull --ff-only ${remote}) and plan again.`,
+      details: { remoteSha },
+    },
+  );
 }
 
 /** A reset loses only what exists nowhere else: commits after the target that no remote branch has. */

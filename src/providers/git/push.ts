@@ -18,7 +18,13 @@ export async function pushIfBehind(repo: Repo, p: GitStepParams): Promise<string
   const dest = `HEAD:refs/heads/${p.branch}`;
   const args =
     p.strategy === "reset"
-      ? ["push", "--porcelain", `--force-with-lease=refs/heads/${p.branch}:${p.remoteSha ?? ""}`, p.remote, dest]
+      ? [
+          "push",
+          "--porcelain",
+          `--force-with-lease=refs/heads/${p.branch}:${p.remoteSha ?? ""}`,
+          p.remote,
+          dest,
+        ]
       : ["push", "--porcelain", p.remote, dest];
   try {
     await repo.run(args);

@@ -63,7 +63,7 @@ export async function openRepo(
       return new GitExitError(result.exitCode, text === "" ? `exit ${result.exitCode}` : text);
     },
   }).env(env);
-  const repo = makeRepo(git, dir, where, ctx.redact);
+  const repo = makeRepo(git, dir, where, (t) => ctx.redact(t));
   await assertTopLevel(repo);
   return repo;
 }

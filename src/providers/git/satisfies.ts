@@ -15,7 +15,13 @@ import type { ComponentState } from "../../core/model.js";
 export function gitSatisfies(state: ComponentState, range: string): boolean | undefined {
   const facts = factsOf(state);
   if (facts === undefined) return undefined;
-  const alternatives = range.split("||").map((alt) => alt.trim().split(/\s+/).filter((t) => t !== ""));
+  const alternatives = range.split("||").map((alt) =>
+    alt
+      .trim()
+      .replace(/(<=|>=|<|>|=)\s+/g, "$1") // "<= v1.4" reads as "<=v1.4"
+      .split(/\s+/)
+      .filter((t) => t !== ""),
+  );
   if (alternatives.some((alt) => alt.length === 0)) return undefined;
   let any = false;
   for (const alt of alternatives) {
@@ -38,8 +44,8 @@ interface Facts {
 }
 
 const COMPARATOR = /^(<=|>=|<|>|=)?(.+)$/;
-// A tag name as git allows it (roughly): no spaces, no ~^:?*[\, not starting with "-".
-const TAG = /^(?!-)[^\s~^:?*[\\]+$/;
+// A tag name as git allows it (roughly): no spaces, no ~^:?*[\, not starting with "-" or an operator.
+const TAG = /^(?![-<>=])[^\s~^:?*[\\]+$/;
 const SHA_PREFIX = /^[0-9a-f]{4,64}$/i;
 
 function comparator(f: Facts, token: string): boolean | undefined {

@@ -23,10 +23,7 @@ const authorSchema = z
 
 export const gitSettingsSchema = z
   .strictObject({
-    repo: z
-      .string()
-      .min(1)
-      .describe("Path of the working copy (relative: to the environment file)."),
+    repo: z.string().min(1).describe("Path of the working copy (relative: to the environment file)."),
     branch: refName
       .optional()
       .describe("Branch the working copy must be on (default: whatever it is on; pushes go to it)."),
@@ -50,13 +47,17 @@ export const gitSettingsSchema = z
       .number()
       .positive()
       .default(120)
-      .describe("Seconds a git command may stay silent before it is killed (push and ls-remote talk to the network)."),
+      .describe(
+        "Seconds a git command may stay silent before it is killed (push and ls-remote talk to the network).",
+      ),
   })
   .refine((s) => s.push !== true || s.remote !== undefined, {
     message: "push: true needs a remote",
     path: ["push"],
   })
-  .describe("A configuration repository rolled back by a revert commit (or a hard reset), optionally pushed.");
+  .describe(
+    "A configuration repository rolled back by a revert commit (or a hard reset), optionally pushed.",
+  );
 
 export type GitSettings = z.output<typeof gitSettingsSchema>;
 

@@ -1,7 +1,7 @@
 import type { Provider } from "../../core/provider.js";
 import { applyHaproxy } from "./apply.js";
 import { captureHaproxy } from "./capture.js";
-import { planHaproxy } from "./plan.js";
+import { planHaproxy, wrapHaproxy } from "./plan.js";
 import { haproxySettingsSchema, type HaproxySettings } from "./settings.js";
 import { verifyHaproxy } from "./verify.js";
 
@@ -25,6 +25,7 @@ export const haproxyProvider: Provider<HaproxySettings> = {
     "HAProxy server states (ready/drain/maint) and weights through the runtime API socket, persisted in the server-state file; traffic leaves in a pre step and comes back in a post step.",
   capture: captureHaproxy,
   plan: planHaproxy,
+  wrap: wrapHaproxy,
   apply: applyHaproxy,
   verify: verifyHaproxy,
 };

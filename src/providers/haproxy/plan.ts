@@ -17,8 +17,16 @@ const COMMAND_MS = 50;
  * Servers that are not in the checkpoint (added since) are left as they are.
  */
 export function planHaproxy(ctx: Ctx, current: ComponentState, target: ComponentState): Promise<StepSpec[]> {
-  // Through a promise, so a refusal rejects instead of throwing at the caller.
-  return Promise.resolve().then(() => planSteps(ctx, current, target));
+  // Through a promise, so a refusal rejects instead of throwing at the caller. Unchanged servers
+  // plan nothing here; their drain around other components' rollback comes from wrapHaproxy.
+  return Promise.resolve().then(() =>
+    current.version === target.version ? [] : planSteps(ctx, current, target),
+  );
+}
+
+/** Servers already as at the checkpoint still drain (drainDuringRollback) while the others roll back. */
+export function wrapHaproxy(ctx: Ctx, current: ComponentState): Promise<StepSpec[]> {
+  return Promise.resolve().then(() => planSteps(ctx, current, current));
 }
 
 function planSteps(ctx: Ctx, current: ComponentState, target: ComponentState): StepSpec[] {

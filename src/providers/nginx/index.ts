@@ -1,7 +1,7 @@
 import type { Provider } from "../../core/provider.js";
 import { applyNginx } from "./apply.js";
 import { captureNginx } from "./capture.js";
-import { planNginx } from "./plan.js";
+import { planNginx, wrapNginx } from "./plan.js";
 import { nginxSettingsSchema, type NginxSettings } from "./settings.js";
 import { verifyNginx } from "./verify.js";
 
@@ -16,6 +16,7 @@ export const nginxProvider: Provider<NginxSettings> = {
     "nginx blue/green pools and maintenance mode: rewrites one include file atomically, nginx -t, nginx -s reload, then probes the live endpoint.",
   capture: captureNginx,
   plan: planNginx,
+  wrap: wrapNginx,
   apply: applyNginx,
   verify: verifyNginx,
 };

@@ -18,9 +18,18 @@ export function planNginx(
   current: ComponentState,
   target: ComponentState,
 ): Promise<StepSpec[]> {
+  // Nothing here waits on I/O; a rejected promise (not a synchronous throw) is what callers expect.
+  return new Promise((resolve) => resolve(stepsFor(ctx, current, target)));
+}
+
+function stepsFor(
+  ctx: ProviderContext<NginxSettings>,
+  current: ComponentState,
+  target: ComponentState,
+): StepSpec[] {
   const settings = readSettings(ctx);
   if (current.version === target.version && maintenanceOf(current) === maintenanceOf(target)) {
-    return Promise.resolve([]);
+    return [];
   }
   const to: StateParams = {
     pool: target.version,
@@ -35,7 +44,7 @@ export function planNginx(
       servers: currentServers(ctx, settings, current),
       maintenance: true,
     };
-    return Promise.resolve([
+    return [
       step(
         "enter-maintenance",
         "pre",
@@ -50,11 +59,11 @@ export function planNginx(
         `${name}: maintenance off, traffic to pool ${to.pool} (was ${current.version})`,
         `serves pool ${to.pool} again: ${to.servers.join(", ")}`,
       ),
-    ]);
+    ];
   }
   if (current.version !== to.pool) {
     const state = to.maintenance ? " in maintenance" : "";
-    return Promise.resolve([
+    return [
       step(
         "switch-pool",
         "pre",
@@ -62,10 +71,10 @@ export function planNginx(
         `${name}: traffic to pool ${to.pool}${state} (was ${current.version})`,
         `graceful nginx reload to ${to.servers.join(", ")}; requests in flight finish on the old workers`,
       ),
-    ]);
+    ];
   }
   // Same pool, only the maintenance switch differs (e.g. an emergency procedure left it on).
-  return Promise.resolve([
+  return [
     to.maintenance
       ? step(
           "enter-maintenance",
@@ -81,7 +90,7 @@ export function planNginx(
           `${name}: maintenance off on pool ${to.pool}`,
           `serves pool ${to.pool} again`,
         ),
-  ]);
+  ];
 }
 
 function step(
@@ -142,4 +151,34 @@ function currentServers(
 
 function isStringList(v: unknown): v is string[] {
   return Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string");
+}
+
+/**
+ * With pauseDuringRollback, an nginx that is itself already right still pauses the rollback of
+ * the others: maintenance on first ("pre"), off last ("post"), on the pool it serves now.
+ */
+export function wrapNginx(ctx: ProviderContext<NginxSettings>, current: ComponentState): Promise<StepSpec[]> {
+  return new Promise((resolve) => {
+    const settings = readSettings(ctx);
+    if (!settings.pauseDuringRollback || maintenanceOf(current)) return resolve([]);
+    const servers = currentServers(ctx, settings, current);
+    const name = ctx.component.name;
+    const status = settings.probe.maintenanceStatus;
+    resolve([
+      step(
+        "enter-maintenance",
+        "pre",
+        { pool: current.version, servers, maintenance: true },
+        `${name}: maintenance on (nginx answers ${status}) during the rollback`,
+        `every request gets ${status} until leave-maintenance`,
+      ),
+      step(
+        "leave-maintenance",
+        "post",
+        { pool: current.version, servers, maintenance: false },
+        `${name}: maintenance off, traffic to pool ${current.version} again`,
+        `serves pool ${current.version} again`,
+      ),
+    ]);
+  });
 }

@@ -38,7 +38,7 @@ export async function applyRedis(
     throw new BackoutError("STEP_CANCELLED", "step cancelled before the flush", { where });
   const markerKey = stepMarkerKey(ctx.env, step.id);
   const lines = await withRedis(ctx, settings, where, async ({ redis, target }) => {
-    const done = null as string | null;
+    const done = markerKey === undefined ? null : await redis.get(markerKey);
     if (done !== null) return [`already flushed by this step at ${done}; not flushing again`];
     let line: string;
     if (params.mode === "database") {

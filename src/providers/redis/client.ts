@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { BackoutError, type ErrorLocation } from "../../core/errors.js";
 import type { ProviderContext } from "../../core/provider.js";
 import type { RedisSettings } from "./settings.js";
@@ -26,7 +26,9 @@ export async function withRedis<T>(
 ): Promise<T> {
   const target = redisTarget(settings.url);
   const redact = (text: string): string => ctx.redact(target.scrub(text));
-  const redis = new Redis(settings.url, {
+  // Loaded on first use: most backout commands never talk to Redis, and start-up time matters.
+  const { Redis: RedisClient } = await import("ioredis");
+  const redis: Redis = new RedisClient(settings.url, {
     lazyConnect: true,
     connectTimeout: settings.connectTimeout * 1000,
     commandTimeout: COMMAND_TIMEOUT_MS,

@@ -73,6 +73,10 @@ export class SqliteStore implements Store {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       rollback: db.prepare<[string], RollbackRow>("SELECT * FROM rollbacks WHERE id = ?"),
+      // The hot path of every journal write: the environment only, not the stored plan.
+      rollbackEnvironment: db.prepare<[string], { environment: string }>(
+        "SELECT environment FROM rollbacks WHERE id = ?",
+      ),
       rollbacks: db.prepare<{ states: string | null; limit: number }, RollbackRow>(
         `SELECT * FROM rollbacks
          WHERE @states IS NULL OR state IN (SELECT value FROM json_each(@states))
@@ -81,7 +85,6 @@ export class SqliteStore implements Store {
       setState: db.prepare<[string, number, string]>(
         "UPDATE rollbacks SET state = ?, updated_at = ? WHERE id = ?",
       ),
-      touch: db.prepare<[number, string]>("UPDATE rollbacks SET updated_at = ? WHERE id = ?"),
       // The primary key makes this one index probe, however long the journal.
       nextSeq: db.prepare<[string], { next: number }>(
         "SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM journal WHERE rollback_id = ?",
@@ -176,14 +179,14 @@ export class SqliteStore implements Store {
 
   appendEvent(rollbackId: string, at: number, event: JournalEventData, fence?: Fence): Promise<JournalEntry> {
     return this.write(() => {
-      const rollback = this.s.rollback.get(rollbackId);
+      const rollback = this.s.rollbackEnvironment.get(rollbackId);
       if (rollback === undefined) throw rollbackNotFound(rollbackId);
       if (fence !== undefined) this.locks.assertFence(rollback.environment, rollbackId, fence);
       const seq = this.s.nextSeq.get(rollbackId)?.next ?? 1;
       this.s.insertEvent.run(rollbackId, seq, at, event.type, JSON.stringify(event));
       const state = stateAfter(event);
+      // Only state changes rewrite the rollback row (it carries the plan): cheap writes per step.
       if (state !== undefined) this.s.setState.run(state, at, rollbackId);
-      else this.s.touch.run(at, rollbackId);
       return { rollbackId, seq, at, event };
     });
   }

@@ -78,7 +78,9 @@ describe("git provider: revert strategy", () => {
     expect(again.output).toContain("already has the tree");
     expect(again.output).toContain("pushed");
     expect(await commitCount(repo.work)).toBe(4);
-    expect(await git(repo.remote, "rev-parse", "refs/heads/main")).toBe(await git(repo.work, "rev-parse", "HEAD"));
+    expect(await git(repo.remote, "rev-parse", "refs/heads/main")).toBe(
+      await git(repo.work, "rev-parse", "HEAD"),
+    );
     expect(await gitProvider.verify(ctx, step)).toBe(true);
 
     const third = await gitProvider.apply(ctx, step);

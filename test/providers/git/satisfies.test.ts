@@ -60,16 +60,23 @@ describe("gitSatisfies on captured states", () => {
     expect(gitSatisfies(v11, v11.version.slice(0, 8).toUpperCase())).toBe(true);
     expect(gitSatisfies(v11, `=${state("v1.0").version.slice(0, 7)}`)).toBe(false);
     expect(gitSatisfies(v11, ">=v1.0 <v1.2")).toBe(true);
+    expect(gitSatisfies(v11, ">= v1.0 <= v1.1")).toBe(true);
     expect(gitSatisfies(v11, ">=v1.2 || <=v1.0")).toBe(false);
     expect(gitSatisfies(state("v1.0"), ">=v1.2 || <=v1.0")).toBe(true);
   });
 
+  it("is the git provider's satisfies capability", () => {
+    expect(gitProvider.satisfies?.(state("v1.0"), "<=v1.1")).toBe(true);
+  });
+
   it("returns undefined for ranges it does not understand and states without tag lists", () => {
     const v11 = state("v1.1");
-    for (const range of ["", "  ", "^1.0", "~v1.0", "*", "v1..0", "<=", ">= v1.0 ||", "-v1"]) {
+    for (const range of ["", "  ", "<", "=", "^1.0", "~v1.0", "*", "v1..0", "<=", ">= v1.0 ||", "-v1"]) {
       expect(gitSatisfies(v11, range), JSON.stringify(range)).toBeUndefined();
     }
     expect(gitSatisfies({ version: v11.version }, "<=v1.1")).toBeUndefined();
-    expect(gitSatisfies({ version: v11.version, details: { tagsContaining: "v1.1" } }, "<=v1.1")).toBeUndefined();
+    expect(
+      gitSatisfies({ version: v11.version, details: { tagsContaining: "v1.1" } }, "<=v1.1"),
+    ).toBeUndefined();
   });
 });

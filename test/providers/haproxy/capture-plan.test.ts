@@ -1,3 +1,4 @@
+import { wrapHaproxy } from "../../../src/providers/haproxy/plan.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { haproxyProvider } from "../../../src/providers/haproxy/index.js";
 import { type HaproxyService, startHaproxy } from "../../support/haproxy.js";
@@ -94,7 +95,7 @@ describe("haproxy plan", () => {
 
   it("drains drainDuringRollback servers first and restores them last", async () => {
     const c = haCtx(ha, { drainDuringRollback: ["web1", "web2"] });
-    const steps = await haproxyProvider.plan(c, current, current);
+    const steps = await wrapHaproxy(c, current);
     expect(steps.map((s) => [s.action, s.phase])).toEqual([
       ["drain-servers", "pre"],
       ["set-servers", "post"],
@@ -110,7 +111,7 @@ describe("haproxy plan", () => {
 
   it("warns when the pre step leaves no ready server", async () => {
     const c = haCtx(ha, { drainDuringRollback: ["web1", "web3"] });
-    const steps = await haproxyProvider.plan(c, current, current);
+    const steps = await wrapHaproxy(c, current);
     expect(steps[0]?.risk.summary).toContain("serves nothing until the post step");
   });
 
@@ -124,7 +125,7 @@ describe("haproxy plan", () => {
 
   it("refuses an unknown drainDuringRollback server", async () => {
     const c = haCtx(ha, { drainDuringRollback: ["ghost"] });
-    const e = await expectBackoutError(haproxyProvider.plan(c, current, current), "PLAN_INVALID");
+    const e = await expectBackoutError(wrapHaproxy(c, current), "PLAN_INVALID");
     expect(e.message).toContain('"ghost"');
   });
 

@@ -1,3 +1,4 @@
+import { wrapHaproxy } from "../../../src/providers/haproxy/plan.js";
 import type { ComponentState, PlannedStep } from "../../../src/core/model.js";
 import type { ProviderContext } from "../../../src/core/provider.js";
 import { haproxyProvider, type HaproxySettings } from "../../../src/providers/haproxy/index.js";
@@ -37,6 +38,13 @@ export function stateWith(
 export async function planTo(ctx: HaCtx, target: ComponentState): Promise<PlannedStep[]> {
   const current = await haproxyProvider.capture(ctx);
   const specs = await haproxyProvider.plan(ctx, current, target);
+  return specs.map((s, i) => planned(ctx, s, i + 1));
+}
+
+/** The steps an unchanged haproxy wraps around other components' rollback, numbered like the planner does. */
+export async function wrapNow(ctx: HaCtx): Promise<PlannedStep[]> {
+  const current = await haproxyProvider.capture(ctx);
+  const specs = await wrapHaproxy(ctx, current);
   return specs.map((s, i) => planned(ctx, s, i + 1));
 }
 

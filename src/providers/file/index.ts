@@ -1,0 +1,21 @@
+import type { Provider } from "../../core/provider.js";
+import { applyFiles } from "./apply.js";
+import { captureFiles } from "./capture.js";
+import { planFiles } from "./plan.js";
+import { fileSettingsSchema, type FileSettings } from "./settings.js";
+import { verifyFiles } from "./verify.js";
+
+export { fileSettingsSchema, type FileSettings } from "./settings.js";
+
+/** `file`: plain files kept as content-addressed copies and restored atomically, then an optional reload. */
+export const fileProvider: Provider<FileSettings> = {
+  kind: "file",
+  defaultLayer: "config",
+  settingsSchema: fileSettingsSchema,
+  description:
+    "Plain files: checkpoints keep content-addressed copies; restore swaps each file in atomically (mode and owner kept), then an optional reload command.",
+  capture: captureFiles,
+  plan: planFiles,
+  apply: applyFiles,
+  verify: verifyFiles,
+};

@@ -1,0 +1,40 @@
+import { z } from "zod";
+import { BackoutError } from "../../core/errors.js";
+import type { ProviderContext } from "../../core/provider.js";
+
+export const fileSettingsSchema = z
+  .strictObject({
+    files: z
+      .array(z.string().min(1))
+      .min(1)
+      .refine((l) => new Set(l).size === l.length, { message: "lists a file twice" })
+      .describe("Files to keep (relative: to the environment file). A file may be absent; that is kept too."),
+    blobs: z
+      .string()
+      .min(1)
+      .default(".backout/blobs")
+      .describe("Directory of content-addressed copies (blobs/<sha256>), relative to the environment file."),
+    reload: z
+      .strictObject({
+        command: z
+          .array(z.string())
+          .min(1)
+          .describe("Argument array (no shell) run after the files are restored."),
+        timeout: z.number().positive().default(60).describe("Seconds before the reload command is killed."),
+      })
+      .optional()
+      .describe("Tells the service to read its files again (e.g. [nginx, -s, reload])."),
+  })
+  .describe("Plain files (mode and owner kept) restored atomically from content-addressed copies.");
+
+export type FileSettings = z.output<typeof fileSettingsSchema>;
+
+export function readSettings(ctx: ProviderContext<FileSettings>): FileSettings {
+  const parsed = fileSettingsSchema.safeParse(ctx.component.settings);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new BackoutError("CONFIG_INVALID", `invalid file settings: ${issue?.message ?? "unknown"}`, {
+    where: { component: ctx.component.name, field: issue?.path.join(".") },
+    hint: "Fix the component's settings in backout.yaml (see `backout schema file`).",
+  });
+}

@@ -1,0 +1,65 @@
+/** Validation results, the monitor's samples and the notifications sent, as the journal recorded them. */
+import { formatDuration, formatErrorShort, formatOffset, oneLine } from "../format.js";
+import { codeSpan, esc, htmlTable } from "./escape.js";
+import type { JournalExtras } from "./journal-extras.js";
+import { percent } from "./monitor-svg.js";
+
+export function validationSection(extras: JournalExtras, origin: number): string {
+  const rows = extras.validations.map(({ at, result: r }) => [
+    esc(formatOffset(at - origin)),
+    esc(r.name),
+    esc(r.kind),
+    esc(r.component ?? ""),
+    `<span class="check-status ${esc(r.status)}">${esc(r.status)}</span>`,
+    esc(oneLine(r.detail, 500)),
+    esc(r.value === undefined ? "" : String(r.value)),
+    esc(formatDuration(r.durationMs)),
+  ]);
+  const counts = countBy(extras.validations.map((v) => v.result.status));
+  const line =
+    rows.length === 0
+      ? ""
+      : `<p>${esc(`${rows.length} check(s): ${counts.pass ?? 0} passed, ${counts.fail ?? 0} failed, ${counts.error ?? 0} could not be judged.`)}</p>`;
+  const table = htmlTable(
+    ["At", "Check", "Kind", "Component", "Status", "Detail", "Value", "Took"],
+    rows,
+    "No validation result recorded.",
+  );
+  return `<section id="validation"><h2>Validation</h2>\n${line}\n${table}</section>`;
+}
+
+export function monitorSection(extras: JournalExtras, origin: number): string {
+  const samples = extras.samples;
+  if (samples.length === 0) {
+    return `<section id="monitoring"><h2>Monitoring</h2>\n<p class="none">No monitor sample recorded.</p></section>`;
+  }
+  const worst = samples.reduce((a, b) => (b.errorRate > a.errorRate ? b : a));
+  const over = samples.filter((s) => s.errorRate > s.threshold).length;
+  const aborted = samples.find((s) => s.aborted);
+  const text = [
+    `${samples.length} sample(s); highest error rate ${percent(worst.errorRate)} at ${formatOffset(worst.at - origin)} (threshold ${percent(worst.threshold)});`,
+    `${over} above the threshold.`,
+    aborted
+      ? `The monitor aborted the rollback at ${formatOffset(aborted.at - origin)}.`
+      : "The monitor did not abort the rollback.",
+  ].join(" ");
+  return `<section id="monitoring"><h2>Monitoring</h2>\n<p>${esc(text)}</p></section>`;
+}
+
+export function notificationsSection(extras: JournalExtras, origin: number): string {
+  const rows = extras.notifications.map((n) => [
+    esc(formatOffset(n.at - origin)),
+    esc(n.about),
+    codeSpan(n.channel),
+    n.ok ? `<span class="check-status pass">sent</span>` : `<span class="check-status fail">not sent</span>`,
+    esc(n.error ? formatErrorShort(n.error) : ""),
+  ]);
+  const table = htmlTable(["At", "About", "Channel", "Result", "Error"], rows, "No notification recorded.");
+  return `<section id="notifications"><h2>Notifications</h2>\n${table}</section>`;
+}
+
+function countBy(values: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
+}

@@ -1,0 +1,106 @@
+/**
+ * What the HTML report reads straight from the journal because the RollbackView does not
+ * keep it: validation results, monitor samples, notifications, and every gate wait as a span.
+ */
+import type { SerializedError } from "../../core/errors.js";
+import type { JournalEntry, JournalEventData } from "../../core/journal-events.js";
+import type { CheckResult } from "../../core/model.js";
+
+type EventOf<T extends JournalEventData["type"]> = Extract<JournalEventData, { type: T }>;
+
+export interface ValidationRecord {
+  at: number;
+  result: CheckResult;
+}
+
+export interface MonitorSample {
+  at: number;
+  errorRate: number;
+  threshold: number;
+  aborted: boolean;
+  results: CheckResult[];
+}
+
+export interface NotificationRecord {
+  at: number;
+  channel: string;
+  about: string;
+  ok: boolean;
+  error?: SerializedError;
+}
+
+export interface GateWait {
+  from: number;
+  /** Undefined while still waiting (or when the journal ends first). */
+  to?: number;
+  steps: string[];
+  outcome: "approved" | "refused" | "open";
+}
+
+export interface JournalExtras {
+  validations: ValidationRecord[];
+  samples: MonitorSample[];
+  notifications: NotificationRecord[];
+  gateWaits: GateWait[];
+}
+
+/** `ordered` must be one rollback's entries in seq order (journalOrder). */
+export function journalExtras(ordered: readonly JournalEntry[]): JournalExtras {
+  const out: JournalExtras = { validations: [], samples: [], notifications: [], gateWaits: [] };
+  let open: GateWait | undefined;
+  for (const { at, event } of ordered) {
+    switch (event.type) {
+      case "validation":
+        out.validations.push({ at, result: event.result });
+        break;
+      case "monitor-sample":
+        out.samples.push(sampleOf(at, event));
+        break;
+      case "notification":
+        out.notifications.push({
+          at,
+          channel: event.channel,
+          about: event.about,
+          ok: event.ok,
+          ...(event.error ? { error: event.error } : {}),
+        });
+        break;
+      case "gate-waiting":
+        // A second wait (after a resume) replaces an unanswered first one.
+        if (open) open.to = at;
+        open = { from: at, steps: [...event.steps], outcome: "open" };
+        out.gateWaits.push(open);
+        break;
+      case "gate-approved":
+      case "gate-refused":
+        if (open) {
+          open.to = at;
+          open.outcome = event.type === "gate-approved" ? "approved" : "refused";
+          open = undefined;
+        }
+        break;
+      case "finished":
+        if (open) open.to = at;
+        open = undefined;
+        break;
+      default:
+        break;
+    }
+  }
+  return out;
+}
+
+function sampleOf(at: number, event: EventOf<"monitor-sample">): MonitorSample {
+  return {
+    at,
+    errorRate: finite(event.errorRate),
+    threshold: finite(event.threshold),
+    aborted: event.aborted,
+    results: event.results,
+  };
+}
+
+/** A damaged row must not break the chart's arithmetic. */
+function finite(n: number): number {
+  return Number.isFinite(n) ? n : 0;
+}

@@ -1,0 +1,76 @@
+import { mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runCheck } from "../../src/validate/run-check.js";
+import { plain, spec } from "./servers.js";
+
+const node = process.execPath;
+const dir = realpathSync(mkdtempSync(join(tmpdir(), "backout-validate-")));
+
+describe("command check with real programs", () => {
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("passes on exit 0 and shows the last line of output", async () => {
+    const r = await runCheck(
+      spec({ command: [node, "-e", "console.log('checking'); console.log('all good')"], retries: 0 }),
+      plain,
+    );
+    expect(r).toMatchObject({ kind: "command", status: "pass" });
+    expect(r.detail).toMatch(/^exit 0 in \d+ms: all good$/);
+  });
+
+  it("fails on a non-zero exit, with what the program said", async () => {
+    const r = await runCheck(
+      spec({
+        command: [
+          node,
+          "-e",
+          "console.log('some output'); console.error('replica lag 42s'); process.exit(3)",
+        ],
+        retries: 0,
+      }),
+      plain,
+    );
+    expect(r.status).toBe("fail");
+    expect(r.detail).toMatch(/^exit 3 after \d+ms: replica lag 42s$/);
+  });
+
+  it("fails a command that runs past its timeout, and kills it", async () => {
+    const started = Date.now();
+    const r = await runCheck(
+      spec({ command: [node, "-e", "setTimeout(() => {}, 30000)"], timeout: "500ms", retries: 0 }),
+      plain,
+    );
+    expect(r.status).toBe("fail");
+    expect(r.detail).toContain("did not finish within 500ms (timeout; killed)");
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it("is an error when the program does not exist", async () => {
+    const r = await runCheck(spec({ command: [join(dir, "no-such-program")], retries: 0 }), plain);
+    expect(r.status).toBe("error");
+    expect(r.detail).toContain("could not run");
+    expect(r.detail).toContain("give the full path");
+  });
+
+  it("runs without a shell, in cwd, with the base env plus the check's env", async () => {
+    const script =
+      "const ok = process.argv[1] === '$(echo hi) ; exit 1' && process.cwd() === process.env.WANT_CWD" +
+      " && process.env.BASE === 'base' && process.env.EXTRA === 'extra'; process.exit(ok ? 0 : 1)";
+    const r = await runCheck(
+      spec({
+        command: [node, "-e", script, "$(echo hi) ; exit 1"],
+        env: { EXTRA: "extra", WANT_CWD: dir },
+        retries: 0,
+      }),
+      { ...plain, cwd: dir, env: { ...process.env, BASE: "base" } },
+    );
+    expect(r.status).toBe("pass");
+  });
+
+  it("names the check after the command, quoting arguments with spaces", async () => {
+    const r = await runCheck(spec({ command: [node, "-e", "process.exit( 0 )"], retries: 0 }), plain);
+    expect(r.name).toBe(`command ${node} -e "process.exit( 0 )"`);
+  });
+});
