@@ -28,6 +28,6 @@ describe("README", () => {
 
   it("documents every exit code the CLI defines", async () => {
     const { EXIT } = await import("../src/cli/exit-codes.js");
-    for (const code of Object.values(EXIT)) expect(readme).toMatch(new RegExp(`^\\| ${code} \\|`, "m"));
+    for (const code of Object.values(EXIT)) expect(readme).toMatch(new RegExp(`^\\| ${code}\\s+\\|`, "m"));
   });
 });

@@ -7,6 +7,12 @@ import { formatDuration, formatErrorShort, formatOffset, isoTime, listOrNone, on
 import { cell, code, fenced, table } from "./markdown-text.js";
 import type { RollbackView, StepView } from "./rollback-view.js";
 import { journalOrder } from "./fold-journal.js";
+import {
+  monitorSection,
+  notificationsSection,
+  trafficSection,
+  validationSection,
+} from "./markdown-evidence.js";
 import { summarizeEvent } from "./summarize-event.js";
 import { rollbackDurationMs, stepDurationMs, timelineOrigin } from "./view-metrics.js";
 
@@ -18,7 +24,11 @@ export function renderMarkdownReport(view: RollbackView, entries: JournalEntry[]
     attemptsSection(view),
     gateSection(view),
     escalationSection(view),
+    trafficSection(view),
     emergencySection(view),
+    validationSection(entries),
+    monitorSection(entries),
+    notificationsSection(entries),
     timelineSection(view, entries),
     postMortemSection(view),
   ];

@@ -1,0 +1,82 @@
+/**
+ * Report sections built from evidence beyond the steps: the state traffic was left in,
+ * validation results, monitor samples and notifications.
+ */
+import type { JournalEntry } from "../core/journal-events.js";
+import { isTerminal } from "../core/model.js";
+import { formatErrorShort, isoTime, oneLine } from "./format.js";
+import { cell, code, table } from "./markdown-text.js";
+import type { RollbackView } from "./rollback-view.js";
+
+/**
+ * When a rollback ends without its "post" steps, traffic stays where the "pre" steps put it
+ * (paused, drained, on maintenance): the safe state. The report must say so plainly.
+ */
+export function trafficSection(view: RollbackView): string[] {
+  if (!isTerminal(view.state) || view.state === "succeeded") return [];
+  const pre = view.steps.filter(
+    (s) => s.phase === "pre" && (s.status === "succeeded" || s.status === "skipped"),
+  );
+  const postNotRun = view.steps.filter(
+    (s) => s.phase === "post" && s.status !== "succeeded" && s.status !== "skipped",
+  );
+  if (pre.length === 0 || postNotRun.length === 0) return [];
+  return [
+    "## Traffic left in its safe state",
+    "",
+    `Traffic was paused or drained before the rollback (${pre.map((s) => code(s.id)).join(", ")}) and was **not** restored, because the rollback ended ${view.state}: ${postNotRun.map((s) => code(s.id)).join(", ")} did not run.`,
+    "",
+    "Users get the maintenance response (or the remaining servers) until someone restores traffic: fix the cause and resume or plan a new rollback, or run the restore step's change by hand.",
+  ];
+}
+
+function entriesOf<T extends JournalEntry["event"]["type"]>(entries: JournalEntry[], type: T) {
+  return entries.filter(
+    (e): e is JournalEntry<Extract<JournalEntry["event"], { type: T }>> => e.event.type === type,
+  );
+}
+
+export function validationSection(entries: JournalEntry[]): string[] {
+  const results = entriesOf(entries, "validation");
+  if (results.length === 0) return [];
+  const rows = results.map(({ event: { result: r } }) => [
+    cell(r.name),
+    r.kind,
+    r.status === "pass" ? "pass" : `**${r.status}**`,
+    cell(oneLine(r.detail, 200)),
+    r.component ?? "",
+  ]);
+  const bad = results.filter((e) => e.event.result.status !== "pass").length;
+  return [
+    "## Validation",
+    "",
+    bad === 0 ? "Every check passed." : `${bad} of ${results.length} check(s) did not pass.`,
+    "",
+    ...table(["Check", "Kind", "Status", "Detail", "Component"], rows),
+  ];
+}
+
+export function monitorSection(entries: JournalEntry[]): string[] {
+  const samples = entriesOf(entries, "monitor-sample");
+  if (samples.length === 0) return [];
+  const rows = samples.map(({ at, event: s }) => [
+    isoTime(at),
+    s.errorRate.toFixed(2),
+    String(s.threshold),
+    s.aborted ? "**aborted**" : "",
+    cell(s.results.map((r) => `${r.name}: ${r.status}`).join("; ")),
+  ]);
+  return ["## Live monitor", "", ...table(["Time", "Error rate", "Threshold", "", "Signals"], rows)];
+}
+
+export function notificationsSection(entries: JournalEntry[]): string[] {
+  const sent = entriesOf(entries, "notification");
+  if (sent.length === 0) return [];
+  const rows = sent.map(({ at, event: n }) => [
+    isoTime(at),
+    cell(n.channel),
+    n.about,
+    n.ok ? "ok" : `failed${n.error ? `: ${cell(formatErrorShort(n.error))}` : ""}`,
+  ]);
+  return ["## Notifications", "", ...table(["Time", "Channel", "About", "Result"], rows)];
+}
