@@ -80,6 +80,7 @@ export class Engine {
       signal,
       clock: this.clock,
       redact: this.redact,
+      dataLossPolicy: component.dataLoss ?? this.config.policies.dataLoss,
     };
   }
 

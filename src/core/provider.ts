@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { Clock } from "./clock.js";
-import type { ComponentConfig, ComponentState, Layer, PlannedStep, StepSpec } from "./model.js";
+import type { ComponentConfig, ComponentState, DataLossPolicy, Layer, PlannedStep, StepSpec } from "./model.js";
 
 /**
  * What a provider gets for every call. Child processes must be started with `env`
@@ -15,6 +15,8 @@ export interface ProviderContext<S = Record<string, unknown>> {
   signal: AbortSignal;
   clock: Clock;
   redact(text: string): string;
+  /** The data-loss policy in force for this component (its own, or policies.dataLoss). */
+  dataLossPolicy: DataLossPolicy;
 }
 
 export interface StepResult {

@@ -1,5 +1,5 @@
 import { systemClock } from "../../src/core/clock.js";
-import type { ComponentConfig, PlannedStep, StepSpec } from "../../src/core/model.js";
+import type { ComponentConfig, DataLossPolicy, PlannedStep, StepSpec } from "../../src/core/model.js";
 import type { Provider, ProviderContext } from "../../src/core/provider.js";
 
 export interface ContextOptions {
@@ -9,6 +9,7 @@ export interface ContextOptions {
   settings: unknown;
   env?: Record<string, string | undefined>;
   signal?: AbortSignal;
+  dataLossPolicy?: DataLossPolicy;
 }
 
 /** A ProviderContext as the engine would build it, with the settings validated by the provider's schema. */
@@ -29,6 +30,7 @@ export function contextFor<S>(provider: Provider<S>, opts: ContextOptions): Prov
     signal: opts.signal ?? new AbortController().signal,
     clock: systemClock,
     redact: (text) => text,
+    dataLossPolicy: opts.dataLossPolicy ?? "confirm",
   };
 }
 

@@ -128,6 +128,7 @@ async function runStep(
     signal: control.cancel,
     clock: deps.clock,
     redact: deps.redact,
+    dataLossPolicy: component.dataLoss ?? deps.config.policies.dataLoss,
   };
   const { journal, clock } = deps;
 

@@ -1,0 +1,187 @@
+/**
+ * A real PostgreSQL cluster for tests: initdb in a temporary directory, `postgres` on a free
+ * loopback port, stopped (fast shutdown) and removed by stop(). PostgreSQL refuses to run as
+ * root, so as root the cluster runs as the `postgres` user (created by Debian's package).
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+
+export const PG_BIN = process.env.PG_BIN ?? "/usr/lib/postgresql/15/bin";
+
+export interface PgCluster {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** The directory this cluster lives in (data/, sockets/, log). */
+  root: string;
+  /** postgres://postgres@127.0.0.1:PORT/DB (trust authentication on loopback). */
+  url(database?: string): string;
+  /** A connected client; the caller ends it. */
+  connect(database?: string): Promise<pg.Client>;
+  /** Runs SQL as the superuser on `database` (default postgres). */
+  sql(text: string, values?: unknown[], database?: string): Promise<pg.QueryResultRow[]>;
+  createDatabase(name: string): Promise<string>;
+  /** Runs a PostgreSQL program from PG_BIN (pg_dump, psql...) as the cluster's user. */
+  run(program: string, args: string[]): string;
+  stop(): Promise<void>;
+}
+
+export interface PgOptions {
+  /** Extra server settings, e.g. { wal_level: "logical" }. */
+  settings?: Record<string, string>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+interface RunAs {
+  uid: number;
+  gid: number;
+  user: string;
+}
+
+function runAs(): RunAs | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  try {
+    const uid = Number(execFileSync("id", ["-u", "postgres"]).toString().trim());
+    const gid = Number(execFileSync("id", ["-g", "postgres"]).toString().trim());
+    return { uid, gid, user: "postgres" };
+  } catch {
+    throw new Error(
+      "running as root, and there is no `postgres` user to run PostgreSQL as: install the Debian package postgresql-15 (scripts/setup does)",
+    );
+  }
+}
+
+/** argv for a PostgreSQL program, run as the cluster's user when we are root. */
+function command(as: RunAs | undefined, program: string, args: string[]): [string, string[]] {
+  const bin = join(PG_BIN, program);
+  return as ? ["runuser", ["-u", as.user, "--", bin, ...args]] : [bin, args];
+}
+
+async function waitReady(url: string, child: ChildProcess, logFile: string): Promise<void> {
+  const until = Date.now() + 20_000;
+  let last: unknown;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`postgres exited with ${child.exitCode}; see ${logFile}`);
+    const client = new pg.Client({ connectionString: url });
+    try {
+      await client.connect();
+      await client.end();
+      return;
+    } catch (e) {
+      last = e;
+      await client.end().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`postgres did not accept connections within 20 s: ${String(last)}; see ${logFile}`);
+}
+
+export async function startPostgres(options: PgOptions = {}): Promise<PgCluster> {
+  if (!existsSync(join(PG_BIN, "postgres"))) {
+    throw new Error(
+      `no PostgreSQL server in ${PG_BIN}: install the Debian package postgresql-15 (or set PG_BIN)`,
+    );
+  }
+  const as = runAs();
+  const root = mkdtempSync(join(tmpdir(), "backout-pg-"));
+  const dataDir = join(root, "data");
+  const sockets = join(root, "sockets");
+  mkdirSync(sockets);
+  if (as) {
+    chmodSync(root, 0o755);
+    chownSync(root, as.uid, as.gid);
+    chownSync(sockets, as.uid, as.gid);
+  }
+  const [initdb, initArgs] = command(as, "initdb", [
+    "-D",
+    dataDir,
+    "-U",
+    "postgres",
+    "--auth=trust",
+    "-E",
+    "UTF8",
+    "--no-sync",
+    "--locale=C",
+  ]);
+  execFileSync(initdb, initArgs, { stdio: "pipe" });
+  const port = await freePort();
+  const settings: Record<string, string> = {
+    listen_addresses: "127.0.0.1",
+    unix_socket_directories: sockets,
+    max_connections: "50",
+    ...options.settings,
+  };
+  const logFile = join(root, "postgres.log");
+  const args = [
+    "-D",
+    dataDir,
+    "-p",
+    String(port),
+    ...Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`]),
+  ];
+  const [bin, argv] = command(as, "postgres", args);
+  const child = spawn(bin, argv, { stdio: ["ignore", "ignore", "pipe"] });
+  let log = "";
+  child.stderr?.on("data", (d: Buffer) => (log += d.toString()));
+  const url = (database = "postgres") => `postgres://postgres@127.0.0.1:${port}/${database}`;
+  try {
+    await waitReady(url(), child, logFile);
+  } catch (e) {
+    child.kill("SIGKILL");
+    throw new Error(`${e instanceof Error ? e.message : String(e)}\n${log.slice(-2000)}`);
+  }
+
+  const cluster: PgCluster = {
+    host: "127.0.0.1",
+    port,
+    dataDir,
+    root,
+    url,
+    async connect(database) {
+      const client = new pg.Client({ connectionString: url(database) });
+      await client.connect();
+      return client;
+    },
+    async sql(text, values, database) {
+      const client = await cluster.connect(database);
+      try {
+        return (await client.query(text, values)).rows;
+      } finally {
+        await client.end();
+      }
+    },
+    async createDatabase(name) {
+      await cluster.sql(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
+      return url(name);
+    },
+    run(program, programArgs) {
+      const [b, a] = command(as, program, programArgs);
+      return execFileSync(b, a, { stdio: ["ignore", "pipe", "pipe"], cwd: root }).toString();
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise<void>((r) => child.once("exit", () => r()));
+        // Fast shutdown: disconnect clients, no waiting for them. runuser forwards the signal.
+        child.kill("SIGINT");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+  return cluster;
+}
