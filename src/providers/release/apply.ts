@@ -3,6 +3,7 @@ import type { PlannedStep } from "../../core/model.js";
 import type { ProviderContext, StepResult } from "../../core/provider.js";
 import { checkHealth } from "./health.js";
 import { type CurrentLink, isErrno, type Layout, layoutOf, readCurrent, releaseDir } from "./layout.js";
+import { clearPending, markPending } from "./pending.js";
 import { assertReleaseUsable } from "./plan.js";
 import { releaseEnv } from "./release-env.js";
 import { runRestart } from "./restart.js";
@@ -32,6 +33,10 @@ export async function applyRelease(
 
   const before = await currentOrFail(layout, where);
   const lines: string[] = [];
+  // Until restart and health pass, the running release is still the old one: say so on disk.
+  const guarded = settings.restart !== undefined || settings.health !== undefined;
+  if (guarded && before?.release !== release)
+    await markPending(layout, { from: before?.release, to: release });
   if (before?.release === release) {
     lines.push(`current already at releases/${release}`);
   } else {
@@ -59,6 +64,7 @@ export async function applyRelease(
     });
     lines.push("healthy");
   }
+  if (guarded) await clearPending(layout);
   const text = ctx.redact(lines.join("\n"));
   return { output: text.length > OUTPUT_TAIL ? `…${text.slice(-OUTPUT_TAIL)}` : text };
 }

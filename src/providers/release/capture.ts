@@ -1,3 +1,4 @@
+import { readPending } from "./pending.js";
 import { BackoutError } from "../../core/errors.js";
 import type { ComponentState } from "../../core/model.js";
 import type { ProviderContext } from "../../core/provider.js";
@@ -41,6 +42,14 @@ export async function captureRelease(ctx: ProviderContext<ReleaseSettings>): Pro
         hint: "Point `current` at releases/<name>, or set the component's path to the directory that holds releases/.",
       },
     );
+  }
+  const pending = await readPending(layout);
+  if (pending?.to === current.release && pending.from !== undefined) {
+    // `current` was swapped but the restart or health check never passed: the old release still runs.
+    return {
+      version: pending.from,
+      details: { releasesDir: layout.releasesDir, target: current.target, unconfirmedSwitchTo: pending.to },
+    };
   }
   return {
     version: current.release,

@@ -3,6 +3,7 @@ import type { PlannedStep } from "../../core/model.js";
 import type { ProviderContext } from "../../core/provider.js";
 import { checkHealth } from "./health.js";
 import { isDirectory, layoutOf, readCurrent, releaseDir } from "./layout.js";
+import { readPending } from "./pending.js";
 import { releaseEnv } from "./release-env.js";
 import { readSettings, type ReleaseSettings } from "./settings.js";
 import { switchParams } from "./step-params.js";
@@ -22,6 +23,8 @@ export async function verifyRelease(
     return false; // not a symlink: certainly not at the target
   }
   if (current?.release !== release) return false;
+  // Swapped, but its restart or health check never passed.
+  if ((await readPending(layout))?.to === release) return false;
   const dir = releaseDir(layout, release);
   // A link to a pruned release is not a reached target.
   if (!(await isDirectory(dir))) return false;
