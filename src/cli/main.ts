@@ -26,7 +26,7 @@ const program = new Command("backout")
     `
 Exit codes:
   0    success
-  1    the rollback failed or escalated, or an operation failed
+  1    the rollback failed or escalated, an operation failed, or drill: a rollback would not be clean
   2    usage or configuration error, or a plan that cannot succeed (nothing was changed)
   3    the rollback awaits confirmation of a data-loss step (backout approve ID)
   4    the environment is busy (--no-wait), or an interrupted rollback must be resumed first
@@ -150,6 +150,33 @@ program
   .addOption(new Option("--format <format>", "report format").choices(["md", "json", "html"]).default("md"))
   .option("-o, --output <file>", "write to a file instead of standard output")
   .action(action(() => import("./commands/report.js")));
+
+program
+  .command("drill")
+  .description(
+    "prove the database rollback: pending migrations up, down and up again on a scratch copy (exit 1 if not clean)",
+  )
+  .option("--component <name>", "drill only this postgres component")
+  .option(
+    "--sample-rows <n>",
+    "rows per table copied when the template copy is refused (other sessions connected)",
+    "1000",
+  )
+  .option("--sample", "always copy the schema plus sampled rows, never CREATE DATABASE ... TEMPLATE")
+  .option("--pg-bin <dir>", "directory of pg_dump/pg_restore (default: PATH, or $BACKOUT_PG_BIN)")
+  .action(action(() => import("./commands/drill.js")));
+
+program
+  .command("archive")
+  .description("data a rollback archived under the `archive` data-loss policy: list, show, restore")
+  .argument("<action>", "list | show | restore")
+  .argument("[archive]", "archive table name (show, restore)")
+  .option("--component <name>", "the postgres component (when there are several)")
+  .option("--rollback <id>", "list: only this rollback's archives (id or prefix)")
+  .option("--into-table <table>", "restore: into this table ([schema.]table) instead of the source")
+  .option("--force", "restore: again, although already restored")
+  .option("--limit <n>", "show: how many rows", "10")
+  .action(action(() => import("./commands/archive.js")));
 
 program
   .command("schema")

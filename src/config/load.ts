@@ -110,12 +110,12 @@ export function loadEnvironment(file: string, opts: LoadOptions): EnvironmentCon
   const order = writtenOrder(doc);
   const components = [...config.components].sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
   const baseDir = dirname(abs);
+  // Everything the schema parsed, with the file's location and the store path made absolute.
   return {
+    ...config,
     file: abs,
     baseDir,
-    environment: config.environment,
     store: { kind: config.store.kind, path: resolve(baseDir, config.store.path) },
-    policies: config.policies,
     components,
   };
 }

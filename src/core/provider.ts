@@ -1,6 +1,13 @@
 import type { z } from "zod";
 import type { Clock } from "./clock.js";
-import type { ComponentConfig, ComponentState, DataLossPolicy, Layer, PlannedStep, StepSpec } from "./model.js";
+import type {
+  ComponentConfig,
+  ComponentState,
+  DataLossPolicy,
+  Layer,
+  PlannedStep,
+  StepSpec,
+} from "./model.js";
 
 /**
  * What a provider gets for every call. Child processes must be started with `env`

@@ -4,6 +4,7 @@ import { fileProvider } from "./file/index.js";
 import { gitProvider } from "./git/index.js";
 import { haproxyProvider } from "./haproxy/index.js";
 import { nginxProvider } from "./nginx/index.js";
+import { postgresProvider } from "./postgres/index.js";
 import { redisProvider } from "./redis/index.js";
 import { releaseProvider } from "./release/index.js";
 
@@ -18,6 +19,7 @@ export {
 } from "./git/index.js";
 export { haproxyProvider, haproxySettingsSchema, type HaproxySettings } from "./haproxy/index.js";
 export { nginxProvider, nginxSettingsSchema, type NginxSettings } from "./nginx/index.js";
+export { postgresProvider, postgresSettingsSchema, type PostgresSettings } from "./postgres/index.js";
 export { redisProvider, redisSettingsSchema, type RedisSettings } from "./redis/index.js";
 export { releaseProvider, releaseSettingsSchema, type ReleaseSettings } from "./release/index.js";
 
@@ -28,6 +30,7 @@ export function builtinProviders(): ProviderRegistry {
     commandProvider,
     gitProvider,
     fileProvider,
+    postgresProvider,
     nginxProvider,
     haproxyProvider,
     redisProvider,

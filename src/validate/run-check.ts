@@ -3,6 +3,7 @@
  * `interval`, up to `retries` more times, and the last attempt's result counts. Never
  * throws: whatever goes wrong becomes a CheckResult with status "error".
  */
+import { integrityCheck } from "./integrity-check.js";
 import { systemClock } from "../core/clock.js";
 import type { CheckResult } from "../core/model.js";
 import { commandAttempt } from "./command-check.js";
@@ -20,6 +21,7 @@ function attempt(spec: CheckSpec, opts: CheckOptions): Promise<Verdict> {
   if ("http" in spec) return httpAttempt(spec, opts);
   if ("tcp" in spec) return tcpAttempt(spec, opts);
   if ("command" in spec) return commandAttempt(spec, opts);
+  if ("integrity" in spec) return integrityCheck(spec, opts);
   return metricAttempt(spec, opts);
 }
 

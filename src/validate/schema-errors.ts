@@ -5,9 +5,9 @@
 import type { z } from "zod";
 
 /** The distinguishing keys, in the order of the union's branches. */
-export const CHECK_KEYS = ["http", "tcp", "command", "metric"] as const;
+export const CHECK_KEYS = ["http", "tcp", "command", "metric", "integrity"] as const;
 
-const ONE_OF = 'a check needs exactly one of the keys "http", "tcp", "command" or "metric"';
+const ONE_OF = 'a check needs exactly one of the keys "http", "tcp", "command", "metric" or "integrity"';
 
 interface UnionIssue {
   input?: unknown;

@@ -4,6 +4,7 @@
  * `command` or `metric`. Durations are numbers of seconds or strings like "500ms"; after
  * parsing they are milliseconds.
  */
+import { integrityCheckSchema } from "./integrity-schema.js";
 import { z } from "zod";
 import { duration } from "../config/schema-parts.js";
 import { parseHostPort } from "./host-port.js";
@@ -122,11 +123,21 @@ export const metricCheckSchema = z
   })
   .describe("Query Prometheus and compare the value with a threshold.");
 
-const FORMS = [httpCheckSchema, tcpCheckSchema, commandCheckSchema, metricCheckSchema] as const;
+const FORMS = [
+  httpCheckSchema,
+  tcpCheckSchema,
+  commandCheckSchema,
+  metricCheckSchema,
+  integrityCheckSchema,
+] as const;
 
 export const checkSchema = z
   .union(FORMS, { error: unionMessage })
-  .describe("A check: one of { http: URL }, { tcp: host:port }, { command: [...] } or { metric: {...} }.");
+  .describe(
+    "A check: one of { http: URL }, { tcp: host:port }, { command: [...] }, { metric: {...} } or { integrity: { postgres: URL } }.",
+  );
+
+export type { IntegrityCheckSpec } from "./integrity-schema.js";
 
 export type HttpCheckSpec = z.output<typeof httpCheckSchema>;
 export type TcpCheckSpec = z.output<typeof tcpCheckSchema>;

@@ -171,7 +171,9 @@ describe("loadEnvironment: rejected files name the file, line, column and field"
     });
     expect(error.message).toBe('unknown field "dependOn" under components.api');
     expect(error.hint).toContain('Did you mean "dependsOn"?');
-    expect(error.hint).toContain("Allowed fields: kind, layer, dependsOn, compatibility, dataLoss, path.");
+    expect(error.hint).toContain(
+      "Allowed fields: kind, layer, dependsOn, compatibility, dataLoss, checks, path.",
+    );
   });
 
   it("unknown top-level key", () => {

@@ -43,6 +43,7 @@ describe("loadEnvironment: a valid file", () => {
         dependsOn: ["db"],
         compatibility: [],
         dataLoss: undefined,
+        checks: [],
         settings: { path: "/srv/api" },
       },
       {
@@ -52,6 +53,7 @@ describe("loadEnvironment: a valid file", () => {
         dependsOn: [],
         compatibility: [],
         dataLoss: undefined,
+        checks: [],
         settings: { apply: ["migrate", "down"] },
       },
     ]);

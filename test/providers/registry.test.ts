@@ -11,6 +11,7 @@ describe("builtinProviders", () => {
       git: "config",
       haproxy: "traffic",
       nginx: "traffic",
+      postgres: "database",
       redis: "cache",
       release: "app",
     });

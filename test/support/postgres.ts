@@ -158,7 +158,7 @@ export async function startPostgres(options: PgOptions = {}): Promise<PgCluster>
     async sql(text, values, database) {
       const client = await cluster.connect(database);
       try {
-        return (await client.query(text, values)).rows;
+        return (await client.query<pg.QueryResultRow>(text, values)).rows;
       } finally {
         await client.end();
       }

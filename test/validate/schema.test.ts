@@ -78,7 +78,7 @@ describe("check schema", () => {
 
   it("requires exactly one form", () => {
     expect(problem({ name: "x" })).toContain(
-      'exactly one of the keys "http", "tcp", "command" or "metric"; found none',
+      'exactly one of the keys "http", "tcp", "command", "metric" or "integrity"; found none',
     );
     expect(problem({ http: "http://x/", tcp: "x:1" })).toContain('found "http" and "tcp"');
     expect(problem("http://x/")).toContain("exactly one of the keys");

@@ -1,5 +1,6 @@
 import { requireRollback } from "../../core/rollbacks.js";
 import { foldJournal } from "../../report/fold-journal.js";
+import { journalExtras } from "../../report/html/journal-extras.js";
 import { openEngine, type GlobalOptions } from "../context.js";
 import { out, outJson, table } from "../output.js";
 
@@ -7,9 +8,12 @@ export default async function show(opts: GlobalOptions, [id]: string[]): Promise
   const engine = await openEngine(opts);
   try {
     const record = await requireRollback(engine, id ?? "");
-    const view = foldJournal(record.id, await engine.store.readJournal(record.id));
+    const entries = await engine.store.readJournal(record.id);
+    const view = foldJournal(record.id, entries);
     if (opts.json) {
-      outJson(view);
+      // Validation results, monitor samples and notifications, structured, beside the fold.
+      const { validations, samples, notifications } = journalExtras(entries);
+      outJson({ ...view, validations, monitorSamples: samples, notifications });
       return 0;
     }
     out(`rollback ${view.id}: ${view.state}${view.endReason ? ` (${view.endReason})` : ""}`);

@@ -36,8 +36,8 @@ async function runAll(deps: ExecuteDeps, checks: NamedCheck[], signal?: AbortSig
  * Validation after the steps: every result is journalled; the rollback is only done when all
  * pass. Returns the results that did not pass.
  */
-export async function validate(deps: ExecuteDeps, plan: Plan): Promise<CheckResult[]> {
-  const results = await runAll(deps, validationChecks(deps, plan));
+export async function validate(deps: ExecuteDeps, plan: Plan, signal?: AbortSignal): Promise<CheckResult[]> {
+  const results = await runAll(deps, validationChecks(deps, plan), signal);
   for (const result of results) await deps.journal.append({ type: "validation", result });
   return results.filter((r) => r.status !== "pass");
 }

@@ -88,7 +88,9 @@ export async function executeRollback(deps: ExecuteDeps, options: ExecuteOptions
     if (reason === "escalate" || reason === "monitor") {
       return await escalate(deps, state, monitorWhy ?? failedStepsReason(state), "escalated", outcome);
     }
-    const failures = await validate(deps, plan);
+    // Validation counts against the time limit too: the deadline cancels checks still running.
+    const failures = await validate(deps, plan, control.cancel);
+    if (control.deadlinePassed()) return await timedOut(deps, state, deadlineAt, outcome);
     if (failures.length > 0) {
       const why = `validation failed: ${failures.map((f) => `${f.name} (${f.status}: ${f.detail})`).join("; ")}`;
       return await escalate(deps, state, why, "failed", outcome);
@@ -163,6 +165,7 @@ async function escalate(
       rollbackId: id,
       environment: deps.config.environment,
       reason: why,
+      finalState: final,
       failedSteps: failed,
       done,
       notDone,
@@ -170,6 +173,8 @@ async function escalate(
     await runEscalationHook(hookDeps(deps), deps.config.policies.escalation, summary);
   }
   await deps.journal.append({ type: "finished", state: final, reason: why });
-  await notifyAll(deps, final === "failed" ? "failed" : "escalated", final, state.plan.hash, why);
+  // Whoever listens for escalations hears about every one; a failed validation is also a failure.
+  await notifyAll(deps, "escalated", final, state.plan.hash, why);
+  if (final === "failed") await notifyAll(deps, "failed", final, state.plan.hash, why);
   return outcome(final, why);
 }

@@ -7,6 +7,8 @@ export interface EscalationSummary {
   rollbackId: string;
   environment: string;
   reason: string;
+  /** How the rollback ends: escalated (steps), or failed (validation). */
+  finalState: "escalated" | "failed";
   failedSteps: string[];
   done: string[];
   notDone: string[];
@@ -36,7 +38,7 @@ export async function runEscalationHook(
       cwd: deps.baseDir,
       env: hookEnv(deps, spec, {
         BACKOUT_ROLLBACK_ID: summary.rollbackId,
-        BACKOUT_STATE: "escalated",
+        BACKOUT_STATE: summary.finalState,
         BACKOUT_REASON: summary.reason,
       }),
       input: JSON.stringify(summary),

@@ -14,6 +14,8 @@ export interface Migration {
   /** Absolute path of the down/undo/revert script, when there is one. */
   downFile: string | undefined;
   downSql: string | undefined;
+  /** False when the tool runs the down outside a transaction (dbmate `transaction:false`). */
+  downTransaction?: boolean;
 }
 
 /**

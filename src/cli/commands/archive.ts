@@ -1,0 +1,67 @@
+import { BackoutError } from "../../core/errors.js";
+import { connectTarget, pickComponent } from "../../providers/postgres/archive-cli/connect.js";
+import { formatList, formatRestore, formatShow } from "../../providers/postgres/archive-cli/format.js";
+import { listArchives } from "../../providers/postgres/archive-cli/list.js";
+import { showArchive } from "../../providers/postgres/archive-cli/show.js";
+import { restoreArchive } from "../../providers/postgres/sql/restore.js";
+import { openEngine, type GlobalOptions } from "../context.js";
+import { out, outJson, table } from "../output.js";
+
+interface ArchiveOptions extends GlobalOptions {
+  component?: string;
+  rollback?: string;
+  intoTable?: string;
+  force?: boolean;
+  limit?: string;
+}
+
+/** `backout archive list|show|restore`: the data a rollback archived under the `archive` policy. */
+export default async function archive(opts: ArchiveOptions, [action, name]: string[]): Promise<number> {
+  const engine = await openEngine(opts, { warnInterrupted: false });
+  let target;
+  try {
+    target = pickComponent(engine.config.components, opts.component);
+  } finally {
+    await engine.store.close();
+  }
+  const needName = () => {
+    if (!name)
+      throw new BackoutError(
+        "USAGE",
+        `archive ${action ?? ""}: name the archive (see \`backout archive list\`)`,
+      );
+    return name;
+  };
+  const db = await connectTarget(target);
+  try {
+    if (action === "list") {
+      const entries = await listArchives(db, target.archiveSchema, opts.rollback);
+      // bigint columns arrive as strings; counts are numbers to a script.
+      const counted = entries.map((e) => ({
+        ...e,
+        rows: Number(e.rows),
+        restored_rows: e.restored_rows === null ? null : Number(e.restored_rows),
+      }));
+      if (opts.json) outJson(counted);
+      else out(formatList(entries, table));
+    } else if (action === "show") {
+      const view = await showArchive(db, target.archiveSchema, needName(), Number(opts.limit) || 10);
+      if (opts.json) outJson(view);
+      else out(formatShow(view, table));
+    } else if (action === "restore") {
+      const result = await restoreArchive(db, target.archiveSchema, needName(), {
+        ...(opts.intoTable ? { intoTable: opts.intoTable } : {}),
+        ...(opts.force ? { force: true } : {}),
+      });
+      if (opts.json) outJson(result);
+      else out(formatRestore(result));
+    } else {
+      throw new BackoutError("USAGE", `unknown archive action "${action ?? ""}"`, {
+        hint: "use list, show or restore",
+      });
+    }
+    return 0;
+  } finally {
+    await db.end();
+  }
+}

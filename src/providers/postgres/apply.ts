@@ -1,0 +1,149 @@
+import { BackoutError, type ErrorLocation } from "../../core/errors.js";
+import type { PlannedStep } from "../../core/model.js";
+import type { ProviderContext, StepResult } from "../../core/provider.js";
+import { withPostgres, type PgSession } from "./connect.js";
+import type { Migration } from "./layouts/layout.js";
+import { releaseMigrationLock, setTimeouts, takeMigrationLock } from "./lock.js";
+import { appliedVersions, migrationSet, type MigrationSet } from "./migration-set.js";
+import { failureOf } from "./pg-errors.js";
+import { readSettings, type PostgresSettings } from "./settings.js";
+import { archiveBefore } from "./sql/archive.js";
+import type { ClassifiedStatement } from "./sql/types.js";
+import { downParams, type DownParams } from "./step-params.js";
+
+/**
+ * Runs one migration's down in ONE transaction with its history update: timeouts, the advisory
+ * lock, then (unless the history no longer lists the version: idempotent no-op) the approved
+ * statements, each destructive one preceded by its archive copy under the archive policy, then
+ * the tool's own history change, then COMMIT. Any failure rolls all of it back.
+ */
+export async function applyPostgres(
+  ctx: ProviderContext<PostgresSettings>,
+  step: PlannedStep,
+): Promise<StepResult> {
+  const settings = readSettings(ctx);
+  const params = downParams(step);
+  const where: ErrorLocation = { component: ctx.component.name, step: step.id };
+  const set = await migrationSet(ctx, settings);
+  const migration = set.migrations.find((m) => m.version === params.version);
+  if (migration === undefined) {
+    throw new BackoutError(
+      "PLAN_INVALID",
+      `migration ${params.version} is no longer among the files in ${set.dir}`,
+      {
+        where,
+        hint: "Restore its migration file (the history update needs it), or make a new plan.",
+      },
+    );
+  }
+  if (ctx.signal.aborted)
+    throw new BackoutError("STEP_CANCELLED", "step cancelled before the down ran", { where });
+  return withPostgres(ctx, settings, where, async (session) => {
+    const lines = params.transaction
+      ? await inTransaction(ctx, settings, set, session, params, migration)
+      : await withoutTransaction(ctx, settings, set, session, params, migration);
+    return { output: session.redact(lines.join("\n")) };
+  });
+}
+
+async function inTransaction(
+  ctx: ProviderContext<PostgresSettings>,
+  settings: PostgresSettings,
+  set: MigrationSet,
+  s: PgSession,
+  params: DownParams,
+  migration: Migration,
+): Promise<string[]> {
+  const { client, target, where } = s;
+  await client.query("BEGIN");
+  try {
+    await setTimeouts(client, settings, true);
+    await takeMigrationLock(client, target.database, true, where);
+    if (!(await appliedVersions(ctx, set, client)).includes(params.version)) {
+      await client.query("COMMIT");
+      return [`migration ${params.version} is not applied (already reverted); nothing to do`];
+    }
+    const lines = await runStatements(ctx, settings, s, params);
+    await set.layout.recordReverted(client, migration);
+    await client.query("COMMIT");
+    return [...lines, `reverted ${set.format} migration ${params.version}`];
+  } catch (e) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw e;
+  }
+}
+
+/** dbmate `transaction:false`: statements one by one (a failure halfway is not undone), then the history. */
+async function withoutTransaction(
+  ctx: ProviderContext<PostgresSettings>,
+  settings: PostgresSettings,
+  set: MigrationSet,
+  s: PgSession,
+  params: DownParams,
+  migration: Migration,
+): Promise<string[]> {
+  const { client, target, where } = s;
+  await setTimeouts(client, settings, false);
+  await takeMigrationLock(client, target.database, false, where);
+  try {
+    if (!(await appliedVersions(ctx, set, client)).includes(params.version)) {
+      return [`migration ${params.version} is not applied (already reverted); nothing to do`];
+    }
+    const lines = await runStatements(ctx, settings, s, params);
+    await client.query("BEGIN");
+    await set.layout.recordReverted(client, migration);
+    await client.query("COMMIT");
+    return [...lines, `reverted ${set.format} migration ${params.version} (outside a transaction)`];
+  } finally {
+    await releaseMigrationLock(client, target.database).catch(() => undefined);
+  }
+}
+
+async function runStatements(
+  ctx: ProviderContext<PostgresSettings>,
+  settings: PostgresSettings,
+  { client, redact, where }: PgSession,
+  params: DownParams,
+): Promise<string[]> {
+  const lines: string[] = [];
+  const rollbackId = ctx.env.BACKOUT_ROLLBACK_ID ?? `manual-${new Date(ctx.clock.now()).toISOString()}`;
+  for (const [i, st] of params.statements.entries()) {
+    try {
+      if (params.archive && st.class === "destructive") {
+        const rows = await archiveBefore(client, st, rollbackId, params.version, settings.archiveSchema);
+        lines.push(`archived ${rows} rows before ${params.downFile}:${st.line}`);
+      }
+      await client.query(st.sql);
+    } catch (e) {
+      throw statementFailure(e, st, i, params, redact, where);
+    }
+  }
+  lines.push(`ran ${params.statements.length} statements of ${params.downFile}`);
+  return lines;
+}
+
+function statementFailure(
+  e: unknown,
+  st: ClassifiedStatement,
+  index: number,
+  params: DownParams,
+  redact: (t: string) => string,
+  where: ErrorLocation,
+): BackoutError {
+  const base = e instanceof BackoutError ? e : failureOf(e, redact, where);
+  const at = `${params.downFile}:${st.line}`;
+  const undone = params.transaction
+    ? "nothing of this migration was kept (rolled back)"
+    : "earlier statements stay applied";
+  return new BackoutError(
+    base.code,
+    `down of migration ${params.version}: statement ${index + 1} of ${params.statements.length} (${at}) failed: ${base.message}; ${undone}`,
+    {
+      where: { ...where, file: params.downFile, line: st.line },
+      retryable: base.retryable,
+      ...(base.hint === undefined ? {} : { hint: base.hint }),
+      details: { ...base.details, statement: redact(st.sql.slice(0, 500)) },
+      cause: e,
+    },
+  );
+}

@@ -1,0 +1,23 @@
+/** `backout archive list`: the archive index, newest first. */
+import type { Queryable } from "../db.js";
+import { type ArchiveIndexRow, INDEX_TABLE } from "../sql/archive-index.js";
+import { qualified } from "../sql/quote.js";
+
+export async function listArchives(
+  db: Queryable,
+  archiveSchema: string,
+  rollbackId?: string,
+): Promise<ArchiveIndexRow[]> {
+  const { rows: found } = await db.query(`SELECT to_regclass($1) AS t`, [
+    qualified(archiveSchema, INDEX_TABLE),
+  ]);
+  // No index yet: nothing was ever archived in this database.
+  if (found[0]?.t == null) return [];
+  const { rows } = await db.query<ArchiveIndexRow>(
+    `SELECT * FROM ${qualified(archiveSchema, INDEX_TABLE)}
+      WHERE $1::text IS NULL OR rollback_id = $1 OR rollback_id LIKE $1 || '%'
+      ORDER BY id DESC`,
+    [rollbackId ?? null],
+  );
+  return rows;
+}

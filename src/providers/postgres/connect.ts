@@ -1,0 +1,85 @@
+import pg from "pg";
+import { BackoutError, type ErrorLocation } from "../../core/errors.js";
+import type { ProviderContext } from "../../core/provider.js";
+import { failureOf } from "./pg-errors.js";
+import type { PostgresSettings } from "./settings.js";
+import { pgTarget, type PgTarget } from "./url.js";
+
+const CONNECT_TIMEOUT_MS = 10_000;
+
+export interface PgSession {
+  client: pg.Client;
+  target: PgTarget;
+  /** ctx.redact after removing the URL's password. */
+  redact: (text: string) => string;
+  where: ErrorLocation;
+}
+
+/**
+ * Connects (application_name=backout, so a DBA sees who holds a lock), runs `fn`, always
+ * disconnects. Every failure becomes a BackoutError with the password removed.
+ */
+export async function withPostgres<T>(
+  ctx: ProviderContext<PostgresSettings>,
+  settings: PostgresSettings,
+  where: ErrorLocation,
+  fn: (session: PgSession) => Promise<T>,
+): Promise<T> {
+  const target = pgTarget(settings.url);
+  const redact = (text: string): string => ctx.redact(target.scrub(text));
+  const client = new pg.Client({
+    connectionString: settings.url,
+    application_name: "backout",
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
+  // An idle connection that drops emits 'error'; without a listener that would crash the process.
+  client.on("error", () => undefined);
+  try {
+    try {
+      await client.connect();
+    } catch (e) {
+      throw connectFailure(e, target, redact, where);
+    }
+    try {
+      return await fn({ client, target, redact, where });
+    } catch (e) {
+      if (e instanceof BackoutError) throw e;
+      throw failureOf(e, redact, where);
+    }
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+// Authentication and missing-database errors do not fix themselves; network ones may.
+const PERMANENT = new Set(["28P01", "28000", "3D000"]);
+
+function connectFailure(
+  e: unknown,
+  target: PgTarget,
+  redact: (t: string) => string,
+  where: ErrorLocation,
+): BackoutError {
+  const reason = redact(e instanceof Error ? e.message : String(e));
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === "string" && PERMANENT.has(code)) {
+    return new BackoutError(
+      "PROVIDER_FAILED",
+      `PostgreSQL at ${target.hostPort} refused the connection to ${target.safeUrl}: ${reason}`,
+      {
+        where,
+        retryable: false,
+        hint: "Check the user, password and database name in the component's url (or the ${ENV} variable it comes from).",
+      },
+    );
+  }
+  return new BackoutError(
+    "PROVIDER_FAILED",
+    `cannot connect to PostgreSQL at ${target.hostPort} (${target.safeUrl}): ${reason}`,
+    {
+      where,
+      retryable: true,
+      hint: `Check that PostgreSQL is running and reachable from this host at ${target.hostPort} (firewall, listen_addresses, pg_hba.conf), then resume the rollback.`,
+    },
+  );
+}

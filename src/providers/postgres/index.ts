@@ -1,0 +1,21 @@
+import type { Provider } from "../../core/provider.js";
+import { applyPostgres } from "./apply.js";
+import { capturePostgres } from "./capture.js";
+import { planPostgres } from "./plan.js";
+import { postgresSettingsSchema, type PostgresSettings } from "./settings.js";
+import { verifyPostgres } from "./verify.js";
+
+export { postgresSettingsSchema, type PostgresSettings } from "./settings.js";
+
+/** `postgres`: a database rolled back by its migration tool's down scripts, with data-loss detection. */
+export const postgresProvider: Provider<PostgresSettings> = {
+  kind: "postgres",
+  defaultLayer: "database",
+  settingsSchema: postgresSettingsSchema,
+  description:
+    "PostgreSQL schema: runs the down migrations of dbmate, golang-migrate, node-pg-migrate, Sqitch or Flyway newest first, one transaction each with the tool's history update; measures, archives or refuses data loss.",
+  capture: capturePostgres,
+  plan: planPostgres,
+  apply: applyPostgres,
+  verify: verifyPostgres,
+};

@@ -1,0 +1,159 @@
+/**
+ * node-pg-migrate (v8) layout. Files live flat in the migrations dir, named
+ * `<13-digit ms timestamp | 17-digit utc>_<name>.<ext>`; the version is the file name without its
+ * extension. SQL files split on `-- Up Migration` / `-- Down Migration` markers exactly as the
+ * tool's sqlMigration.ts does. History: `pgmigrations(id serial, name varchar(255), run_on
+ * timestamp)`, read ordered by (run_on, id); the tool's down is `DELETE ... WHERE name = <name>`
+ * and its up `INSERT (name, run_on) VALUES (<name>, NOW())`.
+ */
+import { readdir, readFile } from "node:fs/promises";
+import { basename, extname, join, resolve } from "node:path";
+import { BackoutError } from "../../../core/errors.js";
+import type { Queryable } from "../db.js";
+import { qualified } from "../sql/quote.js";
+import type { Migration, MigrationLayout } from "./layout.js";
+
+export interface NodePgMigrateOptions {
+  /** `--migrations-table` (default pgmigrations). */
+  table?: string;
+  /** `--migrations-schema`, else the first `--schema` (default public). */
+  schema?: string;
+}
+
+// The tool's own marker regexes (src/sqlMigration.ts): `-- Up Migration`, `--- up migration`...
+const UP_MARKER = /^\s*--[\s-]*up\s+migration/im;
+const DOWN_MARKER = /^\s*--[\s-]*down\s+migration/im;
+const SCRIPT_EXT = /\.(sql|js|cjs|mjs|ts|cts|mts)$/;
+
+/** Splits a SQL migration the way node-pg-migrate does; down is undefined without a marker. */
+export function splitNodePgMigrateSql(content: string): { up: string; down: string | undefined } {
+  const upStart = content.search(UP_MARKER);
+  const downStart = content.search(DOWN_MARKER);
+  const up = upStart >= 0 ? content.slice(upStart, downStart < upStart ? undefined : downStart) : content;
+  const down =
+    downStart >= 0 ? content.slice(downStart, upStart < downStart ? undefined : upStart) : undefined;
+  return { up, down };
+}
+
+/** The tool's getNumericPrefix: 13 digits are ms since epoch, 17 digits a UTC yyyyMMddHHmmssSSS. */
+function numericPrefix(fileName: string): number {
+  const prefix = fileName.split("_")[0] ?? "";
+  if (/^\d+$/.test(prefix)) {
+    if (prefix.length === 13) return Number(prefix);
+    if (prefix.length === 17) {
+      const p = (a: number, b: number) => prefix.slice(a, b);
+      return new Date(
+        `${p(0, 4)}-${p(4, 6)}-${p(6, 8)}T${p(8, 10)}:${p(10, 12)}:${p(12, 14)}.${p(14, 17)}Z`,
+      ).valueOf();
+    }
+  }
+  return Number(prefix) || 0;
+}
+
+/** The tool's order: numeric prefix, then a numeric-aware locale compare ignoring punctuation. */
+function compareFileNames(a: string, b: string): number {
+  return (
+    numericPrefix(a) - numericPrefix(b) ||
+    a.localeCompare(b, undefined, {
+      usage: "sort",
+      numeric: true,
+      sensitivity: "variant",
+      ignorePunctuation: true,
+    })
+  );
+}
+
+async function migrationFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  // Default --ignore-pattern is "\..*": dotfiles are skipped, everything else is a migration.
+  return entries
+    .filter((e) => (e.isFile() || e.isSymbolicLink()) && !e.name.startsWith("."))
+    .map((e) => e.name)
+    .sort(compareFileNames);
+}
+
+export function createNodePgMigrateLayout(options: NodePgMigrateOptions = {}): MigrationLayout {
+  const table = options.table ?? "pgmigrations";
+  const schema = options.schema ?? "public";
+  const target = qualified(schema, table);
+
+  return {
+    format: "node-pg-migrate",
+
+    async detect(dir) {
+      let names: string[];
+      try {
+        names = await migrationFiles(dir);
+      } catch {
+        return false;
+      }
+      for (const name of names) {
+        if (!/^\d{13}_|^\d{17}_/.test(name) || !SCRIPT_EXT.test(name)) continue;
+        if (extname(name) !== ".sql") return true;
+        const content = await readFile(join(dir, name), "utf8");
+        if (UP_MARKER.test(content) || DOWN_MARKER.test(content)) return true;
+      }
+      return false;
+    },
+
+    async readMigrations(dir) {
+      const out: Migration[] = [];
+      for (const name of await migrationFiles(dir)) {
+        const file = resolve(dir, name);
+        const version = basename(name, extname(name));
+        if (extname(name) !== ".sql") {
+          // JS/TS migrations build their SQL at run time: listed (so history lines up) but not revertible.
+          out.push({
+            version,
+            name: version,
+            file,
+            upSql: undefined,
+            downFile: undefined,
+            downSql: undefined,
+          });
+          continue;
+        }
+        const { up, down } = splitNodePgMigrateSql(await readFile(file, "utf8"));
+        out.push({
+          version,
+          name: version.replace(/^\d+_/, ""),
+          file,
+          upSql: up,
+          downFile: down === undefined ? undefined : file,
+          downSql: down,
+        });
+      }
+      return out;
+    },
+
+    async appliedVersions(db: Queryable) {
+      const exists = await db.query<{ t: string | null }>("SELECT to_regclass($1)::text AS t", [target]);
+      if (!exists.rows[0]?.t) return [];
+      const rows = await db.query<{ name: string }>(`SELECT name FROM ${target} ORDER BY run_on, id`);
+      return rows.rows.map((r) => r.name);
+    },
+
+    async recordReverted(db, migration) {
+      const res = await db.query(`DELETE FROM ${target} WHERE name = $1`, [migration.version]);
+      if (res.rowCount === 0) {
+        throw new BackoutError(
+          "PROVIDER_FAILED",
+          `node-pg-migrate history ${target} has no row for ${migration.version}`,
+          {
+            hint: "The history changed while the rollback ran; check `node-pg-migrate` status and re-plan.",
+            details: { version: migration.version },
+          },
+        );
+      }
+    },
+
+    async recordApplied(db, migration) {
+      await db.query(
+        `CREATE TABLE IF NOT EXISTS ${target} (id SERIAL PRIMARY KEY, name varchar(255) NOT NULL, run_on timestamp NOT NULL)`,
+      );
+      await db.query(`INSERT INTO ${target} (name, run_on) VALUES ($1, NOW())`, [migration.version]);
+    },
+  };
+}
+
+export const nodePgMigrateLayout: MigrationLayout = createNodePgMigrateLayout();

@@ -1,0 +1,61 @@
+import { resolve } from "node:path";
+import { BackoutError } from "../../core/errors.js";
+import type { ProviderContext } from "../../core/provider.js";
+import type { Queryable } from "./db.js";
+import { layoutFor, resolveFormat } from "./layouts/detect.js";
+import type { Migration, MigrationFormat, MigrationLayout } from "./layouts/layout.js";
+import type { PostgresSettings } from "./settings.js";
+
+export interface MigrationSet {
+  format: MigrationFormat;
+  dir: string;
+  layout: MigrationLayout;
+  /** Oldest first, as the tool applies them. */
+  migrations: Migration[];
+}
+
+/** The component's migration files and the layout of its tool (detected when format: auto). */
+export async function migrationSet(
+  ctx: ProviderContext<PostgresSettings>,
+  settings: PostgresSettings,
+): Promise<MigrationSet> {
+  const dir = resolve(ctx.baseDir, settings.migrations);
+  const format = await resolveFormat(settings.format, dir, ctx.component.name);
+  const layout = layoutFor(format, {
+    migrationsDir: dir,
+    ...(settings.historyTable === undefined ? {} : { historyTable: settings.historyTable }),
+  });
+  let migrations: Migration[];
+  try {
+    migrations = await layout.readMigrations(dir);
+  } catch (e) {
+    if (e instanceof BackoutError) throw e;
+    throw new BackoutError("CONFIG_INVALID", `cannot read the ${format} migrations in ${dir}: ${String(e)}`, {
+      where: { component: ctx.component.name, field: "migrations" },
+      hint: "Check that migrations: points at the directory of the migration files (relative to backout.yaml).",
+    });
+  }
+  return { format, dir, layout, migrations };
+}
+
+/** Applied versions as the tool records them, oldest first; errors carry the component. */
+export async function appliedVersions(
+  ctx: ProviderContext<PostgresSettings>,
+  set: MigrationSet,
+  db: Queryable,
+): Promise<string[]> {
+  try {
+    return await set.layout.appliedVersions(db);
+  } catch (e) {
+    if (e instanceof BackoutError && e.where === undefined) {
+      throw new BackoutError(e.code, e.message, {
+        where: { component: ctx.component.name },
+        retryable: e.retryable,
+        ...(e.hint === undefined ? {} : { hint: e.hint }),
+        ...(e.details === undefined ? {} : { details: e.details }),
+        cause: e,
+      });
+    }
+    throw e;
+  }
+}

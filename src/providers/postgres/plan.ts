@@ -1,0 +1,166 @@
+import { BackoutError } from "../../core/errors.js";
+import type { ComponentState, StepSpec } from "../../core/model.js";
+import type { ProviderContext } from "../../core/provider.js";
+import { NO_VERSION } from "./capture.js";
+import { withPostgres } from "./connect.js";
+import type { Queryable } from "./db.js";
+import type { Migration } from "./layouts/layout.js";
+import { compareVersions } from "./layouts/options.js";
+import { appliedVersions, migrationSet, type MigrationSet } from "./migration-set.js";
+import { dataPolicy } from "./policy.js";
+import { riskOf } from "./risk.js";
+import { readSettings, type PostgresSettings } from "./settings.js";
+import { classifyScript } from "./sql/classify.js";
+import { measureAtRisk } from "./sql/measure.js";
+import type { DownParams } from "./step-params.js";
+
+// Guesses for the estimate: a DDL statement is quick; archiving copies rows.
+const BASE_MS = 200;
+const ROWS_PER_MS = 100;
+
+/**
+ * One `migrate-down` step per applied migration the target does not have, newest first. Each
+ * down script is parsed and classified, and what it would destroy is measured on the live data.
+ */
+export async function planPostgres(
+  ctx: ProviderContext<PostgresSettings>,
+  _current: ComponentState,
+  target: ComponentState,
+): Promise<StepSpec[]> {
+  const settings = readSettings(ctx);
+  const set = await migrationSet(ctx, settings);
+  return withPostgres(ctx, settings, { component: ctx.component.name }, async ({ client }) => {
+    const applied = await appliedVersions(ctx, set, client);
+    const byVersion = new Map(set.migrations.map((m) => [m.version, m]));
+    for (const v of applied) {
+      if (!byVersion.has(v)) {
+        throw invalid(
+          ctx,
+          `history table lists version ${v} but no migration file has it (edited by hand?)`,
+          `Restore the migration file of ${v} in ${set.dir}, or correct the ${set.format} history table, then plan again.`,
+        );
+      }
+    }
+    const keep = keptVersions(ctx, target, applied, set);
+    const pending = applied.filter((v) => !keep.has(v)).reverse();
+    const steps: StepSpec[] = [];
+    let remaining = [...applied];
+    for (const [i, version] of pending.entries()) {
+      const migration = byVersion.get(version) as Migration;
+      remaining = remaining.filter((v) => v !== version);
+      const last = i === pending.length - 1;
+      const details = last
+        ? (target.details ?? { format: set.format, applied: remaining })
+        : { format: set.format, applied: remaining };
+      steps.push(
+        await stepFor(ctx, settings, set, client, migration, {
+          version: remaining.at(-1) ?? NO_VERSION,
+          details,
+        }),
+      );
+    }
+    return steps;
+  });
+}
+
+/** The versions the target has applied: its captured list, else those up to its version. */
+function keptVersions(
+  ctx: ProviderContext<PostgresSettings>,
+  target: ComponentState,
+  applied: string[],
+  set: MigrationSet,
+): Set<string> {
+  const listed = target.details?.applied;
+  if (Array.isArray(listed) && listed.every((v) => typeof v === "string")) {
+    const missing = listed.filter((v) => !applied.includes(v));
+    if (missing.length > 0) {
+      throw invalid(
+        ctx,
+        `the target has migration ${missing.join(", ")} applied, which is not applied now; backout only reverts migrations`,
+        `Apply it with ${set.format} first (its up), or choose an older checkpoint.`,
+      );
+    }
+    return new Set(listed);
+  }
+  const order = set.migrations.map((m) => m.version);
+  const pos = (v: string): number => order.indexOf(v);
+  if (target.version === NO_VERSION) return new Set();
+  return new Set(
+    applied.filter((v) =>
+      pos(target.version) >= 0 ? pos(v) <= pos(target.version) : compareVersions(v, target.version) <= 0,
+    ),
+  );
+}
+
+async function stepFor(
+  ctx: ProviderContext<PostgresSettings>,
+  settings: PostgresSettings,
+  set: MigrationSet,
+  client: Queryable,
+  migration: Migration,
+  target: ComponentState,
+): Promise<StepSpec> {
+  if (migration.downSql === undefined || migration.downFile === undefined) {
+    throw invalid(
+      ctx,
+      `migration ${migration.version} (${migration.name}, ${migration.file}) has no down script`,
+      `Write its down SQL (${downHint(set.format)}), then plan again; without it backout cannot revert ${migration.version}.`,
+      migration.file,
+    );
+  }
+  const statements = await classifyScript(migration.downSql, migration.downFile, settings.schema, client);
+  const atRisk = await measureAtRisk(client, statements);
+  const policy = dataPolicy(ctx.dataLossPolicy, statements);
+  const risk = riskOf(statements, atRisk, policy, migration.downFile);
+  const transaction = migration.downTransaction !== false;
+  if (!transaction)
+    risk.summary += "; runs outside a transaction (transaction:false): a failure halfway is not undone";
+  const params: DownParams = {
+    version: migration.version,
+    name: migration.name,
+    downFile: migration.downFile,
+    statements,
+    atRisk,
+    archive: policy.archive,
+    transaction,
+  };
+  const destructive = statements.some((s) => s.class !== "safe");
+  return {
+    action: "migrate-down",
+    description: ctx.redact(
+      `revert ${set.format} migration ${migration.version}${migration.name === "" ? "" : ` (${migration.name})`} of ${ctx.component.name} with ${migration.downFile}`,
+    ),
+    phase: "main",
+    target,
+    params: params as unknown as Record<string, unknown>,
+    risk: { ...risk, summary: ctx.redact(risk.summary) },
+    reversible: !(destructive && !policy.archive),
+    estimateMs: BASE_MS + Math.round((risk.rowsAtRisk ?? 0) / ROWS_PER_MS),
+  };
+}
+
+function downHint(format: string): string {
+  switch (format) {
+    case "dbmate":
+      return "a `-- migrate:down` section";
+    case "golang-migrate":
+      return "a <version>_<name>.down.sql file";
+    case "node-pg-migrate":
+      return "a `-- Down Migration` section";
+    case "sqitch":
+      return "a revert/ script";
+    default:
+      return "a U<version>__<desc>.sql undo file";
+  }
+}
+
+function invalid(
+  ctx: ProviderContext<PostgresSettings>,
+  message: string,
+  hint: string,
+  file?: string,
+): BackoutError {
+  const where =
+    file === undefined ? { component: ctx.component.name } : { component: ctx.component.name, file };
+  return new BackoutError("PLAN_INVALID", ctx.redact(message), { where, hint });
+}

@@ -1,0 +1,31 @@
+import type { PlannedStep } from "../../core/model.js";
+import type { ProviderContext } from "../../core/provider.js";
+import { withPostgres } from "./connect.js";
+import { fingerprint } from "./fingerprint.js";
+import { appliedVersions, migrationSet } from "./migration-set.js";
+import { readSettings, type PostgresSettings } from "./settings.js";
+import { downParams } from "./step-params.js";
+
+/**
+ * Reached when the history no longer lists the step's version and, on the step that carries the
+ * checkpoint's fingerprint (the last one), the schema fingerprint equals it again.
+ */
+export async function verifyPostgres(
+  ctx: ProviderContext<PostgresSettings>,
+  step: PlannedStep,
+): Promise<boolean> {
+  const settings = readSettings(ctx);
+  const params = downParams(step);
+  const set = await migrationSet(ctx, settings);
+  const where = { component: ctx.component.name, step: step.id };
+  return withPostgres(ctx, settings, where, async ({ client }) => {
+    if ((await appliedVersions(ctx, set, client)).includes(params.version)) return false;
+    const expected = step.target.details?.fingerprint;
+    if (typeof expected !== "string") return true;
+    const now = await fingerprint(client, settings.schema, {
+      archiveSchema: settings.archiveSchema,
+      ...(settings.historyTable === undefined ? {} : { historyTable: settings.historyTable }),
+    });
+    return now.hash === expected;
+  });
+}

@@ -1,0 +1,142 @@
+/**
+ * `backout report ID --format html -o FILE` for a real rollback that had a retry, monitor
+ * samples and a validation check, opened from file:// in headless Chromium (Debian's
+ * package): the timeline lays out with one bar per attempt, the monitor chart has one dot per
+ * sample, and the page renders to a screenshot of real size.
+ */
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cli, tempDir } from "../e2e/cli.js";
+import {
+  eventsOf,
+  expectExit,
+  latestRollback,
+  readJournal,
+  startEndpoint,
+  type SwitchableEndpoint,
+} from "./helpers.js";
+import { componentYaml, setVersion, writeStepTool } from "./steps.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+let dir: string;
+let endpoint: SwitchableEndpoint | undefined;
+let context: BrowserContext | undefined;
+let page: Page;
+let attempts = 0;
+let samples = 0;
+const requests: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `${CHROMIUM} not found: install the Debian package "chromium" (apt-get install --no-install-recommends chromium)`,
+    );
+  }
+  endpoint = await startEndpoint(200);
+  dir = tempDir("e2e-html");
+  writeStepTool(dir);
+  for (const n of ["web", "api", "db"]) setVersion(dir, n, "v1");
+  writeFileSync(
+    join(dir, "backout.yaml"),
+    `version: 1
+environment: html-report
+policies:
+  retry: { maxAttempts: 3, initialInterval: 200ms }
+validation:
+  - { name: health, http: ${JSON.stringify(endpoint.url)}, retries: 0 }
+monitor:
+  interval: 200ms
+  checks:
+    - { name: health, http: ${JSON.stringify(endpoint.url)}, retries: 0 }
+components:
+${componentYaml(dir, "db", { sleepMs: 500 })}${componentYaml(dir, "api", { dependsOn: ["db"], sleepMs: 500, failure: "fail-once" })}${componentYaml(dir, "web", { dependsOn: ["api"], sleepMs: 500 })}`,
+  );
+  expectExit(await cli(["checkpoint", "--good", "--name", "v1"], { cwd: dir }), 0);
+  for (const n of ["web", "api", "db"]) setVersion(dir, n, "v2");
+  expectExit(await cli(["run"], { cwd: dir }), 0);
+  const { id } = await latestRollback(dir);
+  const entries = await readJournal(dir, id);
+  attempts = eventsOf(entries, "step-started").length;
+  samples = eventsOf(entries, "monitor-sample").length;
+
+  const file = join(dir, "report.html");
+  const r = await cli(["report", id, "--format", "html", "-o", file], { cwd: dir });
+  expectExit(r, 0);
+  expect(r.stderr).toContain(`report written to ${file}`);
+  expect(readFileSync(file, "utf8")).toMatch(/^<!DOCTYPE html>/i);
+
+  context = await chromium.launchPersistentContext(join(dir, "profile"), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: { width: 1100, height: 900 },
+    timeout: 15_000,
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on("request", (req) => {
+    if (!req.url().startsWith("file://")) requests.push(req.url());
+  });
+  await page.goto(pathToFileURL(file).href, { waitUntil: "load", timeout: 10_000 });
+}, 45_000);
+
+afterAll(async () => {
+  await context?.close();
+  await endpoint?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("HTML report of a real rollback, in Chromium", () => {
+  it("had what the report must show: a retry and monitor samples", () => {
+    expect(attempts).toBe(4); // three steps, one of them twice
+    expect(samples).toBeGreaterThanOrEqual(4);
+  });
+
+  it("lays out the timeline SVG with one visible bar per attempt", async () => {
+    const box = await page.locator("svg#timeline").boundingBox();
+    expect(box?.width ?? 0).toBeGreaterThan(500);
+    expect(box?.height ?? 0).toBeGreaterThan(100);
+    const bars = page.locator("svg#timeline rect.attempt");
+    expect(await bars.count()).toBe(attempts);
+    expect(await page.locator("svg#timeline rect.attempt.failed").count()).toBe(1);
+    expect(await page.locator("svg#timeline rect.attempt.succeeded").count()).toBe(3);
+    for (let i = 0; i < attempts; i++)
+      expect((await bars.nth(i).boundingBox())?.width ?? 0).toBeGreaterThan(1);
+    expect(await page.locator('svg#timeline rect.attempt[data-step^="api"]').count()).toBe(2);
+  });
+
+  it("draws the monitor chart with one dot per sample and the validation check", async () => {
+    expect(await page.locator("#monitor").getAttribute("data-samples", { timeout: 2000 })).toBe(
+      String(samples),
+    );
+    expect(await page.locator("#monitor circle.sample").count()).toBe(samples);
+    expect(await page.locator("#monitor circle.sample.over").count()).toBe(0);
+    expect(await page.locator("svg#timeline path.check.pass").count()).toBe(1);
+    expect(await page.locator("#monitoring").textContent({ timeout: 2000 })).toContain(
+      "The monitor did not abort the rollback.",
+    );
+  });
+
+  it("fetches nothing and renders to a non-trivial screenshot", async () => {
+    expect(requests).toEqual([]);
+    const png = await page.screenshot({ path: join(dir, "report.png"), fullPage: true });
+    expect(png.subarray(1, 4).toString("latin1")).toBe("PNG");
+    expect(png.length).toBeGreaterThan(30_000);
+    // Width and height from the PNG header: the full page is taller than the viewport's width.
+    expect(png.readUInt32BE(16)).toBe(1100);
+    expect(png.readUInt32BE(20)).toBeGreaterThan(900);
+  });
+});

@@ -1,0 +1,137 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type PgCluster, startPostgres } from "../support/postgres.js";
+import { cli, tempDir } from "./cli.js";
+
+const DBMATE = resolve("node_modules/.bin/dbmate");
+
+const FIRST = {
+  "20240101000001_create_users.sql":
+    "-- migrate:up\nCREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL, legacy boolean NOT NULL DEFAULT false);\n-- migrate:down\nDROP TABLE users;\n",
+};
+/** The deploy: a column with a backfill, then a destructive change whose down is additive. */
+const DEPLOY = {
+  "20240101000002_add_nickname.sql":
+    "-- migrate:up\nALTER TABLE users ADD COLUMN nickname text;\nUPDATE users SET nickname = split_part(email, '@', 1);\n-- migrate:down\nALTER TABLE users DROP COLUMN nickname;\n",
+  "20240101000003_drop_legacy.sql":
+    "-- migrate:up\nALTER TABLE users DROP COLUMN legacy;\n-- migrate:down\nALTER TABLE users ADD COLUMN legacy boolean NOT NULL DEFAULT false;\n",
+};
+
+describe("postgres through the CLI: gate, archive and the migration tool's own view (real PostgreSQL, real dbmate)", () => {
+  let pg: PgCluster;
+  beforeAll(async () => {
+    pg = await startPostgres();
+  });
+  afterAll(async () => {
+    await pg?.stop();
+  });
+
+  async function environment(policy: "confirm" | "archive") {
+    const dir = tempDir("pg");
+    const db = `app_${policy}`;
+    const url = await pg.createDatabase(db);
+    const migrations = join(dir, "db", "migrations");
+    mkdirSync(migrations, { recursive: true });
+    const write = (files: Record<string, string>) => {
+      for (const [name, sql] of Object.entries(files)) writeFileSync(join(migrations, name), sql);
+    };
+    const dbmate = (...args: string[]) =>
+      execFileSync(DBMATE, [
+        "--url",
+        `${url}?sslmode=disable`,
+        "--migrations-dir",
+        migrations,
+        "--no-dump-schema",
+        ...args,
+      ]).toString();
+    write(FIRST);
+    dbmate("up");
+    await pg.sql(
+      "INSERT INTO users (email) SELECT 'user' || g || '@example.com' FROM generate_series(1, 50) g",
+      [],
+      db,
+    );
+    writeFileSync(
+      join(dir, "backout.yaml"),
+      `version: 1
+environment: pg-${policy}
+policies:
+  retry: { initialInterval: 10ms }
+components:
+  db:
+    kind: postgres
+    url: ${url}
+    migrations: db/migrations
+    format: dbmate
+    dataLoss: ${policy}
+`,
+    );
+    const cp = await cli(["checkpoint", "--good", "--name", "before-deploy"], { cwd: dir });
+    expect(cp.exitCode, cp.stderr).toBe(0);
+    write(DEPLOY);
+    dbmate("up");
+    // Users keep writing after the deploy, into the new column too.
+    await pg.sql("INSERT INTO users (email, nickname) VALUES ('late@example.com', 'late-writer')", [], db);
+    return { dir, db, dbmate };
+  }
+
+  it("confirm: the run pauses before any step, nothing changes; the approval of that plan runs it", async () => {
+    const { dir, db, dbmate } = await environment("confirm");
+    const plan = JSON.parse((await cli(["plan", "--json"], { cwd: dir })).stdout) as {
+      hash: string;
+      dataLoss: boolean;
+      steps: { id: string; risk: { dataLoss: boolean; summary: string } }[];
+    };
+    expect(plan.steps.map((s) => s.id)).toEqual(["db#1:migrate-down", "db#2:migrate-down"]);
+    expect(plan.dataLoss).toBe(true);
+    expect(plan.steps[1]?.risk.summary).toMatch(/nickname.*51 non-null values/);
+
+    const run = await cli(["run"], { cwd: dir });
+    expect(run.exitCode, run.stderr).toBe(3);
+    expect(await pg.sql("SELECT count(*)::int AS n FROM schema_migrations", [], db)).toEqual([{ n: 3 }]);
+    const id =
+      (JSON.parse((await cli(["history", "--json"], { cwd: dir })).stdout) as { id: string }[])[0]?.id ?? "";
+
+    const wrong = await cli(["approve", id, "--plan-hash", "0123456789abcdef"], { cwd: dir });
+    expect(wrong.exitCode).toBe(2);
+    expect(wrong.stderr).toMatch(/CONFIRMATION_MISMATCH/);
+
+    const ok = await cli(["approve", id, "--plan-hash", plan.hash.slice(0, 12)], { cwd: dir });
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    // dbmate itself agrees: one applied, two pending, and `up` re-applies cleanly.
+    const status = dbmate("status");
+    expect(status).toMatch(/Applied: 1/);
+    expect(status).toMatch(/Pending: 2/);
+    dbmate("up");
+    expect(await pg.sql("SELECT count(*)::int AS n FROM schema_migrations", [], db)).toEqual([{ n: 3 }]);
+  });
+
+  it("archive: no gate, and every value the downs destroy is in the archive and can be restored", async () => {
+    const { dir, db, dbmate } = await environment("archive");
+    const before = await pg.sql("SELECT id, nickname FROM users ORDER BY id", [], db);
+    const run = await cli(["run"], { cwd: dir });
+    expect(run.exitCode, run.stderr).toBe(0);
+    const columns = await pg.sql(
+      "SELECT column_name FROM information_schema.columns WHERE table_name = 'users' ORDER BY 1",
+      [],
+      db,
+    );
+    expect(columns.map((c) => c.column_name as string)).toEqual(["email", "id", "legacy"]);
+
+    const list = JSON.parse((await cli(["archive", "list", "--json"], { cwd: dir })).stdout) as {
+      archive_table: string;
+      source_column: string;
+      rows: number;
+    }[];
+    const nick = list.find((a) => a.source_column === "nickname");
+    expect(nick?.rows).toBe(51);
+
+    // Re-deploy, then bring the archived values back: equal to what users had, the late write included.
+    dbmate("up");
+    const restored = await cli(["archive", "restore", nick?.archive_table ?? ""], { cwd: dir });
+    expect(restored.exitCode, restored.stderr).toBe(0);
+    expect(await pg.sql("SELECT id, nickname FROM users ORDER BY id", [], db)).toEqual(before);
+  });
+});
