@@ -134,4 +134,51 @@ components:
     expect(restored.exitCode, restored.stderr).toBe(0);
     expect(await pg.sql("SELECT id, nickname FROM users ORDER BY id", [], db)).toEqual(before);
   });
+
+  it("drill: pending migrations go up, down and up on a scratch copy; a lossy down makes it exit 1", async () => {
+    const dir = tempDir("pg-drill");
+    const db = "app_drill";
+    const url = await pg.createDatabase(db);
+    const migrations = join(dir, "db", "migrations");
+    mkdirSync(migrations, { recursive: true });
+    for (const [name, sql] of Object.entries(FIRST)) writeFileSync(join(migrations, name), sql);
+    execFileSync(DBMATE, [
+      "--url",
+      `${url}?sslmode=disable`,
+      "--migrations-dir",
+      migrations,
+      "--no-dump-schema",
+      "up",
+    ]);
+    await pg.sql(
+      "INSERT INTO users (email) SELECT 'u' || g || '@example.com' FROM generate_series(1, 20) g",
+      [],
+      db,
+    );
+    // The next deploy, not applied yet: what the drill proves before it goes out.
+    for (const [name, sql] of Object.entries(DEPLOY)) writeFileSync(join(migrations, name), sql);
+    const yaml = (policy: string) => `version: 1
+environment: drill
+components:
+  db:
+    kind: postgres
+    url: ${url}
+    migrations: db/migrations
+    format: dbmate
+    dataLoss: ${policy}
+`;
+    writeFileSync(join(dir, "backout.yaml"), yaml("confirm"));
+    const lossy = await cli(["drill"], { cwd: dir });
+    expect(lossy.exitCode, lossy.stderr + lossy.stdout).toBe(1);
+    expect(lossy.stdout + lossy.stderr).toMatch(/nickname/);
+
+    // Under archive the same downs keep their data: the rollback would be clean.
+    writeFileSync(join(dir, "backout.yaml"), yaml("archive"));
+    const clean = await cli(["drill"], { cwd: dir });
+    expect(clean.exitCode, clean.stderr + clean.stdout).toBe(0);
+    // The live database was not touched, and the scratch copy is gone.
+    expect(await pg.sql("SELECT count(*)::int AS n FROM schema_migrations", [], db)).toEqual([{ n: 1 }]);
+    const dbs = await pg.sql("SELECT datname FROM pg_database WHERE datname LIKE '%drill%' ORDER BY 1");
+    expect(dbs).toEqual([{ datname: "app_drill" }]);
+  });
 });
