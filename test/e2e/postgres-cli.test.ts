@@ -181,4 +181,46 @@ components:
     const dbs = await pg.sql("SELECT datname FROM pg_database WHERE datname LIKE '%drill%' ORDER BY 1");
     expect(dbs).toEqual([{ datname: "app_drill" }]);
   });
+
+  it("bad input: a syntax error in a down script is a planning error (exit 2) and changes nothing", async () => {
+    const { dir, db } = await environment("confirm");
+    const file = join(dir, "db", "migrations", "20240101000003_drop_legacy.sql");
+    writeFileSync(
+      file,
+      "-- migrate:up\nALTER TABLE users DROP COLUMN legacy;\n-- migrate:down\nALTER TABEL users ADD COLUMN legacy boolean;\n",
+    );
+    const before = await pg.sql("SELECT version FROM schema_migrations ORDER BY 1", [], db);
+    for (const args of [["plan"], ["run", "--confirm", "0123456789abcdef"]]) {
+      const r = await cli(args, { cwd: dir });
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toMatch(/PLAN_INVALID[\s\S]*drop_legacy\.sql/);
+    }
+    expect(await pg.sql("SELECT version FROM schema_migrations ORDER BY 1", [], db)).toEqual(before);
+    expect(JSON.parse((await cli(["history", "--json"], { cwd: dir })).stdout)).toEqual([]);
+  });
+
+  it("bad input: a down failing halfway leaves nothing half done, and the rollback escalates", async () => {
+    const { dir, db } = await environment("archive");
+    // The second statement fails: the first one (adding the column back) must not survive.
+    const file = join(dir, "db", "migrations", "20240101000003_drop_legacy.sql");
+    writeFileSync(
+      file,
+      "-- migrate:up\nALTER TABLE users DROP COLUMN legacy;\n-- migrate:down\nALTER TABLE users ADD COLUMN legacy boolean NOT NULL DEFAULT false;\nALTER TABLE no_such_table ADD COLUMN x int;\n",
+    );
+    const r = await cli(["run", "--json"], { cwd: dir });
+    expect(r.exitCode).toBe(1);
+    const started = r.stdout.split("\n").filter((l) => l.includes('"step-started"'));
+    // A SQL error in a down script will not fix itself: one attempt (not retryable), nothing after it.
+    expect(started).toHaveLength(1);
+    expect(r.stdout).toMatch(/"willRetry":false/);
+    expect(r.stdout).toMatch(/no_such_table/);
+    expect(r.stdout).toMatch(/"escalated"/);
+    const columns = await pg.sql(
+      "SELECT column_name FROM information_schema.columns WHERE table_name = 'users' ORDER BY 1",
+      [],
+      db,
+    );
+    expect(columns.map((c) => c.column_name as string)).toEqual(["email", "id", "nickname"]);
+    expect(await pg.sql("SELECT count(*)::int AS n FROM schema_migrations", [], db)).toEqual([{ n: 3 }]);
+  });
 });
