@@ -9,9 +9,11 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { createServer, connect } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
+import { freePort } from "./free-port.js";
+export { freePort };
 
 /**
  * A real, private nginx for tests: its own prefix in a temp dir (pid file, logs and every temp
@@ -64,19 +66,6 @@ export function nginxBinary(): string {
     }
   }
   throw new Error(PACKAGE_HINT);
-}
-
-/** A port nobody listens on right now (the kernel's pick); nginx may still lose a race for it, so start retries. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startNginx(opts: StartNginxOptions): Promise<NginxInstance> {

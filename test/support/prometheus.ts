@@ -6,10 +6,11 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startFlakyService, type FlakyOptions, type FlakyService } from "./flaky-service.js";
+import { freePort } from "./free-port.js";
+export { freePort };
 
 export const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? "/usr/bin/prometheus";
 
@@ -165,19 +166,6 @@ async function waitReady(url: string, child: ChildProcess): Promise<void> {
     if (Date.now() > deadline) throw new Error(`Prometheus at ${url} not ready after 15 s`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-/** A port nothing listens on right now (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 interface QueryBody {

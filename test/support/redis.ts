@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
+import { freePort } from "./free-port.js";
+export { freePort };
 
 /** A throwaway redis-server on a free 127.0.0.1 port, with its own config and directory. */
 export interface RedisServer {
@@ -118,19 +119,6 @@ async function kill(proc: ChildProcess, exited: Promise<void>): Promise<void> {
   const timer = setTimeout(() => proc.kill("SIGKILL"), 5_000);
   await exited;
   clearTimeout(timer);
-}
-
-/** A port nothing listens on right now (for the server, or for "unreachable" tests). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Writes `count` string keys named `${prefix}${i}` through pipelines of 1,000. */

@@ -1,12 +1,2 @@
-import { createServer } from "node:net";
-
-/** A loopback port nobody listens on (bound, then released). */
-export function freePortFor(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
-    });
-  });
-}
+/** The shared loopback port picker, under the name these tests use. */
+export { freePort as freePortFor } from "../../../support/free-port.js";
