@@ -1,4 +1,4 @@
-import pg from "pg";
+import type pg from "pg";
 import { BackoutError, type ErrorLocation } from "../../core/errors.js";
 import type { ProviderContext } from "../../core/provider.js";
 import { failureOf } from "./pg-errors.js";
@@ -27,7 +27,9 @@ export async function withPostgres<T>(
 ): Promise<T> {
   const target = pgTarget(settings.url);
   const redact = (text: string): string => ctx.redact(target.scrub(text));
-  const client = new pg.Client({
+  // Loaded on first use so commands that never reach the database start faster.
+  const { default: pgLib } = await import("pg");
+  const client = new pgLib.Client({
     connectionString: settings.url,
     application_name: "backout",
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,

@@ -2,7 +2,6 @@
  * Classifies every statement of a down script with the real PostgreSQL parser (libpg-query):
  * safe, destructive (with the tables and columns whose data it destroys), or opaque.
  */
-import { parse } from "libpg-query";
 import { BackoutError } from "../../../core/errors.js";
 import type { Queryable } from "../db.js";
 import { type Json, nodeOf } from "./ast.js";
@@ -27,6 +26,8 @@ interface ParseResult {
 
 async function parseScript(sql: string, file: string): Promise<ParseResult> {
   try {
+    // Loaded on first use: the parser (WASM) is only needed when a plan reads down scripts.
+    const { parse } = await import("libpg-query");
     return (await parse(sql)) as ParseResult;
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);

@@ -4,7 +4,6 @@
  * only if its tree equals the original's: the text is then exactly the user's condition, with
  * nothing before or after it (no RETURNING, no second statement).
  */
-import { parse } from "libpg-query";
 import { type Json, nodeOf, obj, withoutLocations } from "./ast.js";
 
 function keywordIndexes(text: string, word: string): number[] {
@@ -16,7 +15,7 @@ function keywordIndexes(text: string, word: string): number[] {
 
 async function reparsedWhere(condition: string): Promise<string | undefined> {
   try {
-    const result = (await parse(`DELETE FROM backout_probe WHERE ${condition}`)) as { stmts?: Json[] };
+    const result = (await (await import("libpg-query")).parse(`DELETE FROM backout_probe WHERE ${condition}`)) as { stmts?: Json[] };
     const stmts = result.stmts ?? [];
     if (stmts.length !== 1) return undefined;
     const [kind, node] = nodeOf(obj(stmts[0]).stmt);
