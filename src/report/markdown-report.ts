@@ -5,7 +5,7 @@
 import type { JournalEntry } from "../core/journal-events.js";
 import { formatDuration, formatErrorShort, formatOffset, isoTime, listOrNone, oneLine } from "./format.js";
 import { cell, code, fenced, table } from "./markdown-text.js";
-import type { RollbackView, StepView } from "./rollback-view.js";
+import type { RollbackView } from "./rollback-view.js";
 import { journalOrder } from "./fold-journal.js";
 import {
   monitorSection,
@@ -14,7 +14,7 @@ import {
   validationSection,
 } from "./markdown-evidence.js";
 import { summarizeEvent } from "./summarize-event.js";
-import { rollbackDurationMs, stepDurationMs, timelineOrigin } from "./view-metrics.js";
+import { lastProblem, rollbackDurationMs, stepDurationMs, timelineOrigin } from "./view-metrics.js";
 
 export function renderMarkdownReport(view: RollbackView, entries: JournalEntry[]): string {
   const sections = [
@@ -96,18 +96,6 @@ function stepsSection(view: RollbackView): string[] {
     "",
     ...table(["Step", "Component", "Action", "Status", "Attempts", "Duration", "Last error"], rows),
   ];
-}
-
-/** The error of the last failed attempt, or why the last attempt was cancelled or cut off. */
-function lastProblem(step: StepView): string | undefined {
-  for (let i = step.attempts.length - 1; i >= 0; i--) {
-    const a = step.attempts[i];
-    if (!a) continue;
-    if (a.error) return formatErrorShort(a.error);
-    if (a.outcome === "cancelled") return `cancelled: ${oneLine(a.reason ?? "")}`;
-    if (a.outcome === "interrupted") return "interrupted (no result recorded)";
-  }
-  return undefined;
 }
 
 /** Attempt by attempt, only for steps that needed more than one or did not simply succeed. */

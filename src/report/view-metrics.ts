@@ -1,4 +1,5 @@
 /** Derived numbers both reports show, computed once so JSON and Markdown agree. */
+import { formatErrorShort, oneLine } from "./format.js";
 import type { RollbackView, StepView } from "./rollback-view.js";
 
 /** Sum of the attempts' recorded durations; undefined when no attempt has ended. */
@@ -17,4 +18,16 @@ export function rollbackDurationMs(view: RollbackView): number | undefined {
 /** Timeline offsets count from the start; a rollback that never started counts from its creation. */
 export function timelineOrigin(view: RollbackView): number {
   return view.startedAt ?? view.createdAt;
+}
+
+/** The error of a step's last failed attempt, or why its last attempt was cancelled or cut off. */
+export function lastProblem(step: StepView): string | undefined {
+  for (let i = step.attempts.length - 1; i >= 0; i--) {
+    const a = step.attempts[i];
+    if (!a) continue;
+    if (a.error) return formatErrorShort(a.error);
+    if (a.outcome === "cancelled") return `cancelled: ${oneLine(a.reason ?? "")}`;
+    if (a.outcome === "interrupted") return "interrupted (no result recorded)";
+  }
+  return undefined;
 }

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { isErrno } from "./snapshot.js";
+import { syncDirectory } from "../../fs/sync-directory.js";
 
 export interface WriteRequest {
   path: string;
@@ -70,18 +71,5 @@ async function keepOwner(handle: Handle, req: WriteRequest): Promise<string | un
       return `owner ${req.uid}:${req.gid} not kept (backout runs as ${st.uid}:${st.gid})`;
     }
     throw e;
-  }
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const h = await open(dir, "r");
-    try {
-      await h.sync();
-    } finally {
-      await h.close();
-    }
-  } catch {
-    // Durability is a bonus; atomicity comes from rename.
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { open, readFile, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { syncDirectory } from "../../fs/sync-directory.js";
 
 /** The file's text, or undefined when it does not exist. Other errors are thrown. */
 export async function readIfExists(path: string): Promise<string | undefined> {
@@ -40,18 +41,4 @@ export async function writeAtomic(path: string, text: string): Promise<void> {
 export async function restoreFile(path: string, previous: string | undefined): Promise<void> {
   if (previous === undefined) await unlink(path).catch(() => undefined);
   else await writeAtomic(path, previous);
-}
-
-// Makes the rename survive a power cut; best effort, since some file systems refuse fsync on a directory.
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, "r");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Atomicity does not depend on it.
-  }
 }

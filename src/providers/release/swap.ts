@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { open, rename, symlink, unlink } from "node:fs/promises";
+import { rename, symlink, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { type Layout, linkTextFor } from "./layout.js";
+import { syncDirectory } from "../../fs/sync-directory.js";
 
 /**
  * Points `current` at releases/<name> without a moment where it is missing: the new link is
@@ -18,18 +19,4 @@ export async function swapCurrent(layout: Layout, name: string): Promise<void> {
     throw e;
   }
   await syncDirectory(layout.root);
-}
-
-// Makes the rename survive a power cut; best effort, since some file systems refuse fsync on a directory.
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, "r");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Durability is a bonus here; atomicity does not depend on it.
-  }
 }

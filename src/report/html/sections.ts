@@ -1,7 +1,7 @@
 /** Summary, steps, attempts, gate and escalation sections of the HTML report. */
 import { formatDuration, formatErrorShort, formatOffset, isoTime, oneLine } from "../format.js";
-import type { RollbackView, StepView } from "../rollback-view.js";
-import { rollbackDurationMs, stepDurationMs, timelineOrigin } from "../view-metrics.js";
+import type { RollbackView } from "../rollback-view.js";
+import { lastProblem, rollbackDurationMs, stepDurationMs, timelineOrigin } from "../view-metrics.js";
 import { codeSpan, esc, htmlTable } from "./escape.js";
 
 export function summarySection(view: RollbackView): string {
@@ -73,17 +73,6 @@ export function stepsSection(view: RollbackView): string {
     "The plan had no steps: every component was already at the checkpoint.",
   );
   return `<section id="steps"><h2>Steps</h2>\n${table}\n${attemptsTable(view)}</section>`;
-}
-
-function lastProblem(step: StepView): string | undefined {
-  for (let i = step.attempts.length - 1; i >= 0; i--) {
-    const a = step.attempts[i];
-    if (!a) continue;
-    if (a.error) return formatErrorShort(a.error);
-    if (a.outcome === "cancelled") return `cancelled: ${oneLine(a.reason ?? "")}`;
-    if (a.outcome === "interrupted") return "interrupted (no result recorded)";
-  }
-  return undefined;
 }
 
 function attemptsTable(view: RollbackView): string {
