@@ -28,9 +28,11 @@ describe("postgres through the CLI: gate, archive and the migration tool's own v
     await pg?.stop();
   });
 
+  let databases = 0;
   async function environment(policy: "confirm" | "archive") {
     const dir = tempDir("pg");
-    const db = `app_${policy}`;
+    databases += 1;
+    const db = `app_${policy}_${databases}`;
     const url = await pg.createDatabase(db);
     const migrations = join(dir, "db", "migrations");
     mkdirSync(migrations, { recursive: true });
