@@ -15,7 +15,9 @@ function keywordIndexes(text: string, word: string): number[] {
 
 async function reparsedWhere(condition: string): Promise<string | undefined> {
   try {
-    const result = (await (await import("libpg-query")).parse(`DELETE FROM backout_probe WHERE ${condition}`)) as { stmts?: Json[] };
+    const result = (await (
+      await import("libpg-query")
+    ).parse(`DELETE FROM backout_probe WHERE ${condition}`)) as { stmts?: Json[] };
     const stmts = result.stmts ?? [];
     if (stmts.length !== 1) return undefined;
     const [kind, node] = nodeOf(obj(stmts[0]).stmt);
