@@ -168,11 +168,18 @@ program
 
 program
   .command("archive")
-  .description("data a rollback archived under the `archive` data-loss policy: list, show, restore")
-  .argument("<action>", "list | show | restore")
+  .description(
+    "data a rollback archived under the `archive` data-loss policy: list, show, restore; prune (remove the pre-rollback databases and data directories a restore kept)",
+  )
+  .argument("<action>", "list | show | restore | prune")
   .argument("[archive]", "archive table name (show, restore)")
   .option("--component <name>", "the postgres component (when there are several)")
-  .option("--rollback <id>", "list: only this rollback's archives (id or prefix)")
+  .option(
+    "--rollback <id>",
+    "list: only this rollback's archives; prune: only this rollback's kept copies (id or prefix)",
+  )
+  .option("--older-than <duration>", "prune: only copies kept longer than this (e.g. 7d)")
+  .option("--dry-run", "prune: list what would be removed, remove nothing")
   .option("--into-table <table>", "restore: into this table ([schema.]table) instead of the source")
   .option("--force", "restore: again, although already restored")
   .option("--limit <n>", "show: how many rows", "10")

@@ -85,15 +85,20 @@ export class Engine {
   }
 
   /** Asks every component's provider for its state; any failure fails the whole capture, naming the component. */
-  async captureAll(): Promise<Record<string, ComponentState>> {
+  async captureAll(checkpointId?: string): Promise<Record<string, ComponentState>> {
     // Bounded like the steps: 500 components must not open 500 connections at once.
+    const stateOf = (c: ComponentConfig): Promise<ComponentState> => {
+      const p = this.provider(c);
+      // A checkpoint may record more than the state (a restore point, a slot, a dump).
+      return checkpointId !== undefined && p.checkpoint
+        ? p.checkpoint(this.context(c), checkpointId)
+        : p.capture(this.context(c));
+    };
     const results = await mapLimited(this.config.components, this.config.policies.concurrency, (c) =>
-      this.provider(c)
-        .capture(this.context(c))
-        .then(
-          (state) => ({ status: "fulfilled" as const, value: [c.name, state] as const }),
-          (reason: unknown) => ({ status: "rejected" as const, reason }),
-        ),
+      stateOf(c).then(
+        (state) => ({ status: "fulfilled" as const, value: [c.name, state] as const }),
+        (reason: unknown) => ({ status: "rejected" as const, reason }),
+      ),
     );
     const out: Record<string, ComponentState> = {};
     const problems: BackoutError[] = [];
@@ -128,8 +133,8 @@ export class Engine {
 
   async checkpoint(options: { name?: string; good?: boolean } = {}): Promise<CheckpointRecord> {
     const now = this.clock.now();
-    const components = await this.captureAll();
     const id = newId("c", now);
+    const components = await this.captureAll(id);
     const cp: CheckpointRecord = {
       id,
       name: options.name ?? id,

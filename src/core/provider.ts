@@ -46,6 +46,11 @@ export interface Provider<S = Record<string, unknown>> {
   /** One line for `backout schema` and the README. */
   description: string;
   capture(ctx: ProviderContext<S>): Promise<ComponentState>;
+  /**
+   * Optional: what a checkpoint records, when it is more than the current state (a restore
+   * point, a replication slot, a dump). Without it, checkpoints use capture().
+   */
+  checkpoint?(ctx: ProviderContext<S>, checkpointId: string): Promise<ComponentState>;
   /** Steps from `current` to `target`; throws PLAN_INVALID (with component and a fix) when impossible. */
   plan(ctx: ProviderContext<S>, current: ComponentState, target: ComponentState): Promise<StepSpec[]>;
   apply(ctx: ProviderContext<S>, step: PlannedStep): Promise<StepResult>;

@@ -5,7 +5,7 @@
 import type { JournalEntry } from "../core/journal-events.js";
 import { isTerminal } from "../core/model.js";
 import { formatErrorShort, isoTime, oneLine } from "./format.js";
-import { cell, code, table } from "./markdown-text.js";
+import { cell, code, fenced, table } from "./markdown-text.js";
 import type { RollbackView } from "./rollback-view.js";
 
 /**
@@ -79,4 +79,13 @@ export function notificationsSection(entries: JournalEntry[]): string[] {
     n.ok ? "ok" : `failed${n.error ? `: ${cell(formatErrorShort(n.error))}` : ""}`,
   ]);
   return ["## Notifications", "", ...table(["Time", "Channel", "About", "Result"], rows)];
+}
+
+/** What the providers said a step did (a replay's per-table counts, a command's output tail). */
+export function stepOutputSection(view: RollbackView): string[] {
+  const withOutput = view.steps.filter((s) => s.output !== undefined && s.output.trim() !== "");
+  if (withOutput.length === 0) return [];
+  const out = ["## Step output", ""];
+  for (const s of withOutput) out.push(`### ${code(s.id)}`, "", ...fenced((s.output ?? "").split("\n")), "");
+  return out.slice(0, -1);
 }

@@ -13,10 +13,13 @@ interface ArchiveOptions extends GlobalOptions {
   intoTable?: string;
   force?: boolean;
   limit?: string;
+  olderThan?: string;
+  dryRun?: boolean;
 }
 
 /** `backout archive list|show|restore`: the data a rollback archived under the `archive` policy. */
 export default async function archive(opts: ArchiveOptions, [action, name]: string[]): Promise<number> {
+  if (action === "prune") return (await import("./archive-prune.js")).default(opts);
   const engine = await openEngine(opts, { warnInterrupted: false });
   let target;
   try {

@@ -6,6 +6,7 @@ import type { Migration } from "./layouts/layout.js";
 import { releaseMigrationLock, setTimeouts, takeMigrationLock } from "./lock.js";
 import { appliedVersions, migrationSet, type MigrationSet } from "./migration-set.js";
 import { failureOf } from "./pg-errors.js";
+import { isRestoreStep } from "./restore-params.js";
 import { readSettings, type PostgresSettings } from "./settings.js";
 import { archiveBefore } from "./sql/archive.js";
 import type { ClassifiedStatement } from "./sql/types.js";
@@ -21,6 +22,8 @@ export async function applyPostgres(
   ctx: ProviderContext<PostgresSettings>,
   step: PlannedStep,
 ): Promise<StepResult> {
+  // Restore-and-replay code (and its drivers) loads only when a restore step runs.
+  if (isRestoreStep(step)) return (await import("./restore-apply.js")).applyRestoreStep(ctx, step);
   const settings = readSettings(ctx);
   const params = downParams(step);
   const where: ErrorLocation = { component: ctx.component.name, step: step.id };

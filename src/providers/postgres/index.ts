@@ -13,8 +13,12 @@ export const postgresProvider: Provider<PostgresSettings> = {
   defaultLayer: "database",
   settingsSchema: postgresSettingsSchema,
   description:
-    "PostgreSQL schema: runs the down migrations of dbmate, golang-migrate, node-pg-migrate, Sqitch or Flyway newest first, one transaction each with the tool's history update; measures, archives or refuses data loss.",
+    "PostgreSQL schema: runs the down migrations of dbmate, golang-migrate, node-pg-migrate, Sqitch or Flyway newest first, one transaction each with the tool's history update; measures, archives or refuses data loss. Or restores the checkpoint's snapshot (dump or PITR) and replays every write made since.",
   capture: capturePostgres,
+  // Without a snapshot setting, checkpointPostgres is capturePostgres (no slot, no dump).
+  // Loaded on first use: snapshots (slots, dumps) are only taken by `backout checkpoint`.
+  checkpoint: async (ctx, checkpointId) =>
+    (await import("./snapshot/index.js")).checkpointPostgres(ctx, checkpointId),
   plan: planPostgres,
   apply: applyPostgres,
   verify: verifyPostgres,

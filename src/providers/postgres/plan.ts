@@ -9,6 +9,8 @@ import { compareVersions } from "./layouts/options.js";
 import { appliedVersions, migrationSet, type MigrationSet } from "./migration-set.js";
 import { dataPolicy } from "./policy.js";
 import { riskOf } from "./risk.js";
+import { snapshotOf } from "./restore-params.js";
+import { restoreSituation, restoreSteps } from "./restore-plan.js";
 import { readSettings, type PostgresSettings } from "./settings.js";
 import { classifyScript } from "./sql/classify.js";
 import { measureAtRisk } from "./sql/measure.js";
@@ -19,16 +21,63 @@ const BASE_MS = 200;
 const ROWS_PER_MS = 100;
 
 /**
- * One `migrate-down` step per applied migration the target does not have, newest first. Each
- * down script is parsed and classified, and what it would destroy is measured on the live data.
+ * The strategy: reverse (down migrations), restore (the checkpoint's snapshot, then replay of
+ * every write since), or auto: reverse when every pending down exists and loses nothing (safe,
+ * or archived), else restore when the checkpoint took a snapshot.
  */
 export async function planPostgres(
   ctx: ProviderContext<PostgresSettings>,
-  _current: ComponentState,
+  current: ComponentState,
   target: ComponentState,
 ): Promise<StepSpec[]> {
   const settings = readSettings(ctx);
   const set = await migrationSet(ctx, settings);
+  const snapshot = snapshotOf(target.details);
+  const restore = async (why: string): Promise<StepSpec[]> => {
+    if (snapshot === undefined) {
+      throw invalid(
+        ctx,
+        "strategy restore, but the checkpoint took no snapshot (it was taken with snapshot: none)",
+        "Set snapshot: dump or pitr on the component and take a new checkpoint, or use strategy: reverse.",
+      );
+    }
+    return withPostgres(ctx, settings, { component: ctx.component.name }, async ({ client }) =>
+      restoreSteps(
+        ctx,
+        settings,
+        set.format,
+        current,
+        target,
+        snapshot,
+        await restoreSituation(client, snapshot),
+        why,
+      ),
+    );
+  };
+  if (settings.strategy === "restore") return restore("strategy: restore");
+  if (settings.strategy === "reverse" || snapshot === undefined)
+    return planReverse(ctx, settings, set, target);
+  let reverse: StepSpec[];
+  try {
+    reverse = await planReverse(ctx, settings, set, target);
+  } catch (e) {
+    if (e instanceof BackoutError && e.code === "PLAN_INVALID") return restore(`auto: ${e.message}`);
+    throw e;
+  }
+  const lossy = reverse.find((s) => s.risk.dataLoss);
+  return lossy === undefined ? reverse : restore(`auto: a down would lose data (${lossy.risk.summary})`);
+}
+
+/**
+ * One `migrate-down` step per applied migration the target does not have, newest first. Each
+ * down script is parsed and classified, and what it would destroy is measured on the live data.
+ */
+async function planReverse(
+  ctx: ProviderContext<PostgresSettings>,
+  settings: PostgresSettings,
+  set: MigrationSet,
+  target: ComponentState,
+): Promise<StepSpec[]> {
   return withPostgres(ctx, settings, { component: ctx.component.name }, async ({ client }) => {
     const applied = await appliedVersions(ctx, set, client);
     const byVersion = new Map(set.migrations.map((m) => [m.version, m]));

@@ -52,8 +52,71 @@ export const postgresSettingsSchema = z
       .describe(
         "Override of the tool's history table name (schema.table or table), e.g. when dbmate runs with --migrations-table.",
       ),
+    snapshot: z
+      .enum(["none", "dump", "pitr"])
+      .default("none")
+      .describe(
+        "Restore-and-replay: at each checkpoint, create a logical replication slot and a restore point, and take a dump (dump) or keep a base backup and WAL archive (pitr).",
+      ),
+    strategy: z
+      .enum(["auto", "reverse", "restore"])
+      .default("auto")
+      .describe(
+        "How a rollback goes back: reverse (down migrations), restore (restore the snapshot and replay every write since), or auto (reverse when every down is safe or archivable, else restore).",
+      ),
+    slot: identifier
+      .optional()
+      .describe("Name of the logical replication slot (default backout_<component>)."),
+    captureDir: z
+      .string()
+      .min(1)
+      .default(".backout/capture")
+      .describe(
+        "Where captured changes are kept (outside the database being restored), relative to backout.yaml.",
+      ),
+    snapshotDir: z
+      .string()
+      .min(1)
+      .default(".backout/snapshots")
+      .describe("Where checkpoint dumps and base backups are kept, relative to backout.yaml."),
+    replay: z
+      .strictObject({
+        exclude: z
+          .array(z.string().min(1))
+          .default([])
+          .describe("Tables (schema.table or table) whose writes are not replayed."),
+        until: z
+          .string()
+          .optional()
+          .describe("ISO time: writes committed after it are not replayed (they go to the archive)."),
+      })
+      .prefault({})
+      .describe("Options of the replay of writes made since the checkpoint."),
+    pitr: z
+      .strictObject({
+        dataDir: z.string().min(1).describe("The live cluster's data directory."),
+        walArchive: z
+          .string()
+          .min(1)
+          .describe("Directory the server's archive_command copies WAL segments to."),
+        pgBin: z
+          .string()
+          .min(1)
+          .default("/usr/lib/postgresql/15/bin")
+          .describe("Directory of pg_ctl, pg_basebackup."),
+        restoreCommand: z
+          .string()
+          .optional()
+          .describe(
+            "restore_command for recovery, when pgBackRest or WAL-G keep the WAL (default: copy from walArchive).",
+          ),
+      })
+      .optional()
+      .describe("For snapshot: pitr: where the cluster and its WAL archive are."),
   })
-  .describe("A PostgreSQL database rolled back by running its migration tool's down scripts.");
+  .describe(
+    "A PostgreSQL database rolled back by running its migration tool's down scripts, or by restore-and-replay.",
+  );
 
 export type PostgresSettings = z.output<typeof postgresSettingsSchema>;
 

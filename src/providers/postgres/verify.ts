@@ -3,6 +3,7 @@ import type { ProviderContext } from "../../core/provider.js";
 import { withPostgres } from "./connect.js";
 import { fingerprint } from "./fingerprint.js";
 import { appliedVersions, migrationSet } from "./migration-set.js";
+import { isRestoreStep } from "./restore-params.js";
 import { readSettings, type PostgresSettings } from "./settings.js";
 import { downParams } from "./step-params.js";
 
@@ -14,6 +15,7 @@ export async function verifyPostgres(
   ctx: ProviderContext<PostgresSettings>,
   step: PlannedStep,
 ): Promise<boolean> {
+  if (isRestoreStep(step)) return (await import("./restore-verify.js")).verifyRestoreStep(ctx, step);
   const settings = readSettings(ctx);
   const params = downParams(step);
   const set = await migrationSet(ctx, settings);

@@ -1,0 +1,139 @@
+/**
+ * Replay: put every user write captured since the checkpoint back onto the restored database,
+ * in commit order, mapped onto its schema. What cannot be put back goes to the archive with its
+ * keys. Resumable: progress is committed with each batch, so calling again after a crash
+ * continues where the last committed batch ended and reaches the same end state.
+ */
+import type { Queryable } from "../db.js";
+import type { CaptureStore, ReplaySummary } from "../snapshot/types.js";
+import { applyBatch, type BatchContext } from "./batch.js";
+import {
+  countArchived,
+  ensureLedger,
+  type Progress,
+  type ReplayStats,
+  saveProgress,
+  startProgress,
+} from "./ledger.js";
+import { changeMapper } from "./map-change.js";
+import { canUseReplicaRole, readTargetSchema } from "./target-schema.js";
+
+export interface ReplayOptions {
+  rollbackId: string;
+  archiveSchema: string;
+  /** Tables ("schema.table" or "table") not replayed: their writes go to the archive. */
+  exclude: string[];
+  /** ISO time: writes committed after it go to the archive instead. */
+  until?: string;
+  /** The migration tool's history table(s) ("schema.table" or "table"). */
+  historyTables: string[];
+  /** Changes per transaction (default 1000). */
+  batchSize?: number;
+  /** Stop (as if interrupted) after this many batches: the summary then says replay is incomplete. */
+  stopAfterBatches?: number;
+  /** Called in each batch's transaction before COMMIT; throwing rolls the batch back. */
+  onBatch?: BatchContext["onBatch"];
+}
+
+export const DEFAULT_BATCH_SIZE = 1000;
+
+/**
+ * `db` must be one connection (a pg Client or a checked-out PoolClient): batches are
+ * transactions. The store is only read.
+ */
+export async function replayChanges(
+  db: Queryable,
+  store: CaptureStore,
+  opts: ReplayOptions,
+): Promise<ReplaySummary> {
+  const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
+  await ensureLedger(db, opts.archiveSchema);
+  let progress: Progress = await startProgress(db, opts.archiveSchema, opts.rollbackId);
+  const target = await readTargetSchema(db, opts.archiveSchema);
+  const ctx: BatchContext = {
+    db,
+    archiveSchema: opts.archiveSchema,
+    rollbackId: opts.rollbackId,
+    mapper: changeMapper(target, {
+      exclude: opts.exclude,
+      until: opts.until,
+      historyTables: opts.historyTables,
+    }),
+    historyTables: opts.historyTables,
+    replicaRole: await canUseReplicaRole(db),
+    onBatch: opts.onBatch,
+  };
+  let batches = 0;
+  for (;;) {
+    if (opts.stopAfterBatches !== undefined && batches >= opts.stopAfterBatches) {
+      return summarize(
+        db,
+        store,
+        opts,
+        progress.stats,
+        `stopped after ${batches} batches (resume to finish)`,
+      );
+    }
+    const changes = store.read(progress.lastSeq, batchSize);
+    if (changes.length === 0) break;
+    batches += 1;
+    progress = await applyBatch(ctx, progress, changes, batches);
+  }
+  // Synchronous (the session default): flushes the WAL of every batch committed before it.
+  if (batches > 0 || !progress.stats.done) {
+    progress = { ...progress, stats: { ...progress.stats, done: true } };
+    await saveProgress(db, opts.archiveSchema, opts.rollbackId, progress);
+  }
+  return summarize(db, store, opts, progress.stats, undefined);
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/**
+ * The invariant, checked by counting: every change in the store was read exactly once and is
+ * either replayed, archived (and its archive row is there), or a migration write.
+ */
+async function summarize(
+  db: Queryable,
+  store: CaptureStore,
+  opts: ReplayOptions,
+  stats: ReplayStats,
+  incomplete: string | undefined,
+): Promise<ReplaySummary> {
+  const stored = store.count();
+  const archived = await countArchived(db, opts.archiveSchema, opts.rollbackId);
+  const totals = Object.values(stats.tables).reduce(
+    (t, c) => ({
+      replayed: t.replayed + c.replayed,
+      archived: t.archived + c.archived,
+      skipped: t.skipped + c.skipped,
+    }),
+    { replayed: 0, archived: 0, skipped: 0 },
+  );
+  const problems: string[] = [];
+  if (incomplete) problems.push(incomplete);
+  if (stats.read !== stored) problems.push(`${stats.read} of ${stored} stored changes read`);
+  if (totals.replayed + totals.archived + totals.skipped !== stats.read) {
+    problems.push("per-table counts do not add up to the changes read");
+  }
+  if (archived.whole !== stats.archivedWhole) {
+    problems.push(`archive holds ${archived.whole} changes, ${stats.archivedWhole} expected`);
+  }
+  if (archived.partial !== stats.partial) {
+    problems.push(`archive holds dropped columns of ${archived.partial} changes, ${stats.partial} expected`);
+  }
+  const line =
+    `${plural(stored, "change")} captured since the checkpoint: ${totals.replayed} replayed` +
+    ` (${stats.partial} with columns archived), ${totals.archived} archived, ` +
+    `${stats.migration} migration writes skipped`;
+  return {
+    window: { from: stats.from, to: stats.to },
+    tables: stats.tables,
+    migrationChangesSkipped: stats.migration,
+    invariantHolds: problems.length === 0,
+    invariantDetail:
+      problems.length === 0
+        ? `${line}; every write is in the live database or in ${opts.archiveSchema}.replay_unmapped`
+        : `${line}; NOT verified: ${problems.join("; ")}`,
+  };
+}

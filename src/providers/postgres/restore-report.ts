@@ -1,0 +1,24 @@
+import type { ReplaySummary } from "./snapshot/types.js";
+
+/**
+ * The replay's lines for the step output (and so the report): the time window, per table what
+ * was replayed, archived and skipped, the speed, and the "nothing lost" invariant as checked.
+ */
+export function summaryLines(summary: ReplaySummary, stored: number, elapsedMs: number): string[] {
+  const lines = [`writes committed from ${summary.window.from ?? "-"} to ${summary.window.to ?? "-"}`];
+  let replayed = 0;
+  for (const [table, c] of Object.entries(summary.tables).sort(([a], [b]) => a.localeCompare(b))) {
+    lines.push(`${table}: ${c.replayed} replayed, ${c.archived} archived, ${c.skipped} skipped`);
+    replayed += c.replayed;
+  }
+  const rate = elapsedMs > 0 ? Math.round((replayed / elapsedMs) * 1000) : replayed;
+  lines.push(
+    `${summary.migrationChangesSkipped} migration changes not replayed; ${stored} changes in the capture store; ${replayed} rows replayed in ${elapsedMs} ms (${rate} rows/s)`,
+  );
+  lines.push(
+    summary.invariantHolds
+      ? `invariant holds: ${summary.invariantDetail}`
+      : `invariant FAILED: ${summary.invariantDetail}`,
+  );
+  return lines;
+}

@@ -1,0 +1,97 @@
+/**
+ * A connection to the server's maintenance database: a database cannot be renamed or dropped
+ * from a session connected to it, so restore and prune work from `postgres` (or `template1`).
+ */
+import pg from "pg";
+import { BackoutError, type ErrorLocation } from "../../../core/errors.js";
+import { pgTarget } from "../url.js";
+
+export interface Admin {
+  client: pg.Client;
+  /** Database named in the url: the live database. */
+  live: string;
+  redact: (text: string) => string;
+  where: ErrorLocation;
+}
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${encodeURIComponent(database)}`;
+  return u.toString();
+}
+
+export async function connectAdmin(
+  url: string,
+  redact: (t: string) => string,
+  where: ErrorLocation = {},
+): Promise<Admin> {
+  const target = pgTarget(url);
+  const scrub = (t: string): string => redact(target.scrub(t));
+  let last: unknown;
+  for (const maintenance of ["postgres", "template1"]) {
+    const client = new pg.Client({
+      connectionString: withDatabase(url, maintenance),
+      application_name: "backout",
+      connectionTimeoutMillis: 10_000,
+    });
+    client.on("error", () => undefined);
+    try {
+      await client.connect();
+      return { client, live: target.database, redact: scrub, where };
+    } catch (e) {
+      last = e;
+      await client.end().catch(() => undefined);
+    }
+  }
+  throw new BackoutError(
+    "PROVIDER_FAILED",
+    scrub(
+      `cannot connect to the maintenance database (postgres or template1) at ${target.hostPort}: ${
+        last instanceof Error ? last.message : String(last)
+      }`,
+    ),
+    {
+      where,
+      retryable: true,
+      hint: "Restore renames databases, which needs a superuser (or the owner with CREATEDB) connected to another database of the same server; check the url and that the server is up, then resume.",
+    },
+  );
+}
+
+export interface DatabaseRow {
+  datname: string;
+  allowConn: boolean;
+  comment: string | null;
+}
+
+/** The databases among `names` that exist, by name. */
+export async function databases(admin: Admin, names: string[]): Promise<Map<string, DatabaseRow>> {
+  const { rows } = await admin.client.query<DatabaseRow>(
+    `SELECT d.datname, d.datallowconn AS "allowConn", shobj_description(d.oid, 'pg_database') AS comment
+       FROM pg_database d WHERE d.datname = ANY($1::text[])`,
+    [names],
+  );
+  return new Map(rows.map((r) => [r.datname, r]));
+}
+
+/**
+ * Disconnects every other session of `names` (but the `keep` pids) and waits (up to 5 s) until they are gone.
+ * Returns how many there were.
+ */
+export async function terminateSessions(admin: Admin, names: string[], keep: number[] = []): Promise<number> {
+  const others = `FROM pg_stat_activity WHERE datname = ANY($1::text[]) AND pid <> pg_backend_pid() AND pid <> ALL($2::int[])`;
+  const { rows } = await admin.client.query<{ n: number }>(
+    `SELECT count(pg_terminate_backend(pid))::int AS n ${others}`,
+    [names, keep],
+  );
+  const until = Date.now() + 5000;
+  for (;;) {
+    const left = await admin.client.query<{ n: number }>(`SELECT count(*)::int AS n ${others}`, [
+      names,
+      keep,
+    ]);
+    if (Number(left.rows[0]?.n) === 0 || Date.now() > until) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return Number(rows[0]?.n ?? 0);
+}

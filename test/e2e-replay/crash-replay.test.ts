@@ -1,0 +1,110 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type PgCluster, startPostgres } from "../support/postgres.js";
+import { cli, startCli } from "../e2e/cli.js";
+import { LOGICAL, replayEnvironment, type ReplayEnv } from "./environment.js";
+
+/**
+ * The same scripted writes in two environments: one rolled back straight through, the other
+ * killed (SIGKILL) in the middle of its replay and resumed. Their end states must be equal.
+ */
+async function scriptedWrites(pgc: PgCluster, env: ReplayEnv): Promise<void> {
+  const cp = await cli(["checkpoint", "--good", "--name", "before-deploy"], { cwd: env.dir });
+  expect(cp.exitCode, cp.stderr).toBe(0);
+  for (let t = 0; t < 10; t++) {
+    await pgc.sql(
+      `INSERT INTO orders (user_id, amount, status) SELECT g, g + ${t}, 'open' FROM generate_series(1, 600) g;
+       UPDATE users SET name = name || '-t${t}' WHERE id % 10 = ${t};`,
+      [],
+      env.db,
+    );
+  }
+  env.deploy();
+  for (let t = 0; t < 6; t++) {
+    await pgc.sql(
+      `INSERT INTO users (email, name, nickname) SELECT 'n${t}-' || g || '@x', 'after', 'nick-${t}-' || g FROM generate_series(1, 300) g;
+       DELETE FROM orders WHERE id % 7 = ${t};`,
+      [],
+      env.db,
+    );
+  }
+}
+
+async function endState(pgc: PgCluster, db: string): Promise<unknown[]> {
+  return [
+    await pgc.sql("SELECT * FROM users ORDER BY id", [], db),
+    await pgc.sql("SELECT * FROM orders ORDER BY id", [], db),
+    await pgc.sql(
+      `SELECT "table", op, keys, "values", reason FROM backout_archive.replay_unmapped ORDER BY seq`,
+      [],
+      db,
+    ),
+    await pgc.sql("SELECT last_value FROM users_id_seq", [], db),
+  ];
+}
+
+/** last_seq of the replay progress, or -1 while there is none yet (new connection each time: the swap ends old ones). */
+async function progress(url: string): Promise<number> {
+  const c = new pg.Client({ connectionString: url });
+  try {
+    await c.connect();
+    const r = await c.query<{ s: string }>(
+      "SELECT max(last_seq)::text AS s FROM backout_archive.replay_progress",
+    );
+    return Number(r.rows[0]?.s ?? -1);
+  } catch {
+    return -1;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+describe("SIGKILL of `backout run` during the replay, then `backout resume`", () => {
+  let pgc: PgCluster;
+  beforeAll(async () => {
+    pgc = await startPostgres({ settings: LOGICAL });
+  });
+  afterAll(async () => {
+    await pgc?.stop();
+  });
+
+  it("ends in the same state as a rollback that was not interrupted", async () => {
+    const straight = await replayEnvironment(pgc, "straight");
+    const crashed = await replayEnvironment(pgc, "crashed", { lockLease: "1s" });
+    await scriptedWrites(pgc, straight);
+    await scriptedWrites(pgc, crashed);
+
+    const ok = await cli(["run", "--json"], { cwd: straight.dir });
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    const stored = Number(/(\d+) changes in the capture store/.exec(ok.stdout)?.[1]);
+    expect(stored).toBeGreaterThan(5000);
+
+    const child = startCli(["run", "--json"], { cwd: crashed.dir });
+    let killedAt = -1;
+    const until = Date.now() + 15_000;
+    while (Date.now() < until && child.exitCode === null) {
+      const p = await progress(crashed.url);
+      if (p > 0) {
+        child.kill("SIGKILL");
+        killedAt = p;
+        break;
+      }
+    }
+    await child.catch(() => undefined);
+    expect(killedAt, "the run was killed while it replayed").toBeGreaterThan(0);
+    expect(killedAt, "the run was killed before the replay ended").toBeLessThan(stored);
+
+    const status = JSON.parse((await cli(["status", "--json"], { cwd: crashed.dir })).stdout) as {
+      interrupted: { id: string }[];
+    };
+    expect(status.interrupted).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 1100)); // the dead run's lock lease expires
+    const resumed = await cli(["resume", status.interrupted[0]?.id ?? ""], { cwd: crashed.dir });
+    expect(resumed.exitCode, resumed.stderr).toBe(0);
+
+    const a = await endState(pgc, straight.db);
+    const b = await endState(pgc, crashed.db);
+    expect((a[0] as unknown[]).length).toBeGreaterThan(0);
+    expect(b).toEqual(a);
+  });
+});

@@ -1,0 +1,68 @@
+/**
+ * Replay speed on 50,000 captured changes (inserts, updates, deletes over two tables, 1–5 per
+ * transaction), default batch size. Goal: 50,000 rows/s. The machine is shared with other test
+ * files, so the best of up to three rounds (each onto a fresh database) counts; the test prints
+ * every round and fails below a floor that leaves room for a loaded CI machine.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { replayChanges } from "../../../../src/providers/postgres/replay/index.js";
+import type { CaptureStore } from "../../../../src/providers/postgres/snapshot/types.js";
+import { startPostgres, type PgCluster } from "../../../support/postgres.js";
+import { storeOf } from "./fixture.js";
+import { WORKLOAD_SCHEMA, workload } from "./workload.js";
+
+const CHANGES = 50_000;
+const FLOOR_ROWS_PER_S = 25_000;
+const ROUNDS = 3;
+
+let cluster: PgCluster;
+
+beforeAll(async () => {
+  cluster = await startPostgres();
+});
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+/** One replay of the whole store onto a fresh database: rows per second. */
+async function round(n: number, store: CaptureStore): Promise<number> {
+  await cluster.createDatabase(`speed${n}`);
+  const db = await cluster.connect(`speed${n}`);
+  try {
+    await db.query(WORKLOAD_SCHEMA);
+    const started = performance.now();
+    const cpu = process.cpuUsage();
+    const summary = await replayChanges(db, store, {
+      rollbackId: "speed",
+      archiveSchema: "backout_archive",
+      exclude: [],
+      historyTables: ["schema_migrations"],
+    });
+    const seconds = (performance.now() - started) / 1000;
+    const used = process.cpuUsage(cpu);
+    expect(summary.invariantHolds, summary.invariantDetail).toBe(true);
+    const rate = Math.round(store.count() / seconds);
+    console.log(
+      `replay round ${n}: ${store.count()} changes in ${seconds.toFixed(2)} s = ${rate} rows/s; ` +
+        `node CPU ${((used.user + used.system) / 1e6).toFixed(2)} s (${summary.invariantDetail})`,
+    );
+    return rate;
+  } finally {
+    await db.end();
+  }
+}
+
+describe("replay speed", () => {
+  it(`replays ${CHANGES} changes at ${FLOOR_ROWS_PER_S}+ rows/s`, async () => {
+    const { store, dispose } = storeOf(workload(CHANGES).changes);
+    try {
+      expect(store.count()).toBeGreaterThanOrEqual(CHANGES);
+      let best = 0;
+      for (let n = 1; n <= ROUNDS && best < FLOOR_ROWS_PER_S; n++)
+        best = Math.max(best, await round(n, store));
+      expect(best).toBeGreaterThanOrEqual(FLOOR_ROWS_PER_S);
+    } finally {
+      dispose();
+    }
+  });
+});

@@ -1,0 +1,145 @@
+import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pruneKept, restorePitr } from "../../../../src/providers/postgres/restore/index.js";
+import { PG_BIN } from "../../../support/postgres.js";
+import { type CtlCluster, startCtlCluster } from "./pg-ctl-cluster.js";
+
+const redact = (t: string): string => t;
+let cluster: CtlCluster;
+let baseBackup: string;
+
+beforeAll(async () => {
+  cluster = await startCtlCluster();
+  await cluster.sql("CREATE DATABASE app");
+  await cluster.sql("CREATE TABLE items (id int PRIMARY KEY, phase text)", [], "app");
+  await cluster.sql("INSERT INTO items SELECT g, 'base' FROM generate_series(1, 100) g", [], "app");
+  baseBackup = join(cluster.root, "base");
+  cluster.run("pg_basebackup", [
+    "-h",
+    "127.0.0.1",
+    "-p",
+    String(cluster.port),
+    "-U",
+    "postgres",
+    "-D",
+    baseBackup,
+    "-Fp",
+    "-c",
+    "fast",
+  ]);
+  await cluster.sql("INSERT INTO items SELECT g, 'before-rp' FROM generate_series(101, 150) g", [], "app");
+  await cluster.sql("SELECT pg_create_restore_point('rp-checkpoint')");
+  await cluster.sql("INSERT INTO items SELECT g, 'after-rp' FROM generate_series(151, 200) g", [], "app");
+});
+afterAll(() => {
+  cluster?.stop();
+});
+
+async function phases(): Promise<Record<string, number>> {
+  const rows = await cluster.sql(
+    "SELECT phase, count(*)::int AS n FROM items GROUP BY phase ORDER BY phase",
+    [],
+    "app",
+  );
+  return Object.fromEntries(rows.map((r) => [String(r.phase), Number(r.n)]));
+}
+
+describe("restorePitr", () => {
+  it("recovers to the restore point, swaps the directory in, restarts on the same port; again is a no-op", async () => {
+    const opts = {
+      dataDir: cluster.dataDir,
+      baseBackup,
+      walArchive: cluster.archive,
+      restorePoint: "rp-checkpoint",
+      rollbackId: "pitr-0001",
+      pgBin: PG_BIN,
+      redact,
+      url: cluster.url(),
+      timeoutMs: 15_000,
+    };
+    const result = await restorePitr(opts);
+    expect(result).toMatchObject({ did: "restored", keptAs: `${cluster.dataDir}__before_pitr0001` });
+    expect(await phases()).toEqual({ base: 100, "before-rp": 50 });
+    const [rec] = await cluster.sql(
+      "SELECT pg_is_in_recovery() AS r, current_setting('recovery_target_name') AS t",
+    );
+    expect(rec).toEqual({ r: false, t: "" });
+    expect(existsSync(join(result.keptAs, "backout-kept.json"))).toBe(true);
+    expect(readdirSync(cluster.root).filter((n) => n.startsWith("data"))).toEqual([
+      "data",
+      "data__before_pitr0001",
+    ]);
+    console.log(`pitr: recovery ${result.recoveryMs} ms, live server down ${result.downtimeMs} ms`);
+
+    const again = await restorePitr(opts);
+    expect(again.did).toBe("nothing");
+    expect(await phases()).toEqual({ base: 100, "before-rp": 50 });
+  });
+
+  it("fails clearly on a restore point the WAL does not hold, leaving the live server running", async () => {
+    const error = await restorePitr({
+      dataDir: cluster.dataDir,
+      baseBackup,
+      walArchive: cluster.archive,
+      restorePoint: "no-such-point",
+      rollbackId: "pitr-bad",
+      pgBin: PG_BIN,
+      redact,
+      timeoutMs: 15_000,
+    }).catch((e: unknown) => e);
+    expect(String((error as Error).message)).toMatch(
+      /restore point no-such-point did not finish[\s\S]*recovery ended before configured recovery target was reached/,
+    );
+    expect(await phases()).toEqual({ base: 100, "before-rp": 50 });
+    rmSync(`${cluster.dataDir}__restored_pitrbad`, { recursive: true, force: true });
+  });
+
+  it("finishes a swap that stopped between the two directory renames; prune removes the kept directories", async () => {
+    const base2 = join(cluster.root, "base2");
+    cluster.run("pg_basebackup", [
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(cluster.port),
+      "-U",
+      "postgres",
+      "-D",
+      base2,
+      "-Fp",
+      "-c",
+      "fast",
+    ]);
+    await cluster.sql("UPDATE items SET phase = 'second' WHERE id <= 10", [], "app");
+    await cluster.sql("SELECT pg_create_restore_point('rp-two')");
+    await cluster.sql("DELETE FROM items WHERE id > 100", [], "app");
+    const opts = {
+      dataDir: cluster.dataDir,
+      baseBackup: base2,
+      walArchive: cluster.archive,
+      restorePoint: "rp-two",
+      rollbackId: "pitr-0002",
+      pgBin: PG_BIN,
+      redact,
+      url: cluster.url(),
+      timeoutMs: 15_000,
+    };
+    expect((await restorePitr(opts)).did).toBe("restored");
+    // Put the directories in the state a crash after the first rename leaves.
+    cluster.run("pg_ctl", ["-D", cluster.dataDir, "-m", "fast", "-w", "stop"]);
+    const restoredDir = `${cluster.dataDir}__restored_pitr0002`;
+    renameSync(cluster.dataDir, restoredDir);
+    writeFileSync(join(restoredDir, "backout-recovered.json"), "{}");
+
+    const finished = await restorePitr(opts);
+    expect(finished.did).toBe("finished-swap");
+    expect(await phases()).toEqual({ base: 90, "before-rp": 50, second: 10 });
+
+    const removed = await pruneKept(cluster.url("app"), { redact, dataDir: cluster.dataDir });
+    expect(removed.sort()).toEqual([
+      `${cluster.dataDir}__before_pitr0001`,
+      `${cluster.dataDir}__before_pitr0002`,
+    ]);
+    expect(readdirSync(cluster.root).filter((n) => n.startsWith("data"))).toEqual(["data"]);
+  });
+});
