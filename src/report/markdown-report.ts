@@ -10,6 +10,7 @@ import { journalOrder } from "./fold-journal.js";
 import {
   monitorSection,
   notificationsSection,
+  stepOutputSection,
   trafficSection,
   validationSection,
 } from "./markdown-evidence.js";
@@ -26,6 +27,7 @@ export function renderMarkdownReport(view: RollbackView, entries: JournalEntry[]
     escalationSection(view),
     trafficSection(view),
     emergencySection(view),
+    stepOutputSection(view),
     validationSection(entries),
     monitorSection(entries),
     notificationsSection(entries),

@@ -100,4 +100,21 @@ describe("report evidence sections", () => {
     expect(md).toMatch(/\| pager \| escalated \| failed: /);
     expect(md).not.toContain("## Traffic left");
   });
+
+  it("shows what a step reported (e.g. a replay's per-table counts)", () => {
+    const plan = makePlan();
+    const j = startedJournal(plan)
+      .add(100, { type: "step-started", stepId: "api#1:switch-release", attempt: 1 })
+      .add(200, {
+        type: "step-succeeded",
+        stepId: "api#1:switch-release",
+        attempt: 1,
+        durationMs: 100,
+        output: "replayed 50000 rows\nusers: 25000 replayed, 0 archived",
+      });
+    const md = renderMarkdownReport(foldJournal(ROLLBACK_ID, j.entries), j.entries);
+    expect(md).toContain("## Step output");
+    expect(md).toContain("### `api#1:switch-release`");
+    expect(md).toContain("users: 25000 replayed, 0 archived");
+  });
 });
