@@ -43,20 +43,49 @@ async function endState(pgc: PgCluster, db: string): Promise<unknown[]> {
   ];
 }
 
-/** last_seq of the replay progress, or -1 while there is none yet (new connection each time: the swap ends old ones). */
+/**
+ * last_seq of the replay progress, or -1 while there is none yet. The replay runs in the restored
+ * copy (`<db>__restored_<id>`) before the swap, so that is where to look; a new connection each
+ * time, since the swap ends old ones.
+ */
 async function progress(url: string): Promise<number> {
-  const c = new pg.Client({ connectionString: url });
+  const u = new URL(url);
+  const live = decodeURIComponent(u.pathname.slice(1));
+  const at = (database: string) => {
+    const v = new URL(url);
+    v.pathname = `/${encodeURIComponent(database)}`;
+    return v.toString();
+  };
+  const admin = new pg.Client({ connectionString: at("postgres") });
+  let copies: string[] = [];
   try {
-    await c.connect();
-    const r = await c.query<{ s: string }>(
-      "SELECT max(last_seq)::text AS s FROM backout_archive.replay_progress",
+    await admin.connect();
+    const r = await admin.query<{ datname: string }>(
+      "SELECT datname FROM pg_database WHERE datname LIKE $1",
+      [`${live}__restored_%`],
     );
-    return Number(r.rows[0]?.s ?? -1);
+    copies = r.rows.map((row) => row.datname);
   } catch {
     return -1;
   } finally {
-    await c.end().catch(() => undefined);
+    await admin.end().catch(() => undefined);
   }
+  let best = -1;
+  for (const database of copies) {
+    const c = new pg.Client({ connectionString: at(database) });
+    try {
+      await c.connect();
+      const r = await c.query<{ s: string }>(
+        "SELECT max(last_seq)::text AS s FROM backout_archive.replay_progress",
+      );
+      best = Math.max(best, Number(r.rows[0]?.s ?? -1));
+    } catch {
+      // not restored yet, or no progress table yet
+    } finally {
+      await c.end().catch(() => undefined);
+    }
+  }
+  return best;
 }
 
 describe("SIGKILL of `backout run` during the replay, then `backout resume`", () => {

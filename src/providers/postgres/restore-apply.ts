@@ -11,6 +11,7 @@ import type { PlannedStep } from "../../core/model.js";
 import type { ProviderContext, StepResult } from "../../core/provider.js";
 import { withPostgres } from "./connect.js";
 import { replayChanges } from "./replay/index.js";
+import { quoteIdent } from "./sql/quote.js";
 import { restoreParams, type RestoreParams } from "./restore-params.js";
 import { summaryLines } from "./restore-report.js";
 import { restoreDump, restoreNames, restorePitr } from "./restore/index.js";
@@ -72,6 +73,9 @@ async function restore(
   const settings = readSettings(ctx);
   const rollbackId = rollbackIdOf(ctx);
   const lines: string[] = [];
+  // A run killed inside the swap leaves the live database refusing connections (the safe
+  // state); let them in again so this run can drain it, then block them again in the swap.
+  if (params.snapshot.mode === "dump") await allowConnections(settings.url);
   // Right before the swap: what committed since the capture step.
   lines.push(`before the swap: ${await capture(ctx, params, where, settings.url)}`);
   if (params.snapshot.mode === "pitr") {
@@ -191,6 +195,23 @@ async function connectTo(url: string): Promise<pg.Client> {
   client.on("error", () => undefined);
   await client.connect();
   return client;
+}
+
+/** ALLOW_CONNECTIONS true on the URL's database if a crashed swap left it false. */
+async function allowConnections(url: string): Promise<void> {
+  const database = databaseOf(url);
+  const admin = await connectTo(withDatabase(url, "postgres"));
+  try {
+    const r = await admin.query<{ allowed: boolean }>(
+      "SELECT datallowconn AS allowed FROM pg_database WHERE datname = $1",
+      [database],
+    );
+    if (r.rows[0]?.allowed === false) {
+      await admin.query(`ALTER DATABASE ${quoteIdent(database)} ALLOW_CONNECTIONS true`);
+    }
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
 }
 
 function databaseOf(url: string): string {
