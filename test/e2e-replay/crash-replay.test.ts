@@ -57,6 +57,7 @@ async function progress(url: string): Promise<number> {
     return v.toString();
   };
   const admin = new pg.Client({ connectionString: at("postgres") });
+  admin.on("error", () => undefined);
   let copies: string[] = [];
   try {
     await admin.connect();
@@ -73,6 +74,8 @@ async function progress(url: string): Promise<number> {
   let best = -1;
   for (const database of copies) {
     const c = new pg.Client({ connectionString: at(database) });
+    c.on("error", () => undefined); // the swap terminates sessions
+
     try {
       await c.connect();
       const r = await c.query<{ s: string }>(

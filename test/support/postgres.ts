@@ -66,6 +66,7 @@ async function waitReady(url: string, child: ChildProcess, logFile: string): Pro
   while (Date.now() < until) {
     if (child.exitCode !== null) throw new Error(`postgres exited with ${child.exitCode}; see ${logFile}`);
     const client = new pg.Client({ connectionString: url });
+    client.on("error", () => undefined);
     try {
       await client.connect();
       await client.end();
@@ -142,6 +143,9 @@ export async function startPostgres(options: PgOptions = {}): Promise<PgCluster>
     url,
     async connect(database) {
       const client = new pg.Client({ connectionString: url(database) });
+      // A session the server terminates (a database swap, a drop) must fail its queries, not
+      // crash the test process with an unhandled 'error' event.
+      client.on("error", () => undefined);
       await client.connect();
       return client;
     },

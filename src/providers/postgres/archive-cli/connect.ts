@@ -43,6 +43,7 @@ export function pickComponent(components: readonly ComponentConfig[], name?: str
 
 export async function connectTarget(target: ArchiveTarget): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: target.url });
+  client.on("error", () => undefined); // a dropped connection fails the running query instead
   try {
     await client.connect();
   } catch (e) {
