@@ -4,11 +4,11 @@
  * package): the timeline lays out with one bar per attempt, the monitor chart has one dot per
  * sample, and the page renders to a screenshot of real size.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openInChromium } from "../support/chromium.js";
 import { cli, tempDir } from "../e2e/cli.js";
 import {
   eventsOf,
@@ -20,32 +20,15 @@ import {
 } from "./helpers.js";
 import { componentYaml, setVersion, writeStepTool } from "./steps.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
 let dir: string;
 let endpoint: SwitchableEndpoint | undefined;
 let context: BrowserContext | undefined;
 let page: Page;
 let attempts = 0;
 let samples = 0;
-const requests: string[] = [];
+let requests: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} not found: install the Debian package "chromium" (apt-get install --no-install-recommends chromium)`,
-    );
-  }
   endpoint = await startEndpoint(200);
   dir = tempDir("e2e-html");
   writeStepTool(dir);
@@ -79,18 +62,9 @@ ${componentYaml(dir, "db", { sleepMs: 500 })}${componentYaml(dir, "api", { depen
   expect(r.stderr).toContain(`report written to ${file}`);
   expect(readFileSync(file, "utf8")).toMatch(/^<!DOCTYPE html>/i);
 
-  context = await chromium.launchPersistentContext(join(dir, "profile"), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-    viewport: { width: 1100, height: 900 },
-    timeout: 15_000,
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on("request", (req) => {
-    if (!req.url().startsWith("file://")) requests.push(req.url());
-  });
-  await page.goto(pathToFileURL(file).href, { waitUntil: "load", timeout: 10_000 });
+  let requested: string[];
+  ({ context, page, requests: requested } = await openInChromium(file, dir));
+  requests = requested;
 }, 45_000);
 
 afterAll(async () => {

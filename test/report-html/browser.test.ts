@@ -3,58 +3,30 @@
  * the timeline must lay out, show one bar per attempt and the escalation marker, run no
  * script and fetch nothing.
  */
-import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openInChromium } from "../support/chromium.js";
 import { foldJournal } from "../../src/report/fold-journal.js";
 import { renderHtmlReport } from "../../src/report/html/index.js";
 import { ROLLBACK_ID } from "../report/journal-fixtures.js";
 import { richJournal } from "./rich-journal.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
 let dir: string;
 let context: BrowserContext | undefined;
 let page: Page;
-const requests: string[] = [];
+let requests: string[] = [];
 const { entries, attempts } = richJournal();
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} not found: install the Debian package "chromium" (apt-get install --no-install-recommends chromium)`,
-    );
-  }
   dir = await mkdtemp(join(tmpdir(), "backout-html-report-"));
   const file = join(dir, "report.html");
   await writeFile(file, renderHtmlReport(foldJournal(ROLLBACK_ID, entries), entries));
-  // A fresh profile per run (launchPersistentContext's userDataDir is Chromium's --user-data-dir).
-  context = await chromium.launchPersistentContext(join(dir, "profile"), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-    viewport: { width: 1100, height: 900 },
-    timeout: 15_000,
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on("request", (r) => {
-    if (!r.url().startsWith("file://")) requests.push(r.url());
-  });
-  await page.goto(pathToFileURL(file).href, { waitUntil: "load", timeout: 10_000 });
+  let requested: string[];
+  ({ context, page, requests: requested } = await openInChromium(file, dir));
+  requests = requested;
 }, 30_000);
 
 afterAll(async () => {
