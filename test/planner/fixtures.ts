@@ -1,5 +1,11 @@
 import type { EnvironmentConfig } from "../../src/config/types.js";
-import type { CheckpointRecord, ComponentConfig, ComponentState, StepSpec } from "../../src/core/model.js";
+import type {
+  CheckpointRecord,
+  ComponentConfig,
+  ComponentState,
+  PlannedStep,
+  StepSpec,
+} from "../../src/core/model.js";
 
 /** Plain component configs and data-driven step lists: the planner is pure logic. */
 export function component(name: string, extra: Partial<ComponentConfig> = {}): ComponentConfig {
@@ -68,4 +74,19 @@ export function stepsFrom(table: Record<string, StepSpec[]>) {
     if (current.version === target.version) return Promise.resolve([]);
     return Promise.resolve((table[c.name] ?? [step("switch-release")]).map((s) => ({ ...s, target })));
   };
+}
+
+/** Is `later` reachable from `earlier` through `after` edges (must `earlier` finish first)? */
+export function precedes(steps: PlannedStep[], earlier: string, later: string): boolean {
+  const byId = new Map(steps.map((s) => [s.id, s]));
+  const stack = [later];
+  const seen = new Set<string>();
+  while (stack.length > 0) {
+    const id = stack.pop() as string;
+    if (id === earlier) return true;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    stack.push(...(byId.get(id)?.after ?? []));
+  }
+  return false;
 }

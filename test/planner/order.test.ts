@@ -2,22 +2,7 @@ import { describe, expect, it } from "vitest";
 import { BackoutError } from "../../src/core/errors.js";
 import type { PlannedStep, StepSpec } from "../../src/core/model.js";
 import { orderSteps } from "../../src/core/planner/order.js";
-import { component, step } from "./fixtures.js";
-
-/** Is `later` reachable from `earlier` through `after` edges? */
-function precedes(steps: PlannedStep[], earlier: string, later: string): boolean {
-  const byId = new Map(steps.map((s) => [s.id, s]));
-  const stack = [later];
-  const seen = new Set<string>();
-  while (stack.length > 0) {
-    const id = stack.pop() as string;
-    if (id === earlier) return true;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    stack.push(...(byId.get(id)?.after ?? []));
-  }
-  return false;
-}
+import { component, step, precedes } from "./fixtures.js";
 
 const ids = (steps: PlannedStep[]): string[] => steps.map((s) => s.id);
 
