@@ -54,7 +54,11 @@ export async function planPostgres(
       ),
     );
   };
-  if (settings.strategy === "restore") return restore("strategy: restore");
+  if (settings.strategy === "restore") {
+    // Already there (a restore-and-replay to this checkpoint finished, or nothing was deployed):
+    // restoring again would only rewind the writes replayed since, through a slot that is gone.
+    return atCheckpoint(current, target) ? [] : restore("strategy: restore");
+  }
   if (settings.strategy === "reverse" || snapshot === undefined)
     return planReverse(ctx, settings, set, target);
   let reverse: StepSpec[];
@@ -66,6 +70,12 @@ export async function planPostgres(
   }
   const lossy = reverse.find((s) => s.risk.dataLoss);
   return lossy === undefined ? reverse : restore(`auto: a down would lose data (${lossy.risk.summary})`);
+}
+
+/** Same migration version and same schema fingerprint as the checkpoint. */
+function atCheckpoint(current: ComponentState, target: ComponentState): boolean {
+  const fp = (s: ComponentState): unknown => s.details?.fingerprint;
+  return current.version === target.version && fp(current) !== undefined && fp(current) === fp(target);
 }
 
 /**

@@ -9,6 +9,7 @@ export type RestoreAction = (typeof RESTORE_ACTIONS)[number];
 
 export const snapshotSchema = z.looseObject({
   mode: z.enum(["dump", "pitr"]),
+  checkpointId: z.string().min(1).optional(),
   slot: z.string().min(1),
   slotLsn: z.string(),
   restorePoint: z.string(),

@@ -11,6 +11,7 @@ import type { ProviderContext } from "../../core/provider.js";
 import type { Queryable } from "./db.js";
 import { historyTablesFor, type RestoreParams } from "./restore-params.js";
 import type { PostgresSettings } from "./settings.js";
+import { captureFileFor } from "./snapshot/paths.js";
 import type { SnapshotRecord } from "./snapshot/types.js";
 
 // Guesses for the estimate: pg_restore of a custom-format dump, replay at the goal rate.
@@ -51,6 +52,8 @@ export function captureFileOf(
   settings: PostgresSettings,
   snapshot: SnapshotRecord,
 ): string {
+  if (snapshot.checkpointId !== undefined) return captureFileFor(ctx, snapshot.checkpointId);
+  // Records written before the checkpoint id was kept: named after the restore point.
   const key = snapshot.restorePoint.replace(/[^A-Za-z0-9_.-]/g, "_");
   return resolve(ctx.baseDir, settings.captureDir, `${ctx.component.name}-${key}.db`);
 }

@@ -67,6 +67,14 @@ export const postgresSettingsSchema = z
     slot: identifier
       .optional()
       .describe("Name of the logical replication slot (default backout_<component>)."),
+    keepSlots: z
+      .number()
+      .int()
+      .min(1)
+      .default(3)
+      .describe(
+        "How many of the newest checkpoints keep their replication slot. Each slot holds the server's WAL since its checkpoint; a rollback to an older checkpoint cannot replay the writes since it, and its plan says so (data-loss gate).",
+      ),
     captureDir: z
       .string()
       .min(1)

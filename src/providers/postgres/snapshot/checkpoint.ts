@@ -36,7 +36,7 @@ export async function checkpointPostgres(
       settings.snapshot === "dump"
         ? await dumpSnapshot(ctx, checkpointId, session, run, slot)
         : await pitrSnapshot(ctx, settings, checkpointId, session, run, slot);
-    await dropOlderSlots(session.client, slot);
+    await dropOlderSlots(session.client, slot, settings.keepSlots);
     return { snapshot, uncaptured: await uncapturableTables(session.client, settings.schema) };
   });
   const extra = record.uncaptured.length > 0 ? { uncapturedTables: record.uncaptured } : {};
@@ -59,6 +59,7 @@ async function dumpSnapshot(
     await dumpAtSnapshot(run, exported.snapshotName, file);
     return {
       mode: "dump",
+      checkpointId,
       slot,
       slotLsn: exported.consistentPoint,
       restorePoint: rp.name,
@@ -132,6 +133,7 @@ async function pitrSnapshot(
     }
     return {
       mode: "pitr",
+      checkpointId,
       slot,
       slotLsn:
         s.rows[0] === undefined ? rp.lsn : compareLsn(s.rows[0].lsn, rp.lsn) > 0 ? s.rows[0].lsn : rp.lsn,

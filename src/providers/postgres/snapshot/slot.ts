@@ -82,19 +82,23 @@ export function slotFailure(e: unknown, slot: string, where: ErrorLocation): Bac
 }
 
 /**
- * Drops this component's slots of older checkpoints (inactive ones, in this database): an
- * abandoned slot keeps every WAL segment since it was created and fills the disk. A rollback
- * to an older checkpoint then finds its slot gone, which the plan reports as data loss.
+ * Keeps the slots of this component's `keep` newest checkpoints (the new one included) and drops
+ * the older ones (inactive, in this database): each slot holds every WAL segment since its
+ * checkpoint and would fill the disk. A rollback to an older checkpoint then finds its slot
+ * gone, which the plan reports as data loss. Never drained outside a rollback (which drops the
+ * slot it drained), a slot's confirmed_flush_lsn is where its checkpoint took it: newest first.
  */
-export async function dropOlderSlots(db: Queryable, keep: string): Promise<string[]> {
+export async function dropOlderSlots(db: Queryable, newest: string, keep: number): Promise<string[]> {
   const r = await db.query<{ slot_name: string }>(
     `SELECT slot_name FROM pg_replication_slots
-      WHERE database = current_database() AND slot_type = 'logical' AND NOT active AND slot_name <> $1`,
-    [keep],
+      WHERE database = current_database() AND slot_type = 'logical' AND NOT active AND slot_name <> $1
+      ORDER BY confirmed_flush_lsn DESC NULLS LAST, slot_name DESC`,
+    [newest],
   );
   // Same base, another checkpoint: everything before the last "_" equal (the suffix has no "_").
   const base = (s: string): string => s.slice(0, s.lastIndexOf("_"));
-  const older = r.rows.map((x) => x.slot_name).filter((s) => base(s) === base(keep));
+  const siblings = r.rows.map((x) => x.slot_name).filter((s) => base(s) === base(newest));
+  const older = siblings.slice(Math.max(0, keep - 1));
   for (const s of older) await db.query("SELECT pg_drop_replication_slot($1)", [s]);
   return older;
 }

@@ -6,6 +6,8 @@
 /** What a checkpoint records for a component with `snapshot: dump | pitr` (in ComponentState.details.snapshot). */
 export interface SnapshotRecord {
   mode: "dump" | "pitr";
+  /** The checkpoint that took it (absent in records written before it was recorded). */
+  checkpointId?: string;
   /** Logical replication slot (wal2json) created at the checkpoint; changes since flow through it. */
   slot: string;
   /** The slot's consistent point: the first LSN whose changes the slot delivers. */

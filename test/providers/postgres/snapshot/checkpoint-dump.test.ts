@@ -48,7 +48,12 @@ describe("checkpointPostgres (snapshot: dump)", () => {
     // Updates and deletes of a table without a key cannot be captured: recorded, so a plan can say so.
     expect(state.details?.uncapturedTables).toEqual(["public.events"]);
     expect(state.details?.fingerprint).toMatch(/^[0-9a-f]{64}$/);
-    expect(snap).toMatchObject({ mode: "dump", slot: "backout_db_c20260101000000abcd", database: "plain" });
+    expect(snap).toMatchObject({
+      mode: "dump",
+      checkpointId: "c-20260101-000000-abcd",
+      slot: "backout_db_c20260101000000abcd",
+      database: "plain",
+    });
     expect(snap.slotLsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
     expect(snap.restoreLsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
     expect(snap.restorePoint).toBe("backout_db_c-20260101-000000-abcd");
@@ -59,8 +64,14 @@ describe("checkpointPostgres (snapshot: dump)", () => {
     );
     expect(slots).toEqual([{ plugin: "wal2json", database: "plain" }]);
 
-    // A second checkpoint replaces the first one's slot (an abandoned slot keeps WAL forever).
-    const second = snapshotOf(await checkpointPostgres(ctx, "c-20260101-000100-beef"));
+    // With keepSlots: 1 a second checkpoint replaces the first one's slot (a slot keeps WAL).
+    const keepOne = pgCtx(ctx.baseDir, {
+      url: cluster.url("plain"),
+      format: "dbmate",
+      snapshot: "dump",
+      keepSlots: 1,
+    });
+    const second = snapshotOf(await checkpointPostgres(keepOne, "c-20260101-000100-beef"));
     const client = await cluster.connect("plain");
     expect(await slotExists(client, snap.slot)).toBe(false);
     expect(await slotExists(client, second.slot)).toBe(true);
