@@ -10,7 +10,7 @@ import { appliedVersions, migrationSet, type MigrationSet } from "./migration-se
 import { dataPolicy } from "./policy.js";
 import { riskOf } from "./risk.js";
 import { snapshotOf } from "./restore-params.js";
-import { restoreSituation, restoreSteps } from "./restore-plan.js";
+import { missingSnapshotFile, restoreSituation, restoreSteps } from "./restore-plan.js";
 import { readSettings, type PostgresSettings } from "./settings.js";
 import { classifyScript } from "./sql/classify.js";
 import { measureAtRisk } from "./sql/measure.js";
@@ -39,6 +39,14 @@ export async function planPostgres(
         ctx,
         "strategy restore, but the checkpoint took no snapshot (it was taken with snapshot: none)",
         "Set snapshot: dump or pitr on the component and take a new checkpoint, or use strategy: reverse.",
+      );
+    }
+    const gone = missingSnapshotFile(snapshot);
+    if (gone !== undefined) {
+      throw invalid(
+        ctx,
+        `the snapshot of this checkpoint is gone: ${gone} no longer exists (a newer checkpoint removed it: keepSnapshots is ${settings.keepSnapshots}, or it was deleted)`,
+        "Roll back to a newer checkpoint, or use strategy: reverse (down migrations); raise keepSnapshots to keep more snapshots.",
       );
     }
     return withPostgres(ctx, settings, { component: ctx.component.name }, async ({ client }) =>

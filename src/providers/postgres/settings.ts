@@ -67,13 +67,13 @@ export const postgresSettingsSchema = z
     slot: identifier
       .optional()
       .describe("Name of the logical replication slot (default backout_<component>)."),
-    keepSlots: z
+    keepSnapshots: z
       .number()
       .int()
       .min(1)
       .default(3)
       .describe(
-        "How many of the newest checkpoints keep their replication slot. Each slot holds the server's WAL since its checkpoint; a rollback to an older checkpoint cannot replay the writes since it, and its plan says so (data-loss gate).",
+        "How many of the newest checkpoints keep their snapshot: the replication slot (which holds the server's WAL since its checkpoint) and the dump or base backup. A new checkpoint removes older ones; a restore to an older checkpoint then fails to plan (use strategy: reverse or a newer checkpoint).",
       ),
     captureDir: z
       .string()

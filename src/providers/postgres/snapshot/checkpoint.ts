@@ -9,7 +9,8 @@ import { readSettings, type PostgresSettings } from "../settings.js";
 import { compareLsn } from "./lsn.js";
 import { baseBackupDirFor, dumpFileFor, restorePointName } from "./paths.js";
 import { baseBackup, dumpAtSnapshot, pgBinFor, type PgToolRun } from "./pg-tools.js";
-import { createSlotWithSnapshot, dropOlderSlots, dropSlotQuietly, slotFailure, slotNameFor } from "./slot.js";
+import { keepNewestSnapshots } from "./retention.js";
+import { createSlotWithSnapshot, dropSlotQuietly, slotFailure, slotNameFor } from "./slot.js";
 import type { SnapshotRecord } from "./types.js";
 import { uncapturableTables } from "./uncapturable.js";
 
@@ -36,7 +37,8 @@ export async function checkpointPostgres(
       settings.snapshot === "dump"
         ? await dumpSnapshot(ctx, checkpointId, session, run, slot)
         : await pitrSnapshot(ctx, settings, checkpointId, session, run, slot);
-    await dropOlderSlots(session.client, slot, settings.keepSlots);
+    const file = snapshot.dumpFile ?? snapshot.baseBackup ?? "";
+    await keepNewestSnapshots(session.client, { slot, file, dir: dirname(file) }, settings.keepSnapshots);
     return { snapshot, uncaptured: await uncapturableTables(session.client, settings.schema) };
   });
   const extra = record.uncaptured.length > 0 ? { uncapturedTables: record.uncaptured } : {};

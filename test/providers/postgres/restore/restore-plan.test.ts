@@ -1,9 +1,10 @@
 /**
  * Planning restore-and-replay against a real cluster: which checkpoints keep their slot
- * (keepSlots), what a plan to a checkpoint whose slot is gone says, where each checkpoint's
+ * (keepSnapshots), what a plan to a checkpoint whose snapshot or slot is gone says, where each checkpoint's
  * capture store is, and that nothing is planned once the database is back at the checkpoint.
  */
-import { join } from "node:path";
+import { existsSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgresProvider } from "../../../../src/providers/postgres/index.js";
 import { restoreParams } from "../../../../src/providers/postgres/restore-params.js";
@@ -47,30 +48,42 @@ async function app(db: string, settings: Record<string, unknown>) {
 }
 
 describe("restore-and-replay plan", () => {
-  it("keeps the slots of the keepSlots newest checkpoints; a plan to an older one goes through the gate", async () => {
-    const { ctx, dir } = await app("keep", { keepSlots: 2 });
-    const first = await checkpointPostgres(ctx, "c-1");
+  it("keeps the snapshots of the keepSnapshots newest checkpoints, and refuses to plan a restore to an older one", async () => {
+    const { ctx, dir } = await app("keep", { keepSnapshots: 2 });
+    const first = snapshotOf(await checkpointPostgres(ctx, "c-1"));
     await cluster.sql("INSERT INTO users (email) VALUES ('between@x')", [], "keep");
-    const second = await checkpointPostgres(ctx, "c-2");
-    expect(await slotsOf("keep")).toEqual([snapshotOf(first).slot, snapshotOf(second).slot].sort());
-    const third = await checkpointPostgres(ctx, "c-3");
-    // The oldest of three is dropped: only two slots hold WAL.
-    expect(await slotsOf("keep")).toEqual([snapshotOf(second).slot, snapshotOf(third).slot].sort());
+    const secondState = await checkpointPostgres(ctx, "c-2");
+    const second = snapshotOf(secondState);
+    expect(await slotsOf("keep")).toEqual([first.slot, second.slot].sort());
+    expect(existsSync(first.dumpFile ?? "")).toBe(true);
+    const third = snapshotOf(await checkpointPostgres(ctx, "c-3"));
+    // The oldest of three is removed: its slot (WAL) and its dump (disk).
+    expect(await slotsOf("keep")).toEqual([second.slot, third.slot].sort());
+    expect(existsSync(first.dumpFile ?? "")).toBe(false);
+    expect(readdirSync(dirname(third.dumpFile ?? "")).sort()).toEqual(["c-2.dump", "c-3.dump"]);
 
     await migrateUp(cluster, "keep", "dbmate", dir, 3);
-    const toFirst = await planSteps(ctx, first);
-    expect(toFirst.map((s) => s.action)).toEqual(["capture-changes", "restore-snapshot", "replay-changes"]);
-    const restoreFirst = toFirst[1];
-    expect(restoreFirst?.risk.dataLoss).toBe(true);
-    expect(restoreFirst?.risk.summary).toContain(`the replication slot ${snapshotOf(first).slot} is gone`);
+    const firstState = { version: secondState.version, details: { ...secondState.details, snapshot: first } };
+    await expect(planSteps(ctx, firstState)).rejects.toMatchObject({
+      code: "PLAN_INVALID",
+      message: expect.stringContaining(`${first.dumpFile ?? "?"} no longer exists`) as unknown,
+      hint: expect.stringContaining("strategy: reverse") as unknown,
+    });
 
-    const toSecond = await planSteps(ctx, second);
+    const toSecond = await planSteps(ctx, secondState);
+    expect(toSecond.map((s) => s.action)).toEqual(["capture-changes", "restore-snapshot", "replay-changes"]);
     expect(toSecond[1]?.risk.dataLoss).toBe(false);
     // Each checkpoint's capture store is named by its checkpoint id, not by its restore point.
     const params = restoreParams(toSecond[0] ?? (undefined as never));
     expect(params.snapshot.checkpointId).toBe("c-2");
     expect(params.captureFile).toBe(captureFileFor(ctx, "c-2"));
     expect(params.slotIntact).toBe(true);
+
+    // A slot dropped by hand: the plan goes through the data-loss gate and says why.
+    await cluster.sql("SELECT pg_drop_replication_slot($1)", [second.slot], "keep");
+    const lossy = await planSteps(ctx, secondState);
+    expect(lossy[1]?.risk.dataLoss).toBe(true);
+    expect(lossy[1]?.risk.summary).toContain(`the replication slot ${second.slot} is gone`);
   });
 
   it("plans nothing when the database is at the checkpoint, and the three steps after a deploy", async () => {

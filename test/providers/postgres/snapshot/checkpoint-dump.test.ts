@@ -64,19 +64,6 @@ describe("checkpointPostgres (snapshot: dump)", () => {
     );
     expect(slots).toEqual([{ plugin: "wal2json", database: "plain" }]);
 
-    // With keepSlots: 1 a second checkpoint replaces the first one's slot (a slot keeps WAL).
-    const keepOne = pgCtx(ctx.baseDir, {
-      url: cluster.url("plain"),
-      format: "dbmate",
-      snapshot: "dump",
-      keepSlots: 1,
-    });
-    const second = snapshotOf(await checkpointPostgres(keepOne, "c-20260101-000100-beef"));
-    const client = await cluster.connect("plain");
-    expect(await slotExists(client, snap.slot)).toBe(false);
-    expect(await slotExists(client, second.slot)).toBe(true);
-    await client.end();
-
     await cluster.createDatabase("plain_restored");
     restoreInto(snap.dumpFile ?? "", "plain_restored");
     expect(await ids("plain_restored")).toEqual([1, 2]);
@@ -86,6 +73,20 @@ describe("checkpointPostgres (snapshot: dump)", () => {
       "plain_restored",
     );
     expect(versions.map((r) => String(r.version))).toEqual([dbmateVersion(1), dbmateVersion(2)]);
+
+    // With keepSnapshots: 1 a second checkpoint replaces the first one's slot and dump.
+    const keepOne = pgCtx(ctx.baseDir, {
+      url: cluster.url("plain"),
+      format: "dbmate",
+      snapshot: "dump",
+      keepSnapshots: 1,
+    });
+    const second = snapshotOf(await checkpointPostgres(keepOne, "c-20260101-000100-beef"));
+    const client = await cluster.connect("plain");
+    expect(await slotExists(client, snap.slot)).toBe(false);
+    expect(await slotExists(client, second.slot)).toBe(true);
+    await client.end();
+    expect(existsSync(snap.dumpFile ?? "")).toBe(false);
   });
 
   it("dump + captured changes = every committed write, none twice, with writes running during pg_dump", async () => {
