@@ -122,5 +122,8 @@ class Parser {
 
 /** Assigns even a key named "__proto__" as a plain own property (column names are user data). */
 export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  // defineProperty for every key would turn each object into a slow dictionary (drain ~2x slower).
+  if (key === "__proto__") {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  } else target[key] = value;
 }
