@@ -22,6 +22,8 @@ export interface BatchContext {
   replicaRole: boolean;
   /** Called inside the transaction, before COMMIT (tests throw from it to simulate a crash). */
   onBatch?: (info: { batch: number; lastSeq: number }) => Promise<void> | void;
+  /** Called after COMMIT with each change the batch replayed, in order (for the state check). */
+  onReplayed?: (change: CapturedChange, plan: Extract<Disposition, { kind: "replay" }>) => void;
 }
 
 interface Planned {
@@ -30,7 +32,10 @@ interface Planned {
 }
 
 /** Whole transactions that wrote a history table are migration writes, even if the store missed it. */
-function plan(ctx: BatchContext, changes: CapturedChange[]): Planned[] {
+export function planBatch(
+  ctx: Pick<BatchContext, "mapper" | "historyTables">,
+  changes: CapturedChange[],
+): Planned[] {
   const history = tableMatcher(ctx.historyTables);
   const migrationXids = new Set(changes.filter((c) => history(c.schema, c.table)).map((c) => c.xid));
   return changes.map((change) => ({
@@ -127,7 +132,7 @@ export async function applyBatch(
 ): Promise<Progress> {
   const last = changes[changes.length - 1];
   if (!last) return progress;
-  const planned = plan(ctx, changes);
+  const planned = planBatch(ctx, changes);
   const items = new Map<CapturedChange, ReplayItem>();
   for (const { change, plan: p } of planned) if (p.kind === "replay") items.set(change, toItem(change, p));
   const list = [...items.values()];
@@ -150,6 +155,11 @@ export async function applyBatch(
     await saveProgress(db, ctx.archiveSchema, ctx.rollbackId, current);
     await ctx.onBatch?.({ batch: batchNumber, lastSeq: current.lastSeq });
     await db.query("COMMIT");
+    if (ctx.onReplayed) {
+      const archived = new Set(rows.filter((r) => !r.partial).map((r) => r.seq));
+      for (const { change, plan: p } of planned)
+        if (p.kind === "replay" && !archived.has(change.seq)) ctx.onReplayed(change, p);
+    }
     return current;
   } catch (e) {
     await db.query("ROLLBACK").catch(() => undefined);

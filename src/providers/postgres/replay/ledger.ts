@@ -6,6 +6,7 @@
 import type { Queryable } from "../db.js";
 import { qualified, quoteIdent } from "../sql/quote.js";
 import { toJson } from "./values.js";
+import type { StateCheck } from "./verify-state.js";
 
 export const UNMAPPED_TABLE = "replay_unmapped";
 export const PROGRESS_TABLE = "replay_progress";
@@ -28,6 +29,8 @@ export interface ReplayStats {
   from?: string;
   to?: string;
   done: boolean;
+  /** The restored tables compared with what replay wrote, when replay finished. */
+  state?: StateCheck;
 }
 
 export const emptyStats = (): ReplayStats => ({

@@ -17,6 +17,7 @@ import {
 } from "./ledger.js";
 import { changeMapper } from "./map-change.js";
 import { canUseReplicaRole, readTargetSchema } from "./target-schema.js";
+import { ReplayedState } from "./verify-state.js";
 
 export interface ReplayOptions {
   rollbackId: string;
@@ -50,6 +51,7 @@ export async function replayChanges(
   await ensureLedger(db, opts.archiveSchema);
   let progress: Progress = await startProgress(db, opts.archiveSchema, opts.rollbackId);
   const target = await readTargetSchema(db, opts.archiveSchema);
+  const state = new ReplayedState();
   const ctx: BatchContext = {
     db,
     archiveSchema: opts.archiveSchema,
@@ -62,7 +64,10 @@ export async function replayChanges(
     historyTables: opts.historyTables,
     replicaRole: await canUseReplicaRole(db),
     onBatch: opts.onBatch,
+    onReplayed: (change, plan) => state.add(change, plan),
   };
+  // A resumed replay: what earlier runs replayed counts in the state check too.
+  if (!progress.stats.done && progress.lastSeq > 0) await state.addEarlier(db, store, progress.lastSeq, ctx);
   let batches = 0;
   for (;;) {
     if (opts.stopAfterBatches !== undefined && batches >= opts.stopAfterBatches) {
@@ -81,7 +86,9 @@ export async function replayChanges(
   }
   // Synchronous (the session default): flushes the WAL of every batch committed before it.
   if (batches > 0 || !progress.stats.done) {
-    progress = { ...progress, stats: { ...progress.stats, done: true } };
+    // Replay just finished, before the restored database takes application writes: the one
+    // moment the tables can be compared with what replay wrote to them.
+    progress = { ...progress, stats: { ...progress.stats, done: true, state: await state.compare(db) } };
     await saveProgress(db, opts.archiveSchema, opts.rollbackId, progress);
   }
   return summarize(db, store, opts, progress.stats, undefined);
@@ -122,6 +129,22 @@ async function summarize(
   if (archived.partial !== stats.partial) {
     problems.push(`archive holds dropped columns of ${archived.partial} changes, ${stats.partial} expected`);
   }
+  const state = stats.state;
+  if (state === undefined && !incomplete)
+    problems.push("the restored tables were not compared with the replay");
+  if (state !== undefined && state.differenceCount > 0) {
+    problems.push(
+      `${plural(state.differenceCount, "row")} in the restored tables differ from what replay wrote (${state.differences.join("; ")})`,
+    );
+  }
+  const checked =
+    state === undefined
+      ? ""
+      : `; checked against the tables: ${plural(state.present, "row")} present with the values written, ${state.absent} gone as their last change left them` +
+        (state.unchecked > 0
+          ? `, ${plural(state.unchecked, "change")} to tables without a primary key not checked`
+          : "") +
+        ` (${state.ms} ms)`;
   const line =
     `${plural(stored, "change")} captured since the checkpoint: ${totals.replayed} replayed` +
     ` (${stats.partial} with columns archived), ${totals.archived} archived, ` +
@@ -133,7 +156,7 @@ async function summarize(
     invariantHolds: problems.length === 0,
     invariantDetail:
       problems.length === 0
-        ? `${line}; every write is in the live database or in ${opts.archiveSchema}.replay_unmapped`
+        ? `${line}; every write is in the live database or in ${opts.archiveSchema}.replay_unmapped${checked}`
         : `${line}; NOT verified: ${problems.join("; ")}`,
   };
 }
