@@ -96,6 +96,8 @@ describe("restore-and-replay through the CLI: a bad deploy under load, then back
     // The replay summary is the step's output (in the journal: run --json shows it).
     expect(run.stdout).toMatch(/users: \d+ replayed, \d+ archived, \d+ skipped/);
     expect(run.stdout).toMatch(/invariant holds/);
+    // ... checked against the restored tables too, row by row, with rows found.
+    expect(run.stdout).toMatch(/checked against the tables: [1-9]\d* rows present with the values written/);
     // The backfill (one transaction, with the history row) was skipped, not replayed.
     const skipped = Number(/(\d+) migration changes not replayed/.exec(run.stdout)?.[1]);
     expect(skipped).toBeGreaterThanOrEqual(SEEDED.users / 2);
