@@ -169,14 +169,14 @@ program
 program
   .command("archive")
   .description(
-    "data a rollback archived under the `archive` data-loss policy: list, show, restore; prune (remove the pre-rollback databases and data directories a restore kept)",
+    "data a rollback archived under the `archive` data-loss policy, and writes a replay could not put back (replay_unmapped): list, show, restore; prune (remove the pre-rollback databases and data directories a restore kept)",
   )
   .argument("<action>", "list | show | restore | prune")
-  .argument("[archive]", "archive table name (show, restore)")
+  .argument("[archive]", "archive table name (show, restore), or replay_unmapped (show)")
   .option("--component <name>", "the postgres component (when there are several)")
   .option(
     "--rollback <id>",
-    "list: only this rollback's archives; prune: only this rollback's kept copies (id or prefix)",
+    "list, show replay_unmapped: only this rollback's; prune: only this rollback's kept copies (id or prefix)",
   )
   .option("--older-than <duration>", "prune: only copies kept longer than this (e.g. 7d)")
   .option("--dry-run", "prune: list what would be removed, remove nothing")

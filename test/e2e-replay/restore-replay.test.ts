@@ -98,6 +98,21 @@ describe("restore-and-replay through the CLI: a bad deploy under load, then back
     expect(run.stdout).toMatch(/invariant holds/);
     // ... checked against the restored tables too, row by row, with rows found.
     expect(run.stdout).toMatch(/checked against the tables: [1-9]\d* rows present with the values written/);
+    // The new column's values users wrote are listed and shown with their keys.
+    const partial = Number(/\((\d+) with columns archived\)/.exec(run.stdout)?.[1]);
+    expect(partial).toBeGreaterThan(0);
+    const list = await cli(["archive", "list"], { cwd: env.dir });
+    expect(list.exitCode, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(/writes a replay could not put back/);
+    expect(list.stdout).toMatch(new RegExp(`public\\.users +${partial} +values of the missing columns`));
+    const shown = await cli(["archive", "show", "replay_unmapped", "--json", "--limit", "3"], {
+      cwd: env.dir,
+    });
+    const view = JSON.parse(shown.stdout) as { total: number; rows: { keys: object; values: object }[] };
+    expect(view.total).toBe(partial);
+    expect(view.rows).toHaveLength(3);
+    expect(Object.keys(view.rows[0]?.values ?? {})).toEqual(["nickname"]);
+    expect(Object.keys(view.rows[0]?.keys ?? {})).toEqual(["id"]);
     // The backfill (one transaction, with the history row) was skipped, not replayed.
     const skipped = Number(/(\d+) migration changes not replayed/.exec(run.stdout)?.[1]);
     expect(skipped).toBeGreaterThanOrEqual(SEEDED.users / 2);

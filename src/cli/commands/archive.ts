@@ -1,8 +1,15 @@
 import { BackoutError } from "../../core/errors.js";
 import { connectTarget, pickComponent } from "../../providers/postgres/archive-cli/connect.js";
-import { formatList, formatRestore, formatShow } from "../../providers/postgres/archive-cli/format.js";
+import {
+  formatList,
+  formatRestore,
+  formatShow,
+  formatUnmappedList,
+  formatUnmappedShow,
+} from "../../providers/postgres/archive-cli/format.js";
 import { listArchives } from "../../providers/postgres/archive-cli/list.js";
 import { showArchive } from "../../providers/postgres/archive-cli/show.js";
+import { listUnmapped, showUnmapped, UNMAPPED_TABLE } from "../../providers/postgres/archive-cli/unmapped.js";
 import { restoreArchive } from "../../providers/postgres/sql/restore.js";
 import { openEngine, type GlobalOptions } from "../context.js";
 import { out, outJson, table } from "../output.js";
@@ -45,8 +52,24 @@ export default async function archive(opts: ArchiveOptions, [action, name]: stri
         rows: Number(e.rows),
         restored_rows: e.restored_rows === null ? null : Number(e.restored_rows),
       }));
+      const unmapped = await listUnmapped(db, target.archiveSchema, opts.rollback);
       if (opts.json) outJson(counted);
-      else out(formatList(entries, table));
+      else
+        out(
+          formatList(entries, table) + (unmapped.length ? `\n\n${formatUnmappedList(unmapped, table)}` : ""),
+        );
+    } else if (action === "show" && name === UNMAPPED_TABLE) {
+      const view = await showUnmapped(db, target.archiveSchema, opts.rollback, Number(opts.limit) || 10);
+      if (opts.json) outJson(view);
+      else out(formatUnmappedShow(view, table));
+    } else if (action === "restore" && name === UNMAPPED_TABLE) {
+      throw new BackoutError(
+        "USAGE",
+        `${UNMAPPED_TABLE} cannot be restored: its writes do not fit the schema`,
+        {
+          hint: `They were left out because their table, key, row or columns are gone. Read them with \`backout archive show ${UNMAPPED_TABLE} --json\` and re-apply what matters by hand.`,
+        },
+      );
     } else if (action === "show") {
       const view = await showArchive(db, target.archiveSchema, needName(), Number(opts.limit) || 10);
       if (opts.json) outJson(view);

@@ -2,6 +2,7 @@
 import type { ArchiveIndexRow } from "../sql/archive-index.js";
 import type { RestoreResult } from "../sql/restore.js";
 import type { ArchiveView } from "./show.js";
+import { UNMAPPED_TABLE, type UnmappedGroup, type UnmappedView } from "./unmapped.js";
 
 type Table = (headers: string[], rows: string[][]) => string;
 
@@ -56,4 +57,41 @@ export function formatShow(view: ArchiveView, table: Table): string {
 export function formatRestore(r: RestoreResult): string {
   const where = `${r.schema}.${r.table}${r.column ? `.${r.column}` : ""}`;
   return `restored ${r.rows} ${r.column ? "values" : "rows"} from ${r.archive} into ${where}`;
+}
+
+export function formatUnmappedList(groups: UnmappedGroup[], table: Table): string {
+  return [
+    `writes a replay could not put back (\`backout archive show ${UNMAPPED_TABLE}\`):`,
+    table(
+      ["rollback", "table", "changes", "kept", "reason"],
+      groups.map((g) => [
+        g.rollback_id,
+        g.table,
+        String(g.changes),
+        g.partial ? "values of the missing columns" : "whole change",
+        g.reason,
+      ]),
+    ),
+  ].join("\n");
+}
+
+export function formatUnmappedShow(view: UnmappedView, table: Table): string {
+  if (view.total === 0) return "no writes were left out of a replay";
+  const lines = [
+    `${view.total} writes a replay could not put back, with their keys:`,
+    table(
+      ["rollback", "seq", "table", "op", "keys", "values", "reason"],
+      view.rows.map((r) => [
+        r.rollback_id,
+        String(r.seq),
+        r.table,
+        r.partial ? `${r.op} (replayed; these columns kept)` : r.op,
+        cell(r.keys),
+        cell(r.values),
+        r.reason,
+      ]),
+    ),
+  ];
+  if (view.total > view.rows.length) lines.push(`... ${view.total - view.rows.length} more`);
+  return lines.join("\n");
 }
