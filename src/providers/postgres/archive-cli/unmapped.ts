@@ -4,7 +4,7 @@
  * by `archive list` (a count per rollback, table and reason) and `archive show replay_unmapped`.
  */
 import type { Queryable } from "../db.js";
-import { UNMAPPED_TABLE } from "../replay/ledger.js";
+import { UNMAPPED_TABLE, type UnmappedRow } from "../replay/ledger.js";
 import { qualified } from "../sql/quote.js";
 
 export { UNMAPPED_TABLE };
@@ -20,16 +20,7 @@ export interface UnmappedGroup {
 
 export interface UnmappedView {
   total: number;
-  rows: {
-    rollback_id: string;
-    seq: number;
-    table: string;
-    op: string;
-    keys: Record<string, unknown>;
-    values: Record<string, unknown>;
-    reason: string;
-    partial: boolean;
-  }[];
+  rows: (UnmappedRow & { rollback_id: string })[];
 }
 
 async function exists(db: Queryable, schema: string): Promise<boolean> {
