@@ -10,7 +10,8 @@ import { appliedVersions, migrationSet, type MigrationSet } from "./migration-se
 import { dataPolicy } from "./policy.js";
 import { riskOf } from "./risk.js";
 import { snapshotOf } from "./restore-params.js";
-import { missingSnapshotFile, restoreSituation, restoreSteps } from "./restore-plan.js";
+import { restoreSituation, restoreSteps } from "./restore-plan.js";
+import { missingSnapshotFile, restorePreflight } from "./restore-preflight.js";
 import { readSettings, type PostgresSettings } from "./settings.js";
 import { classifyScript } from "./sql/classify.js";
 import { measureAtRisk } from "./sql/measure.js";
@@ -49,18 +50,12 @@ export async function planPostgres(
         "Roll back to a newer checkpoint, or use strategy: reverse (down migrations); raise keepSnapshots to keep more snapshots.",
       );
     }
-    return withPostgres(ctx, settings, { component: ctx.component.name }, async ({ client }) =>
-      restoreSteps(
-        ctx,
-        settings,
-        set.format,
-        current,
-        target,
-        snapshot,
-        await restoreSituation(client, snapshot),
-        why,
-      ),
-    );
+    return withPostgres(ctx, settings, { component: ctx.component.name }, async ({ client }) => {
+      const problem = await restorePreflight(ctx, settings, snapshot, client);
+      if (problem !== undefined) throw invalid(ctx, problem.message, problem.hint, undefined, problem.field);
+      const situation = await restoreSituation(client, snapshot);
+      return restoreSteps(ctx, settings, set.format, current, target, snapshot, situation, why);
+    });
   };
   if (settings.strategy === "restore") {
     // Already there (a restore-and-replay to this checkpoint finished, or nothing was deployed):
@@ -226,8 +221,12 @@ function invalid(
   message: string,
   hint: string,
   file?: string,
+  field?: string,
 ): BackoutError {
-  const where =
-    file === undefined ? { component: ctx.component.name } : { component: ctx.component.name, file };
+  const where = {
+    component: ctx.component.name,
+    ...(file === undefined ? {} : { file }),
+    ...(field === undefined ? {} : { field }),
+  };
   return new BackoutError("PLAN_INVALID", ctx.redact(message), { where, hint });
 }

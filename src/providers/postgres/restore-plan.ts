@@ -4,7 +4,7 @@
  * slot into the capture store), restore-snapshot (drain again, restore the dump or the base
  * backup and swap it in), replay-changes (apply the captured user writes onto it).
  */
-import { existsSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { ComponentState, StepSpec } from "../../core/model.js";
 import type { ProviderContext } from "../../core/provider.js";
@@ -44,12 +44,6 @@ export async function restoreSituation(db: Queryable, snapshot: SnapshotRecord):
     otherDatabases = r.rows.map((x) => x.datname);
   }
   return { slotIntact: slot.rows[0]?.ok === true, otherDatabases };
-}
-
-/** The dump file or base backup the restore needs, when it no longer exists. */
-export function missingSnapshotFile(snapshot: SnapshotRecord): string | undefined {
-  const path = snapshot.mode === "dump" ? snapshot.dumpFile : snapshot.baseBackup;
-  return path !== undefined && existsSync(path) ? undefined : (path ?? `the ${snapshot.mode} file`);
 }
 
 /** The capture store of this component and checkpoint (outside the database being restored). */

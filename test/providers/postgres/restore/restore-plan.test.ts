@@ -3,7 +3,7 @@
  * (keepSnapshots), what a plan to a checkpoint whose snapshot or slot is gone says, where each checkpoint's
  * capture store is, and that nothing is planned once the database is back at the checkpoint.
  */
-import { existsSync, readdirSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgresProvider } from "../../../../src/providers/postgres/index.js";
@@ -16,8 +16,15 @@ import { snapshotOf, startLogicalCluster, tempDir } from "../snapshot/fixture.js
 
 let cluster: PgCluster;
 
+const walArchive = tempDir("rplan-wal");
+
 beforeAll(async () => {
-  cluster = await startLogicalCluster();
+  // The server (running as the postgres user) copies WAL there: PITR checkpoints need it.
+  chmodSync(walArchive, 0o777);
+  cluster = await startLogicalCluster({
+    archive_mode: "on",
+    archive_command: `test ! -f ${walArchive}/%f && cp %p ${walArchive}/%f`,
+  });
 });
 afterAll(async () => {
   await cluster.stop();
@@ -104,5 +111,53 @@ describe("restore-and-replay plan", () => {
     expect(now.version).toBe(checkpoint.version);
     expect(now.details?.fingerprint).not.toBe(checkpoint.details?.fingerprint);
     expect((await planSteps(ctx, checkpoint)).length).toBe(3);
+  });
+
+  it("a PITR restore that cannot work fails to plan: data directory, WAL archive, pg_ctl", async () => {
+    const pitr = { dataDir: cluster.dataDir, walArchive };
+    const { ctx, dir } = await app("pitrpre", { snapshot: "pitr", pitr });
+    const checkpoint = await checkpointPostgres(ctx, "c-pitr");
+    await migrateUp(cluster, "pitrpre", "dbmate", dir, 3);
+    const withPitr = (over: Record<string, unknown>, env: Record<string, string> = {}) => {
+      const c = pgCtx(ctx.baseDir, {
+        url: cluster.url("pitrpre"),
+        format: "dbmate",
+        snapshot: "pitr",
+        strategy: "restore",
+        pitr: { ...pitr, ...over },
+      });
+      return { ...c, env: { ...c.env, ...env } };
+    };
+    const fails = (
+      over: Record<string, unknown>,
+      field: string,
+      text: string,
+      env?: Record<string, string>,
+    ) =>
+      expect(planSteps(withPitr(over, env), checkpoint)).rejects.toMatchObject({
+        code: "PLAN_INVALID",
+        where: { component: "db", field },
+        message: expect.stringContaining(text) as unknown,
+      });
+
+    await fails({ dataDir: tempDir("notpg") }, "pitr.dataDir", "is not a PostgreSQL data directory");
+    // A real data directory, but not the one the server at the url runs on.
+    const other = snapshotOf(checkpoint).baseBackup ?? "";
+    await fails({ dataDir: other }, "pitr.dataDir", `but the server at the component's url runs on`);
+    await fails({}, "pitr.pgBin", "no pg_ctl in /nonexistent", { BACKOUT_PG_BIN: "/nonexistent" });
+    const noArchive = {
+      ...checkpoint,
+      details: {
+        ...checkpoint.details,
+        snapshot: { ...snapshotOf(checkpoint), walArchive: "/nonexistent-wal" },
+      },
+    };
+    await expect(planSteps(withPitr({}), noArchive)).rejects.toMatchObject({
+      where: { field: "pitr.walArchive" },
+      message: "the WAL archive /nonexistent-wal does not exist",
+    });
+    const ok = await planSteps(withPitr({}), checkpoint);
+    expect(ok.map((s) => s.action)).toEqual(["capture-changes", "restore-snapshot", "replay-changes"]);
+    expect(ok[1]?.description).toContain("to restore point");
   });
 });
