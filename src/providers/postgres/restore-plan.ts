@@ -16,6 +16,8 @@ import type { SnapshotRecord } from "./snapshot/types.js";
 
 // Guesses for the estimate: pg_restore of a custom-format dump, replay at the goal rate.
 const RESTORE_BYTES_PER_MS = 20_000;
+// Logical decoding reads every WAL record since the checkpoint, other databases' too.
+const DECODE_BYTES_PER_MS = 30_000;
 const BASE_MS = 500;
 
 export interface RestoreSituation {
@@ -23,13 +25,16 @@ export interface RestoreSituation {
   slotIntact: boolean;
   /** pitr: the cluster's other databases, rewound with it (their writes since are lost). */
   otherDatabases: string[];
+  /** WAL written since the slot's position: what the capture has to decode. */
+  pendingWalBytes: number;
 }
 
 /** What the plan must know about the live server: is the slot usable, what else would PITR rewind. */
 export async function restoreSituation(db: Queryable, snapshot: SnapshotRecord): Promise<RestoreSituation> {
   // wal_status "lost": the server removed WAL the slot needed (max_slot_wal_keep_size).
-  const slot = await db.query<{ ok: boolean }>(
-    `SELECT database = current_database() AND coalesce(wal_status, '') <> 'lost' AS ok
+  const slot = await db.query<{ ok: boolean; pending: string | null }>(
+    `SELECT database = current_database() AND coalesce(wal_status, '') <> 'lost' AS ok,
+            pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::text AS pending
        FROM pg_replication_slots WHERE slot_name = $1`,
     [snapshot.slot],
   );
@@ -43,7 +48,11 @@ export async function restoreSituation(db: Queryable, snapshot: SnapshotRecord):
     );
     otherDatabases = r.rows.map((x) => x.datname);
   }
-  return { slotIntact: slot.rows[0]?.ok === true, otherDatabases };
+  return {
+    slotIntact: slot.rows[0]?.ok === true,
+    otherDatabases,
+    pendingWalBytes: Math.max(0, Number(slot.rows[0]?.pending ?? 0)),
+  };
 }
 
 /** The capture store of this component and checkpoint (outside the database being restored). */
@@ -99,7 +108,7 @@ export function restoreSteps(
     {
       action: "capture-changes",
       description: ctx.redact(
-        `drain the replication slot ${snapshot.slot} of ${name} into the capture store (writes since checkpoint ${taken}; ${why})`,
+        `drain the replication slot ${snapshot.slot} of ${name} into the capture store (writes since checkpoint ${taken}: ${mebibytes(situation.pendingWalBytes)} of WAL to decode; ${why})`,
       ),
       phase: "main",
       target: current,
@@ -111,7 +120,7 @@ export function restoreSteps(
           : "nothing to capture: the slot is gone",
       },
       reversible: true,
-      estimateMs: BASE_MS,
+      estimateMs: BASE_MS + Math.round(situation.pendingWalBytes / DECODE_BYTES_PER_MS),
     },
     {
       action: "restore-snapshot",
@@ -148,4 +157,8 @@ function estimateRestoreMs(snapshot: SnapshotRecord): number {
   } catch {
     return 0;
   }
+}
+
+function mebibytes(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(1)} MiB`;
 }

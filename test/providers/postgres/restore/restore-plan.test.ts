@@ -80,6 +80,16 @@ describe("restore-and-replay plan", () => {
     const toSecond = await planSteps(ctx, secondState);
     expect(toSecond.map((s) => s.action)).toEqual(["capture-changes", "restore-snapshot", "replay-changes"]);
     expect(toSecond[1]?.risk.dataLoss).toBe(false);
+    // The capture step says how much WAL it will decode: here at least the ~3 MiB written now.
+    await cluster.sql(
+      "INSERT INTO users (email) SELECT g || repeat('y', 1000) FROM generate_series(1, 3000) g",
+      [],
+      "keep",
+    );
+    const [capture] = await planSteps(ctx, secondState);
+    const wal = Number(/(\d+\.\d) MiB of WAL to decode/.exec(capture?.description ?? "")?.[1]);
+    expect(wal).toBeGreaterThanOrEqual(3);
+    expect(capture?.estimateMs).toBeGreaterThan(500);
     // Each checkpoint's capture store is named by its checkpoint id, not by its restore point.
     const params = restoreParams(toSecond[0] ?? (undefined as never));
     expect(params.snapshot.checkpointId).toBe("c-2");
