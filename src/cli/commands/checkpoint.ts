@@ -19,6 +19,9 @@ export default async function checkpoint(
           Object.entries(cp.components).map(([n, s]) => [`  ${n}`, s.version]),
         ),
       );
+      // What a provider took besides the state (a snapshot, its size, what it cannot cover).
+      for (const [n, s] of Object.entries(cp.components))
+        if (typeof s.details?.note === "string") out(`  ${n}: ${s.details.note}`);
     }
     return 0;
   } finally {

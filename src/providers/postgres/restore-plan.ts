@@ -142,7 +142,7 @@ export function restoreSteps(
       params: json,
       risk: {
         dataLoss: false,
-        summary: "replays every captured write, or archives it with its keys; nothing is dropped",
+        summary: ctx.redact(replaySummary(target)),
       },
       reversible: false,
       estimateMs: BASE_MS,
@@ -161,4 +161,11 @@ function estimateRestoreMs(snapshot: SnapshotRecord): number {
 
 function mebibytes(bytes: number): string {
   return `${(bytes / 1048576).toFixed(1)} MiB`;
+}
+
+function replaySummary(target: ComponentState): string {
+  const base = "replays every captured write, or archives it with its keys; nothing is dropped";
+  const keyless = target.details?.uncapturedTables;
+  if (!Array.isArray(keyless) || keyless.length === 0) return base;
+  return `${base}; updates and deletes of ${keyless.join(", ")} (no primary key or replica identity) cannot be matched to a row, so they go to the archive instead of being replayed`;
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { BackoutError } from "../../../core/errors.js";
 import type { ComponentState } from "../../../core/model.js";
@@ -42,7 +42,20 @@ export async function checkpointPostgres(
     return { snapshot, uncaptured: await uncapturableTables(session.client, settings.schema) };
   });
   const extra = record.uncaptured.length > 0 ? { uncapturedTables: record.uncaptured } : {};
-  return { ...state, details: { ...state.details, snapshot: record.snapshot, ...extra } };
+  const note = snapshotNote(record.snapshot, record.uncaptured);
+  return { ...state, details: { ...state.details, snapshot: record.snapshot, ...extra, note } };
+}
+
+/** One line for `backout checkpoint`: what was taken, and what a replay will not be able to match. */
+function snapshotNote(snapshot: SnapshotRecord, keyless: string[]): string {
+  const file = snapshot.dumpFile ?? snapshot.baseBackup ?? "";
+  const size = snapshot.dumpFile ? ` (${(statSync(file).size / 1048576).toFixed(1)} MiB)` : "";
+  const what = snapshot.mode === "dump" ? `dump ${file}${size}` : `base backup ${file}`;
+  const warn =
+    keyless.length > 0
+      ? `; no primary key on ${keyless.join(", ")}: their updates and deletes will be archived, not replayed`
+      : "";
+  return `${what}, slot ${snapshot.slot}, restore point ${snapshot.restorePoint}${warn}`;
 }
 
 async function dumpSnapshot(

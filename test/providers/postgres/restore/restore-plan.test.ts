@@ -105,6 +105,7 @@ describe("restore-and-replay plan", () => {
 
   it("plans nothing when the database is at the checkpoint, and the three steps after a deploy", async () => {
     const { ctx, dir } = await app("atcp", {});
+    await cluster.sql("CREATE TABLE events (what text)", [], "atcp");
     const checkpoint = await checkpointPostgres(ctx, "c-at");
     // New rows do not move the database off its checkpoint: version and schema are what count.
     await cluster.sql("INSERT INTO users (email) VALUES ('later@x')", [], "atcp");
@@ -114,6 +115,8 @@ describe("restore-and-replay plan", () => {
     const steps = await planSteps(ctx, checkpoint);
     expect(steps.map((s) => s.action)).toEqual(["capture-changes", "restore-snapshot", "replay-changes"]);
     expect(steps[1]?.risk.dataLoss).toBe(false);
+    // A table without a key: the plan says its updates and deletes are archived, not replayed.
+    expect(steps[2]?.risk.summary).toContain("updates and deletes of public.events (no primary key");
 
     // Same version but a schema changed by hand is not "at the checkpoint" either.
     await cluster.sql("DELETE FROM schema_migrations WHERE version > $1", [checkpoint.version], "atcp");

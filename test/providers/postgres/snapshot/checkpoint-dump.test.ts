@@ -47,6 +47,10 @@ describe("checkpointPostgres (snapshot: dump)", () => {
     expect(state.version).toBe(dbmateVersion(2));
     // Updates and deletes of a table without a key cannot be captured: recorded, so a plan can say so.
     expect(state.details?.uncapturedTables).toEqual(["public.events"]);
+    // `backout checkpoint` prints this line: what was taken, and what replay cannot match.
+    expect(state.details?.note).toMatch(
+      /^dump \/.*\/db\/c-20260101-000000-abcd\.dump \(\d+\.\d MiB\), slot backout_db_c20260101000000abcd, restore point backout_db_c-20260101-000000-abcd; no primary key on public\.events: their updates and deletes will be archived, not replayed$/,
+    );
     expect(state.details?.fingerprint).toMatch(/^[0-9a-f]{64}$/);
     expect(snap).toMatchObject({
       mode: "dump",
