@@ -154,9 +154,14 @@ program
 program
   .command("drill")
   .description(
-    "prove the database rollback: pending migrations up, down and up again on a scratch copy (exit 1 if not clean)",
+    "prove the database rollback: pending migrations up, down and up again on a scratch copy; with --restore, restore-and-replay to a checkpoint on a scratch database (exit 1 if not clean)",
   )
   .option("--component <name>", "drill only this postgres component")
+  .option(
+    "--restore",
+    "drill restore-and-replay instead: restore the checkpoint's dump into a scratch database, replay a copy of the writes since (the slot is only read), check the invariant and the schema, and time it",
+  )
+  .option("--to <checkpoint>", "--restore: the checkpoint (id or name; default: the last good one)")
   .option(
     "--sample-rows <n>",
     "rows per table copied when the template copy is refused (other sessions connected)",

@@ -6,6 +6,8 @@
  */
 import { resolve } from "node:path";
 import { loadEnvironment } from "../../config/load.js";
+import type { EnvironmentConfig } from "../../config/types.js";
+import type { ComponentConfig } from "../../core/model.js";
 import { BackoutError } from "../../core/errors.js";
 import {
   drillInputFor,
@@ -25,6 +27,8 @@ export interface DrillOptions extends GlobalOptions {
   sampleRows?: string;
   pgBin?: string;
   sample?: boolean;
+  restore?: boolean;
+  to?: string;
 }
 
 function sampleRows(text: string | undefined): number {
@@ -45,20 +49,27 @@ function safeDecode(s: string): string {
   }
 }
 
-export default async function drill(opts: DrillOptions): Promise<number> {
-  const config = loadEnvironment(resolve(opts.config), { providers: builtinProviders(), redactor });
+/** The postgres components to drill: all of them, or --component. */
+export function drillComponents(config: EnvironmentConfig, component: string | undefined): ComponentConfig[] {
   const all = config.components.filter((c) => c.kind === "postgres");
-  const chosen = opts.component === undefined ? all : all.filter((c) => c.name === opts.component);
+  const chosen = component === undefined ? all : all.filter((c) => c.name === component);
   if (chosen.length === 0) {
     const known = all.map((c) => c.name).join(", ") || "none";
     throw new BackoutError(
-      opts.component === undefined ? "USAGE" : "UNKNOWN_COMPONENT",
-      opts.component === undefined
+      component === undefined ? "USAGE" : "UNKNOWN_COMPONENT",
+      component === undefined
         ? `${config.file} has no postgres component to drill`
-        : `no postgres component named ${opts.component} in ${config.file}`,
+        : `no postgres component named ${component} in ${config.file}`,
       { hint: `postgres components: ${known}` },
     );
   }
+  return chosen;
+}
+
+export default async function drill(opts: DrillOptions): Promise<number> {
+  if (opts.restore) return (await import("./drill-restore.js")).default(opts);
+  const config = loadEnvironment(resolve(opts.config), { providers: builtinProviders(), redactor });
+  const chosen = drillComponents(config, opts.component);
   const choices = {
     sampleRows: sampleRows(opts.sampleRows),
     ...((opts.pgBin ?? process.env.BACKOUT_PG_BIN)

@@ -3,10 +3,12 @@
  * the migration files and the tool's layout (detected when format: auto), and the policy in force.
  */
 import { systemClock } from "../../../core/clock.js";
-import type { ComponentConfig, DataLossPolicy } from "../../../core/model.js";
+import type { ComponentConfig, ComponentState, DataLossPolicy } from "../../../core/model.js";
 import type { ProviderContext } from "../../../core/provider.js";
 import { migrationSet } from "../migration-set.js";
 import { durationMs, readSettings, type PostgresSettings } from "../settings.js";
+import { historyTablesFor, snapshotOf } from "../restore-params.js";
+import type { RestoreDrillInput } from "./restore-drill.js";
 import type { DrillInput } from "./run-drill.js";
 
 export interface DrillChoices {
@@ -15,21 +17,58 @@ export interface DrillChoices {
   forceSample?: boolean;
 }
 
-export async function drillInputFor(
-  component: ComponentConfig,
-  env: { baseDir: string; dataLoss: DataLossPolicy; redact: (s: string) => string },
-  choices: DrillChoices,
-): Promise<DrillInput> {
-  const policy = component.dataLoss ?? env.dataLoss;
-  const ctx: ProviderContext<PostgresSettings> = {
+type DrillEnv = { baseDir: string; dataLoss: DataLossPolicy; redact: (s: string) => string };
+
+function contextOf(component: ComponentConfig, env: DrillEnv): ProviderContext<PostgresSettings> {
+  return {
     component: component as ComponentConfig<PostgresSettings>,
     baseDir: env.baseDir,
     env: process.env,
     signal: new AbortController().signal,
     clock: systemClock,
     redact: env.redact,
-    dataLossPolicy: policy,
+    dataLossPolicy: component.dataLoss ?? env.dataLoss,
   };
+}
+
+/** The restore drill's input: the component's settings and what its checkpoint recorded. */
+export async function restoreDrillInputFor(
+  component: ComponentConfig,
+  env: DrillEnv,
+  checkpoint: { id: string; name: string; state: ComponentState | undefined },
+  pgBin: string | undefined,
+): Promise<RestoreDrillInput | string> {
+  const ctx = contextOf(component, env);
+  const settings = readSettings(ctx);
+  const snapshot = snapshotOf(checkpoint.state?.details);
+  if (snapshot === undefined)
+    return `checkpoint ${checkpoint.name} took no snapshot of ${component.name} (snapshot: none when it was taken)`;
+  const set = await migrationSet(ctx, settings);
+  const fp = checkpoint.state?.details?.fingerprint;
+  return {
+    component: component.name,
+    url: settings.url,
+    checkpoint: { id: checkpoint.id, name: checkpoint.name },
+    snapshot,
+    fingerprint: typeof fp === "string" ? fp : undefined,
+    schema: settings.schema,
+    archiveSchema: settings.archiveSchema,
+    historyTables: historyTablesFor(set.format, settings.historyTable),
+    ...(settings.historyTable === undefined ? {} : { historyTable: settings.historyTable }),
+    exclude: settings.replay.exclude,
+    ...(settings.replay.until === undefined ? {} : { until: settings.replay.until }),
+    ...(pgBin === undefined ? {} : { pgBin }),
+    redact: env.redact,
+  };
+}
+
+export async function drillInputFor(
+  component: ComponentConfig,
+  env: DrillEnv,
+  choices: DrillChoices,
+): Promise<DrillInput> {
+  const policy = component.dataLoss ?? env.dataLoss;
+  const ctx = contextOf(component, env);
   const settings = readSettings(ctx);
   const set = await migrationSet(ctx, settings);
   return {

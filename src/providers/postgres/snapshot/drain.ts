@@ -94,7 +94,7 @@ function maxLsn(a: string, b: string | undefined): string {
 }
 
 /** A transaction that writes the migration tool's history table belongs to a migration: marked, not replayed. */
-function markMigration(
+export function markMigration(
   t: DecodedTransaction,
   isHistory: (schema: string, table: string) => boolean,
 ): Omit<CapturedChange, "seq">[] {
@@ -102,7 +102,7 @@ function markMigration(
   return t.changes.map((c) => ({ ...c, migration }));
 }
 
-function historyMatcher(tables: string[]): (schema: string, table: string) => boolean {
+export function historyMatcher(tables: string[]): (schema: string, table: string) => boolean {
   const qualified = new Set(tables.filter((t) => t.includes(".")));
   const bare = new Set(tables.filter((t) => !t.includes(".")));
   return (schema, table) => bare.has(table) || qualified.has(`${schema}.${table}`);

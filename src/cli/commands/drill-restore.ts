@@ -1,0 +1,77 @@
+/**
+ * `backout drill --restore`: restore-and-replay to a checkpoint (the last good one, or --to) on
+ * a scratch database, for every postgres component (or --component) whose checkpoint took a
+ * snapshot. Exit 0 when each would be clean, 1 when one would not.
+ */
+import {
+  restoreDrillInputFor,
+  restoreDrillText,
+  runRestoreDrill,
+  type RestoreDrillReport,
+} from "../../providers/postgres/drill/index.js";
+import { pgTarget } from "../../providers/postgres/url.js";
+import { openEngine } from "../context.js";
+import { EXIT } from "../exit-codes.js";
+import { err, out, outJson, redactor } from "../output.js";
+import { drillComponents, type DrillOptions } from "./drill.js";
+
+export default async function drillRestore(opts: DrillOptions): Promise<number> {
+  const engine = await openEngine(opts, { warnInterrupted: false });
+  let checkpoint;
+  let config;
+  try {
+    config = engine.config;
+    checkpoint = await engine.resolveTarget(opts.to);
+  } finally {
+    await engine.store.close();
+  }
+  const reports: RestoreDrillReport[] = [];
+  for (const component of drillComponents(config, opts.component)) {
+    const env = {
+      baseDir: config.baseDir,
+      dataLoss: config.policies.dataLoss,
+      redact: (s: string) => redactor.redact(s),
+    };
+    const input = await restoreDrillInputFor(
+      component,
+      env,
+      { id: checkpoint.id, name: checkpoint.name, state: checkpoint.components[component.name] },
+      opts.pgBin ?? process.env.BACKOUT_PG_BIN,
+    );
+    if (typeof input === "string") {
+      reports.push(notDrillable(component.name, checkpoint, input));
+      continue;
+    }
+    const scrub = pgTarget(input.url).scrub;
+    const report = await runRestoreDrill({ ...input, redact: (t) => env.redact(scrub(t)) });
+    reports.push(report);
+  }
+  const clean = reports.every((r) => r.clean);
+  if (opts.json) outJson({ clean, components: reports });
+  else {
+    out(reports.map(restoreDrillText).join("\n\n"));
+    if (!clean) err("a rollback by restore-and-replay would not be clean: see the problems above");
+  }
+  return clean ? EXIT.ok : EXIT.failed;
+}
+
+function notDrillable(
+  component: string,
+  checkpoint: { id: string; name: string },
+  why: string,
+): RestoreDrillReport {
+  return {
+    component,
+    checkpoint: `${checkpoint.name} (${checkpoint.id})`,
+    mode: "dump",
+    changes: 0,
+    captureMs: 0,
+    restoreMs: 0,
+    replayMs: 0,
+    totalMs: 0,
+    replay: [],
+    schemaMatches: false,
+    problems: [why],
+    clean: false,
+  };
+}
