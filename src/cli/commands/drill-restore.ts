@@ -4,6 +4,7 @@
  * snapshot. Exit 0 when each would be clean, 1 when one would not.
  */
 import {
+  emptyReport,
   restoreDrillInputFor,
   restoreDrillText,
   runRestoreDrill,
@@ -39,7 +40,7 @@ export default async function drillRestore(opts: DrillOptions): Promise<number> 
       opts.pgBin ?? process.env.BACKOUT_PG_BIN,
     );
     if (typeof input === "string") {
-      reports.push(notDrillable(component.name, checkpoint, input));
+      reports.push(emptyReport(component.name, checkpoint, "dump", [input]));
       continue;
     }
     const scrub = pgTarget(input.url).scrub;
@@ -53,25 +54,4 @@ export default async function drillRestore(opts: DrillOptions): Promise<number> 
     if (!clean) err("a rollback by restore-and-replay would not be clean: see the problems above");
   }
   return clean ? EXIT.ok : EXIT.failed;
-}
-
-function notDrillable(
-  component: string,
-  checkpoint: { id: string; name: string },
-  why: string,
-): RestoreDrillReport {
-  return {
-    component,
-    checkpoint: `${checkpoint.name} (${checkpoint.id})`,
-    mode: "dump",
-    changes: 0,
-    captureMs: 0,
-    restoreMs: 0,
-    replayMs: 0,
-    totalMs: 0,
-    replay: [],
-    schemaMatches: false,
-    problems: [why],
-    clean: false,
-  };
 }

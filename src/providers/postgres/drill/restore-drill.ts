@@ -55,12 +55,17 @@ export interface RestoreDrillReport {
   clean: boolean;
 }
 
-export async function runRestoreDrill(input: RestoreDrillInput): Promise<RestoreDrillReport> {
-  const started = performance.now();
-  const report: RestoreDrillReport = {
-    component: input.component,
-    checkpoint: `${input.checkpoint.name} (${input.checkpoint.id})`,
-    mode: input.snapshot.mode,
+/** A report with nothing done yet (problems make it not clean). */
+export function emptyReport(
+  component: string,
+  checkpoint: { id: string; name: string },
+  mode: "dump" | "pitr",
+  problems: string[] = [],
+): RestoreDrillReport {
+  return {
+    component,
+    checkpoint: `${checkpoint.name} (${checkpoint.id})`,
+    mode,
     changes: 0,
     captureMs: 0,
     restoreMs: 0,
@@ -68,9 +73,14 @@ export async function runRestoreDrill(input: RestoreDrillInput): Promise<Restore
     totalMs: 0,
     replay: [],
     schemaMatches: false,
-    problems: [],
-    clean: false,
+    problems,
+    clean: problems.length === 0,
   };
+}
+
+export async function runRestoreDrill(input: RestoreDrillInput): Promise<RestoreDrillReport> {
+  const started = performance.now();
+  const report = emptyReport(input.component, input.checkpoint, input.snapshot.mode);
   const finish = (): RestoreDrillReport => ({
     ...report,
     clean: report.problems.length === 0,
