@@ -93,8 +93,8 @@ export const postgresSettingsSchema = z
           .array(z.string().min(1))
           .default([])
           .describe("Tables (schema.table or table) whose writes are not replayed."),
-        until: z
-          .string()
+        until: z.iso
+          .datetime({ offset: true, error: 'expected an ISO time with a zone, e.g. "2026-11-27T04:30:00Z"' })
           .optional()
           .describe("ISO time: writes committed after it are not replayed (they go to the archive)."),
       })

@@ -34,6 +34,19 @@ describe("postgres settings", () => {
     ).toThrow();
   });
 
+  it("restore-and-replay settings: keepSnapshots at least 1, replay.until an ISO time with a zone", () => {
+    const base = { url: "postgres://h/db", migrations: "db" };
+    const parsed = postgresSettingsSchema.parse({ ...base, replay: { until: "2026-11-27T04:30:00+01:00" } });
+    expect(parsed.keepSnapshots).toBe(3);
+    expect(parsed.replay).toEqual({ exclude: [], until: "2026-11-27T04:30:00+01:00" });
+    const until = postgresSettingsSchema.safeParse({ ...base, replay: { until: "yesterday" } });
+    expect(until.error?.issues[0]).toMatchObject({
+      path: ["replay", "until"],
+      message: expect.stringContaining("expected an ISO time with a zone") as unknown,
+    });
+    expect(postgresSettingsSchema.safeParse({ ...base, keepSnapshots: 0 }).success).toBe(false);
+  });
+
   it("redacts the password in both spellings", () => {
     const t = pgTarget(`postgres://app:${encodeURIComponent("p@ss/w")}@db.example:6543/app`);
     expect(t.safeUrl).toBe("postgres://app:***@db.example:6543/app");
