@@ -4,22 +4,26 @@
  * keeps its progress in the restored database itself.
  */
 import { existsSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
-import type pg from "pg";
 import { BackoutError, type ErrorLocation } from "../../core/errors.js";
 import type { PlannedStep } from "../../core/model.js";
 import type { ProviderContext, StepResult } from "../../core/provider.js";
-import { withPostgres } from "./connect.js";
-import { replayChanges } from "./replay/index.js";
-import { quoteIdent } from "./sql/quote.js";
+import {
+  allowConnections,
+  capture,
+  completeMarker,
+  connectTo,
+  databaseOf,
+  replayInto,
+  rollbackIdOf,
+  withDatabase,
+} from "./restore-apply-shared.js";
+import { restoreCluster } from "./restore-apply-pitr.js";
 import { restoreParams, type RestoreParams } from "./restore-params.js";
-import { summaryLines } from "./restore-report.js";
-import { restoreDump, restoreNames, restorePitr } from "./restore/index.js";
+import { restoreDump, restoreNames } from "./restore/index.js";
 import { readSettings, type PostgresSettings } from "./settings.js";
 import { drainSlot, openCaptureStore } from "./snapshot/index.js";
 
-/** Written next to the capture store once the slot is drained for the last time (after the swap). */
-export const completeMarker = (captureFile: string): string => `${captureFile}.complete`;
+export { completeMarker } from "./restore-apply-shared.js";
 
 export async function applyRestoreStep(
   ctx: ProviderContext<PostgresSettings>,
@@ -38,51 +42,21 @@ export async function applyRestoreStep(
   }
 }
 
-/** Drains the slot when it lives in the database at `url`; says why not otherwise. */
-async function capture(
-  ctx: ProviderContext<PostgresSettings>,
-  params: RestoreParams,
-  where: ErrorLocation,
-  url: string,
-): Promise<string> {
-  if (!params.slotIntact) return `the slot ${params.snapshot.slot} is gone: nothing to capture`;
-  if (existsSync(completeMarker(params.captureFile)))
-    return "the capture is complete (the slot was drained after the swap)";
-  const settings = { ...readSettings(ctx), url };
-  return withPostgres(ctx, settings, where, async ({ client }) => {
-    const here = await client.query(
-      "SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND database = current_database()",
-      [params.snapshot.slot],
-    );
-    if (here.rows.length === 0) return `the slot ${params.snapshot.slot} is not in this database`;
-    const store = openCaptureStore(params.captureFile);
-    try {
-      const r = await drainSlot(client, params.snapshot.slot, store, { historyTables: params.historyTables });
-      return `captured ${r.added} changes (${store.count()} in the store, up to ${store.lastCommitLsn() ?? "-"})`;
-    } finally {
-      store.close();
-    }
-  });
-}
-
 async function restore(
   ctx: ProviderContext<PostgresSettings>,
   params: RestoreParams,
   where: ErrorLocation,
 ): Promise<StepResult> {
   const settings = readSettings(ctx);
+  // PITR drains, blocks and replays around its own swap (the live server may be down on a resume).
+  if (params.snapshot.mode === "pitr") return { output: await restoreCluster(ctx, settings, params, where) };
   const rollbackId = rollbackIdOf(ctx);
   const lines: string[] = [];
   // A run killed inside the swap leaves the live database refusing connections (the safe
   // state); let them in again so this run can drain it, then block them again in the swap.
-  if (params.snapshot.mode === "dump") await allowConnections(settings.url);
+  await allowConnections(settings.url);
   // Right before the swap: what committed since the capture step.
   lines.push(`before the swap: ${await capture(ctx, params, where, settings.url)}`);
-  if (params.snapshot.mode === "pitr") {
-    lines.push(await restoreCluster(ctx, settings, params, rollbackId, where));
-    // The old cluster is stopped: its slot cannot be drained again (see restorePitr's window).
-    return { output: ctx.redact(lines.join("\n")) };
-  }
   if (params.snapshot.dumpFile === undefined) {
     throw new BackoutError("PLAN_INVALID", "the checkpoint's snapshot record has no dump file", {
       where,
@@ -149,116 +123,9 @@ async function replay(
   params: RestoreParams,
   where: ErrorLocation,
 ): Promise<StepResult> {
-  // Dump mode replays inside the swap (restore-snapshot); this finds the progress complete and
-  // reports the summary. PITR and a resumed half-done replay continue here.
+  // Both modes replay before their swap (restore-snapshot); this finds the progress complete
+  // and reports the summary.
   return { output: await replayInto(ctx, params, where, readSettings(ctx).url) };
-}
-
-/** Replays the capture store into the database at `url` (idempotent: progress lives in that database). */
-async function replayInto(
-  ctx: ProviderContext<PostgresSettings>,
-  params: RestoreParams,
-  where: ErrorLocation,
-  url: string,
-): Promise<string> {
-  const settings = { ...readSettings(ctx), url };
-  const rollbackId = rollbackIdOf(ctx);
-  return withPostgres(ctx, settings, where, async ({ client, redact }) => {
-    const store = openCaptureStore(params.captureFile);
-    try {
-      const started = Date.now();
-      const summary = await replayChanges(client, store, {
-        rollbackId,
-        archiveSchema: settings.archiveSchema,
-        exclude: settings.replay.exclude,
-        ...(settings.replay.until === undefined ? {} : { until: settings.replay.until }),
-        historyTables: params.historyTables,
-      });
-      const lines = summaryLines(summary, store.count(), Date.now() - started);
-      if (!summary.invariantHolds) {
-        throw new BackoutError("PROVIDER_FAILED", redact(`replay: ${summary.invariantDetail}`), {
-          where,
-          details: { summary: lines.join("\n") },
-          hint: "Some captured writes are neither in the live tables nor in the archive: inspect the capture store and the archive schema before resuming.",
-        });
-      }
-      return redact(lines.join("\n"));
-    } finally {
-      store.close();
-    }
-  });
-}
-
-async function connectTo(url: string): Promise<pg.Client> {
-  const { default: pgLib } = await import("pg");
-  const client = new pgLib.Client({ connectionString: url, application_name: "backout" });
-  client.on("error", () => undefined);
-  await client.connect();
-  return client;
-}
-
-/** ALLOW_CONNECTIONS true on the URL's database if a crashed swap left it false. */
-async function allowConnections(url: string): Promise<void> {
-  const database = databaseOf(url);
-  const admin = await connectTo(withDatabase(url, "postgres"));
-  try {
-    const r = await admin.query<{ allowed: boolean }>(
-      "SELECT datallowconn AS allowed FROM pg_database WHERE datname = $1",
-      [database],
-    );
-    if (r.rows[0]?.allowed === false) {
-      await admin.query(`ALTER DATABASE ${quoteIdent(database)} ALLOW_CONNECTIONS true`);
-    }
-  } finally {
-    await admin.end().catch(() => undefined);
-  }
-}
-
-function databaseOf(url: string): string {
-  return decodeURIComponent(new URL(url).pathname.slice(1));
-}
-
-/** PITR: recover the base backup to the restore point in a new data directory, swap it in. */
-async function restoreCluster(
-  ctx: ProviderContext<PostgresSettings>,
-  settings: PostgresSettings,
-  params: RestoreParams,
-  rollbackId: string,
-  where: ErrorLocation,
-): Promise<string> {
-  const pitr = settings.pitr;
-  const { baseBackup, walArchive } = params.snapshot;
-  if (pitr === undefined || baseBackup === undefined || walArchive === undefined) {
-    throw new BackoutError("CONFIG_INVALID", "snapshot: pitr needs the pitr settings and a base backup", {
-      where: { ...where, field: "pitr" },
-      hint: "Add pitr: { dataDir, walArchive } to the component and take a new checkpoint.",
-    });
-  }
-  const r = await restorePitr({
-    dataDir: resolve(ctx.baseDir, pitr.dataDir),
-    baseBackup,
-    walArchive,
-    ...(pitr.restoreCommand === undefined ? {} : { restoreCommand: pitr.restoreCommand }),
-    restorePoint: params.snapshot.restorePoint,
-    rollbackId,
-    pgBin: ctx.env.BACKOUT_PG_BIN ?? pitr.pgBin,
-    redact: (t) => ctx.redact(t),
-    url: settings.url,
-    where,
-  });
-  return r.did === "nothing"
-    ? `already restored (the pre-rollback data directory is ${r.keptAs})`
-    : `recovered ${baseBackup} to ${params.snapshot.restorePoint} in ${r.recoveryMs} ms and swapped it in; the server was down ${r.downtimeMs} ms; the pre-rollback data directory is kept as ${r.keptAs}`;
-}
-
-function rollbackIdOf(ctx: ProviderContext<PostgresSettings>): string {
-  return ctx.env.BACKOUT_ROLLBACK_ID ?? `manual-${new Date(ctx.clock.now()).toISOString()}`;
-}
-
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${encodeURIComponent(database)}`;
-  return u.toString();
 }
 
 async function dropSlot(url: string, slot: string): Promise<void> {

@@ -4,7 +4,16 @@
  * program runs as the `postgres` user (PostgreSQL refuses root), like test/support/postgres.ts.
  */
 import { execFileSync } from "node:child_process";
-import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import {
+  appendFileSync,
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -97,7 +106,8 @@ export async function startCtlCluster(settings: Record<string, string> = {}): Pr
     run,
     stop() {
       // Whatever directory runs now (a swapped-in copy, a recovering one) is under root.
-      for (const dir of [dataDir, ...["restored", "before"].map((s) => `${dataDir}__${s}`)]) {
+      const dirs = readdirSync(root).filter((n) => n === "data" || n.startsWith("data__"));
+      for (const dir of dirs.map((n) => join(root, n))) {
         if (existsSync(join(dir, "postmaster.pid"))) {
           try {
             run("pg_ctl", ["-D", dir, "-m", "immediate", "stop"]);

@@ -1,7 +1,9 @@
 import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pruneKept, restorePitr } from "../../../../src/providers/postgres/restore/index.js";
+import type { PitrHooks } from "../../../../src/providers/postgres/restore/pitr/restore-pitr.js";
 import { PG_BIN } from "../../../support/postgres.js";
 import { type CtlCluster, startCtlCluster } from "./pg-ctl-cluster.js";
 
@@ -141,5 +143,90 @@ describe("restorePitr", () => {
       `${cluster.dataDir}__before_pitr0002`,
     ]);
     expect(readdirSync(cluster.root).filter((n) => n.startsWith("data"))).toEqual(["data"]);
+  });
+
+  it("runs the hooks around the swap: the copy serves only on its own port until the replay is done; a failure unblocks and a retry goes on", async () => {
+    const base3 = join(cluster.root, "base3");
+    cluster.run("pg_basebackup", [
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(cluster.port),
+      "-U",
+      "postgres",
+      "-D",
+      base3,
+      "-Fp",
+      "-c",
+      "fast",
+    ]);
+    await cluster.sql("SELECT pg_create_restore_point('rp-three')");
+    await cluster.sql("INSERT INTO items VALUES (1000, 'after-three')", [], "app");
+    const calls: string[] = [];
+    const inCopy = async (port: number, text: string, values: unknown[] = []): Promise<unknown[]> => {
+      const c = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${port}/app` });
+      await c.connect();
+      try {
+        return (await c.query(text, values)).rows as unknown[];
+      } finally {
+        await c.end();
+      }
+    };
+    let failSecondPass = true;
+    const hooks: PitrHooks = {
+      whileLive: async () => {
+        calls.push("whileLive");
+        expect(await phases()).toMatchObject({ "after-three": 1 });
+      },
+      replay: async (port) => {
+        calls.push("replay");
+        expect(port).not.toBe(cluster.port);
+        // The copy is at the restore point; the live server still answers on its own port.
+        expect(
+          await inCopy(port, "SELECT count(*)::int AS n FROM items WHERE phase = 'after-three'"),
+        ).toEqual([{ n: 0 }]);
+        await cluster.sql("SELECT 1");
+        const pass = calls.filter((c) => c === "replay").length;
+        if (pass === 2 && failSecondPass) throw new Error("replay failed");
+        await inCopy(port, "INSERT INTO items VALUES ($1, 'replayed') ON CONFLICT DO NOTHING", [2000 + pass]);
+      },
+      block: () => {
+        calls.push("block");
+        return Promise.resolve();
+      },
+      unblock: () => {
+        calls.push("unblock");
+        return Promise.resolve();
+      },
+    };
+    const opts = {
+      dataDir: cluster.dataDir,
+      baseBackup: base3,
+      walArchive: cluster.archive,
+      restorePoint: "rp-three",
+      rollbackId: "pitr-0003",
+      pgBin: PG_BIN,
+      redact,
+      url: cluster.url(),
+      timeoutMs: 15_000,
+      hooks,
+    };
+    await expect(restorePitr(opts)).rejects.toThrow("replay failed");
+    expect(calls).toEqual(["whileLive", "replay", "block", "replay", "unblock"]);
+    // Nothing swapped, the live server serves, the copy is stopped (its replay kept).
+    expect(await phases()).toMatchObject({ "after-three": 1 });
+    const restoredDir = `${cluster.dataDir}__restored_pitr0003`;
+    expect(existsSync(join(restoredDir, "postmaster.pid"))).toBe(false);
+
+    calls.length = 0;
+    failSecondPass = false;
+    const r = await restorePitr(opts);
+    expect(r).toMatchObject({ did: "restored", recoveryMs: 0 });
+    expect(r.blockedMs).toBeGreaterThanOrEqual(r.downtimeMs);
+    expect(calls).toEqual(["whileLive", "replay", "block", "replay"]);
+    const after = await phases();
+    expect(after["after-three"]).toBeUndefined();
+    // The first run's pass (2001) survived in the copy; this run's two passes added 2001 (no-op) and 2002.
+    expect(after.replayed).toBe(2);
   });
 });

@@ -42,6 +42,9 @@ export async function recoverCopy(ctl: PgCtl, input: RecoveryInput): Promise<num
       `restore_command = '${literal(restore)}'`,
       `recovery_target_name = '${literal(input.restorePoint)}'`,
       "recovery_target_action = 'promote'",
+      // The restore point is on the base backup's timeline; 'latest' (the default) could follow
+      // a timeline an earlier, killed attempt promoted and archived.
+      "recovery_target_timeline = 'current'",
       END,
       "",
     ].join("\n"),

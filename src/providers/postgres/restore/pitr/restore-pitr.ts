@@ -1,15 +1,19 @@
 /**
  * PITR-mode restore: recover a copy of the checkpoint's base backup to its restore point in
- * `<dataDir>__restored_<id>` on a spare port (the live server keeps serving meanwhile), then
- * stop the live server, rename its directory to `<dataDir>__before_<id>` (kept until
- * `backout archive prune`), rename the recovered one into place and start it with the options
- * the live server had (postmaster.opts). Idempotent: the directories that exist and the
- * recovered copy's marker file say how far an earlier call got.
+ * `<dataDir>__restored_<id>` on a spare port (the live server keeps serving meanwhile), start
+ * the copy on a loopback port nobody else knows and let the caller replay into it, block the
+ * live database and replay what came in meanwhile, then stop both servers, rename the live
+ * directory to `<dataDir>__before_<id>` (kept until `backout archive prune`), rename the copy
+ * into place and start it with the options the live server had (postmaster.opts). So the
+ * restored cluster accepts application connections only once the replay is complete.
+ * Idempotent: the directories that exist and the recovered copy's marker file say how far an
+ * earlier call got; a killed call leaves servers running that the next one stops or reuses.
  */
 import { existsSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BackoutError, type ErrorLocation } from "../../../../core/errors.js";
 import { KEPT_DIR_MARKER, shortId, RESTORED_INFIX, BEFORE_INFIX } from "../names.js";
+import { startCopy, stopIfRunning } from "./copy-server.js";
 import { failed, isRunning, pgCtl, pgCtlFor, startOptions } from "./pg-ctl.js";
 import { isRecovered, RECOVERED_MARKER, recoverCopy } from "./recovery.js";
 import { freeLoopbackPort, waitArchived } from "./wal.js";
@@ -35,11 +39,28 @@ export interface RestorePitrOptions {
   /** Recovery time limit (default 10 min). */
   timeoutMs?: number;
   where?: ErrorLocation;
+  hooks?: PitrHooks;
+}
+
+/**
+ * What the caller does around the swap (the recovered copy has no slot: pg_basebackup copies
+ * none, so every drain is of the live server). In order: whileLive, replay, block, replay.
+ */
+export interface PitrHooks {
   /**
-   * Called after recovery, right before the live server is stopped: block writers and drain
-   * the slot here (the recovered copy has no slot: pg_basebackup does not copy them).
+   * The live server runs and the copy is recovered (also on a resume, maybe after a killed
+   * run blocked the live database): let connections in again, drain the slot.
    */
-  beforeStop?: () => Promise<void>;
+  whileLive?: () => Promise<void>;
+  /**
+   * The recovered copy runs on 127.0.0.1:`port`: replay the capture store into it. Called
+   * while the live server still serves (the bulk), and again after `block` (the rest).
+   */
+  replay?: (port: number) => Promise<void>;
+  /** Refuse connections to the live database, end its sessions, drain the slot a last time. */
+  block?: () => Promise<void>;
+  /** Let connections in again: a step between `block` and the live server's stop failed. */
+  unblock?: () => Promise<void>;
 }
 
 export interface RestorePitrResult {
@@ -50,6 +71,8 @@ export interface RestorePitrResult {
   recoveryMs: number;
   /** How long the live server was down (stop → started again). */
   downtimeMs: number;
+  /** How long the live database refused connections or was down (block → started again). */
+  blockedMs: number;
 }
 
 export async function restorePitr(opts: RestorePitrOptions): Promise<RestorePitrResult> {
@@ -59,12 +82,18 @@ export async function restorePitr(opts: RestorePitrOptions): Promise<RestorePitr
   const restored = `${live}${RESTORED_INFIX}${id}`;
   const kept = `${live}${BEFORE_INFIX}${id}`;
   const ctl = await pgCtlFor(existsSync(live) ? live : kept, opts.pgBin, opts.redact, where);
-  const result = (did: RestorePitrResult["did"], recoveryMs = 0, downtimeMs = 0): RestorePitrResult => ({
+  const result = (
+    did: RestorePitrResult["did"],
+    recoveryMs = 0,
+    downtimeMs = 0,
+    blockedMs = downtimeMs,
+  ): RestorePitrResult => ({
     restoredFrom: opts.baseBackup,
     keptAs: kept,
     did,
     recoveryMs,
     downtimeMs,
+    blockedMs,
   });
   const options = startOptions(existsSync(live) ? live : kept);
 
@@ -74,6 +103,7 @@ export async function restorePitr(opts: RestorePitrOptions): Promise<RestorePitr
   }
   if (!existsSync(live) && existsSync(kept) && isRecovered(restored)) {
     const t = Date.now();
+    await stopIfRunning(ctl, restored, "fast");
     await swapIn(ctl, live, restored, kept, opts.rollbackId, options);
     return result("finished-swap", 0, Date.now() - t);
   }
@@ -89,8 +119,12 @@ export async function restorePitr(opts: RestorePitrOptions): Promise<RestorePitr
       },
     );
   }
+  // A run killed after stopping the live server, before the renames: nothing was swapped yet,
+  // so the old cluster serves again (and its slot can be drained) until this run blocks it.
+  if (!(await isRunning(ctl, live))) await start(ctl, live, options);
   let recoveryMs = 0;
   if (!isRecovered(restored)) {
+    await stopIfRunning(ctl, restored, "immediate");
     rmSync(restored, { recursive: true, force: true });
     if (opts.url) await waitArchived(opts.url, opts.redact, where);
     const st = statSync(live);
@@ -105,11 +139,30 @@ export async function restorePitr(opts: RestorePitrOptions): Promise<RestorePitr
       timeoutMs: opts.timeoutMs ?? 600_000,
     });
   }
-  if (opts.beforeStop) await opts.beforeStop();
+  const hooks = opts.hooks ?? {};
+  await hooks.whileLive?.();
+  // A killed run's copy may still run, on a port nobody knows any more.
+  await stopIfRunning(ctl, restored, "fast");
+  const port = opts.sparePort ?? (await freeLoopbackPort());
+  await startCopy(ctl, restored, port);
+  let blockedAt: number | undefined;
+  try {
+    await hooks.replay?.(port);
+    blockedAt = Date.now();
+    await hooks.block?.();
+    await hooks.replay?.(port);
+    await pgCtl(ctl, ["-D", restored, "-m", "fast", "-w", "stop"]);
+  } catch (e) {
+    await stopIfRunning(ctl, restored, "fast").catch(() => undefined);
+    // Nothing is swapped: the application gets its database back (a resume starts over from here).
+    if (blockedAt !== undefined) await hooks.unblock?.().catch(() => undefined);
+    throw e;
+  }
   const t = Date.now();
-  if (await isRunning(ctl, live)) await pgCtl(ctl, ["-D", live, "-m", "fast", "-w", "stop"]);
+  await pgCtl(ctl, ["-D", live, "-m", "fast", "-w", "stop"]);
   await swapIn(ctl, live, restored, kept, opts.rollbackId, options);
-  return result("restored", recoveryMs, Date.now() - t);
+  const now = Date.now();
+  return result("restored", recoveryMs, now - t, now - blockedAt);
 }
 
 async function swapIn(

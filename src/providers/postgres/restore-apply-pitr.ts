@@ -1,0 +1,151 @@
+/**
+ * restore-snapshot for `snapshot: pitr`: recover the base backup to the restore point, replay
+ * every captured write into the recovered copy while nobody else can reach it, and only then
+ * swap it in. Writes to the live database stop (ALLOW_CONNECTIONS false, sessions ended) before
+ * the last drain, so the store holds every write the old cluster got, and the restored cluster
+ * starts for the application with the replay complete: no replayed old change can overwrite a
+ * newer application write.
+ */
+import { existsSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { BackoutError, type ErrorLocation } from "../../core/errors.js";
+import type { ProviderContext } from "../../core/provider.js";
+import {
+  allowConnections,
+  capture,
+  completeMarker,
+  connectTo,
+  drainWith,
+  replayInto,
+  rollbackIdOf,
+} from "./restore-apply-shared.js";
+import type { RestoreParams } from "./restore-params.js";
+import { connectAdmin, terminateSessions } from "./restore/admin.js";
+import { restorePitr } from "./restore/index.js";
+import type { PostgresSettings } from "./settings.js";
+import { quoteIdent } from "./sql/quote.js";
+
+export async function restoreCluster(
+  ctx: ProviderContext<PostgresSettings>,
+  settings: PostgresSettings,
+  params: RestoreParams,
+  where: ErrorLocation,
+): Promise<string> {
+  const pitr = settings.pitr;
+  const { baseBackup, walArchive } = params.snapshot;
+  if (pitr === undefined || baseBackup === undefined || walArchive === undefined) {
+    throw new BackoutError("CONFIG_INVALID", "snapshot: pitr needs the pitr settings and a base backup", {
+      where: { ...where, field: "pitr" },
+      hint: "Add pitr: { dataDir, walArchive } to the component and take a new checkpoint.",
+    });
+  }
+  const redact = (t: string): string => ctx.redact(t);
+  const lines: string[] = [];
+  const replays: string[] = [];
+  let replayMs = 0;
+  let sessionsEnded = 0;
+  const replay = async (port: number): Promise<void> => {
+    const t = Date.now();
+    replays.push(await replayInto(ctx, params, where, atPort(settings.url, port)));
+    replayMs += Date.now() - t;
+  };
+  const r = await restorePitr({
+    dataDir: resolve(ctx.baseDir, pitr.dataDir),
+    baseBackup,
+    walArchive,
+    ...(pitr.restoreCommand === undefined ? {} : { restoreCommand: pitr.restoreCommand }),
+    restorePoint: params.snapshot.restorePoint,
+    rollbackId: rollbackIdOf(ctx),
+    pgBin: ctx.env.BACKOUT_PG_BIN ?? pitr.pgBin,
+    redact,
+    url: settings.url,
+    where,
+    hooks: {
+      whileLive: async () => {
+        // A run killed while the live database was blocked: let the application in again.
+        await allowConnections(settings.url);
+        lines.push(`before the swap: ${await capture(ctx, params, where, settings.url)}`);
+      },
+      replay,
+      block: async () => {
+        sessionsEnded = await block(settings.url, params, lines, redact, where);
+      },
+      unblock: () => allowConnections(settings.url),
+    },
+  });
+  // The old cluster is stopped for good: its slot (in the kept directory) gets nothing new.
+  if (params.slotIntact && !existsSync(completeMarker(params.captureFile))) {
+    writeFileSync(completeMarker(params.captureFile), `${new Date(ctx.clock.now()).toISOString()}\n`);
+  }
+  if (r.did === "nothing") {
+    lines.push(`already restored (the pre-rollback data directory is ${r.keptAs})`);
+  } else if (r.did === "finished-swap") {
+    lines.push(
+      `finished the swap in ${r.downtimeMs} ms (the replay was complete); the pre-rollback data directory is kept as ${r.keptAs}`,
+    );
+  } else {
+    const last = replays.at(-1);
+    if (last !== undefined) lines.push(`replayed into the recovered copy before the swap:\n${last}`);
+    lines.push(
+      `recovered ${baseBackup} to ${params.snapshot.restorePoint} in ${r.recoveryMs} ms; replay ${replayMs} ms in ${replays.length} passes; the database refused connections for ${r.blockedMs} ms (${sessionsEnded} sessions ended) of which the server was down ${r.downtimeMs} ms; the pre-rollback data directory is kept as ${r.keptAs}`,
+    );
+  }
+  return redact(lines.join("\n"));
+}
+
+/**
+ * ALLOW_CONNECTIONS false on the live database, every other session of it ended, then the last
+ * drain on a session opened before the block. Returns how many sessions were ended.
+ */
+async function block(
+  url: string,
+  params: RestoreParams,
+  lines: string[],
+  redact: (t: string) => string,
+  where: ErrorLocation,
+): Promise<number> {
+  const admin = await connectAdmin(url, redact, where);
+  try {
+    const drainer = await connectTo(url);
+    try {
+      const pid = Number(
+        (await drainer.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid,
+      );
+      await admin.client.query(`ALTER DATABASE ${quoteIdent(admin.live)} ALLOW_CONNECTIONS false`);
+      let ended = await terminateSessions(admin, [admin.live], [pid]);
+      // Nobody else can write now: what this drains is every write the old cluster got. A
+      // session still starting up when the block took effect may have got in: end it, drain again.
+      for (let round = 1; ; round++) {
+        if (params.slotIntact) lines.push(`while writes were blocked: ${await drainWith(drainer, params)}`);
+        const late = await terminateSessions(admin, [admin.live], [pid]);
+        ended += late;
+        if (late === 0) return ended;
+        if (round >= 5) {
+          throw new BackoutError(
+            "PROVIDER_FAILED",
+            redact(`sessions keep connecting to ${admin.live} although it refuses connections`),
+            {
+              where,
+              retryable: true,
+              hint: "Stop the clients that reconnect (a superuser pooler?), then resume.",
+            },
+          );
+        }
+      }
+    } finally {
+      await drainer.end().catch(() => undefined);
+    }
+  } finally {
+    await admin.client.end().catch(() => undefined);
+  }
+}
+
+/** The URL of the recovered copy: same user, password and database, on 127.0.0.1:`port`. */
+function atPort(url: string, port: number): string {
+  const u = new URL(url);
+  u.hostname = "127.0.0.1";
+  u.port = String(port);
+  u.searchParams.delete("host");
+  u.searchParams.delete("port");
+  return u.toString();
+}

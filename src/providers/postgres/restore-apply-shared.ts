@@ -1,0 +1,125 @@
+/**
+ * What both restore modes do around their swap: drain the slot into the capture store, replay
+ * the store into a database, and the small connection helpers they share.
+ */
+import { existsSync } from "node:fs";
+import type pg from "pg";
+import type { ErrorLocation } from "../../core/errors.js";
+import { BackoutError } from "../../core/errors.js";
+import type { ProviderContext } from "../../core/provider.js";
+import { withPostgres } from "./connect.js";
+import { replayChanges } from "./replay/index.js";
+import type { RestoreParams } from "./restore-params.js";
+import { summaryLines } from "./restore-report.js";
+import { readSettings, type PostgresSettings } from "./settings.js";
+import { drainSlot, openCaptureStore } from "./snapshot/index.js";
+import { quoteIdent } from "./sql/quote.js";
+
+/** Written next to the capture store once the slot is drained for the last time (after the swap). */
+export const completeMarker = (captureFile: string): string => `${captureFile}.complete`;
+
+/** Drains the slot when it lives in the database at `url`; says why not otherwise. */
+export async function capture(
+  ctx: ProviderContext<PostgresSettings>,
+  params: RestoreParams,
+  where: ErrorLocation,
+  url: string,
+): Promise<string> {
+  if (!params.slotIntact) return `the slot ${params.snapshot.slot} is gone: nothing to capture`;
+  if (existsSync(completeMarker(params.captureFile)))
+    return "the capture is complete (the slot was drained after the swap)";
+  const settings = { ...readSettings(ctx), url };
+  return withPostgres(ctx, settings, where, async ({ client }) => {
+    const here = await client.query(
+      "SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND database = current_database()",
+      [params.snapshot.slot],
+    );
+    if (here.rows.length === 0) return `the slot ${params.snapshot.slot} is not in this database`;
+    return drainWith(client, params);
+  });
+}
+
+/** One drain of the slot on an open session of its database. */
+export async function drainWith(client: pg.Client, params: RestoreParams): Promise<string> {
+  const store = openCaptureStore(params.captureFile);
+  try {
+    const r = await drainSlot(client, params.snapshot.slot, store, { historyTables: params.historyTables });
+    return `captured ${r.added} changes (${store.count()} in the store, up to ${store.lastCommitLsn() ?? "-"})`;
+  } finally {
+    store.close();
+  }
+}
+
+/** Replays the capture store into the database at `url` (idempotent: progress lives in that database). */
+export async function replayInto(
+  ctx: ProviderContext<PostgresSettings>,
+  params: RestoreParams,
+  where: ErrorLocation,
+  url: string,
+): Promise<string> {
+  const settings = { ...readSettings(ctx), url };
+  const rollbackId = rollbackIdOf(ctx);
+  return withPostgres(ctx, settings, where, async ({ client, redact }) => {
+    const store = openCaptureStore(params.captureFile);
+    try {
+      const started = Date.now();
+      const summary = await replayChanges(client, store, {
+        rollbackId,
+        archiveSchema: settings.archiveSchema,
+        exclude: settings.replay.exclude,
+        ...(settings.replay.until === undefined ? {} : { until: settings.replay.until }),
+        historyTables: params.historyTables,
+      });
+      const lines = summaryLines(summary, store.count(), Date.now() - started);
+      if (!summary.invariantHolds) {
+        throw new BackoutError("PROVIDER_FAILED", redact(`replay: ${summary.invariantDetail}`), {
+          where,
+          details: { summary: lines.join("\n") },
+          hint: "Some captured writes are neither in the live tables nor in the archive: inspect the capture store and the archive schema before resuming.",
+        });
+      }
+      return redact(lines.join("\n"));
+    } finally {
+      store.close();
+    }
+  });
+}
+
+export async function connectTo(url: string): Promise<pg.Client> {
+  const { default: pgLib } = await import("pg");
+  const client = new pgLib.Client({ connectionString: url, application_name: "backout" });
+  client.on("error", () => undefined);
+  await client.connect();
+  return client;
+}
+
+/** ALLOW_CONNECTIONS true on the URL's database if a crashed swap left it false. */
+export async function allowConnections(url: string): Promise<void> {
+  const database = databaseOf(url);
+  const admin = await connectTo(withDatabase(url, "postgres"));
+  try {
+    const r = await admin.query<{ allowed: boolean }>(
+      "SELECT datallowconn AS allowed FROM pg_database WHERE datname = $1",
+      [database],
+    );
+    if (r.rows[0]?.allowed === false) {
+      await admin.query(`ALTER DATABASE ${quoteIdent(database)} ALLOW_CONNECTIONS true`);
+    }
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+}
+
+export function databaseOf(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.slice(1));
+}
+
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${encodeURIComponent(database)}`;
+  return u.toString();
+}
+
+export function rollbackIdOf(ctx: ProviderContext<PostgresSettings>): string {
+  return ctx.env.BACKOUT_ROLLBACK_ID ?? `manual-${new Date(ctx.clock.now()).toISOString()}`;
+}
