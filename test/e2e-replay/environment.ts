@@ -1,11 +1,12 @@
 /**
  * One backout environment for the restore-and-replay tests: a database in a logical-decoding
  * cluster, dbmate migrations (users, orders), seeded rows, and a backout.yaml whose `db`
- * component takes a dump snapshot at each checkpoint and rolls back by restore-and-replay.
+ * component takes a dump (or PITR) snapshot at each checkpoint and rolls back by restore-and-replay.
  */
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { promisify } from "node:util";
 import type { PgCluster } from "../support/postgres.js";
 import { tempDir } from "../e2e/cli.js";
 
@@ -42,12 +43,26 @@ export interface ReplayEnv {
   slot: string;
   dbmate(...args: string[]): string;
   deploy(): void;
+  /**
+   * deploy() without blocking the event loop: under load, a writer of this process may hold a
+   * row lock between UPDATE and COMMIT; ALTER TABLE waits for it, and a blocked event loop
+   * never sends that COMMIT (a deadlock the server cannot see).
+   */
+  deployAsync(): Promise<void>;
+}
+
+export interface EnvOptions {
+  dataLoss?: string;
+  strategy?: string;
+  lockLease?: string;
+  /** snapshot: pitr, with the cluster's data directory and WAL archive (default: snapshot: dump). */
+  pitr?: { dataDir: string; walArchive: string };
 }
 
 export async function replayEnvironment(
-  pg: PgCluster,
+  pg: Pick<PgCluster, "createDatabase" | "sql">,
   name: string,
-  extra: { dataLoss?: string; strategy?: string; lockLease?: string } = {},
+  extra: EnvOptions = {},
 ): Promise<ReplayEnv> {
   const dir = tempDir(`replay-${name}`);
   const db = `app_${name}`;
@@ -57,15 +72,15 @@ export async function replayEnvironment(
   const write = (files: Record<string, string>) => {
     for (const [file, sql] of Object.entries(files)) writeFileSync(join(migrations, file), sql);
   };
-  const dbmate = (...args: string[]) =>
-    execFileSync(DBMATE, [
-      "--url",
-      `${url}?sslmode=disable`,
-      "--migrations-dir",
-      migrations,
-      "--no-dump-schema",
-      ...args,
-    ]).toString();
+  const dbmateArgs = (args: string[]): string[] => [
+    "--url",
+    `${url}?sslmode=disable`,
+    "--migrations-dir",
+    migrations,
+    "--no-dump-schema",
+    ...args,
+  ];
+  const dbmate = (...args: string[]) => execFileSync(DBMATE, dbmateArgs(args)).toString();
   write(FIRST);
   dbmate("up");
   await pg.sql(
@@ -89,7 +104,7 @@ components:
     migrations: db/migrations
     format: dbmate
     dataLoss: ${extra.dataLoss ?? "confirm"}
-    snapshot: dump
+    snapshot: ${extra.pitr ? `pitr\n    pitr: { dataDir: ${extra.pitr.dataDir}, walArchive: ${extra.pitr.walArchive} }` : "dump"}
     strategy: ${extra.strategy ?? "restore"}
     slot: ${slot}
 `,
@@ -98,11 +113,15 @@ components:
     write(DEPLOY);
     dbmate("up");
   };
-  return { dir, db, url, slot, dbmate, deploy };
+  const deployAsync = async (): Promise<void> => {
+    write(DEPLOY);
+    await promisify(execFile)(DBMATE, dbmateArgs(["up"]));
+  };
+  return { dir, db, url, slot, dbmate, deploy, deployAsync };
 }
 
 /** The app schema as a comparable list: table.column type nullability default. */
-export async function schemaOf(pg: PgCluster, db: string): Promise<string[]> {
+export async function schemaOf(pg: Pick<PgCluster, "sql">, db: string): Promise<string[]> {
   const rows = await pg.sql(
     `SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '') AS c
        FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1`,
