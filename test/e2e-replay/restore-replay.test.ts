@@ -40,7 +40,8 @@ describe("restore-and-replay through the CLI: a bad deploy under load, then back
     expect(cp.exitCode, cp.stderr).toBe(0);
     await load.reached(load.log.length + 300);
     const deployedAt = Date.now();
-    env.deploy(); // ADD COLUMN nickname + backfill, while the writers write
+    // Not execFileSync: a writer between UPDATE and COMMIT needs the event loop, or ALTER TABLE waits forever.
+    await env.deployAsync(); // ADD COLUMN nickname + backfill, while the writers write
     load.useNickname(true); // the new release writes the new column
     await load.reached(load.log.length + 300);
 
