@@ -92,11 +92,13 @@ function account(
   for (const { change, plan: p } of planned) {
     const name = tableKey(change.schema, change.table);
     const counts = (stats.tables[name] ??= { replayed: 0, archived: 0, skipped: 0 });
-    stats.read += 1;
+    // A migration's transaction is stored collapsed: one row standing for `count` changes.
+    const n = change.count ?? 1;
+    stats.read += n;
     const base = { seq: change.seq, table: name, op: change.op, keys: change.keys };
     if (p.kind === "skip") {
-      counts.skipped += 1;
-      stats.migration += 1;
+      counts.skipped += n;
+      stats.migration += n;
       continue;
     }
     const item = items.get(change);

@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS changes (
   vals TEXT NOT NULL,
   types TEXT NOT NULL,
   migration INTEGER NOT NULL,
+  n INTEGER NOT NULL DEFAULT 1,
   UNIQUE (commit_key, pos)
 );`;
 
@@ -37,6 +38,7 @@ interface Row {
   vals: string;
   types: string;
   migration: number;
+  n: number;
 }
 
 /**
@@ -54,6 +56,10 @@ export function openCaptureStore(file: string): CaptureStore {
     // Every append must survive a power cut before the slot is advanced past it.
     db.pragma("synchronous = FULL");
     db.exec(SCHEMA);
+    // Stores made before collapsed migration rows: every row stands for one change.
+    const columns = db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('changes')").all();
+    if (!columns.some((c) => c.name === "n"))
+      db.exec("ALTER TABLE changes ADD COLUMN n INTEGER NOT NULL DEFAULT 1");
   } catch (e) {
     throw new BackoutError("STORE_FAILED", `cannot open the capture store ${file}: ${String(e)}`, {
       hint: `Check that ${path.dirname(file)} exists or can be created and is writable (captureDir in backout.yaml).`,
@@ -63,13 +69,13 @@ export function openCaptureStore(file: string): CaptureStore {
     "SELECT 1 AS one FROM changes WHERE commit_key = ? LIMIT 1",
   );
   const insert = db.prepare(
-    `INSERT OR IGNORE INTO changes (commit_key, pos, xid, lsn, commit_lsn, commit_time, schema_name, table_name, op, keys, vals, types, migration)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT OR IGNORE INTO changes (commit_key, pos, xid, lsn, commit_lsn, commit_time, schema_name, table_name, op, keys, vals, types, migration, n)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const readStmt = db.prepare<[number, number], Row>(
     "SELECT * FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
   );
-  const countStmt = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM changes");
+  const countStmt = db.prepare<[], { n: number }>("SELECT coalesce(sum(n), 0) AS n FROM changes");
   const lastStmt = db.prepare<[], { commit_lsn: string }>(
     "SELECT commit_lsn FROM changes ORDER BY commit_key DESC LIMIT 1",
   );
@@ -94,21 +100,26 @@ export function openCaptureStore(file: string): CaptureStore {
       const pos = group.pos++;
       if (group.skip) continue;
       // Positional parameters: measurably faster than named ones at 50,000 rows.
-      added += insert.run(
-        key,
-        pos,
-        c.xid,
-        c.lsn,
-        c.commitLsn,
-        c.commitTime,
-        c.schema,
-        c.table,
-        c.op,
-        JSON.stringify(c.keys),
-        JSON.stringify(c.values),
-        JSON.stringify(c.types),
-        c.migration ? 1 : 0,
-      ).changes;
+      const n = c.count ?? 1;
+      if (
+        insert.run(
+          key,
+          pos,
+          c.xid,
+          c.lsn,
+          c.commitLsn,
+          c.commitTime,
+          c.schema,
+          c.table,
+          c.op,
+          JSON.stringify(c.keys),
+          JSON.stringify(c.values),
+          JSON.stringify(c.types),
+          c.migration ? 1 : 0,
+          n,
+        ).changes > 0
+      )
+        added += n;
     }
     return added;
   });
@@ -137,5 +148,6 @@ function toChange(r: Row): CapturedChange {
     values: JSON.parse(r.vals) as Record<string, unknown>,
     types: JSON.parse(r.types) as Record<string, string>,
     migration: r.migration === 1,
+    ...(r.n === 1 ? {} : { count: r.n }),
   };
 }

@@ -7,12 +7,11 @@ import { decodeRows, WAL2JSON_OPTIONS, type DecodedTransaction, type SlotRow } f
 export interface DrainOptions {
   /** The migration tool's history table(s): "schema_migrations" (any schema) or "public.schema_migrations". */
   historyTables: string[];
-  /** Peek at most this many rows per round (whole transactions are always kept whole). */
+  /** Rows fetched per round trip, and changes stored per store transaction (whole transactions always). */
   batchRows?: number;
 }
 
-// Each round costs a peek that decodes from the slot's restart point, a durable store commit
-// and an advance: fewer, bigger rounds (a few MB of JSON each) are measurably faster.
+// A few MB of JSON per fetch and per store commit: fewer, bigger rounds are measurably faster.
 const DEFAULT_BATCH = 20_000;
 
 export async function slotExists(db: Queryable, slot: string): Promise<boolean> {
@@ -21,11 +20,13 @@ export async function slotExists(db: Queryable, slot: string): Promise<boolean> 
 }
 
 /**
- * Moves every change committed in the slot into the capture store, in commit order:
- * peek a batch, store it (durably), only then advance the slot past it. Never consumes
- * before storing, so a crash anywhere loses nothing; the store skips transactions it already
- * has, so a crash after storing and before advancing adds nothing twice on the next drain.
- * Stops when a peek reaches the end of the WAL flushed when the drain began.
+ * Moves every change committed in the slot into the capture store, in commit order: one peek
+ * up to the WAL flushed when the drain began (so it ends even while writers keep writing;
+ * callers drain again once writes are blocked), read through a cursor, so every change is
+ * decoded once however large its transaction (a backfill of a million rows is one). Whole
+ * transactions are stored (durably), and only then is the slot advanced past them: a crash
+ * anywhere loses nothing, and the store skips transactions it already has, so a crash after
+ * storing and before advancing adds nothing twice. `db` must be one connection (a cursor).
  */
 export async function drainSlot(
   db: Queryable,
@@ -40,37 +41,76 @@ export async function drainSlot(
     });
   }
   const isHistory = historyMatcher(opts.historyTables);
-  let limit = opts.batchRows ?? DEFAULT_BATCH;
+  const batch = opts.batchRows ?? DEFAULT_BATCH;
   let added = 0;
   let lastLsn: string | undefined;
-  const optionArgs = WAL2JSON_OPTIONS.map((_, i) => `$${i + 4}`).join(", ");
-  const peekSql = `SELECT lsn::text AS lsn, data FROM pg_logical_slot_peek_changes($1, $2::pg_lsn, $3, ${optionArgs})`;
-  // Everything committed before the drain began, and no further: a drain ends even while
-  // writers keep writing (callers drain again once writes are blocked).
   const upto = await flushedLsn(db);
-  for (;;) {
-    const rows = (await db.query<SlotRow>(peekSql, [slot, upto, limit, ...WAL2JSON_OPTIONS])).rows;
-    const { transactions, complete } = decodeRows(rows);
-    const last = transactions.at(-1);
-    const reachedUpto = complete && rows.length < limit;
-    if (!last && !reachedUpto) {
-      // Only part of one transaction came back: ask for more rows rather than store half of it.
-      limit *= 2;
-      continue;
+  await db.query("BEGIN");
+  try {
+    await declarePeek(db, slot, upto);
+    let pending: Omit<CapturedChange, "seq">[] = [];
+    let pendingLsn: string | undefined;
+    const flush = async (): Promise<void> => {
+      if (pendingLsn === undefined) return;
+      added += store.append(pending);
+      lastLsn = pendingLsn;
+      // The store is durable (append commits with synchronous=FULL): only now move the slot.
+      await advance(db, slot, pendingLsn);
+      pending = [];
+      pendingLsn = undefined;
+    };
+    for (const reader = new TransactionReader(); ;) {
+      const { rows } = await db.query<SlotRow>(`FETCH ${batch} FROM ${CURSOR}`);
+      for (const t of reader.push(rows)) {
+        for (const c of forStore(t, isHistory)) pending.push(c);
+        pendingLsn = t.commitLsn;
+        if (pending.length >= batch) await flush();
+      }
+      if (rows.length < batch) break;
     }
-    if (transactions.length > 0) {
-      added += store.append(transactions.flatMap((t) => markMigration(t, isHistory)));
-      lastLsn = last?.commitLsn ?? lastLsn;
-    }
-    // The store is durable (append commits with synchronous=FULL): only now move the slot.
-    // When the peek reached `upto`, every transaction committed before it is stored, so the slot
-    // may go all the way there: the next drain does not decode that WAL again (other databases'
-    // writes, a restore's bulk load) and the server can recycle it.
-    const target = reachedUpto ? maxLsn(upto, last?.commitLsn) : (last?.commitLsn ?? upto);
-    await advance(db, slot, target);
-    if (reachedUpto) break;
+    await flush();
+    // Every transaction committed before `upto` is stored: the slot may go all the way there,
+    // so the next drain does not decode that WAL again (other databases' writes, a restore's
+    // bulk load) and the server can recycle it.
+    await advance(db, slot, maxLsn(upto, lastLsn));
+    await db.query("COMMIT");
+  } catch (e) {
+    await db.query("ROLLBACK").catch(() => undefined);
+    throw e;
   }
   return lastLsn === undefined ? { added } : { added, lastLsn };
+}
+
+const CURSOR = "backout_drain";
+
+/**
+ * The peek, as a cursor: the server decodes the slot once into a tuplestore (spilled to disk past
+ * work_mem) and the client fetches it in batches. Every committed transaction up to `upto`.
+ */
+export async function declarePeek(db: Queryable, slot: string, upto: string, cursor = CURSOR): Promise<void> {
+  const options = WAL2JSON_OPTIONS.map((_, i) => `$${i + 3}`).join(", ");
+  await db.query(
+    `DECLARE ${cursor} NO SCROLL CURSOR FOR
+       SELECT lsn::text AS lsn, data FROM pg_logical_slot_peek_changes($1, $2::pg_lsn, NULL, ${options})`,
+    [slot, upto, ...WAL2JSON_OPTIONS],
+  );
+}
+
+/** Assembles fetched rows into whole transactions; the rows of one still open are kept for the next fetch. */
+export class TransactionReader {
+  private open: SlotRow[] = [];
+
+  push(rows: SlotRow[]): DecodedTransaction[] {
+    const lastCommit = rows.findLastIndex((r) => r.data.startsWith('{"action":"C"'));
+    if (lastCommit < 0) {
+      for (const r of rows) this.open.push(r);
+      return [];
+    }
+    const whole =
+      this.open.length > 0 ? this.open.concat(rows.slice(0, lastCommit + 1)) : rows.slice(0, lastCommit + 1);
+    this.open = rows.slice(lastCommit + 1);
+    return decodeRows(whole).transactions;
+  }
 }
 
 async function flushedLsn(db: Queryable): Promise<string> {
@@ -93,13 +133,26 @@ function maxLsn(a: string, b: string | undefined): string {
   return b !== undefined && compareLsn(b, a) > 0 ? b : a;
 }
 
-/** A transaction that writes the migration tool's history table belongs to a migration: marked, not replayed. */
-export function markMigration(
+/**
+ * A transaction's changes as the store keeps them. One that writes the migration tool's history
+ * table belongs to a migration and is never replayed: it is kept as one row per table and
+ * operation with its count, which is all the report and the invariant need.
+ */
+export function forStore(
   t: DecodedTransaction,
   isHistory: (schema: string, table: string) => boolean,
 ): Omit<CapturedChange, "seq">[] {
-  const migration = t.changes.some((c) => isHistory(c.schema, c.table));
-  return t.changes.map((c) => ({ ...c, migration }));
+  if (!t.changes.some((c) => isHistory(c.schema, c.table))) {
+    return t.changes.map((c) => ({ ...c, migration: false }));
+  }
+  const groups = new Map<string, Omit<CapturedChange, "seq">>();
+  for (const c of t.changes) {
+    const key = `${c.schema}.${c.table}:${c.op}`;
+    const g = groups.get(key);
+    if (g) g.count = (g.count ?? 1) + 1;
+    else groups.set(key, { ...c, keys: {}, values: {}, types: {}, migration: true, count: 1 });
+  }
+  return [...groups.values()];
 }
 
 export function historyMatcher(tables: string[]): (schema: string, table: string) => boolean {

@@ -45,6 +45,12 @@ export interface CapturedChange {
   types: Record<string, string>;
   /** The transaction wrote the migration tool's history table: it belongs to a migration, not a user. */
   migration: boolean;
+  /**
+   * How many changes this row stands for (default 1). A migration's transaction is never
+   * replayed, so it is stored as one row per table and operation with its count (a backfill of
+   * a million rows is a few rows, not a million).
+   */
+  count?: number;
 }
 
 /**
@@ -54,10 +60,11 @@ export interface CapturedChange {
  */
 export interface CaptureStore {
   readonly file: string;
-  /** Appends changes not yet stored (by commitLsn + lsn + position); returns how many were new. */
+  /** Appends changes not yet stored (by commitLsn + lsn + position); returns how many were new (counts included). */
   append(changes: Omit<CapturedChange, "seq">[]): number;
   /** Changes with seq > afterSeq, in order, at most `limit`. */
   read(afterSeq: number, limit: number): CapturedChange[];
+  /** Changes stored (a collapsed migration row counts as the changes it stands for). */
   count(): number;
   /** The newest commit LSN stored (to advance the slot to), or undefined. */
   lastCommitLsn(): string | undefined;

@@ -109,6 +109,33 @@ describe("drainSlot", () => {
     await client.end();
   });
 
+  it("keeps a migration's big backfill as one row per table with its count, and user transactions larger than a fetch whole", async () => {
+    const { client, store, slot } = await setup("backfill");
+    await client.query("INSERT INTO users (email) SELECT 'u' || g FROM generate_series(1, 30000) g");
+    await client.query(`BEGIN;
+      UPDATE users SET score = id;
+      INSERT INTO schema_migrations VALUES ('20240101000003');
+      COMMIT;`);
+    await client.query("UPDATE users SET email = 'late' WHERE id <= 3");
+    // Fetches of 1,000 rows: each transaction spans many of them.
+    const r = await drainSlot(client, slot, store, { ...HISTORY, batchRows: 1000 });
+    expect(r.added).toBe(30000 + 30001 + 3);
+    expect(store.count()).toBe(30000 + 30001 + 3);
+    const rows = store.read(0, 100_000);
+    expect(rows).toHaveLength(30000 + 2 + 3);
+    const collapsed = rows.filter((c) => c.migration);
+    expect(collapsed.map((c) => [c.table, c.op, c.count ?? 1])).toEqual([
+      ["users", "update", 30000],
+      ["schema_migrations", "insert", 1],
+    ]);
+    expect(new Set(rows.slice(0, 30000).map((c) => c.xid)).size).toBe(1);
+    expect(rows.slice(-3).map((c) => c.values.email)).toEqual(["late", "late", "late"]);
+    // Everything is stored, so the slot holds nothing more.
+    expect((await drainSlot(client, slot, store, HISTORY)).added).toBe(0);
+    store.close();
+    await client.end();
+  });
+
   it("adds nothing twice: drained twice, or after a crash between store and advance", async () => {
     const { client, store, slot } = await setup("again");
     await client.query("INSERT INTO users (email) SELECT 'u' || g FROM generate_series(1, 50) g");
