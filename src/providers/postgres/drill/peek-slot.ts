@@ -4,7 +4,8 @@
  * advance; the slot is left exactly where it was. Returns the changes stored.
  */
 import type pg from "pg";
-import { declarePeek, forStore, historyMatcher, TransactionReader } from "../snapshot/drain.js";
+import { declarePeek } from "../snapshot/drain.js";
+import { historyMatcher, toStored, TransactionReader } from "../snapshot/transactions.js";
 import type { CaptureStore } from "../snapshot/types.js";
 
 const FETCH_ROWS = 20_000;
@@ -25,7 +26,7 @@ export async function peekSlot(
     const reader = new TransactionReader();
     for (;;) {
       const { rows } = await db.query<{ lsn: string; data: string }>(`FETCH ${FETCH_ROWS} FROM backout_peek`);
-      added += store.append(reader.push(rows).flatMap((t) => forStore(t, isHistory)));
+      added += store.append(reader.push(rows).flatMap((t) => toStored(t, isHistory)));
       if (rows.length < FETCH_ROWS) break;
     }
   } finally {

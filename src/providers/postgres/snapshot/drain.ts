@@ -2,7 +2,8 @@ import { BackoutError } from "../../../core/errors.js";
 import type { Queryable } from "../db.js";
 import { compareLsn } from "./lsn.js";
 import type { CaptureStore, CapturedChange } from "./types.js";
-import { decodeRows, WAL2JSON_OPTIONS, type DecodedTransaction, type SlotRow } from "./wal2json.js";
+import { historyMatcher, toStored, TransactionReader } from "./transactions.js";
+import { WAL2JSON_OPTIONS, type SlotRow } from "./wal2json.js";
 
 export interface DrainOptions {
   /** The migration tool's history table(s): "schema_migrations" (any schema) or "public.schema_migrations". */
@@ -62,8 +63,8 @@ export async function drainSlot(
     for (const reader = new TransactionReader(); ;) {
       const { rows } = await db.query<SlotRow>(`FETCH ${batch} FROM ${CURSOR}`);
       for (const t of reader.push(rows)) {
-        for (const c of forStore(t, isHistory)) pending.push(c);
-        pendingLsn = t.commitLsn;
+        for (const c of toStored(t, isHistory)) pending.push(c);
+        pendingLsn = t.at(-1)?.lsn ?? pendingLsn;
         if (pending.length >= batch) await flush();
       }
       if (rows.length < batch) break;
@@ -96,23 +97,6 @@ export async function declarePeek(db: Queryable, slot: string, upto: string, cur
   );
 }
 
-/** Assembles fetched rows into whole transactions; the rows of one still open are kept for the next fetch. */
-export class TransactionReader {
-  private open: SlotRow[] = [];
-
-  push(rows: SlotRow[]): DecodedTransaction[] {
-    const lastCommit = rows.findLastIndex((r) => r.data.startsWith('{"action":"C"'));
-    if (lastCommit < 0) {
-      for (const r of rows) this.open.push(r);
-      return [];
-    }
-    const whole =
-      this.open.length > 0 ? this.open.concat(rows.slice(0, lastCommit + 1)) : rows.slice(0, lastCommit + 1);
-    this.open = rows.slice(lastCommit + 1);
-    return decodeRows(whole).transactions;
-  }
-}
-
 async function flushedLsn(db: Queryable): Promise<string> {
   const r = await db.query<{ lsn: string }>("SELECT pg_current_wal_flush_lsn()::text AS lsn");
   const lsn = r.rows[0]?.lsn;
@@ -131,32 +115,4 @@ async function advance(db: Queryable, slot: string, lsn: string): Promise<void> 
 
 function maxLsn(a: string, b: string | undefined): string {
   return b !== undefined && compareLsn(b, a) > 0 ? b : a;
-}
-
-/**
- * A transaction's changes as the store keeps them. One that writes the migration tool's history
- * table belongs to a migration and is never replayed: it is kept as one row per table and
- * operation with its count, which is all the report and the invariant need.
- */
-export function forStore(
-  t: DecodedTransaction,
-  isHistory: (schema: string, table: string) => boolean,
-): Omit<CapturedChange, "seq">[] {
-  if (!t.changes.some((c) => isHistory(c.schema, c.table))) {
-    return t.changes.map((c) => ({ ...c, migration: false }));
-  }
-  const groups = new Map<string, Omit<CapturedChange, "seq">>();
-  for (const c of t.changes) {
-    const key = `${c.schema}.${c.table}:${c.op}`;
-    const g = groups.get(key);
-    if (g) g.count = (g.count ?? 1) + 1;
-    else groups.set(key, { ...c, keys: {}, values: {}, types: {}, migration: true, count: 1 });
-  }
-  return [...groups.values()];
-}
-
-export function historyMatcher(tables: string[]): (schema: string, table: string) => boolean {
-  const qualified = new Set(tables.filter((t) => t.includes(".")));
-  const bare = new Set(tables.filter((t) => !t.includes(".")));
-  return (schema, table) => bare.has(table) || qualified.has(`${schema}.${table}`);
 }

@@ -85,14 +85,15 @@ export function slotFailure(e: unknown, slot: string, where: ErrorLocation): Bac
  * Keeps the slots of this component's `keep` newest checkpoints (the new one included) and drops
  * the older ones (inactive, in this database): each slot holds every WAL segment since its
  * checkpoint and would fill the disk. A rollback to an older checkpoint then finds its slot
- * gone, which the plan reports as data loss. Never drained outside a rollback (which drops the
- * slot it drained), a slot's confirmed_flush_lsn is where its checkpoint took it: newest first.
+ * gone, which the plan reports as data loss. Newest first by name: the suffix is the checkpoint
+ * id, whose timestamp (c-YYYYMMDD-HHMMSS-xxxx) sorts in time order; a slot's position would
+ * not do, since a rollback that drained an older slot moved it past newer ones.
  */
 export async function dropOlderSlots(db: Queryable, newest: string, keep: number): Promise<string[]> {
   const r = await db.query<{ slot_name: string }>(
     `SELECT slot_name FROM pg_replication_slots
       WHERE database = current_database() AND slot_type = 'logical' AND NOT active AND slot_name <> $1
-      ORDER BY confirmed_flush_lsn DESC NULLS LAST, slot_name DESC`,
+      ORDER BY slot_name DESC`,
     [newest],
   );
   // Same base, another checkpoint: everything before the last "_" equal (the suffix has no "_").

@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgresProvider } from "../../../../src/providers/postgres/index.js";
 import { restoreParams } from "../../../../src/providers/postgres/restore-params.js";
 import { checkpointPostgres } from "../../../../src/providers/postgres/snapshot/checkpoint.js";
+import { openCaptureStore } from "../../../../src/providers/postgres/snapshot/capture-store.js";
+import { drainSlot } from "../../../../src/providers/postgres/snapshot/drain.js";
 import { captureFileFor } from "../../../../src/providers/postgres/snapshot/paths.js";
 import type { PgCluster } from "../../../support/postgres.js";
 import { migrateUp, pgCtx, planSteps, seedUsers, writeDbmate } from "../core/pg-fixture.js";
@@ -63,6 +65,13 @@ describe("restore-and-replay plan", () => {
     const second = snapshotOf(secondState);
     expect(await slotsOf("keep")).toEqual([first.slot, second.slot].sort());
     expect(existsSync(first.dumpFile ?? "")).toBe(true);
+    // A drain of the oldest slot (a rollback to c-1 that failed later) moves it past c-2's:
+    // still the oldest checkpoint, still the one to go.
+    const drainer = await cluster.connect("keep");
+    const scratch = openCaptureStore(join(tempDir("rplan-store"), "s.db"));
+    await drainSlot(drainer, first.slot, scratch, { historyTables: ["schema_migrations"] });
+    scratch.close();
+    await drainer.end();
     const third = snapshotOf(await checkpointPostgres(ctx, "c-3"));
     // The oldest of three is removed: its slot (WAL) and its dump (disk).
     expect(await slotsOf("keep")).toEqual([second.slot, third.slot].sort());
