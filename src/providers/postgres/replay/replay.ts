@@ -66,8 +66,14 @@ export async function replayChanges(
     onBatch: opts.onBatch,
     onReplayed: (change, plan) => state.add(change, plan),
   };
-  // A resumed replay: what earlier runs replayed counts in the state check too.
-  if (!progress.stats.done && progress.lastSeq > 0) await state.addEarlier(db, store, progress.lastSeq, ctx);
+  // What earlier calls replayed (a resumed replay, or PITR's second pass) counts in the state
+  // check too; folded only when this call has something to check.
+  const startSeq = progress.lastSeq;
+  let foldedEarlier = startSeq === 0;
+  const foldEarlier = async (): Promise<void> => {
+    if (!foldedEarlier) await state.addEarlier(db, store, startSeq, ctx);
+    foldedEarlier = true;
+  };
   let batches = 0;
   for (;;) {
     if (opts.stopAfterBatches !== undefined && batches >= opts.stopAfterBatches) {
@@ -81,17 +87,23 @@ export async function replayChanges(
     }
     const changes = store.read(progress.lastSeq, batchSize);
     if (changes.length === 0) break;
+    await foldEarlier();
     batches += 1;
     progress = await applyBatch(ctx, progress, changes, batches);
   }
   // Synchronous (the session default): flushes the WAL of every batch committed before it.
+  let checkedMs: number | undefined;
   if (batches > 0 || !progress.stats.done) {
+    await foldEarlier();
     // Replay just finished, before the restored database takes application writes: the one
     // moment the tables can be compared with what replay wrote to them.
-    progress = { ...progress, stats: { ...progress.stats, done: true, state: await state.compare(db) } };
+    const checked = await state.compare(db);
+    checkedMs = checked.ms;
+    progress = { ...progress, stats: { ...progress.stats, done: true, state: checked } };
     await saveProgress(db, opts.archiveSchema, opts.rollbackId, progress);
   }
-  return summarize(db, store, opts, progress.stats, undefined);
+  const summary = await summarize(db, store, opts, progress.stats, undefined);
+  return checkedMs === undefined ? summary : { ...summary, checkedMs };
 }
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;

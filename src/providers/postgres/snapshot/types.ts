@@ -79,4 +79,6 @@ export interface ReplaySummary {
   /** Every change committed after the checkpoint is in the live database or in the archive. */
   invariantHolds: boolean;
   invariantDetail: string;
+  /** Time this call spent checking the tables against the replay (part of its elapsed time). */
+  checkedMs?: number;
 }
