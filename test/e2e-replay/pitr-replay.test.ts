@@ -62,7 +62,7 @@ describe("PITR restore-and-replay through the CLI: a bad deploy under load, then
     const during = promised.filter((w) => w.committedAt >= runStarted && w.committedAt <= runEnded).length;
     const after = promised.filter((w) => w.committedAt > runEnded).length;
     const timings =
-      /recovered .* in (\d+) ms; replay (\d+) ms in (\d+) passes; the database refused connections for (\d+) ms \((\d+) sessions ended\) of which the server was down (\d+) ms/.exec(
+      /recovered .* in (\d+) ms; replay (\d+) ms in (\d+) passes \(of which the check of the tables \d+ ms\); the database refused connections for (\d+) ms \((\d+) sessions ended\) of which the server was down (\d+) ms/.exec(
         run.stdout,
       );
     const stored = /(\d+) changes? captured since the checkpoint/.exec(run.stdout)?.[1];
