@@ -3,14 +3,11 @@
  * cluster, dbmate migrations (users, orders), seeded rows, and a backout.yaml whose `db`
  * component takes a dump (or PITR) snapshot at each checkpoint and rolls back by restore-and-replay.
  */
-import { execFile, execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { dbmateProject } from "../support/dbmate.js";
 import type { PgCluster } from "../support/postgres.js";
 import { tempDir } from "../e2e/cli.js";
-
-export const DBMATE = resolve(import.meta.dirname, "../../node_modules/.bin/dbmate");
 
 /** Server settings the cluster needs for slots and wal2json. */
 export const LOGICAL = { wal_level: "logical", max_replication_slots: "10", max_wal_senders: "10" };
@@ -67,20 +64,9 @@ export async function replayEnvironment(
   const dir = tempDir(`replay-${name}`);
   const db = `app_${name}`;
   const url = await pg.createDatabase(db);
-  const migrations = join(dir, "db", "migrations");
-  mkdirSync(migrations, { recursive: true });
-  const write = (files: Record<string, string>) => {
-    for (const [file, sql] of Object.entries(files)) writeFileSync(join(migrations, file), sql);
-  };
-  const dbmateArgs = (args: string[]): string[] => [
-    "--url",
-    `${url}?sslmode=disable`,
-    "--migrations-dir",
-    migrations,
-    "--no-dump-schema",
-    ...args,
-  ];
-  const dbmate = (...args: string[]) => execFileSync(DBMATE, dbmateArgs(args)).toString();
+  const project = dbmateProject(url, join(dir, "db", "migrations"));
+  const write = (files: Record<string, string>): void => project.write(files);
+  const dbmate = (...args: string[]): string => project.run(...args);
   write(FIRST);
   dbmate("up");
   await pg.sql(
@@ -115,7 +101,7 @@ components:
   };
   const deployAsync = async (): Promise<void> => {
     write(DEPLOY);
-    await promisify(execFile)(DBMATE, dbmateArgs(["up"]));
+    await project.runAsync("up");
   };
   return { dir, db, url, slot, dbmate, deploy, deployAsync };
 }

@@ -1,11 +1,9 @@
-import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dbmateProject } from "../support/dbmate.js";
 import { type PgCluster, startPostgres } from "../support/postgres.js";
 import { cli, tempDir } from "./cli.js";
-
-const DBMATE = resolve("node_modules/.bin/dbmate");
 
 const FIRST = {
   "20240101000001_create_users.sql":
@@ -34,20 +32,9 @@ describe("postgres through the CLI: gate, archive and the migration tool's own v
     databases += 1;
     const db = `app_${policy}_${databases}`;
     const url = await pg.createDatabase(db);
-    const migrations = join(dir, "db", "migrations");
-    mkdirSync(migrations, { recursive: true });
-    const write = (files: Record<string, string>) => {
-      for (const [name, sql] of Object.entries(files)) writeFileSync(join(migrations, name), sql);
-    };
-    const dbmate = (...args: string[]) =>
-      execFileSync(DBMATE, [
-        "--url",
-        `${url}?sslmode=disable`,
-        "--migrations-dir",
-        migrations,
-        "--no-dump-schema",
-        ...args,
-      ]).toString();
+    const project = dbmateProject(url, join(dir, "db", "migrations"));
+    const write = (files: Record<string, string>): void => project.write(files);
+    const dbmate = (...args: string[]): string => project.run(...args);
     write(FIRST);
     dbmate("up");
     await pg.sql(
@@ -141,24 +128,16 @@ components:
     const dir = tempDir("pg-drill");
     const db = "app_drill";
     const url = await pg.createDatabase(db);
-    const migrations = join(dir, "db", "migrations");
-    mkdirSync(migrations, { recursive: true });
-    for (const [name, sql] of Object.entries(FIRST)) writeFileSync(join(migrations, name), sql);
-    execFileSync(DBMATE, [
-      "--url",
-      `${url}?sslmode=disable`,
-      "--migrations-dir",
-      migrations,
-      "--no-dump-schema",
-      "up",
-    ]);
+    const project = dbmateProject(url, join(dir, "db", "migrations"));
+    project.write(FIRST);
+    project.run("up");
     await pg.sql(
       "INSERT INTO users (email) SELECT 'u' || g || '@example.com' FROM generate_series(1, 20) g",
       [],
       db,
     );
     // The next deploy, not applied yet: what the drill proves before it goes out.
-    for (const [name, sql] of Object.entries(DEPLOY)) writeFileSync(join(migrations, name), sql);
+    project.write(DEPLOY);
     const yaml = (policy: string) => `version: 1
 environment: drill
 components:
