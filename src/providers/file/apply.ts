@@ -2,7 +2,7 @@ import { BackoutError, type ErrorLocation } from "../../core/errors.js";
 import type { PlannedStep } from "../../core/model.js";
 import type { ProviderContext, StepResult } from "../../core/provider.js";
 import { runCommandOk } from "../../process/run-command.js";
-import { writeAtomically, removeFile } from "./atomic-write.js";
+import { writeAtomically, removeFile } from "../../fs/atomic-write.js";
 import { blobPath, readBlob } from "./blobs.js";
 import { readOrFail, reason, storeOrFail } from "./capture.js";
 import { readSettings, type FileSettings } from "./settings.js";

@@ -1,6 +1,7 @@
-import { createHash, randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { writeAtomically } from "../../fs/atomic-write.js";
 
 export const SHA256 = /^[0-9a-f]{64}$/;
 
@@ -28,20 +29,7 @@ export async function storeBlob(blobsDir: string, content: Buffer): Promise<stri
   const sha = sha256(content);
   if (await hasBlob(blobsDir, sha)) return sha;
   await mkdir(blobsDir, { recursive: true, mode: 0o700 });
-  const tmp = join(blobsDir, `.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
-  const handle = await open(tmp, "wx", 0o600);
-  try {
-    await handle.writeFile(content);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(tmp, blobPath(blobsDir, sha));
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
+  await writeAtomically({ path: blobPath(blobsDir, sha), content, mode: 0o600 });
   return sha;
 }
 

@@ -1,5 +1,6 @@
 import { lstat, readFile, realpath } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
+import { isErrno } from "../../fs/errno.js";
 import { sha256 } from "./blobs.js";
 
 export const ABSENT = "absent";
@@ -52,8 +53,4 @@ export async function snapshot(abs: string): Promise<Snapshot> {
 export function sameFacts(a: FileFacts | undefined, b: FileFacts): boolean {
   if (a === undefined || a.sha !== b.sha) return false;
   return b.sha === ABSENT || b.mode === undefined || a.mode === b.mode;
-}
-
-export function isErrno(e: unknown, code: string): boolean {
-  return e instanceof Error && (e as NodeJS.ErrnoException).code === code;
 }

@@ -2,7 +2,8 @@ import { readPending } from "./pending.js";
 import { BackoutError } from "../../core/errors.js";
 import type { ComponentState } from "../../core/model.js";
 import type { ProviderContext } from "../../core/provider.js";
-import { isErrno, layoutOf, readCurrent } from "./layout.js";
+import { isErrno } from "../../fs/errno.js";
+import { layoutOf, readCurrent } from "./layout.js";
 import { readSettings, type ReleaseSettings } from "./settings.js";
 
 /** The release `current` points at is the component's version. */

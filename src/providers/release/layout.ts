@@ -1,5 +1,6 @@
 import { readlink, realpath, stat } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
+import { isErrno } from "../../fs/errno.js";
 
 /** Absolute paths of one application root: `<root>/releases/<name>` and `<root>/current`. */
 export interface Layout {
@@ -73,8 +74,4 @@ async function sameFile(a: string, b: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-export function isErrno(e: unknown, code: string): boolean {
-  return e instanceof Error && (e as NodeJS.ErrnoException).code === code;
 }

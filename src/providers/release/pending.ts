@@ -4,8 +4,9 @@
  * the release is healthy, so capture reports the release still believed to run and a later
  * plan restarts again instead of calling the component up to date.
  */
-import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { writeAtomically } from "../../fs/atomic-write.js";
 import type { Layout } from "./layout.js";
 
 export interface PendingSwitch {
@@ -31,9 +32,7 @@ export async function readPending(layout: Layout): Promise<PendingSwitch | undef
 export async function markPending(layout: Layout, next: PendingSwitch): Promise<void> {
   const existing = await readPending(layout);
   const record = existing?.to === next.to ? existing : next;
-  const tmp = `${fileOf(layout)}.tmp-${process.pid}`;
-  await writeFile(tmp, JSON.stringify(record));
-  await rename(tmp, fileOf(layout));
+  await writeAtomically({ path: fileOf(layout), content: Buffer.from(JSON.stringify(record)), mode: 0o644 });
 }
 
 export async function clearPending(layout: Layout): Promise<void> {

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { isErrno } from "./snapshot.js";
-import { syncDirectory } from "../../fs/sync-directory.js";
+import { isErrno } from "./errno.js";
+import { syncDirectory } from "./sync-directory.js";
 
 export interface WriteRequest {
   path: string;
