@@ -9,8 +9,6 @@ import { findOrphans, findSequencesBehind, findUnvalidated } from "./integrity-q
 import { messageOf } from "./net-errors.js";
 import type { CheckOptions, Verdict } from "./options.js";
 
-export { integrityCheckName, integrityCheckSchema, type IntegrityCheckSpec } from "./integrity-schema.js";
-
 async function connect(spec: IntegrityCheckSpec): Promise<pg.Client> {
   const client = new pg.Client({
     connectionString: spec.integrity.postgres,

@@ -7,9 +7,7 @@
  * any problem fails the check. A database that cannot be reached is an "error": nothing was judged.
  */
 import { z } from "zod";
-import { duration } from "../config/schema-parts.js";
-
-const HELP_DURATION = 'a number of seconds or a string like "500ms", "5s"';
+import { checkFields } from "./check-fields.js";
 
 export const integrityCheckSchema = z
   .strictObject({
@@ -28,24 +26,7 @@ export const integrityCheckSchema = z
           .describe("Schema whose tables are checked. Default public."),
       })
       .describe("The database and schema to check."),
-    // Same meaning as the other forms' fields (src/validate/schema.ts `common`).
-    name: z
-      .string()
-      .min(1)
-      .optional()
-      .describe("Label in output and reports; defaults to a readable summary of the check."),
-    timeout: duration({ allowZero: false })
-      .prefault("30s")
-      .describe(`How long one attempt may take (${HELP_DURATION}). Default 30s.`),
-    retries: z
-      .number()
-      .int()
-      .min(0)
-      .default(0)
-      .describe("Attempts after the first when the check does not pass; the last attempt counts. Default 0."),
-    interval: duration({ allowZero: true })
-      .prefault("1s")
-      .describe(`Pause between attempts (${HELP_DURATION}). Default 1s.`),
+    ...checkFields("30s", 0),
   })
   .describe(
     "Check a PostgreSQL schema's integrity: unvalidated constraints, orphaned rows, sequences behind.",

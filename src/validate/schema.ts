@@ -1,39 +1,15 @@
 /**
  * The checks backout runs after a rollback and samples while watching one, as written in
- * backout.yaml. A check is one of four forms, told apart by its key: `http`, `tcp`,
- * `command` or `metric`. Durations are numbers of seconds or strings like "500ms"; after
- * parsing they are milliseconds.
+ * backout.yaml. A check is one of five forms, told apart by its key: `http`, `tcp`,
+ * `command`, `metric` or `integrity` (integrity-schema.ts). Durations are numbers of seconds
+ * or strings like "500ms"; after parsing they are milliseconds.
  */
-import { integrityCheckSchema } from "./integrity-schema.js";
 import { z } from "zod";
 import { duration } from "../config/schema-parts.js";
+import { checkFields, HELP_DURATION } from "./check-fields.js";
+import { integrityCheckSchema } from "./integrity-schema.js";
 import { parseHostPort } from "./host-port.js";
 import { unionMessage } from "./schema-errors.js";
-
-const HELP_DURATION = 'a number of seconds or a string like "500ms", "5s"';
-
-/** timeout, retries, interval: the same meaning for every form. */
-function common(defaultTimeout: string) {
-  return {
-    name: z
-      .string()
-      .min(1)
-      .optional()
-      .describe("Label in output and reports; defaults to a readable summary of the check."),
-    timeout: duration({ allowZero: false })
-      .prefault(defaultTimeout)
-      .describe(`How long one attempt may take (${HELP_DURATION}). Default ${defaultTimeout}.`),
-    retries: z
-      .number()
-      .int()
-      .min(0)
-      .default(2)
-      .describe("Attempts after the first when the check does not pass; the last attempt counts. Default 2."),
-    interval: duration({ allowZero: true })
-      .prefault("1s")
-      .describe(`Pause between attempts (${HELP_DURATION}). Default 1s.`),
-  };
-}
 
 const httpUrl = z.url({ protocol: /^https?$/, error: "expected an http:// or https:// URL" });
 
@@ -67,7 +43,7 @@ export const httpCheckSchema = z
     maxLatency: duration({ allowZero: false })
       .optional()
       .describe(`Slowest acceptable complete answer (${HELP_DURATION}); slower is a failure.`),
-    ...common("5s"),
+    ...checkFields("5s"),
   })
   .describe("GET a URL and judge status, body and latency.");
 
@@ -79,7 +55,7 @@ export const tcpCheckSchema = z
         error: 'expected "host:port" with a port from 1 to 65535, e.g. "db.internal:5432" or "[::1]:6379"',
       })
       .describe('Address to connect to, "host:port"; passes when a TCP connection opens.'),
-    ...common("5s"),
+    ...checkFields("5s"),
   })
   .describe("Open a TCP connection.");
 
@@ -91,7 +67,7 @@ export const commandCheckSchema = z
       .describe("Argument array, program first, run without a shell; exit 0 passes."),
     env: z.record(z.string(), z.string()).optional().describe("Extra environment variables for the command."),
     // Commands are often smoke tests that take longer than a probe.
-    ...common("30s"),
+    ...checkFields("30s"),
   })
   .describe("Run a program; exit status 0 passes.");
 
@@ -119,7 +95,7 @@ export const metricCheckSchema = z
         threshold: z.number().finite().describe("The number the query's value is compared with."),
       })
       .describe("A Prometheus query and the condition its value must meet."),
-    ...common("5s"),
+    ...checkFields("5s"),
   })
   .describe("Query Prometheus and compare the value with a threshold.");
 
@@ -136,8 +112,6 @@ export const checkSchema = z
   .describe(
     "A check: one of { http: URL }, { tcp: host:port }, { command: [...] }, { metric: {...} } or { integrity: { postgres: URL } }.",
   );
-
-export type { IntegrityCheckSpec } from "./integrity-schema.js";
 
 export type HttpCheckSpec = z.output<typeof httpCheckSchema>;
 export type TcpCheckSpec = z.output<typeof tcpCheckSchema>;

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { integrityCheck, integrityCheckSchema } from "../../src/validate/integrity-check.js";
+import { integrityCheck } from "../../src/validate/integrity-check.js";
+import { integrityCheckSchema } from "../../src/validate/integrity-schema.js";
 import { type PgCluster, startPostgres } from "../support/postgres.js";
-import { closedPort } from "./servers.js";
-
-const plain = { redact: (s: string) => s };
+import { closedPort, plain } from "./servers.js";
 
 const SHOP = `
   CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL);
