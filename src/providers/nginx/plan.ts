@@ -39,19 +39,8 @@ function stepsFor(
 
   const name = ctx.component.name;
   if (settings.pauseDuringRollback && current.version !== to.pool) {
-    const pause: StateParams = {
-      pool: current.version,
-      servers: currentServers(ctx, settings, current),
-      maintenance: true,
-    };
     return [
-      step(
-        "enter-maintenance",
-        "pre",
-        pause,
-        `${name}: maintenance on (nginx answers ${settings.probe.maintenanceStatus}) during the rollback`,
-        `every request gets ${settings.probe.maintenanceStatus} until leave-maintenance`,
-      ),
+      pauseStep(ctx, settings, current),
       step(
         "leave-maintenance",
         "post",
@@ -91,6 +80,22 @@ function stepsFor(
           `serves pool ${to.pool} again`,
         ),
   ];
+}
+
+/** Maintenance on, "pre", on the pool served now: the first half of pauseDuringRollback. */
+function pauseStep(
+  ctx: ProviderContext<NginxSettings>,
+  settings: NginxSettings,
+  current: ComponentState,
+): StepSpec {
+  const status = settings.probe.maintenanceStatus;
+  return step(
+    "enter-maintenance",
+    "pre",
+    { pool: current.version, servers: currentServers(ctx, settings, current), maintenance: true },
+    `${ctx.component.name}: maintenance on (nginx answers ${status}) during the rollback`,
+    `every request gets ${status} until leave-maintenance`,
+  );
 }
 
 function step(
@@ -162,21 +167,13 @@ export function wrapNginx(ctx: ProviderContext<NginxSettings>, current: Componen
     const settings = readSettings(ctx);
     if (!settings.pauseDuringRollback || maintenanceOf(current)) return resolve([]);
     const servers = currentServers(ctx, settings, current);
-    const name = ctx.component.name;
-    const status = settings.probe.maintenanceStatus;
     resolve([
-      step(
-        "enter-maintenance",
-        "pre",
-        { pool: current.version, servers, maintenance: true },
-        `${name}: maintenance on (nginx answers ${status}) during the rollback`,
-        `every request gets ${status} until leave-maintenance`,
-      ),
+      pauseStep(ctx, settings, current),
       step(
         "leave-maintenance",
         "post",
         { pool: current.version, servers, maintenance: false },
-        `${name}: maintenance off, traffic to pool ${current.version} again`,
+        `${ctx.component.name}: maintenance off, traffic to pool ${current.version} again`,
         `serves pool ${current.version} again`,
       ),
     ]);
