@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { git } from "../support/git.js";
 import { countKeys } from "../support/redis.js";
 import { parseView, runResult } from "./backout-json.js";
-import { countOutcomes, firstOf, startLoad } from "./load.js";
-import { NEW, OLD, pairBody } from "./services.js";
+import { countOutcomes, firstOf } from "./load.js";
+import { runUnderLoad } from "./run-under-load.js";
+import { OLD } from "./services.js";
 import { CACHE_KEYS, startSystem, type System } from "./system.js";
 
 const LEAVE = "edge#2:leave-maintenance";
@@ -27,28 +28,12 @@ describe("end to end: a main step that fails for good leaves the edge in mainten
   });
 
   it("backout run escalates (exit 1); clients get v2, then 503 only, never an error", async () => {
-    const load = startLoad({
-      url: sys.edge?.nginx.url("/") ?? "",
-      oldBody: pairBody(OLD),
-      newBody: pairBody(NEW),
-    });
-    let runEnd = Infinity;
-    try {
-      await load.until((s) => s.filter((x) => x.outcome === "new").length >= 20, "20 answers from v2");
-      const r = await sys.backout("run", "--json");
-      runEnd = Date.now();
+    const { samples, runEnd } = await runUnderLoad(sys, (r) => {
       expect(r.exitCode, r.stderr).toBe(1);
       const result = runResult(r);
       expect(result.state).toBe("escalated");
       rollbackId = result.rollbackId;
-      await load.until(
-        (s) => s.filter((x) => x.sentAt > runEnd).length >= 40,
-        "40 answers after the rollback",
-      );
-    } finally {
-      await load.stop();
-    }
-    const { samples } = load;
+    });
     const counts = countOutcomes(samples);
     console.log(`escalated rollback under load: ${JSON.stringify(counts)}`);
     expect(counts.error, firstOf(samples, "error")).toBe(0);

@@ -9,7 +9,8 @@ import { git } from "../support/git.js";
 import { countKeys } from "../support/redis.js";
 import { orderViolations, parsePlan, parseView, precedes, runResult } from "./backout-json.js";
 import { goodTree, repoFacts } from "./config-repo.js";
-import { countOutcomes, firstOf, startLoad } from "./load.js";
+import { countOutcomes, firstOf } from "./load.js";
+import { runUnderLoad } from "./run-under-load.js";
 import { NEW, OLD, pairBody } from "./services.js";
 import { CACHE_KEYS, startSystem, type System } from "./system.js";
 
@@ -62,30 +63,13 @@ describe("end to end: roll back edge, web → api, config and cache under client
   });
 
   it("backout run under load: no connection error, old/new/503 only, then only the old pair", async () => {
-    const load = startLoad({
-      url: sys.edge?.nginx.url("/") ?? "",
-      oldBody: pairBody(OLD),
-      newBody: pairBody(NEW),
-    });
-    let runEnd = Infinity;
-    try {
-      await load.until((s) => s.filter((x) => x.outcome === "new").length >= 20, "20 answers from v2");
-      const runStart = Date.now();
-      const r = await sys.backout("run", "--json");
-      runEnd = Date.now();
+    const { samples, runStart, runEnd } = await runUnderLoad(sys, (r) => {
       expect(r.exitCode, r.stderr).toBe(0);
       const result = runResult(r);
       expect(result.state).toBe("succeeded");
       rollbackId = result.rollbackId;
-      await load.until(
-        (s) => s.filter((x) => x.sentAt > runEnd).length >= 40,
-        "40 answers after the rollback",
-      );
-      console.log(`backout run took ${runEnd - runStart} ms`);
-    } finally {
-      await load.stop();
-    }
-    const { samples } = load;
+    });
+    console.log(`backout run took ${runEnd - runStart} ms`);
     const counts = countOutcomes(samples);
     console.log(`full rollback under load: ${JSON.stringify(counts)}`);
     expect(counts.error, firstOf(samples, "error")).toBe(0);
