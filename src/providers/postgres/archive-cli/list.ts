@@ -1,6 +1,7 @@
 /** `backout archive list`: the archive index, newest first. */
 import type { Queryable } from "../db.js";
 import { type ArchiveIndexRow, INDEX_TABLE } from "../sql/archive-index.js";
+import { relationExists } from "../sql/catalog.js";
 import { qualified } from "../sql/quote.js";
 
 export async function listArchives(
@@ -8,11 +9,8 @@ export async function listArchives(
   archiveSchema: string,
   rollbackId?: string,
 ): Promise<ArchiveIndexRow[]> {
-  const { rows: found } = await db.query(`SELECT to_regclass($1) AS t`, [
-    qualified(archiveSchema, INDEX_TABLE),
-  ]);
   // No index yet: nothing was ever archived in this database.
-  if (found[0]?.t == null) return [];
+  if (!(await relationExists(db, qualified(archiveSchema, INDEX_TABLE)))) return [];
   const { rows } = await db.query<ArchiveIndexRow>(
     `SELECT * FROM ${qualified(archiveSchema, INDEX_TABLE)}
       WHERE $1::text IS NULL OR rollback_id = $1 OR rollback_id LIKE $1 || '%'

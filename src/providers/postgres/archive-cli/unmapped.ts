@@ -5,6 +5,7 @@
  */
 import type { Queryable } from "../db.js";
 import { UNMAPPED_TABLE, type UnmappedRow } from "../replay/ledger.js";
+import { relationExists } from "../sql/catalog.js";
 import { qualified } from "../sql/quote.js";
 
 export { UNMAPPED_TABLE };
@@ -24,8 +25,7 @@ export interface UnmappedView {
 }
 
 async function exists(db: Queryable, schema: string): Promise<boolean> {
-  const { rows } = await db.query(`SELECT to_regclass($1) AS t`, [qualified(schema, UNMAPPED_TABLE)]);
-  return rows[0]?.t != null;
+  return relationExists(db, qualified(schema, UNMAPPED_TABLE));
 }
 
 export async function listUnmapped(

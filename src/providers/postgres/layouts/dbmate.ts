@@ -2,9 +2,10 @@ import { readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { BackoutError } from "../../../core/errors.js";
 import type { Queryable } from "../db.js";
+import { relationExists } from "../sql/catalog.js";
 import { quoteIdent } from "../sql/quote.js";
 import type { Migration, MigrationLayout } from "./layout.js";
-import { compareVersions, historyTable, isBlankSql, tableExists, type LayoutOptions } from "./options.js";
+import { compareVersions, historyTable, isBlankSql, type LayoutOptions } from "./options.js";
 
 // dbmate: the leading digits of `<version>_<name>.sql` are the version it stores.
 const FILE = /^(\d+)(?:_(.*))?\.sql$/;
@@ -70,7 +71,7 @@ export function dbmateLayout(options: LayoutOptions = {}): MigrationLayout {
       return out.sort((a, b) => compareVersions(a.version, b.version));
     },
     async appliedVersions(db) {
-      if (!(await tableExists(db, table))) return [];
+      if (!(await relationExists(db, table.sql))) return [];
       const r = await db.query<{ version: string }>(`SELECT version FROM ${table.sql}`);
       return r.rows.map((row) => row.version).sort(compareVersions);
     },

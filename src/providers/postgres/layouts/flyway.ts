@@ -9,6 +9,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { BackoutError } from "../../../core/errors.js";
 import type { Queryable } from "../db.js";
+import { relationExists } from "../sql/catalog.js";
 import { qualified, quoteIdent } from "../sql/quote.js";
 import { compareFlywayVersions, flywayChecksum, parseFlywayName, sameFlywayVersion } from "./flyway-names.js";
 import type { Migration, MigrationLayout } from "./layout.js";
@@ -68,8 +69,7 @@ export function createFlywayLayout(options: FlywayOptions = {}): MigrationLayout
   const target = qualified(schema, table);
 
   async function history(db: Queryable): Promise<HistoryRow[] | undefined> {
-    const exists = await db.query<{ t: string | null }>("SELECT to_regclass($1)::text AS t", [target]);
-    if (!exists.rows[0]?.t) return undefined;
+    if (!(await relationExists(db, target))) return undefined;
     const res = await db.query<HistoryRow>(
       `SELECT installed_rank, version, type, script, success FROM ${target} ORDER BY installed_rank`,
     );

@@ -2,15 +2,10 @@ import { readdir, readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { BackoutError } from "../../../core/errors.js";
 import type { Queryable } from "../db.js";
+import { relationExists } from "../sql/catalog.js";
 import { quoteIdent } from "../sql/quote.js";
 import type { Migration, MigrationLayout } from "./layout.js";
-import {
-  compareVersions,
-  historyTable,
-  tableExists,
-  type HistoryTable,
-  type LayoutOptions,
-} from "./options.js";
+import { compareVersions, historyTable, type HistoryTable, type LayoutOptions } from "./options.js";
 
 // golang-migrate's source parser: `<version>_<title>.<up|down>.<ext>`; the version is a uint.
 const FILE = /^(\d+)_(.*)\.(up|down)\.sql$/;
@@ -79,7 +74,7 @@ async function readMigrations(dir: string): Promise<Migration[]> {
 }
 
 async function currentVersion(db: Queryable, table: HistoryTable): Promise<string | undefined> {
-  if (!(await tableExists(db, table))) return undefined;
+  if (!(await relationExists(db, table.sql))) return undefined;
   const r = await db.query<{ version: string; dirty: boolean }>(
     `SELECT version::text AS version, dirty FROM ${table.sql} LIMIT 1`,
   );

@@ -10,6 +10,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { basename, extname, join, resolve } from "node:path";
 import { BackoutError } from "../../../core/errors.js";
 import type { Queryable } from "../db.js";
+import { relationExists } from "../sql/catalog.js";
 import { qualified } from "../sql/quote.js";
 import type { Migration, MigrationLayout } from "./layout.js";
 
@@ -127,8 +128,7 @@ export function createNodePgMigrateLayout(options: NodePgMigrateOptions = {}): M
     },
 
     async appliedVersions(db: Queryable) {
-      const exists = await db.query<{ t: string | null }>("SELECT to_regclass($1)::text AS t", [target]);
-      if (!exists.rows[0]?.t) return [];
+      if (!(await relationExists(db, target))) return [];
       const rows = await db.query<{ name: string }>(`SELECT name FROM ${target} ORDER BY run_on, id`);
       return rows.rows.map((r) => r.name);
     },

@@ -1,4 +1,3 @@
-import type { Queryable } from "../db.js";
 import { quoteIdent } from "../sql/quote.js";
 
 /** What every layout factory may be given (see detect.ts). */
@@ -24,12 +23,6 @@ export function historyTable(options: LayoutOptions, fallback: string): HistoryT
   const schema = name.slice(0, dot);
   const table = name.slice(dot + 1);
   return { sql: `${quoteIdent(schema)}.${quoteIdent(table)}`, display: name, schema };
-}
-
-/** Whether the history table exists (a database no tool has touched yet has none). */
-export async function tableExists(db: Queryable, table: HistoryTable): Promise<boolean> {
-  const r = await db.query<{ oid: string | null }>("SELECT to_regclass($1)::text AS oid", [table.sql]);
-  return r.rows[0]?.oid !== null && r.rows[0]?.oid !== undefined;
 }
 
 /** Numeric order when both are digit strings (dbmate timestamps, golang-migrate numbers), text order otherwise. */

@@ -3,6 +3,7 @@
  * records migrations on a database Sqitch has never deployed to, and registers the project.
  */
 import type { Queryable } from "../db.js";
+import { relationExists } from "../sql/catalog.js";
 
 /** pg.sql's tables, same columns, keys and checks (comments left out). `reg` is quoted already. */
 function registryDdl(reg: string): string[] {
@@ -52,10 +53,7 @@ export async function createSqitchRegistry(
   uri: string | undefined,
   [name, email]: string[],
 ): Promise<void> {
-  const exists = await db.query<{ t: string | null }>("SELECT to_regclass($1)::text AS t", [
-    `${reg}.changes`,
-  ]);
-  if (!exists.rows[0]?.t) {
+  if (!(await relationExists(db, `${reg}.changes`))) {
     for (const sql of registryDdl(reg)) await db.query(sql);
     await db.query(
       `INSERT INTO ${reg}.releases (version, installer_name, installer_email) VALUES (1.1, $1, $2)`,

@@ -11,6 +11,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BackoutError } from "../../../core/errors.js";
 import type { Queryable } from "../db.js";
+import { relationExists } from "../sql/catalog.js";
 import { quoteIdent } from "../sql/quote.js";
 import type { Migration, MigrationLayout } from "./layout.js";
 import { readSqitchPlan, type SqitchChange } from "./sqitch-plan.js";
@@ -34,11 +35,6 @@ function topDir(migration: Migration, scriptPath: string): string {
 export function createSqitchLayout(options: SqitchOptions = {}): MigrationLayout {
   const reg = quoteIdent(options.registry ?? "sqitch");
   const committer = [options.committerName ?? "backout", options.committerEmail ?? "backout@localhost"];
-
-  async function registryExists(db: Queryable): Promise<boolean> {
-    const r = await db.query<{ t: string | null }>("SELECT to_regclass($1)::text AS t", [`${reg}.changes`]);
-    return Boolean(r.rows[0]?.t);
-  }
 
   async function project(db: Queryable): Promise<string> {
     if (options.project) return options.project;
@@ -82,7 +78,7 @@ export function createSqitchLayout(options: SqitchOptions = {}): MigrationLayout
     },
 
     async appliedVersions(db) {
-      if (!(await registryExists(db))) return [];
+      if (!(await relationExists(db, `${reg}.changes`))) return [];
       const r = await db.query<{ change: string }>(
         `SELECT change FROM ${reg}.changes WHERE project = $1 ORDER BY committed_at`,
         [await project(db)],

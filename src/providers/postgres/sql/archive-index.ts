@@ -4,6 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Queryable } from "../db.js";
+import { relationExists } from "./catalog.js";
 import { qualified, quoteIdent } from "./quote.js";
 
 export const DEFAULT_ARCHIVE_SCHEMA = "backout_archive";
@@ -89,8 +90,7 @@ export async function freeArchiveName(
 ): Promise<string> {
   for (let n = 1; ; n++) {
     const name = archiveTableName(parts.table, parts.column, parts.rollbackId, parts.version, n);
-    const { rows } = await db.query(`SELECT to_regclass($1) AS t`, [qualified(schema, name)]);
-    if (rows[0]?.t === null || rows[0]?.t === undefined) return name;
+    if (!(await relationExists(db, qualified(schema, name)))) return name;
   }
 }
 

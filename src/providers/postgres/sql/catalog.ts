@@ -1,6 +1,12 @@
 /** Catalog look-ups shared by measuring, archiving and restoring. All names travel as bind values. */
 import type { Queryable } from "../db.js";
 
+/** Whether `name` (SQL text, quoted as needed: "schema"."table") names a relation of any kind. */
+export async function relationExists(db: Queryable, name: string): Promise<boolean> {
+  const { rows } = await db.query<{ ok: boolean }>("SELECT to_regclass($1) IS NOT NULL AS ok", [name]);
+  return rows[0]?.ok === true;
+}
+
 export async function tableExists(db: Queryable, schema: string, table: string): Promise<boolean> {
   const { rows } = await db.query(
     `SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -6,7 +6,7 @@
 import { BackoutError } from "../../../core/errors.js";
 import type { Queryable } from "../db.js";
 import { type ArchiveIndexRow, CTID_COLUMN, INDEX_TABLE } from "./archive-index.js";
-import { type ColumnInfo, columnsOf } from "./catalog.js";
+import { type ColumnInfo, columnsOf, relationExists } from "./catalog.js";
 import { qualified, quoteIdent } from "./quote.js";
 
 export interface RestoreOptions {
@@ -32,14 +32,12 @@ export async function findArchive(
   archiveSchema: string,
   name: string,
 ): Promise<ArchiveIndexRow> {
-  const exists = await db.query(`SELECT to_regclass($1) AS t`, [qualified(archiveSchema, INDEX_TABLE)]);
-  const { rows } =
-    exists.rows[0]?.t == null
-      ? { rows: [] }
-      : await db.query<ArchiveIndexRow>(
-          `SELECT * FROM ${qualified(archiveSchema, INDEX_TABLE)} WHERE archive_table = $1`,
-          [name],
-        );
+  const { rows } = !(await relationExists(db, qualified(archiveSchema, INDEX_TABLE)))
+    ? { rows: [] }
+    : await db.query<ArchiveIndexRow>(
+        `SELECT * FROM ${qualified(archiveSchema, INDEX_TABLE)} WHERE archive_table = $1`,
+        [name],
+      );
   const row = rows[0];
   if (!row) {
     throw new BackoutError("USAGE", `no archive named "${name}" in schema ${archiveSchema}`, {
