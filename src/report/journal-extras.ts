@@ -1,10 +1,10 @@
 /**
- * What the HTML report reads straight from the journal because the RollbackView does not
- * keep it: validation results, monitor samples, notifications, and every gate wait as a span.
+ * What the reports (and `show --json`) read straight from the journal because the RollbackView
+ * does not keep it: validation results, monitor samples, notifications, and every gate wait as a span.
  */
-import type { SerializedError } from "../../core/errors.js";
-import type { JournalEntry, JournalEventData } from "../../core/journal-events.js";
-import type { CheckResult } from "../../core/model.js";
+import type { SerializedError } from "../core/errors.js";
+import type { JournalEntry, JournalEventData } from "../core/journal-events.js";
+import type { CheckResult } from "../core/model.js";
 
 type EventOf<T extends JournalEventData["type"]> = Extract<JournalEventData, { type: T }>;
 

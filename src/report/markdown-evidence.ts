@@ -2,9 +2,9 @@
  * Report sections built from evidence beyond the steps: the state traffic was left in,
  * validation results, monitor samples and notifications.
  */
-import type { JournalEntry } from "../core/journal-events.js";
 import { isTerminal } from "../core/model.js";
 import { formatErrorShort, isoTime, oneLine } from "./format.js";
+import type { JournalExtras } from "./journal-extras.js";
 import { cell, code, fenced, table } from "./markdown-text.js";
 import type { RollbackView } from "./rollback-view.js";
 
@@ -30,23 +30,17 @@ export function trafficSection(view: RollbackView): string[] {
   ];
 }
 
-function entriesOf<T extends JournalEntry["event"]["type"]>(entries: JournalEntry[], type: T) {
-  return entries.filter(
-    (e): e is JournalEntry<Extract<JournalEntry["event"], { type: T }>> => e.event.type === type,
-  );
-}
-
-export function validationSection(entries: JournalEntry[]): string[] {
-  const results = entriesOf(entries, "validation");
+export function validationSection(extras: JournalExtras): string[] {
+  const results = extras.validations;
   if (results.length === 0) return [];
-  const rows = results.map(({ event: { result: r } }) => [
+  const rows = results.map(({ result: r }) => [
     cell(r.name),
     r.kind,
     r.status === "pass" ? "pass" : `**${r.status}**`,
     cell(oneLine(r.detail, 200)),
     r.component ?? "",
   ]);
-  const bad = results.filter((e) => e.event.result.status !== "pass").length;
+  const bad = results.filter((v) => v.result.status !== "pass").length;
   return [
     "## Validation",
     "",
@@ -56,11 +50,11 @@ export function validationSection(entries: JournalEntry[]): string[] {
   ];
 }
 
-export function monitorSection(entries: JournalEntry[]): string[] {
-  const samples = entriesOf(entries, "monitor-sample");
+export function monitorSection(extras: JournalExtras): string[] {
+  const samples = extras.samples;
   if (samples.length === 0) return [];
-  const rows = samples.map(({ at, event: s }) => [
-    isoTime(at),
+  const rows = samples.map((s) => [
+    isoTime(s.at),
     s.errorRate.toFixed(2),
     String(s.threshold),
     s.aborted ? "**aborted**" : "",
@@ -69,11 +63,11 @@ export function monitorSection(entries: JournalEntry[]): string[] {
   return ["## Live monitor", "", ...table(["Time", "Error rate", "Threshold", "", "Signals"], rows)];
 }
 
-export function notificationsSection(entries: JournalEntry[]): string[] {
-  const sent = entriesOf(entries, "notification");
+export function notificationsSection(extras: JournalExtras): string[] {
+  const sent = extras.notifications;
   if (sent.length === 0) return [];
-  const rows = sent.map(({ at, event: n }) => [
-    isoTime(at),
+  const rows = sent.map((n) => [
+    isoTime(n.at),
     cell(n.channel),
     n.about,
     n.ok ? "ok" : `failed${n.error ? `: ${cell(formatErrorShort(n.error))}` : ""}`,

@@ -7,6 +7,7 @@ import { formatDuration, formatErrorShort, formatOffset, isoTime, listOrNone, on
 import { cell, code, fenced, table } from "./markdown-text.js";
 import type { RollbackView } from "./rollback-view.js";
 import { journalOrder } from "./fold-journal.js";
+import { journalExtras } from "./journal-extras.js";
 import {
   monitorSection,
   notificationsSection,
@@ -18,6 +19,8 @@ import { summarizeEvent } from "./summarize-event.js";
 import { lastProblem, rollbackDurationMs, stepDurationMs, timelineOrigin } from "./view-metrics.js";
 
 export function renderMarkdownReport(view: RollbackView, entries: JournalEntry[]): string {
+  const ordered = journalOrder(view.id, entries);
+  const extras = journalExtras(ordered);
   const sections = [
     [`# Rollback ${view.id}: ${view.state}`],
     summarySection(view),
@@ -28,10 +31,10 @@ export function renderMarkdownReport(view: RollbackView, entries: JournalEntry[]
     trafficSection(view),
     emergencySection(view),
     stepOutputSection(view),
-    validationSection(entries),
-    monitorSection(entries),
-    notificationsSection(entries),
-    timelineSection(view, entries),
+    validationSection(extras),
+    monitorSection(extras),
+    notificationsSection(extras),
+    timelineSection(view, ordered),
     postMortemSection(view),
   ];
   return (
@@ -189,9 +192,10 @@ function emergencySection(view: RollbackView): string[] {
   return out;
 }
 
-function timelineSection(view: RollbackView, entries: JournalEntry[]): string[] {
+/** `ordered`: the rollback's entries in seq order (journalOrder). */
+function timelineSection(view: RollbackView, ordered: JournalEntry[]): string[] {
   const origin = timelineOrigin(view);
-  const lines = journalOrder(view.id, entries).map(
+  const lines = ordered.map(
     (e) => `${formatOffset(e.at - origin)} ${e.event.type} ${summarizeEvent(e.event)}`,
   );
   const from = view.startedAt === undefined ? "queueing" : "the start";

@@ -1,6 +1,6 @@
 import { requireRollback } from "../../core/rollbacks.js";
 import { foldJournal } from "../../report/fold-journal.js";
-import { journalExtras } from "../../report/html/journal-extras.js";
+import { journalExtras } from "../../report/journal-extras.js";
 import { openEngine, type GlobalOptions } from "../context.js";
 import { out, outJson, table } from "../output.js";
 

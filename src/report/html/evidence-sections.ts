@@ -1,7 +1,7 @@
 /** Validation results, the monitor's samples and the notifications sent, as the journal recorded them. */
 import { formatDuration, formatErrorShort, formatOffset, oneLine } from "../format.js";
 import { codeSpan, esc, htmlTable } from "./escape.js";
-import type { JournalExtras } from "./journal-extras.js";
+import type { JournalExtras } from "../journal-extras.js";
 import { percent } from "./monitor-svg.js";
 
 export function validationSection(extras: JournalExtras, origin: number): string {

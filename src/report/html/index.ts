@@ -1,3 +1,2 @@
 /** The standalone HTML report of a rollback (inline CSS and SVG timeline, no script). */
 export { renderHtmlReport } from "./render-html-report.js";
-export { journalExtras, type JournalExtras, type MonitorSample } from "./journal-extras.js";

@@ -4,7 +4,7 @@
  */
 import { formatOffset } from "../format.js";
 import { esc, num } from "./escape.js";
-import type { MonitorSample } from "./journal-extras.js";
+import type { MonitorSample } from "../journal-extras.js";
 import type { TimeScale } from "./time-scale.js";
 
 export const MONITOR_HEIGHT = 90;

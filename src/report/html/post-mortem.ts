@@ -8,7 +8,7 @@ import type { RollbackView } from "../rollback-view.js";
 import { summarizeEvent } from "../summarize-event.js";
 import { timelineOrigin } from "../view-metrics.js";
 import { codeSpan, esc } from "./escape.js";
-import type { JournalExtras } from "./journal-extras.js";
+import type { JournalExtras } from "../journal-extras.js";
 
 const TO_FILL = `<span class="to-fill">to fill in</span>`;
 

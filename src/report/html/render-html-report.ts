@@ -8,7 +8,7 @@ import type { RollbackView } from "../rollback-view.js";
 import { timelineOrigin } from "../view-metrics.js";
 import { esc } from "./escape.js";
 import { monitorSection, notificationsSection, validationSection } from "./evidence-sections.js";
-import { journalExtras } from "./journal-extras.js";
+import { journalExtras } from "../journal-extras.js";
 import { postMortemSection } from "./post-mortem.js";
 import { escalationSection, gateSection, stepsSection, summarySection } from "./sections.js";
 import { REPORT_CSS } from "./styles.js";

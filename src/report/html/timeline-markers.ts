@@ -5,7 +5,7 @@
 import type { RollbackView } from "../rollback-view.js";
 import { formatDuration, isoTime } from "../format.js";
 import { esc, num } from "./escape.js";
-import type { JournalExtras } from "./journal-extras.js";
+import type { JournalExtras } from "../journal-extras.js";
 import type { TimeScale } from "./time-scale.js";
 
 export type MarkerKind = "escalation" | "deadline" | "resume" | "finished" | "gate-wait" | "emergency";

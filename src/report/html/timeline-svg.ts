@@ -6,7 +6,7 @@
 import type { AttemptView, RollbackView, StepView } from "../rollback-view.js";
 import { formatDuration, formatErrorShort, formatOffset, oneLine } from "../format.js";
 import { esc, num } from "./escape.js";
-import type { JournalExtras, ValidationRecord } from "./journal-extras.js";
+import type { JournalExtras, ValidationRecord } from "../journal-extras.js";
 import { renderMonitorChart, MONITOR_HEIGHT } from "./monitor-svg.js";
 import { collectMarkers, renderMarkers } from "./timeline-markers.js";
 import { timeScale, type TimeScale } from "./time-scale.js";
