@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { Redis } from "ioredis";
 import { cli, tempDir } from "../e2e/cli.js";
 import { GIT_TEST_ENV } from "../support/git.js";
-import { freePort } from "../support/nginx.js";
+import { freePort } from "../support/free-port.js";
 import { fillKeys, type RedisServer, startRedis } from "../support/redis.js";
 import { deployConfig, makeSystemConfigRepo, type SystemConfigRepo } from "./config-repo.js";
 import { type SystemEdge, startSystemEdge } from "./edge.js";

@@ -13,7 +13,6 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { freePort } from "./free-port.js";
-export { freePort };
 
 /**
  * A real, private nginx for tests: its own prefix in a temp dir (pid file, logs and every temp

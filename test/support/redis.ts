@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { freePort } from "./free-port.js";
-export { freePort };
 
 /** A throwaway redis-server on a free 127.0.0.1 port, with its own config and directory. */
 export interface RedisServer {

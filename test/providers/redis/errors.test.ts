@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BackoutError } from "../../../src/core/errors.js";
 import { redisProvider } from "../../../src/providers/redis/index.js";
 import { expectBackoutError } from "../fixtures.js";
-import { fillKeys, freePort, type RedisServer, startRedis } from "../../support/redis.js";
+import { freePort } from "../../support/free-port.js";
+import { fillKeys, type RedisServer, startRedis } from "../../support/redis.js";
 import { planOne, redisCtx } from "./redis-fixture.js";
 
 // Characters that need percent-encoding in a URL, so both spellings must be redacted.
