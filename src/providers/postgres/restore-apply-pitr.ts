@@ -6,14 +6,13 @@
  * starts for the application with the replay complete: no replayed old change can overwrite a
  * newer application write.
  */
-import { existsSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { BackoutError, type ErrorLocation } from "../../core/errors.js";
 import type { ProviderContext } from "../../core/provider.js";
 import {
   allowConnections,
   capture,
-  completeMarker,
+  markCaptureComplete,
   connectTo,
   drainWith,
   replayInto,
@@ -63,20 +62,18 @@ export async function restoreCluster(
     hooks: {
       whileLive: async () => {
         // A run killed while the live database was blocked: let the application in again.
-        await allowConnections(settings.url);
+        await allowConnections(settings.url, redact, where);
         lines.push(`before the swap: ${await capture(ctx, params, where, settings.url)}`);
       },
       replay,
       block: async () => {
         sessionsEnded = await block(settings.url, params, lines, redact, where);
       },
-      unblock: () => allowConnections(settings.url),
+      unblock: () => allowConnections(settings.url, redact, where),
     },
   });
   // The old cluster is stopped for good: its slot (in the kept directory) gets nothing new.
-  if (params.slotIntact && !existsSync(completeMarker(params.captureFile))) {
-    writeFileSync(completeMarker(params.captureFile), `${new Date(ctx.clock.now()).toISOString()}\n`);
-  }
+  markCaptureComplete(ctx, params);
   if (r.did === "nothing") {
     lines.push(`already restored (the pre-rollback data directory is ${r.keptAs})`);
   } else if (r.did === "finished-swap") {

@@ -2,13 +2,14 @@
  * What both restore modes do around their swap: drain the slot into the capture store, replay
  * the store into a database, and the small connection helpers they share.
  */
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import type pg from "pg";
 import type { ErrorLocation } from "../../core/errors.js";
 import { BackoutError } from "../../core/errors.js";
 import type { ProviderContext } from "../../core/provider.js";
 import { withPostgres } from "./connect.js";
 import { replayChanges } from "./replay/index.js";
+import { connectAdmin, databases } from "./restore/admin.js";
 import type { RestoreParams } from "./restore-params.js";
 import { summaryLines } from "./restore-report.js";
 import { readSettings, type PostgresSettings } from "./settings.js";
@@ -17,6 +18,12 @@ import { quoteIdent } from "./sql/quote.js";
 
 /** Written next to the capture store once the slot is drained for the last time (after the swap). */
 export const completeMarker = (captureFile: string): string => `${captureFile}.complete`;
+
+/** The old database or cluster takes no more writes and its slot is drained: later drains are no-ops. */
+export function markCaptureComplete(ctx: ProviderContext<PostgresSettings>, params: RestoreParams): void {
+  if (!params.slotIntact || existsSync(completeMarker(params.captureFile))) return;
+  writeFileSync(completeMarker(params.captureFile), `${new Date(ctx.clock.now()).toISOString()}\n`);
+}
 
 /** Drains the slot when it lives in the database at `url`; says why not otherwise. */
 export async function capture(
@@ -94,19 +101,19 @@ export async function connectTo(url: string): Promise<pg.Client> {
 }
 
 /** ALLOW_CONNECTIONS true on the URL's database if a crashed swap left it false. */
-export async function allowConnections(url: string): Promise<void> {
-  const database = databaseOf(url);
-  const admin = await connectTo(withDatabase(url, "postgres"));
+export async function allowConnections(
+  url: string,
+  redact: (t: string) => string,
+  where: ErrorLocation,
+): Promise<void> {
+  const admin = await connectAdmin(url, redact, where);
   try {
-    const r = await admin.query<{ allowed: boolean }>(
-      "SELECT datallowconn AS allowed FROM pg_database WHERE datname = $1",
-      [database],
-    );
-    if (r.rows[0]?.allowed === false) {
-      await admin.query(`ALTER DATABASE ${quoteIdent(database)} ALLOW_CONNECTIONS true`);
+    const found = (await databases(admin, [admin.live])).get(admin.live);
+    if (found?.allowConn === false) {
+      await admin.client.query(`ALTER DATABASE ${quoteIdent(admin.live)} ALLOW_CONNECTIONS true`);
     }
   } finally {
-    await admin.end().catch(() => undefined);
+    await admin.client.end().catch(() => undefined);
   }
 }
 

@@ -3,16 +3,16 @@
  * transaction once, the restore knows from the database names how far it got, and the replay
  * keeps its progress in the restored database itself.
  */
-import { existsSync, writeFileSync } from "node:fs";
 import { BackoutError, type ErrorLocation } from "../../core/errors.js";
 import type { PlannedStep } from "../../core/model.js";
 import type { ProviderContext, StepResult } from "../../core/provider.js";
 import {
   allowConnections,
   capture,
-  completeMarker,
+  markCaptureComplete,
   connectTo,
   databaseOf,
+  drainWith,
   replayInto,
   rollbackIdOf,
   withDatabase,
@@ -21,9 +21,6 @@ import { restoreCluster } from "./restore-apply-pitr.js";
 import { restoreParams, type RestoreParams } from "./restore-params.js";
 import { restoreDump, restoreNames } from "./restore/index.js";
 import { readSettings, type PostgresSettings } from "./settings.js";
-import { drainSlot, openCaptureStore } from "./snapshot/index.js";
-
-export { completeMarker } from "./restore-apply-shared.js";
 
 export async function applyRestoreStep(
   ctx: ProviderContext<PostgresSettings>,
@@ -54,7 +51,7 @@ async function restore(
   const lines: string[] = [];
   // A run killed inside the swap leaves the live database refusing connections (the safe
   // state); let them in again so this run can drain it, then block them again in the swap.
-  await allowConnections(settings.url);
+  await allowConnections(settings.url, (t) => ctx.redact(t), where);
   // Right before the swap: what committed since the capture step.
   lines.push(`before the swap: ${await capture(ctx, params, where, settings.url)}`);
   if (params.snapshot.dumpFile === undefined) {
@@ -81,17 +78,7 @@ async function restore(
       where,
       keepSessions: [pid],
       beforeSwap: async () => {
-        if (params.slotIntact) {
-          const store = openCaptureStore(params.captureFile);
-          try {
-            const d = await drainSlot(drainer, params.snapshot.slot, store, {
-              historyTables: params.historyTables,
-            });
-            lines.push(`while writes were blocked: captured ${d.added} more changes`);
-          } finally {
-            store.close();
-          }
-        }
+        if (params.slotIntact) lines.push(`while writes were blocked: ${await drainWith(drainer, params)}`);
         await drainer.end().catch(() => undefined);
         const restoredName = restoreNames(databaseOf(settings.url), rollbackId).restored;
         replayed = await replayInto(ctx, params, where, withDatabase(settings.url, restoredName));
@@ -110,9 +97,7 @@ async function restore(
   // writes that committed between the first drain and the swap are captured too.
   const kept = withDatabase(settings.url, r.keptAs);
   lines.push(`after the swap: ${await capture(ctx, params, where, kept)}`);
-  if (params.slotIntact && !existsSync(completeMarker(params.captureFile))) {
-    writeFileSync(completeMarker(params.captureFile), `${new Date(ctx.clock.now()).toISOString()}\n`);
-  }
+  markCaptureComplete(ctx, params);
   // A slot nobody drains keeps WAL forever; and DROP DATABASE (prune) refuses while it exists.
   if (params.slotIntact) await dropSlot(kept, params.snapshot.slot);
   return { output: ctx.redact(lines.join("\n")) };

@@ -11,10 +11,11 @@ import type { PlannedStep } from "../../core/model.js";
 import type { ProviderContext } from "../../core/provider.js";
 import { withPostgres } from "./connect.js";
 import { fingerprint } from "./fingerprint.js";
-import { completeMarker } from "./restore-apply.js";
+import { completeMarker } from "./restore-apply-shared.js";
+import { PROGRESS_TABLE } from "./replay/ledger.js";
 import { restoreParams } from "./restore-params.js";
 import { connectAdmin, databases } from "./restore/admin.js";
-import { BEFORE_INFIX, RESTORED_INFIX, restoreNames, shortId } from "./restore/names.js";
+import { restoreDirs, restoreNames } from "./restore/names.js";
 import { qualified } from "./sql/quote.js";
 import { readSettings, type PostgresSettings } from "./settings.js";
 
@@ -29,13 +30,8 @@ export async function verifyRestoreStep(
   if (step.action === "restore-snapshot") {
     if (rollbackId === undefined) return false;
     if (params.snapshot.mode === "pitr") {
-      const live = resolve(ctx.baseDir, settings.pitr?.dataDir ?? "");
-      const id = shortId(rollbackId);
-      return (
-        existsSync(`${live}${BEFORE_INFIX}${id}`) &&
-        existsSync(live) &&
-        !existsSync(`${live}${RESTORED_INFIX}${id}`)
-      );
+      const dirs = restoreDirs(resolve(ctx.baseDir, settings.pitr?.dataDir ?? ""), rollbackId);
+      return existsSync(dirs.before) && existsSync(dirs.live) && !existsSync(dirs.restored);
     }
     if (params.slotIntact && !existsSync(completeMarker(params.captureFile))) return false;
     const admin = await connectAdmin(settings.url, (t) => ctx.redact(t), where);
@@ -57,11 +53,11 @@ export async function verifyRestoreStep(
     }
     if (rollbackId === undefined) return false;
     const table = await client.query<{ ok: boolean }>("SELECT to_regclass($1) IS NOT NULL AS ok", [
-      qualified(settings.archiveSchema, "replay_progress"),
+      qualified(settings.archiveSchema, PROGRESS_TABLE),
     ]);
     if (table.rows[0]?.ok !== true) return false;
     const progress = await client.query<{ done: boolean }>(
-      `SELECT coalesce((stats->>'done')::boolean, false) AS done FROM ${qualified(settings.archiveSchema, "replay_progress")} WHERE rollback_id = $1`,
+      `SELECT coalesce((stats->>'done')::boolean, false) AS done FROM ${qualified(settings.archiveSchema, PROGRESS_TABLE)} WHERE rollback_id = $1`,
       [rollbackId],
     );
     if (progress.rows[0]?.done !== true) return false;

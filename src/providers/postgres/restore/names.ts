@@ -53,5 +53,11 @@ export function beforePrefix(live: string): string {
   return prefixFor(live, BEFORE_INFIX);
 }
 
+/** PITR: the recovered copy and the kept pre-rollback data directory, next to the live one. */
+export function restoreDirs(live: string, rollbackId: string): RestoreNames {
+  const id = shortId(rollbackId);
+  return { live, restored: `${live}${RESTORED_INFIX}${id}`, before: `${live}${BEFORE_INFIX}${id}` };
+}
+
 /** Written into a kept pre-rollback data directory (PITR): proves it is ours to prune. */
 export const KEPT_DIR_MARKER = "backout-kept.json";

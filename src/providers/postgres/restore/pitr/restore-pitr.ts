@@ -12,7 +12,7 @@
 import { existsSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BackoutError, type ErrorLocation } from "../../../../core/errors.js";
-import { KEPT_DIR_MARKER, shortId, RESTORED_INFIX, BEFORE_INFIX } from "../names.js";
+import { KEPT_DIR_MARKER, restoreDirs } from "../names.js";
 import { startCopy, stopIfRunning } from "./copy-server.js";
 import { failed, isRunning, pgCtl, pgCtlFor, startOptions } from "./pg-ctl.js";
 import { isRecovered, RECOVERED_MARKER, recoverCopy } from "./recovery.js";
@@ -77,10 +77,8 @@ export interface RestorePitrResult {
 
 export async function restorePitr(opts: RestorePitrOptions): Promise<RestorePitrResult> {
   const where = opts.where ?? {};
-  const id = shortId(opts.rollbackId);
   const live = opts.dataDir;
-  const restored = `${live}${RESTORED_INFIX}${id}`;
-  const kept = `${live}${BEFORE_INFIX}${id}`;
+  const { restored, before: kept } = restoreDirs(live, opts.rollbackId);
   const ctl = await pgCtlFor(existsSync(live) ? live : kept, opts.pgBin, opts.redact, where);
   const result = (
     did: RestorePitrResult["did"],
