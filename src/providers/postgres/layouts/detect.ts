@@ -1,11 +1,11 @@
 import { BackoutError } from "../../../core/errors.js";
 import { dbmateLayout } from "./dbmate.js";
-import * as flyway from "./flyway.js";
+import { createFlywayLayout } from "./flyway.js";
 import { golangMigrateLayout } from "./golang-migrate.js";
 import type { MigrationFormat, MigrationLayout } from "./layout.js";
-import * as nodePgMigrate from "./node-pg-migrate.js";
+import { createNodePgMigrateLayout } from "./node-pg-migrate.js";
 import type { LayoutOptions } from "./options.js";
-import * as sqitch from "./sqitch.js";
+import { createSqitchLayout } from "./sqitch.js";
 
 /**
  * Options handed to every layout factory. Each tool names its history-table options its own way,
@@ -18,33 +18,13 @@ interface FactoryOptions extends LayoutOptions {
 
 type Factory = (options: FactoryOptions) => MigrationLayout;
 
-function isLayout(v: unknown): v is MigrationLayout {
-  return typeof v === "object" && v !== null && typeof (v as MigrationLayout).readMigrations === "function";
-}
-
-/**
- * A layout module (helper B's node-pg-migrate, sqitch, flyway) exports `create<Tool>Layout(options)`,
- * or at least a ready MigrationLayout object. Found by shape so the modules stay independent.
- */
-function factoryOf(format: MigrationFormat, mod: Record<string, unknown>): Factory {
-  for (const [name, v] of Object.entries(mod)) {
-    if (typeof v === "function" && /^create.*Layout$/.test(name)) {
-      return (options) => (v as Factory)(options);
-    }
-  }
-  const ready = Object.values(mod).find(isLayout);
-  if (ready !== undefined) return () => ready;
-  return () => {
-    throw new BackoutError("INTERNAL", `the ${format} layout module exports no layout`);
-  };
-}
-
 const FACTORIES: Record<MigrationFormat, Factory> = {
   dbmate: dbmateLayout,
   "golang-migrate": golangMigrateLayout,
-  "node-pg-migrate": factoryOf("node-pg-migrate", nodePgMigrate),
-  sqitch: factoryOf("sqitch", sqitch),
-  flyway: factoryOf("flyway", flyway),
+  "node-pg-migrate": createNodePgMigrateLayout,
+  // The registry schema is Sqitch's own setting (engine.pg.registry), not a history table.
+  sqitch: () => createSqitchLayout(),
+  flyway: createFlywayLayout,
 };
 
 /** The layout of one tool, with the history-table override and migrations directory applied. */
