@@ -1,18 +1,10 @@
 import { readdirSync, readlinkSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ProviderContext } from "../../../src/core/provider.js";
-import type { ReleaseSettings } from "../../../src/providers/release/index.js";
 import { releaseProvider } from "../../../src/providers/release/index.js";
-import { contextFor, planned } from "../context.js";
+import { contextFor } from "../context.js";
 import { expectBackoutError, readRecords, tempDir, writeTool } from "../fixtures.js";
-import { makeReleases } from "./layout-fixture.js";
-
-async function stepTo(ctx: ProviderContext<ReleaseSettings>, from: string, to: string) {
-  const [spec] = await releaseProvider.plan(ctx, { version: from }, { version: to });
-  if (spec === undefined) throw new Error("expected a step");
-  return planned(ctx, spec);
-}
+import { makeReleases, stepTo } from "./layout-fixture.js";
 
 describe("release provider: apply and verify", () => {
   let dir: string;

@@ -2,11 +2,10 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ProviderContext } from "../../../src/core/provider.js";
-import { releaseProvider, type ReleaseSettings } from "../../../src/providers/release/index.js";
-import { contextFor, planned } from "../context.js";
+import { releaseProvider } from "../../../src/providers/release/index.js";
+import { contextFor } from "../context.js";
 import { expectBackoutError, tempDir } from "../fixtures.js";
-import { makeReleases } from "./layout-fixture.js";
+import { makeReleases, stepTo } from "./layout-fixture.js";
 
 /** A real HTTP server whose /health answers with whatever `statuses` says next (the last one repeats). */
 async function healthServer(
@@ -21,12 +20,6 @@ async function healthServer(
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}/health`, hits: () => hits, server };
-}
-
-async function stepTo(ctx: ProviderContext<ReleaseSettings>, to: string) {
-  const [spec] = await releaseProvider.plan(ctx, { version: "r2" }, { version: to });
-  if (spec === undefined) throw new Error("expected a step");
-  return planned(ctx, spec);
 }
 
 describe("release provider: health check", () => {
@@ -55,7 +48,7 @@ describe("release provider: health check", () => {
     const s = await healthServer([200]);
     server = s.server;
     const ctx = ctxWith(s.url);
-    const step = await stepTo(ctx, "r1");
+    const step = await stepTo(ctx, "r2", "r1");
     const result = await releaseProvider.apply(ctx, step);
     expect(result.output).toContain("healthy");
     expect(s.hits()).toBe(1);
@@ -66,7 +59,7 @@ describe("release provider: health check", () => {
     const s = await healthServer([503, 503, 200]);
     server = s.server;
     const ctx = ctxWith(s.url);
-    await releaseProvider.apply(ctx, await stepTo(ctx, "r1"));
+    await releaseProvider.apply(ctx, await stepTo(ctx, "r2", "r1"));
     expect(s.hits()).toBe(3);
   });
 
@@ -74,14 +67,14 @@ describe("release provider: health check", () => {
     const s = await healthServer([204]);
     server = s.server;
     const ctx = ctxWith(s.url, { expectStatus: 204 });
-    await releaseProvider.apply(ctx, await stepTo(ctx, "r1"));
+    await releaseProvider.apply(ctx, await stepTo(ctx, "r2", "r1"));
   });
 
   it("fails with a retryable HEALTH_CHECK_FAILED naming the URL and the last status", async () => {
     const s = await healthServer([503]);
     server = s.server;
     const ctx = ctxWith(s.url);
-    const step = await stepTo(ctx, "r1");
+    const step = await stepTo(ctx, "r2", "r1");
     const e = await expectBackoutError(releaseProvider.apply(ctx, step), "HEALTH_CHECK_FAILED");
     expect(e.retryable).toBe(true);
     expect(e.message).toContain(s.url);
@@ -99,7 +92,7 @@ describe("release provider: health check", () => {
     await new Promise((r) => s.server.close(r));
     const ctx = ctxWith(s.url, { retries: 0 });
     const e = await expectBackoutError(
-      releaseProvider.apply(ctx, await stepTo(ctx, "r1")),
+      releaseProvider.apply(ctx, await stepTo(ctx, "r2", "r1")),
       "HEALTH_CHECK_FAILED",
     );
     expect(e.message).toContain(s.url);
@@ -116,10 +109,10 @@ describe("release provider: health check", () => {
         },
       });
     const ok = probe(0);
-    await releaseProvider.apply(ok, await stepTo(ok, "r1"));
+    await releaseProvider.apply(ok, await stepTo(ok, "r2", "r1"));
     const bad = probe(7);
     const e = await expectBackoutError(
-      releaseProvider.apply(bad, await stepTo(bad, "r1")),
+      releaseProvider.apply(bad, await stepTo(bad, "r2", "r1")),
       "HEALTH_CHECK_FAILED",
     );
     expect(e.message).toContain("exited with 7");

@@ -2,9 +2,9 @@ import { existsSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { releaseProvider } from "../../../src/providers/release/index.js";
-import { contextFor, planned } from "../context.js";
+import { contextFor } from "../context.js";
 import { expectBackoutError, tempDir, writeTool } from "../fixtures.js";
-import { makeReleases } from "./layout-fixture.js";
+import { makeReleases, stepTo } from "./layout-fixture.js";
 
 describe("release provider: a swap whose restart failed is not called done", () => {
   let dir: string;
@@ -24,9 +24,7 @@ describe("release provider: a swap whose restart failed is not called done", () 
     const tool = writeTool(dir);
     const failing = ctxWith([process.execPath, tool, "fail", "3"]);
     expect((await releaseProvider.capture(failing)).version).toBe("r2");
-    const [spec] = await releaseProvider.plan(failing, { version: "r2" }, { version: "r1" });
-    if (!spec) throw new Error("expected a step");
-    const step = planned(failing, spec);
+    const step = await stepTo(failing, "r2", "r1");
 
     await expectBackoutError(releaseProvider.apply(failing, step), "COMMAND_FAILED");
     // The link moved, but r2 is what still runs: capture says r2 and the step is not reached.
@@ -48,14 +46,13 @@ describe("release provider: a swap whose restart failed is not called done", () 
   it("ignores a stale record once another tool moved current elsewhere", async () => {
     const tool = writeTool(dir);
     const failing = ctxWith([process.execPath, tool, "fail", "3"]);
-    const [spec] = await releaseProvider.plan(failing, { version: "r2" }, { version: "r1" });
-    if (!spec) throw new Error("expected a step");
-    await expectBackoutError(releaseProvider.apply(failing, planned(failing, spec)), "COMMAND_FAILED");
+    await expectBackoutError(
+      releaseProvider.apply(failing, await stepTo(failing, "r2", "r1")),
+      "COMMAND_FAILED",
+    );
     // A deploy tool (not backout) points current back at r2 and restarts it.
     const other = contextFor(releaseProvider, { baseDir: dir, settings: { path: root } });
-    const [back] = await releaseProvider.plan(other, { version: "r1" }, { version: "r2" });
-    if (!back) throw new Error("expected a step");
-    await releaseProvider.apply(other, planned(other, back));
+    await releaseProvider.apply(other, await stepTo(other, "r1", "r2"));
     expect((await releaseProvider.capture(failing)).version).toBe("r2");
   });
 });
