@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import { BackoutError, type ErrorLocation } from "../../../core/errors.js";
 import { runCommand } from "../../../process/run-command.js";
+import { libpqArgs } from "../snapshot/pg-tools.js";
 
 export interface PgRestoreInput {
   url: string;
@@ -18,21 +19,20 @@ export interface PgRestoreInput {
 
 export async function pgRestore(input: PgRestoreInput): Promise<number> {
   const u = new URL(input.url);
-  const password = decodeURIComponent(u.password);
-  u.password = "";
   u.pathname = `/${encodeURIComponent(input.database)}`;
+  const { url, env } = libpqArgs(u.toString(), process.env);
   const bin = input.pgBin ? join(input.pgBin, "pg_restore") : "pg_restore";
   const argv = [
     bin,
     "--exit-on-error",
     "--no-password",
     `--jobs=${input.jobs}`,
-    `--dbname=${u.toString()}`,
+    `--dbname=${url}`,
     input.dumpFile,
   ];
   const out = await runCommand({
     argv,
-    env: { ...process.env, ...(password ? { PGPASSWORD: password } : {}) },
+    env,
     redact: input.redact,
     where: input.where,
   });
