@@ -129,14 +129,14 @@ export async function findSequencesBehind(db: Db, schema: string): Promise<strin
   for (const s of await ownedSequences(db, schema)) {
     // Descending sequences hand out ever smaller values: compare with the smallest instead.
     const up = Number(s.increment) > 0;
-    const seqState = await db.query<{ last_value: string; is_called: boolean }>(
-      `SELECT last_value::text AS last_value, is_called FROM ${qualified(s.seq_schema, s.seq)}`,
+    // The sequence's state and the column's extreme in one round trip.
+    const { rows } = await db.query<{ last_value: string; is_called: boolean; v: string | null }>(
+      `SELECT q.last_value::text AS last_value, q.is_called,
+              (SELECT ${up ? "max" : "min"}(${quoteIdent(s.column)})::text FROM ${qualified(schema, s.table)}) AS v
+         FROM ${qualified(s.seq_schema, s.seq)} q`,
     );
-    const extreme = await db.query<{ v: string | null }>(
-      `SELECT ${up ? "max" : "min"}(${quoteIdent(s.column)})::text AS v FROM ${qualified(schema, s.table)}`,
-    );
-    const state = seqState.rows[0];
-    const v = extreme.rows[0]?.v;
+    const state = rows[0];
+    const v = state?.v;
     if (state === undefined || v === null || v === undefined) continue;
     const next = BigInt(state.last_value) + (state.is_called ? BigInt(s.increment) : 0n);
     const value = BigInt(v);
