@@ -29,6 +29,8 @@ export interface CtlCluster {
   sql(text: string, values?: unknown[], db?: string): Promise<pg.QueryResultRow[]>;
   /** Runs a program of PG_BIN as the cluster's user. */
   run(program: string, args: string[]): string;
+  /** pg_basebackup -Fp (fast checkpoint) of the running cluster into root/`name`; returns the directory. */
+  baseBackup(name: string): string;
   stop(): void;
 }
 
@@ -104,6 +106,23 @@ export async function startCtlCluster(settings: Record<string, string> = {}): Pr
       }
     },
     run,
+    baseBackup(name) {
+      const dir = join(root, name);
+      run("pg_basebackup", [
+        "-h",
+        "127.0.0.1",
+        "-p",
+        String(port),
+        "-U",
+        "postgres",
+        "-D",
+        dir,
+        "-Fp",
+        "-c",
+        "fast",
+      ]);
+      return dir;
+    },
     stop() {
       // Whatever directory runs now (a swapped-in copy, a recovering one) is under root.
       const dirs = readdirSync(root).filter((n) => n === "data" || n.startsWith("data__"));

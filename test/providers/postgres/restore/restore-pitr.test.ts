@@ -16,20 +16,7 @@ beforeAll(async () => {
   await cluster.sql("CREATE DATABASE app");
   await cluster.sql("CREATE TABLE items (id int PRIMARY KEY, phase text)", [], "app");
   await cluster.sql("INSERT INTO items SELECT g, 'base' FROM generate_series(1, 100) g", [], "app");
-  baseBackup = join(cluster.root, "base");
-  cluster.run("pg_basebackup", [
-    "-h",
-    "127.0.0.1",
-    "-p",
-    String(cluster.port),
-    "-U",
-    "postgres",
-    "-D",
-    baseBackup,
-    "-Fp",
-    "-c",
-    "fast",
-  ]);
+  baseBackup = cluster.baseBackup("base");
   await cluster.sql("INSERT INTO items SELECT g, 'before-rp' FROM generate_series(101, 150) g", [], "app");
   await cluster.sql("SELECT pg_create_restore_point('rp-checkpoint')");
   await cluster.sql("INSERT INTO items SELECT g, 'after-rp' FROM generate_series(151, 200) g", [], "app");
@@ -98,20 +85,7 @@ describe("restorePitr", () => {
   });
 
   it("finishes a swap that stopped between the two directory renames; prune removes the kept directories", async () => {
-    const base2 = join(cluster.root, "base2");
-    cluster.run("pg_basebackup", [
-      "-h",
-      "127.0.0.1",
-      "-p",
-      String(cluster.port),
-      "-U",
-      "postgres",
-      "-D",
-      base2,
-      "-Fp",
-      "-c",
-      "fast",
-    ]);
+    const base2 = cluster.baseBackup("base2");
     await cluster.sql("UPDATE items SET phase = 'second' WHERE id <= 10", [], "app");
     await cluster.sql("SELECT pg_create_restore_point('rp-two')");
     await cluster.sql("DELETE FROM items WHERE id > 100", [], "app");
@@ -146,20 +120,7 @@ describe("restorePitr", () => {
   });
 
   it("runs the hooks around the swap: the copy serves only on its own port until the replay is done; a failure unblocks and a retry goes on", async () => {
-    const base3 = join(cluster.root, "base3");
-    cluster.run("pg_basebackup", [
-      "-h",
-      "127.0.0.1",
-      "-p",
-      String(cluster.port),
-      "-U",
-      "postgres",
-      "-D",
-      base3,
-      "-Fp",
-      "-c",
-      "fast",
-    ]);
+    const base3 = cluster.baseBackup("base3");
     await cluster.sql("SELECT pg_create_restore_point('rp-three')");
     await cluster.sql("INSERT INTO items VALUES (1000, 'after-three')", [], "app");
     const calls: string[] = [];
