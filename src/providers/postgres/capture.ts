@@ -1,7 +1,7 @@
 import type { ComponentState } from "../../core/model.js";
 import type { ProviderContext } from "../../core/provider.js";
 import { withPostgres } from "./connect.js";
-import { fingerprint } from "./fingerprint.js";
+import { schemaFingerprint } from "./fingerprint.js";
 import { appliedVersions, migrationSet } from "./migration-set.js";
 import { readSettings, type PostgresSettings } from "./settings.js";
 
@@ -20,10 +20,7 @@ export async function capturePostgres(ctx: ProviderContext<PostgresSettings>): P
     const server = await client.query<{ server: string; database: string }>(
       "SELECT current_setting('server_version') AS server, current_database() AS database",
     );
-    const fp = await fingerprint(client, settings.schema, {
-      archiveSchema: settings.archiveSchema,
-      ...(settings.historyTable === undefined ? {} : { historyTable: settings.historyTable }),
-    });
+    const fp = await schemaFingerprint(client, settings);
     return {
       version: applied.at(-1) ?? NO_VERSION,
       details: {

@@ -65,6 +65,17 @@ export async function fingerprint(
   return { hash: hashOf(lines), lines };
 }
 
+/** The fingerprint of the schema that a component's settings (or a drill's scope) name. */
+export function schemaFingerprint(
+  db: Queryable,
+  scope: { schema: string; archiveSchema: string; historyTable?: string | undefined },
+): Promise<Fingerprint> {
+  return fingerprint(db, scope.schema, {
+    archiveSchema: scope.archiveSchema,
+    ...(scope.historyTable === undefined ? {} : { historyTable: scope.historyTable }),
+  });
+}
+
 function hashOf(lines: string[]): string {
   return createHash("sha256").update(lines.join("\n")).digest("hex");
 }

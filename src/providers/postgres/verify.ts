@@ -1,7 +1,7 @@
 import type { PlannedStep } from "../../core/model.js";
 import type { ProviderContext } from "../../core/provider.js";
 import { withPostgres } from "./connect.js";
-import { fingerprint } from "./fingerprint.js";
+import { schemaFingerprint } from "./fingerprint.js";
 import { appliedVersions, migrationSet } from "./migration-set.js";
 import { isRestoreStep } from "./restore-params.js";
 import { readSettings, type PostgresSettings } from "./settings.js";
@@ -24,10 +24,7 @@ export async function verifyPostgres(
     if ((await appliedVersions(ctx, set, client)).includes(params.version)) return false;
     const expected = step.target.details?.fingerprint;
     if (typeof expected !== "string") return true;
-    const now = await fingerprint(client, settings.schema, {
-      archiveSchema: settings.archiveSchema,
-      ...(settings.historyTable === undefined ? {} : { historyTable: settings.historyTable }),
-    });
+    const now = await schemaFingerprint(client, settings);
     return now.hash === expected;
   });
 }

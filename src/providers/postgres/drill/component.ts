@@ -1,5 +1,5 @@
 /**
- * From a component of backout.yaml to a drill's input: the postgres settings (helper A's schema),
+ * From a component of backout.yaml to a drill's input: the postgres settings (settings.ts),
  * the migration files and the tool's layout (detected when format: auto), and the policy in force.
  */
 import { systemClock } from "../../../core/clock.js";

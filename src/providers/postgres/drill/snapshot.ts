@@ -1,11 +1,11 @@
 /**
- * What the drill compares between stages: the schema fingerprint's canonical lines (helper A's
- * fingerprint) and the number of rows of every user table. A difference is reported net of the
+ * What the drill compares between stages: the schema fingerprint's canonical lines (as capture
+ * takes them) and the number of rows of every user table. A difference is reported net of the
  * differences already present before the step, so one forgotten index is reported once, by the
  * migration that forgot it, not again by every older migration reverted after it.
  */
 import type { Queryable } from "../db.js";
-import { fingerprint } from "../fingerprint.js";
+import { schemaFingerprint } from "../fingerprint.js";
 import { qualified } from "../sql/quote.js";
 
 export interface Snapshot {
@@ -39,10 +39,7 @@ async function rowCounts(db: Queryable, archiveSchema: string): Promise<Map<stri
 }
 
 export async function snapshot(db: Queryable, scope: SnapshotScope): Promise<Snapshot> {
-  const fp = await fingerprint(db, scope.schema, {
-    archiveSchema: scope.archiveSchema,
-    ...(scope.historyTable === undefined ? {} : { historyTable: scope.historyTable }),
-  });
+  const fp = await schemaFingerprint(db, scope);
   return { lines: fp.lines, rows: await rowCounts(db, scope.archiveSchema) };
 }
 
