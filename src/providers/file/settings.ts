@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { BackoutError } from "../../core/errors.js";
 import type { ProviderContext } from "../../core/provider.js";
+import { readProviderSettings } from "../../core/provider-settings.js";
 
 export const fileSettingsSchema = z
   .strictObject({
@@ -30,11 +30,5 @@ export const fileSettingsSchema = z
 export type FileSettings = z.output<typeof fileSettingsSchema>;
 
 export function readSettings(ctx: ProviderContext<FileSettings>): FileSettings {
-  const parsed = fileSettingsSchema.safeParse(ctx.component.settings);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new BackoutError("CONFIG_INVALID", `invalid file settings: ${issue?.message ?? "unknown"}`, {
-    where: { component: ctx.component.name, field: issue?.path.join(".") },
-    hint: "Fix the component's settings in backout.yaml (see `backout schema file`).",
-  });
+  return readProviderSettings(fileSettingsSchema, "file", ctx);
 }

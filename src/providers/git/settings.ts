@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { BackoutError } from "../../core/errors.js";
 import type { ProviderContext } from "../../core/provider.js";
+import { readProviderSettings } from "../../core/provider-settings.js";
 
 /**
  * Branch and remote names reach git as arguments. Argument arrays already keep them away
@@ -71,11 +71,5 @@ export function pushTarget(s: GitSettings): string | undefined {
 
 /** Parse again: applies defaults for hand-built components and checks what we were given. */
 export function readSettings(ctx: ProviderContext<GitSettings>): GitSettings {
-  const parsed = gitSettingsSchema.safeParse(ctx.component.settings);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new BackoutError("CONFIG_INVALID", `invalid git settings: ${issue?.message ?? "unknown"}`, {
-    where: { component: ctx.component.name, field: issue?.path.join(".") },
-    hint: "Fix the component's settings in backout.yaml (see `backout schema git`).",
-  });
+  return readProviderSettings(gitSettingsSchema, "git", ctx);
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { BackoutError } from "../../core/errors.js";
 import type { ProviderContext } from "../../core/provider.js";
+import { readProviderSettings } from "../../core/provider-settings.js";
 
 /**
  * HAProxy's own rule for proxy and server names. Checking it here also means no name can
@@ -48,11 +48,5 @@ export type HaproxySettings = z.output<typeof haproxySettingsSchema>;
 
 /** Parse again: cheap, applies defaults for hand-built components, and checks what we were given. */
 export function readSettings(ctx: ProviderContext<HaproxySettings>): HaproxySettings {
-  const parsed = haproxySettingsSchema.safeParse(ctx.component.settings);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new BackoutError("CONFIG_INVALID", `invalid haproxy settings: ${issue?.message ?? "unknown"}`, {
-    where: { component: ctx.component.name, field: issue?.path.join(".") },
-    hint: "Fix the component's settings in backout.yaml (see `backout schema haproxy`).",
-  });
+  return readProviderSettings(haproxySettingsSchema, "haproxy", ctx);
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { BackoutError } from "../../core/errors.js";
 import type { ProviderContext } from "../../core/provider.js";
+import { readProviderSettings } from "../../core/provider-settings.js";
 
 /** Names that go into nginx syntax unquoted: no spaces, braces, semicolons or `$`. */
 const NAME = /^[A-Za-z0-9_.-]+$/;
@@ -102,11 +102,5 @@ export type ProbeSettings = NginxSettings["probe"];
 
 /** Parse again: cheap, applies defaults for hand-built components, and checks what we were given. */
 export function readSettings(ctx: ProviderContext<NginxSettings>): NginxSettings {
-  const parsed = nginxSettingsSchema.safeParse(ctx.component.settings);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new BackoutError("CONFIG_INVALID", `invalid nginx settings: ${issue?.message ?? "unknown"}`, {
-    where: { component: ctx.component.name, field: issue?.path.join(".") },
-    hint: "Fix the component's settings in backout.yaml (see `backout schema nginx`).",
-  });
+  return readProviderSettings(nginxSettingsSchema, "nginx", ctx);
 }

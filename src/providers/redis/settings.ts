@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { BackoutError } from "../../core/errors.js";
 import type { ProviderContext } from "../../core/provider.js";
+import { readProviderSettings } from "../../core/provider-settings.js";
 
 // A pattern made only of `*` matches every key: that is a whole-database flush in disguise.
 const pattern = z
@@ -68,11 +68,5 @@ export type RedisSettings = z.output<typeof redisSettingsSchema>;
 
 /** Parse again: applies defaults for hand-built components and checks what we were given. */
 export function readSettings(ctx: ProviderContext<RedisSettings>): RedisSettings {
-  const parsed = redisSettingsSchema.safeParse(ctx.component.settings);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new BackoutError("CONFIG_INVALID", `invalid redis settings: ${issue?.message ?? "unknown"}`, {
-    where: { component: ctx.component.name, field: issue?.path.join(".") },
-    hint: "Fix the component's settings in backout.yaml (see `backout schema redis`).",
-  });
+  return readProviderSettings(redisSettingsSchema, "redis", ctx);
 }

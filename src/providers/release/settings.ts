@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { BackoutError } from "../../core/errors.js";
 import type { ProviderContext } from "../../core/provider.js";
+import { readProviderSettings } from "../../core/provider-settings.js";
 
 const restartSchema = z
   .strictObject({
@@ -50,11 +50,5 @@ export type HealthSettings = NonNullable<ReleaseSettings["health"]>;
  * when a caller built the component by hand, and keeps this provider honest about its input.
  */
 export function readSettings(ctx: ProviderContext<ReleaseSettings>): ReleaseSettings {
-  const parsed = releaseSettingsSchema.safeParse(ctx.component.settings);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new BackoutError("CONFIG_INVALID", `invalid release settings: ${issue?.message ?? "unknown"}`, {
-    where: { component: ctx.component.name, field: issue?.path.join(".") },
-    hint: "Fix the component's settings in backout.yaml (see `backout schema release`).",
-  });
+  return readProviderSettings(releaseSettingsSchema, "release", ctx);
 }
