@@ -1,47 +1,14 @@
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type PgCluster, startPostgres } from "../support/postgres.js";
-import { cli, startCli } from "../e2e/cli.js";
-import { LOGICAL, replayEnvironment, type ReplayEnv } from "./environment.js";
-
 /**
  * The same scripted writes in two environments: one rolled back straight through, the other
  * killed (SIGKILL) in the middle of its replay and resumed. Their end states must be equal.
  */
-async function scriptedWrites(pgc: PgCluster, env: ReplayEnv): Promise<void> {
-  const cp = await cli(["checkpoint", "--good", "--name", "before-deploy"], { cwd: env.dir });
-  expect(cp.exitCode, cp.stderr).toBe(0);
-  for (let t = 0; t < 10; t++) {
-    await pgc.sql(
-      `INSERT INTO orders (user_id, amount, status) SELECT g, g + ${t}, 'open' FROM generate_series(1, 600) g;
-       UPDATE users SET name = name || '-t${t}' WHERE id % 10 = ${t};`,
-      [],
-      env.db,
-    );
-  }
-  env.deploy();
-  for (let t = 0; t < 6; t++) {
-    await pgc.sql(
-      `INSERT INTO users (email, name, nickname) SELECT 'n${t}-' || g || '@x', 'after', 'nick-${t}-' || g FROM generate_series(1, 300) g;
-       DELETE FROM orders WHERE id % 7 = ${t};`,
-      [],
-      env.db,
-    );
-  }
-}
 
-async function endState(pgc: PgCluster, db: string): Promise<unknown[]> {
-  return [
-    await pgc.sql("SELECT * FROM users ORDER BY id", [], db),
-    await pgc.sql("SELECT * FROM orders ORDER BY id", [], db),
-    await pgc.sql(
-      `SELECT "table", op, keys, "values", reason FROM backout_archive.replay_unmapped ORDER BY seq`,
-      [],
-      db,
-    ),
-    await pgc.sql("SELECT last_value FROM users_id_seq", [], db),
-  ];
-}
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type PgCluster, startPostgres } from "../support/postgres.js";
+import { cli, startCli } from "../e2e/cli.js";
+import { LOGICAL, replayEnvironment } from "./environment.js";
+import { endState, scriptedWrites } from "./scripted-writes.js";
 
 /**
  * last_seq of the replay progress, or -1 while there is none yet. The replay runs in the restored

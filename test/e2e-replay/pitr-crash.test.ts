@@ -1,3 +1,8 @@
+/**
+ * The same scripted writes on clusters of their own (a PITR rewinds a whole cluster): one
+ * rolled back straight through, the others killed (SIGKILL) at a given point of the PITR
+ * restore and resumed. Their end states must all be equal.
+ */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
@@ -5,44 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, startCli } from "../e2e/cli.js";
 import { schemaOf, type ReplayEnv } from "./environment.js";
 import { dataDirs, pitrEnvironment, type PitrCluster, startPitrCluster } from "./pitr-environment.js";
+import { endState, scriptedWrites } from "./scripted-writes.js";
 
-/**
- * The same scripted writes on clusters of their own (a PITR rewinds a whole cluster): one
- * rolled back straight through, the others killed (SIGKILL) at a given point of the PITR
- * restore and resumed. Their end states must all be equal.
- */
-async function scriptedWrites(c: PitrCluster, env: ReplayEnv): Promise<void> {
-  const cp = await cli(["checkpoint", "--good", "--name", "before-deploy"], { cwd: env.dir });
-  expect(cp.exitCode, cp.stderr).toBe(0);
-  for (let t = 0; t < 10; t++) {
-    await c.sql(
-      `INSERT INTO orders (user_id, amount, status) SELECT g, g + ${t}, 'open' FROM generate_series(1, 600) g;
-       UPDATE users SET name = name || '-t${t}' WHERE id % 10 = ${t};`,
-      [],
-      env.db,
-    );
-  }
-  env.deploy();
-  for (let t = 0; t < 6; t++) {
-    await c.sql(
-      `INSERT INTO users (email, name, nickname) SELECT 'n${t}-' || g || '@x', 'after', 'nick-${t}-' || g FROM generate_series(1, 300) g;
-       DELETE FROM orders WHERE id % 7 = ${t};`,
-      [],
-      env.db,
-    );
-  }
-}
-
-async function endState(c: PitrCluster, db: string): Promise<unknown[]> {
+/** The replay crash test's end state, plus the schema and whether the database takes connections. */
+async function pitrEndState(c: PitrCluster, db: string): Promise<unknown[]> {
   return [
-    await c.sql("SELECT * FROM users ORDER BY id", [], db),
-    await c.sql("SELECT * FROM orders ORDER BY id", [], db),
-    await c.sql(
-      `SELECT "table", op, keys, "values", reason FROM backout_archive.replay_unmapped ORDER BY seq`,
-      [],
-      db,
-    ),
-    await c.sql("SELECT last_value FROM users_id_seq", [], db),
+    ...(await endState(c, db)),
     await schemaOf(c, db),
     await c.sql("SELECT datallowconn FROM pg_database WHERE datname = $1", [db]),
   ];
@@ -133,7 +106,7 @@ describe("SIGKILL of `backout run` during a PITR restore, then `backout resume`"
     await scriptedWrites(cluster, env);
     const ok = await cli(["run", "--json"], { cwd: env.dir });
     expect(ok.exitCode, ok.stderr + ok.stdout.slice(-2000)).toBe(0);
-    straight = { cluster, env, state: await endState(cluster, env.db) };
+    straight = { cluster, env, state: await pitrEndState(cluster, env.db) };
   }, 120_000);
   afterAll(() => {
     for (const c of clusters) c.stop();
@@ -171,7 +144,7 @@ describe("SIGKILL of `backout run` during a PITR restore, then `backout resume`"
       const resumed = await cli(["resume", status.interrupted[0]?.id ?? ""], { cwd: env.dir });
       expect(resumed.exitCode, resumed.stderr + resumed.stdout.slice(-2000)).toBe(0);
 
-      const state = await endState(cluster, env.db);
+      const state = await pitrEndState(cluster, env.db);
       expect((state[0] as unknown[]).length).toBeGreaterThan(0);
       expect(state).toEqual(straight.state);
       expect(dataDirs(cluster)).toEqual(["data", expect.stringMatching(/^data__before_/) as string]);
