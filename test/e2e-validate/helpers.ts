@@ -1,14 +1,16 @@
 /**
  * Shared pieces of the validation/monitor/watch/notification end-to-end tests: a switchable
- * real HTTP endpoint, reading a rollback's raw journal after the CLI wrote it, and the CLI's
- * JSON outputs parsed into the shapes the tests check.
+ * real HTTP endpoint, the checkpoint-then-deploy start of a test, reading a rollback's raw
+ * journal after the CLI wrote it, and the CLI's JSON outputs parsed into the shapes the tests check.
  */
+import { writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { JournalEntry, JournalEventData } from "../../src/core/journal-events.js";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
 import { cli, type CliResult } from "../e2e/cli.js";
+import { setVersion, writeStepTool } from "./steps.js";
 
 /** A real HTTP endpoint whose answer the test flips between healthy (200) and failing (500). */
 export interface SwitchableEndpoint {
@@ -112,4 +114,25 @@ export function expectExit(r: CliResult, code: number): void {
   if (r.exitCode !== code) {
     throw new Error(`expected exit ${code}, got ${r.exitCode}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
   }
+}
+
+export interface DeployOptions {
+  /** Components (steps.ts) set to v1 before the checkpoint. */
+  components: readonly string[];
+  /** The whole backout.yaml. */
+  yaml: string;
+  /** Components moved to v2 after it; default every one. */
+  deployed?: readonly string[];
+  /** How to run the CLI (a test with its own environment variables passes its own). */
+  run?: (args: string[]) => Promise<CliResult>;
+}
+
+/** The start of most tests here: components at v1, backout.yaml, a good checkpoint "v1", then a "deploy" of v2. */
+export async function checkpointThenDeploy(dir: string, opts: DeployOptions): Promise<void> {
+  writeStepTool(dir);
+  for (const n of opts.components) setVersion(dir, n, "v1");
+  writeFileSync(join(dir, "backout.yaml"), opts.yaml);
+  const run = opts.run ?? ((args: string[]) => cli(args, { cwd: dir }));
+  expectExit(await run(["checkpoint", "--good", "--name", "v1"]), 0);
+  for (const n of opts.deployed ?? opts.components) setVersion(dir, n, "v2");
 }

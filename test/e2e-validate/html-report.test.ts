@@ -4,13 +4,14 @@
  * package): the timeline lays out with one bar per attempt, the monitor chart has one dot per
  * sample, and the page renders to a screenshot of real size.
  */
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openInChromium } from "../support/chromium.js";
 import { cli, tempDir } from "../e2e/cli.js";
 import {
+  checkpointThenDeploy,
   eventsOf,
   expectExit,
   latestRollback,
@@ -18,7 +19,7 @@ import {
   startEndpoint,
   type SwitchableEndpoint,
 } from "./helpers.js";
-import { componentYaml, setVersion, writeStepTool } from "./steps.js";
+import { componentYaml } from "./steps.js";
 
 let dir: string;
 let endpoint: SwitchableEndpoint | undefined;
@@ -31,11 +32,9 @@ let requests: string[] = [];
 beforeAll(async () => {
   endpoint = await startEndpoint(200);
   dir = tempDir("e2e-html");
-  writeStepTool(dir);
-  for (const n of ["web", "api", "db"]) setVersion(dir, n, "v1");
-  writeFileSync(
-    join(dir, "backout.yaml"),
-    `version: 1
+  await checkpointThenDeploy(dir, {
+    components: ["web", "api", "db"],
+    yaml: `version: 1
 environment: html-report
 policies:
   retry: { maxAttempts: 3, initialInterval: 200ms }
@@ -47,9 +46,7 @@ monitor:
     - { name: health, http: ${JSON.stringify(endpoint.url)}, retries: 0 }
 components:
 ${componentYaml(dir, "db", { sleepMs: 500 })}${componentYaml(dir, "api", { dependsOn: ["db"], sleepMs: 500, failure: "fail-once" })}${componentYaml(dir, "web", { dependsOn: ["api"], sleepMs: 500 })}`,
-  );
-  expectExit(await cli(["checkpoint", "--good", "--name", "v1"], { cwd: dir }), 0);
-  for (const n of ["web", "api", "db"]) setVersion(dir, n, "v2");
+  });
   expectExit(await cli(["run"], { cwd: dir }), 0);
   const { id } = await latestRollback(dir);
   const entries = await readJournal(dir, id);

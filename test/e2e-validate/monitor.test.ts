@@ -5,11 +5,12 @@
  * dispatching — later steps never start — and the rollback ends escalated. Samples show in
  * the Markdown and HTML reports.
  */
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, startCli, tempDir } from "../e2e/cli.js";
 import {
+  checkpointThenDeploy,
   eventsOf,
   expectExit,
   latestRollback,
@@ -17,7 +18,7 @@ import {
   startEndpoint,
   type SwitchableEndpoint,
 } from "./helpers.js";
-import { componentYaml, setVersion, starts, versionOf, writeStepTool } from "./steps.js";
+import { componentYaml, starts, versionOf } from "./steps.js";
 
 const NAMES = ["d", "c", "b", "a"]; // a depends on b on c on d: rollback order a, b, c, d
 let endpoints: SwitchableEndpoint[] = [];
@@ -35,8 +36,6 @@ afterAll(async () => {
 async function environment(prefix: string, sleepMs: number): Promise<string> {
   const dir = tempDir(prefix);
   dirs.push(dir);
-  writeStepTool(dir);
-  for (const n of NAMES) setVersion(dir, n, "v1");
   const checks = endpoints.map(
     (e, i) => `    - { name: signal-${i + 1}, http: ${JSON.stringify(e.url)}, retries: 0, timeout: 1s }\n`,
   );
@@ -44,9 +43,9 @@ async function environment(prefix: string, sleepMs: number): Promise<string> {
     const prev = NAMES[i - 1];
     return componentYaml(dir, n, { sleepMs, ...(prev ? { dependsOn: [prev] } : {}) });
   });
-  writeFileSync(
-    join(dir, "backout.yaml"),
-    `version: 1
+  await checkpointThenDeploy(dir, {
+    components: NAMES,
+    yaml: `version: 1
 environment: ${prefix}
 policies:
   concurrency: 1
@@ -57,9 +56,7 @@ monitor:
   checks:
 ${checks.join("")}components:
 ${components.join("")}`,
-  );
-  expectExit(await cli(["checkpoint", "--good", "--name", "v1"], { cwd: dir }), 0);
-  for (const n of NAMES) setVersion(dir, n, "v2");
+  });
   return dir;
 }
 

@@ -5,14 +5,14 @@
  * journalled as a failed notification and the rollback still succeeds; the signing secret
  * and the Slack URL's token never show in output, the journal, the store or the reports.
  */
-import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { cli, tempDir, type CliResult } from "../e2e/cli.js";
 import { closedPort, Receiver, type ReceivedRequest } from "../notify/receiver.js";
 import { verifyStandardWebhook } from "../notify/verify-standard-webhook.js";
-import { eventsOf, expectExit, latestRollback, readJournal } from "./helpers.js";
-import { componentYaml, setVersion, writeStepTool } from "./steps.js";
+import { checkpointThenDeploy, eventsOf, expectExit, latestRollback, readJournal } from "./helpers.js";
+import { componentYaml } from "./steps.js";
 
 const SECRET = `whsec_${Buffer.from("e2e-validate-signing-key-0123456789ab").toString("base64")}`;
 const SLACK_TOKEN = "XyZe2eSecretSlackToken77";
@@ -43,11 +43,10 @@ async function run(dir: string, args: string[]): Promise<CliResult> {
 async function environment(prefix: string, base: string, failure?: "always-fail"): Promise<string> {
   const dir = tempDir(prefix);
   dirs.push(dir);
-  writeStepTool(dir);
-  setVersion(dir, "api", "v1");
-  writeFileSync(
-    join(dir, "backout.yaml"),
-    `version: 1
+  await checkpointThenDeploy(dir, {
+    components: ["api"],
+    run: (args) => run(dir, args),
+    yaml: `version: 1
 environment: ${prefix}
 policies:
   retry: { maxAttempts: 1 }
@@ -57,9 +56,7 @@ notifications:
   - slack: ${base}${SLACK_PATH}
 components:
 ${componentYaml(dir, "api", failure ? { failure } : {})}`,
-  );
-  expectExit(await run(dir, ["checkpoint", "--good", "--name", "v1"]), 0);
-  setVersion(dir, "api", "v2");
+  });
   return dir;
 }
 

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, tempDir } from "../e2e/cli.js";
 import { startMonitoredFlakyService } from "../support/prometheus.js";
 import {
+  checkpointThenDeploy,
   eventsOf,
   expectExit,
   jsonReport,
@@ -18,7 +19,7 @@ import {
   startEndpoint,
   type SwitchableEndpoint,
 } from "./helpers.js";
-import { componentYaml, setVersion, versionOf, writeStepTool } from "./steps.js";
+import { componentYaml, setVersion, versionOf } from "./steps.js";
 
 let healthy: SwitchableEndpoint;
 let broken: SwitchableEndpoint;
@@ -43,8 +44,6 @@ function httpCheck(name: string, url: string, indent: string): string {
 async function environment(prefix: string, yamlBody: (dir: string) => string): Promise<string> {
   const dir = tempDir(prefix);
   dirs.push(dir);
-  writeStepTool(dir);
-  for (const c of ["api", "worker"]) setVersion(dir, c, "v1");
   // The hook appends one line per run: the tests count escalations from the outside.
   writeFileSync(
     join(dir, "hook.mjs"),
@@ -53,17 +52,16 @@ appendFileSync(process.argv[2], JSON.stringify(JSON.parse(readFileSync(0, "utf8"
 `,
   );
   const hook = [process.execPath, join(dir, "hook.mjs"), join(dir, "hook.log")].map((a) => JSON.stringify(a));
-  writeFileSync(
-    join(dir, "backout.yaml"),
-    `version: 1
+  await checkpointThenDeploy(dir, {
+    components: ["api", "worker"],
+    deployed: ["api"],
+    yaml: `version: 1
 environment: ${prefix}
 policies:
   retry: { initialInterval: 10ms }
   escalation: [${hook.join(", ")}]
 ${yamlBody(dir)}`,
-  );
-  expectExit(await cli(["checkpoint", "--good", "--name", "v1"], { cwd: dir }), 0);
-  setVersion(dir, "api", "v2");
+  });
   return dir;
 }
 
