@@ -36,6 +36,24 @@ export function createSqitchLayout(options: SqitchOptions = {}): MigrationLayout
   const reg = quoteIdent(options.registry ?? "sqitch");
   const committer = [options.committerName ?? "backout", options.committerEmail ?? "backout@localhost"];
 
+  /**
+   * One row of the registry's event log, as Sqitch writes it on deploy and on revert: the change
+   * (id, name, project, note, tags, requires, conflicts), backout as committer, then its planner.
+   */
+  async function logEvent(
+    db: Queryable,
+    event: "deploy" | "revert",
+    change: unknown[],
+    planned: unknown[],
+  ): Promise<void> {
+    await db.query(
+      `INSERT INTO ${reg}.events (event, change_id, change, project, note, tags, requires, conflicts,
+         committer_name, committer_email, planned_at, planner_name, planner_email, committed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, clock_timestamp())`,
+      [event, ...change, ...committer, ...planned],
+    );
+  }
+
   async function project(db: Queryable): Promise<string> {
     if (options.project) return options.project;
     const r = await db.query<{ project: string }>(`SELECT project FROM ${reg}.projects ORDER BY project`);
@@ -131,10 +149,9 @@ export function createSqitchLayout(options: SqitchOptions = {}): MigrationLayout
         [id],
       );
       const row = gone.rows[0] as Record<string, unknown>;
-      await db.query(
-        `INSERT INTO ${reg}.events (event, change_id, change, project, note, tags, requires, conflicts,
-           committer_name, committer_email, planned_at, planner_name, planner_email, committed_at)
-         VALUES ('revert', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, clock_timestamp())`,
+      await logEvent(
+        db,
+        "revert",
         [
           row.change_id,
           row.change,
@@ -143,11 +160,8 @@ export function createSqitchLayout(options: SqitchOptions = {}): MigrationLayout
           tags.rows.map((t) => t.tag),
           deps.rows[0]?.req ?? [],
           deps.rows[0]?.conf ?? [],
-          ...committer,
-          row.planned_at,
-          row.planner_name,
-          row.planner_email,
         ],
+        [row.planned_at, row.planner_name, row.planner_email],
       );
     },
 
@@ -212,10 +226,9 @@ export function createSqitchLayout(options: SqitchOptions = {}): MigrationLayout
         );
       }
       const names = (type: string) => change.dependencies.filter((d) => d.type === type).map((d) => d.name);
-      await db.query(
-        `INSERT INTO ${reg}.events (event, change_id, change, project, note, tags, requires, conflicts,
-           committer_name, committer_email, planned_at, planner_name, planner_email, committed_at)
-         VALUES ('deploy', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, clock_timestamp())`,
+      await logEvent(
+        db,
+        "deploy",
         [
           change.id,
           change.name,
@@ -224,9 +237,8 @@ export function createSqitchLayout(options: SqitchOptions = {}): MigrationLayout
           change.tags.map((t) => t.name),
           names("require"),
           names("conflict"),
-          ...committer,
-          ...planner,
         ],
+        planner,
       );
     },
   };
