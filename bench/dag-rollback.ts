@@ -14,8 +14,9 @@
  *                                 [--serial-components N] [--min-sleep-ms 50] [--max-sleep-ms 400]
  *                                 [--spawns 50] [--estimates 1]
  * --estimates 0 leaves out the components' `estimate` setting (the planner then assumes 1 s per
- * step, so its priorities count steps). --serial-components 0 skips the serial run; fewer than --components runs the serial rollback
- * on that prefix of the graph (closed under dependencies) and projects the full serial time.
+ * step, so its priorities count steps). --serial-components 0 skips the serial run; fewer than
+ * --components runs the serial rollback on that prefix of the graph (closed under dependencies)
+ * and projects the full serial time.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
