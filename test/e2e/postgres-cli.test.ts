@@ -26,6 +26,15 @@ describe("postgres through the CLI: gate, archive and the migration tool's own v
     await pg?.stop();
   });
 
+  async function usersColumns(db: string): Promise<string[]> {
+    const rows = await pg.sql(
+      "SELECT column_name FROM information_schema.columns WHERE table_name = 'users' ORDER BY 1",
+      [],
+      db,
+    );
+    return rows.map((c) => c.column_name as string);
+  }
+
   let databases = 0;
   async function environment(policy: "confirm" | "archive") {
     const dir = tempDir("pg");
@@ -33,9 +42,8 @@ describe("postgres through the CLI: gate, archive and the migration tool's own v
     const db = `app_${policy}_${databases}`;
     const url = await pg.createDatabase(db);
     const project = dbmateProject(url, join(dir, "db", "migrations"));
-    const write = (files: Record<string, string>): void => project.write(files);
     const dbmate = (...args: string[]): string => project.run(...args);
-    write(FIRST);
+    project.write(FIRST);
     dbmate("up");
     await pg.sql(
       "INSERT INTO users (email) SELECT 'user' || g || '@example.com' FROM generate_series(1, 50) g",
@@ -59,7 +67,7 @@ components:
     );
     const cp = await cli(["checkpoint", "--good", "--name", "before-deploy"], { cwd: dir });
     expect(cp.exitCode, cp.stderr).toBe(0);
-    write(DEPLOY);
+    project.write(DEPLOY);
     dbmate("up");
     // Users keep writing after the deploy, into the new column too.
     await pg.sql("INSERT INTO users (email, nickname) VALUES ('late@example.com', 'late-writer')", [], db);
@@ -102,12 +110,7 @@ components:
     const before = await pg.sql("SELECT id, nickname FROM users ORDER BY id", [], db);
     const run = await cli(["run"], { cwd: dir });
     expect(run.exitCode, run.stderr).toBe(0);
-    const columns = await pg.sql(
-      "SELECT column_name FROM information_schema.columns WHERE table_name = 'users' ORDER BY 1",
-      [],
-      db,
-    );
-    expect(columns.map((c) => c.column_name as string)).toEqual(["email", "id", "legacy"]);
+    expect(await usersColumns(db)).toEqual(["email", "id", "legacy"]);
 
     const list = JSON.parse((await cli(["archive", "list", "--json"], { cwd: dir })).stdout) as {
       archive_table: string;
@@ -196,12 +199,7 @@ components:
     expect(r.stdout).toMatch(/"willRetry":false/);
     expect(r.stdout).toMatch(/no_such_table/);
     expect(r.stdout).toMatch(/"escalated"/);
-    const columns = await pg.sql(
-      "SELECT column_name FROM information_schema.columns WHERE table_name = 'users' ORDER BY 1",
-      [],
-      db,
-    );
-    expect(columns.map((c) => c.column_name as string)).toEqual(["email", "id", "nickname"]);
+    expect(await usersColumns(db)).toEqual(["email", "id", "nickname"]);
     expect(await pg.sql("SELECT count(*)::int AS n FROM schema_migrations", [], db)).toEqual([{ n: 3 }]);
   });
 });
