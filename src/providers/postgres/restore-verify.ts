@@ -10,7 +10,7 @@ import { resolve } from "node:path";
 import type { PlannedStep } from "../../core/model.js";
 import type { ProviderContext } from "../../core/provider.js";
 import { withPostgres } from "./connect.js";
-import { fingerprint } from "./fingerprint.js";
+import { schemaFingerprint } from "./fingerprint.js";
 import { completeMarker } from "./restore-apply-shared.js";
 import { PROGRESS_TABLE } from "./replay/ledger.js";
 import { restoreParams } from "./restore-params.js";
@@ -63,10 +63,7 @@ export async function verifyRestoreStep(
     if (progress.rows[0]?.done !== true) return false;
     const expected = step.target.details?.fingerprint;
     if (typeof expected !== "string") return true;
-    const now = await fingerprint(client, settings.schema, {
-      archiveSchema: settings.archiveSchema,
-      ...(settings.historyTable === undefined ? {} : { historyTable: settings.historyTable }),
-    });
+    const now = await schemaFingerprint(client, settings);
     return now.hash === expected;
   });
 }

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fingerprint } from "../fingerprint.js";
+import { schemaFingerprint } from "../fingerprint.js";
 import { replayChanges } from "../replay/index.js";
 import { summaryLines } from "../restore-report.js";
 import { connectAdmin } from "../restore/admin.js";
@@ -136,10 +136,7 @@ export async function runRestoreDrill(input: RestoreDrillInput): Promise<Restore
       report.replayMs = Math.round(performance.now() - t);
       report.replay = summaryLines(summary, store.count(), report.replayMs);
       if (!summary.invariantHolds) report.problems.push(`replay: ${summary.invariantDetail}`);
-      const fp = await fingerprint(db, input.schema, {
-        archiveSchema: input.archiveSchema,
-        ...(input.historyTable === undefined ? {} : { historyTable: input.historyTable }),
-      });
+      const fp = await schemaFingerprint(db, input);
       report.schemaMatches = input.fingerprint === undefined || fp.hash === input.fingerprint;
       if (!report.schemaMatches)
         report.problems.push("the restored schema differs from the one recorded at the checkpoint");
