@@ -12,6 +12,7 @@ import { pgTarget } from "../../providers/postgres/url.js";
 import { builtinProviders } from "../../providers/index.js";
 import type { GlobalOptions } from "../context.js";
 import { EXIT } from "../exit-codes.js";
+import { postgresComponents } from "../postgres-components.js";
 import { out, outJson, redactor } from "../output.js";
 
 export interface ArchivePruneOptions extends GlobalOptions {
@@ -25,24 +26,18 @@ function olderThanMs(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const ms = parseDuration(text);
   if (ms === undefined) {
-    throw new BackoutError("USAGE", `--older-than must be a duration like 7d, 12h or 30m, not "${text}"`);
+    throw new BackoutError("USAGE", `--older-than must be a duration like 7d, 12h or 30m, not "${text}"`, {
+      hint: "For example --older-than 7d: only copies kept for more than seven days are removed.",
+    });
   }
   return ms;
 }
 
 export default async function archivePrune(opts: ArchivePruneOptions): Promise<number> {
   const config = loadEnvironment(resolve(opts.config), { providers: builtinProviders(), redactor });
-  const all = config.components.filter((c) => c.kind === "postgres");
-  const chosen = opts.component === undefined ? all : all.filter((c) => c.name === opts.component);
-  if (chosen.length === 0) {
-    throw new BackoutError(
-      opts.component === undefined ? "USAGE" : "UNKNOWN_COMPONENT",
-      "no postgres component to prune",
-      {
-        hint: `postgres components: ${all.map((c) => c.name).join(", ") || "none"}`,
-      },
-    );
-  }
+  const chosen = postgresComponents(config, opts.component, "prune");
+  // Parsed once, before anything is removed.
+  const olderThan = olderThanMs(opts.olderThan);
   const results: { component: string; removed: string[] }[] = [];
   for (const c of chosen) {
     const url = String(c.settings.url);
@@ -54,10 +49,7 @@ export default async function archivePrune(opts: ArchivePruneOptions): Promise<n
       ...(opts.rollback ? { rollbackId: opts.rollback } : {}),
       ...(opts.dryRun ? { dryRun: true } : {}),
       ...(dataDir ? { dataDir: isAbsolute(dataDir) ? dataDir : resolve(config.baseDir, dataDir) } : {}),
-      ...(() => {
-        const ms = olderThanMs(opts.olderThan);
-        return ms === undefined ? {} : { olderThanMs: ms };
-      })(),
+      ...(olderThan === undefined ? {} : { olderThanMs: olderThan }),
     });
     results.push({ component: c.name, removed });
   }

@@ -14,7 +14,8 @@ import { pgTarget } from "../../providers/postgres/url.js";
 import { openEngine } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 import { err, out, outJson, redactor } from "../output.js";
-import { drillComponents, type DrillOptions } from "./drill.js";
+import { postgresComponents } from "../postgres-components.js";
+import type { DrillOptions } from "./drill.js";
 
 export default async function drillRestore(opts: DrillOptions): Promise<number> {
   const engine = await openEngine(opts, { warnInterrupted: false });
@@ -27,7 +28,7 @@ export default async function drillRestore(opts: DrillOptions): Promise<number> 
     await engine.store.close();
   }
   const reports: RestoreDrillReport[] = [];
-  for (const component of drillComponents(config, opts.component)) {
+  for (const component of postgresComponents(config, opts.component, "drill")) {
     const env = {
       baseDir: config.baseDir,
       dataLoss: config.policies.dataLoss,

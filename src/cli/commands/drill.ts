@@ -6,8 +6,6 @@
  */
 import { resolve } from "node:path";
 import { loadEnvironment } from "../../config/load.js";
-import type { EnvironmentConfig } from "../../config/types.js";
-import type { ComponentConfig } from "../../core/model.js";
 import { BackoutError } from "../../core/errors.js";
 import {
   drillInputFor,
@@ -20,6 +18,7 @@ import { pgTarget } from "../../providers/postgres/url.js";
 import { builtinProviders } from "../../providers/index.js";
 import type { GlobalOptions } from "../context.js";
 import { EXIT } from "../exit-codes.js";
+import { postgresComponents } from "../postgres-components.js";
 import { err, out, outJson, redactor } from "../output.js";
 
 export interface DrillOptions extends GlobalOptions {
@@ -49,27 +48,10 @@ function safeDecode(s: string): string {
   }
 }
 
-/** The postgres components to drill: all of them, or --component. */
-export function drillComponents(config: EnvironmentConfig, component: string | undefined): ComponentConfig[] {
-  const all = config.components.filter((c) => c.kind === "postgres");
-  const chosen = component === undefined ? all : all.filter((c) => c.name === component);
-  if (chosen.length === 0) {
-    const known = all.map((c) => c.name).join(", ") || "none";
-    throw new BackoutError(
-      component === undefined ? "USAGE" : "UNKNOWN_COMPONENT",
-      component === undefined
-        ? `${config.file} has no postgres component to drill`
-        : `no postgres component named ${component} in ${config.file}`,
-      { hint: `postgres components: ${known}` },
-    );
-  }
-  return chosen;
-}
-
 export default async function drill(opts: DrillOptions): Promise<number> {
   if (opts.restore) return (await import("./drill-restore.js")).default(opts);
   const config = loadEnvironment(resolve(opts.config), { providers: builtinProviders(), redactor });
-  const chosen = drillComponents(config, opts.component);
+  const chosen = postgresComponents(config, opts.component, "drill");
   const choices = {
     sampleRows: sampleRows(opts.sampleRows),
     ...((opts.pgBin ?? process.env.BACKOUT_PG_BIN)
