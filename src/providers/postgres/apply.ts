@@ -4,7 +4,7 @@ import type { ProviderContext, StepResult } from "../../core/provider.js";
 import { withPostgres, type PgSession } from "./connect.js";
 import type { Migration } from "./layouts/layout.js";
 import { releaseMigrationLock, setTimeouts, takeMigrationLock } from "./lock.js";
-import { appliedVersions, migrationSet, type MigrationSet } from "./migration-set.js";
+import { migrationSet, type MigrationSet } from "./migration-set.js";
 import { failureOf } from "./pg-errors.js";
 import { isRestoreStep } from "./restore-params.js";
 import { readSettings, type PostgresSettings } from "./settings.js";
@@ -62,7 +62,7 @@ async function inTransaction(
   try {
     await setTimeouts(client, settings, true);
     await takeMigrationLock(client, target.database, true, where);
-    if (!(await appliedVersions(ctx, set, client)).includes(params.version)) {
+    if (!(await set.layout.appliedVersions(client)).includes(params.version)) {
       await client.query("COMMIT");
       return [`migration ${params.version} is not applied (already reverted); nothing to do`];
     }
@@ -89,7 +89,7 @@ async function withoutTransaction(
   await setTimeouts(client, settings, false);
   await takeMigrationLock(client, target.database, false, where);
   try {
-    if (!(await appliedVersions(ctx, set, client)).includes(params.version)) {
+    if (!(await set.layout.appliedVersions(client)).includes(params.version)) {
       return [`migration ${params.version} is not applied (already reverted); nothing to do`];
     }
     const lines = await runStatements(ctx, settings, s, params);

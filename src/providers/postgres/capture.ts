@@ -2,7 +2,7 @@ import type { ComponentState } from "../../core/model.js";
 import type { ProviderContext } from "../../core/provider.js";
 import { withPostgres } from "./connect.js";
 import { schemaFingerprint } from "./fingerprint.js";
-import { appliedVersions, migrationSet } from "./migration-set.js";
+import { migrationSet } from "./migration-set.js";
 import { readSettings, type PostgresSettings } from "./settings.js";
 
 /** The version "none applied yet": numeric, so ranges like `<=41` still compare. */
@@ -16,7 +16,7 @@ export async function capturePostgres(ctx: ProviderContext<PostgresSettings>): P
   const settings = readSettings(ctx);
   const set = await migrationSet(ctx, settings);
   return withPostgres(ctx, settings, { component: ctx.component.name }, async ({ client }) => {
-    const applied = await appliedVersions(ctx, set, client);
+    const applied = await set.layout.appliedVersions(client);
     const server = await client.query<{ server: string; database: string }>(
       "SELECT current_setting('server_version') AS server, current_database() AS database",
     );

@@ -17,7 +17,8 @@ export interface PgSession {
 
 /**
  * Connects (application_name=backout, so a DBA sees who holds a lock), runs `fn`, always
- * disconnects. Every failure becomes a BackoutError with the password removed.
+ * disconnects. Every failure becomes a BackoutError with the password removed, located at
+ * `where` unless it already says where it happened (a layout's errors do not know the component).
  */
 export async function withPostgres<T>(
   ctx: ProviderContext<PostgresSettings>,
@@ -45,12 +46,22 @@ export async function withPostgres<T>(
     try {
       return await fn({ client, target, redact, where });
     } catch (e) {
-      if (e instanceof BackoutError) throw e;
-      throw failureOf(e, redact, where);
+      if (!(e instanceof BackoutError)) throw failureOf(e, redact, where);
+      throw e.where === undefined ? located(e, where) : e;
     }
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+function located(e: BackoutError, where: ErrorLocation): BackoutError {
+  return new BackoutError(e.code, e.message, {
+    where,
+    retryable: e.retryable,
+    ...(e.hint === undefined ? {} : { hint: e.hint }),
+    ...(e.details === undefined ? {} : { details: e.details }),
+    cause: e,
+  });
 }
 
 // Authentication and missing-database errors do not fix themselves; network ones may.

@@ -1,7 +1,6 @@
 import { resolve } from "node:path";
 import { BackoutError } from "../../core/errors.js";
 import type { ProviderContext } from "../../core/provider.js";
-import type { Queryable } from "./db.js";
 import { layoutFor, resolveFormat } from "./layouts/detect.js";
 import type { Migration, MigrationFormat, MigrationLayout } from "./layouts/layout.js";
 import type { PostgresSettings } from "./settings.js";
@@ -36,26 +35,4 @@ export async function migrationSet(
     });
   }
   return { format, dir, layout, migrations };
-}
-
-/** Applied versions as the tool records them, oldest first; errors carry the component. */
-export async function appliedVersions(
-  ctx: ProviderContext<PostgresSettings>,
-  set: MigrationSet,
-  db: Queryable,
-): Promise<string[]> {
-  try {
-    return await set.layout.appliedVersions(db);
-  } catch (e) {
-    if (e instanceof BackoutError && e.where === undefined) {
-      throw new BackoutError(e.code, e.message, {
-        where: { component: ctx.component.name },
-        retryable: e.retryable,
-        ...(e.hint === undefined ? {} : { hint: e.hint }),
-        ...(e.details === undefined ? {} : { details: e.details }),
-        cause: e,
-      });
-    }
-    throw e;
-  }
 }

@@ -6,7 +6,7 @@ import { withPostgres } from "./connect.js";
 import type { Queryable } from "./db.js";
 import type { Migration } from "./layouts/layout.js";
 import { compareVersions } from "./layouts/options.js";
-import { appliedVersions, migrationSet, type MigrationSet } from "./migration-set.js";
+import { migrationSet, type MigrationSet } from "./migration-set.js";
 import { dataPolicy } from "./policy.js";
 import { riskOf } from "./risk.js";
 import { snapshotOf } from "./restore-params.js";
@@ -92,7 +92,7 @@ async function planReverse(
   target: ComponentState,
 ): Promise<StepSpec[]> {
   return withPostgres(ctx, settings, { component: ctx.component.name }, async ({ client }) => {
-    const applied = await appliedVersions(ctx, set, client);
+    const applied = await set.layout.appliedVersions(client);
     const byVersion = new Map(set.migrations.map((m) => [m.version, m]));
     for (const v of applied) {
       if (!byVersion.has(v)) {

@@ -2,7 +2,7 @@ import type { PlannedStep } from "../../core/model.js";
 import type { ProviderContext } from "../../core/provider.js";
 import { withPostgres } from "./connect.js";
 import { schemaFingerprint } from "./fingerprint.js";
-import { appliedVersions, migrationSet } from "./migration-set.js";
+import { migrationSet } from "./migration-set.js";
 import { isRestoreStep } from "./restore-params.js";
 import { readSettings, type PostgresSettings } from "./settings.js";
 import { downParams } from "./step-params.js";
@@ -21,7 +21,7 @@ export async function verifyPostgres(
   const set = await migrationSet(ctx, settings);
   const where = { component: ctx.component.name, step: step.id };
   return withPostgres(ctx, settings, where, async ({ client }) => {
-    if ((await appliedVersions(ctx, set, client)).includes(params.version)) return false;
+    if ((await set.layout.appliedVersions(client)).includes(params.version)) return false;
     const expected = step.target.details?.fingerprint;
     if (typeof expected !== "string") return true;
     const now = await schemaFingerprint(client, settings);
