@@ -15,14 +15,12 @@ export default async function watch(
   try {
     const count = engine.config.watch?.count ?? 0;
     const json = Boolean(opts.json);
-    let rollbackCode: number | undefined;
     const result = await watchDeploy(engine, {
       noRollback: !opts.rollback,
       ...(opts.name ? { checkpointName: opts.name } : {}),
       onMeasurement: (m) => (json ? out(JSON.stringify({ measurement: m })) : err(line(m, count))),
       onRollback: (reason) => err(`${reason}: rolling back to the last good checkpoint`),
     });
-    if (result.rollback) rollbackCode = exitCodeForState(result.rollback.state);
     if (json) out(JSON.stringify({ watch: { ...result, measurements: undefined } }));
     else
       err(
@@ -42,8 +40,10 @@ export default async function watch(
         return EXIT.watchInconclusive;
       case "interrupted":
         return EXIT.interrupted;
-      default:
-        return rollbackCode === EXIT.ok ? EXIT.watchRolledBack : (rollbackCode ?? EXIT.failed);
+      default: {
+        const rollbackCode = result.rollback ? exitCodeForState(result.rollback.state) : EXIT.failed;
+        return rollbackCode === EXIT.ok ? EXIT.watchRolledBack : rollbackCode;
+      }
     }
   } finally {
     await engine.store.close();
