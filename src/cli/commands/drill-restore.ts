@@ -19,21 +19,20 @@ import type { DrillOptions } from "./drill.js";
 
 export default async function drillRestore(opts: DrillOptions): Promise<number> {
   const engine = await openEngine(opts, { warnInterrupted: false });
+  const { config } = engine;
   let checkpoint;
-  let config;
   try {
-    config = engine.config;
     checkpoint = await engine.resolveTarget(opts.to);
   } finally {
     await engine.store.close();
   }
+  const env = {
+    baseDir: config.baseDir,
+    dataLoss: config.policies.dataLoss,
+    redact: (s: string) => redactor.redact(s),
+  };
   const reports: RestoreDrillReport[] = [];
   for (const component of postgresComponents(config, opts.component, "drill")) {
-    const env = {
-      baseDir: config.baseDir,
-      dataLoss: config.policies.dataLoss,
-      redact: (s: string) => redactor.redact(s),
-    };
     const input = await restoreDrillInputFor(
       component,
       env,
