@@ -4,7 +4,7 @@ import type { Queryable } from "./db.js";
 import { durationMs, type PostgresSettings } from "./settings.js";
 
 /** A stable advisory-lock key: the same for every runner on the same database, whatever PG version. */
-export function advisoryKey(database: string): string {
+function advisoryKey(database: string): string {
   return createHash("sha256").update(`${database}\u0000backout`).digest().readBigInt64BE(0).toString();
 }
 

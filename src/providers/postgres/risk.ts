@@ -10,7 +10,7 @@ function where(t: DataTarget): string {
 }
 
 /** "drops column users.nickname (1,204 non-null values)" */
-export function describeAtRisk(a: DataAtRisk): string {
+function describeAtRisk(a: DataAtRisk): string {
   const t = a.target;
   const values = `${n(a.values ?? a.rows)} non-null values`;
   switch (t.operation) {

@@ -27,7 +27,7 @@ const DOWN_MARKER = /^\s*--[\s-]*down\s+migration/im;
 const SCRIPT_EXT = /\.(sql|js|cjs|mjs|ts|cts|mts)$/;
 
 /** Splits a SQL migration the way node-pg-migrate does; down is undefined without a marker. */
-export function splitNodePgMigrateSql(content: string): { up: string; down: string | undefined } {
+function splitNodePgMigrateSql(content: string): { up: string; down: string | undefined } {
   const upStart = content.search(UP_MARKER);
   const downStart = content.search(DOWN_MARKER);
   const up = upStart >= 0 ? content.slice(upStart, downStart < upStart ? undefined : downStart) : content;

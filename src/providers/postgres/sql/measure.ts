@@ -36,7 +36,7 @@ async function count(
   return [Number(row?.rows ?? 0), Number(row?.values ?? 0)];
 }
 
-export async function measureTarget(db: Queryable, target: DataTarget): Promise<MeasuredRisk> {
+async function measureTarget(db: Queryable, target: DataTarget): Promise<MeasuredRisk> {
   if (target.operation === "drop-schema") {
     const tables = await tablesOf(db, target.schema);
     let rows = 0;

@@ -36,7 +36,7 @@ const CASCADE_NOTE =
   "CASCADE also drops dependent objects (views, foreign keys...) that the parser cannot list";
 
 /** Calls to functions that may do anything, by name. */
-export function unknownCalls(node: JsonObject): string[] {
+function unknownCalls(node: JsonObject): string[] {
   return findNodes(node, "FuncCall")
     .map((f) => names(f.funcname))
     .filter((n) => {

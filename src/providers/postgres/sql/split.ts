@@ -19,7 +19,7 @@ interface ParsedStmt {
 }
 
 /** Index of the first character that is neither white space nor inside a comment. */
-export function skipSpaceAndComments(text: string, from = 0): number {
+function skipSpaceAndComments(text: string, from = 0): number {
   let i = from;
   for (;;) {
     while (i < text.length && /\s/.test(text[i] ?? "")) i++;
