@@ -1,5 +1,5 @@
 /** Reading the CLI's --json answers, with messages that show what came back when they do not parse. */
-import type { Plan, PlannedStep } from "../../src/core/model.js";
+import type { Plan } from "../../src/core/model.js";
 import type { RollbackView } from "../../src/report/rollback-view.js";
 import type { CliResult } from "../e2e/cli.js";
 
@@ -29,21 +29,6 @@ export function runResult(r: CliResult): { rollbackId: string; state: string } {
     // reported below
   }
   throw new Error(`backout run --json gave no result line (exit ${r.exitCode}):\n${r.stdout}\n${r.stderr}`);
-}
-
-/** Whether `before` must finish before `after` starts, following the plan's `after` edges. */
-export function precedes(steps: PlannedStep[], before: string, after: string): boolean {
-  const byId = new Map(steps.map((s) => [s.id, s]));
-  const stack = [...(byId.get(after)?.after ?? [])];
-  const seen = new Set<string>();
-  while (stack.length > 0) {
-    const id = stack.pop() as string;
-    if (id === before) return true;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    stack.push(...(byId.get(id)?.after ?? []));
-  }
-  return false;
 }
 
 /**

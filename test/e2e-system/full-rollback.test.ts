@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { git } from "../support/git.js";
 import { countKeys } from "../support/redis.js";
-import { orderViolations, parsePlan, parseView, precedes, runResult } from "./backout-json.js";
+import { precedes } from "../planner/fixtures.js";
+import { orderViolations, parsePlan, parseView, runResult } from "./backout-json.js";
 import { goodTree, repoFacts } from "./config-repo.js";
 import { countOutcomes, firstOf } from "./load.js";
 import { runUnderLoad } from "./run-under-load.js";

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { git } from "../support/git.js";
 import { countKeys } from "../support/redis.js";
-import { parseJson, parsePlan, precedes, runResult } from "./backout-json.js";
+import { precedes } from "../planner/fixtures.js";
+import { parseJson, parsePlan, runResult } from "./backout-json.js";
 import { goodTree, repoFacts } from "./config-repo.js";
 import { NEW, OLD } from "./services.js";
 import { CACHE_KEYS, startSystem, type System } from "./system.js";
