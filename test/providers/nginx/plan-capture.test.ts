@@ -98,6 +98,20 @@ describe("nginx provider: settings, plan and capture (no nginx needed)", () => {
     expect(steps.every((s) => !s.risk.dataLoss)).toBe(true);
   });
 
+  it("wraps others' rollback in maintenance on the pool it serves, only with pauseDuringRollback", async () => {
+    const settings = { ...base, pauseDuringRollback: true };
+    const ctx = contextFor(nginxProvider, { name: "edge", baseDir: dir, settings });
+    const steps = (await nginxProvider.wrap?.(ctx, { version: "blue" })) ?? [];
+    expect(steps.map((s) => [s.action, s.phase, s.params])).toEqual([
+      ["enter-maintenance", "pre", { pool: "blue", servers: base.pools.blue, maintenance: true }],
+      ["leave-maintenance", "post", { pool: "blue", servers: base.pools.blue, maintenance: false }],
+    ]);
+    const inMaintenance = { version: "blue", details: { maintenance: true } };
+    expect(await nginxProvider.wrap?.(ctx, inMaintenance)).toEqual([]);
+    const plain = contextFor(nginxProvider, { name: "edge", baseDir: dir, settings: base });
+    expect(await nginxProvider.wrap?.(plain, { version: "blue" })).toEqual([]);
+  });
+
   it("capture of a missing include says so and offers the content to create", async () => {
     const ctx = contextFor(nginxProvider, { name: "edge", baseDir: dir, settings: base });
     const err = await expectBackoutError(nginxProvider.capture(ctx), "PROVIDER_FAILED");
