@@ -2,9 +2,10 @@
  * The postgres component an archive command works on, and a connection to its database: the one
  * postgres component of backout.yaml, or the one named with --component.
  */
-import pg from "pg";
+import type pg from "pg";
 import { BackoutError } from "../../../core/errors.js";
 import type { ComponentConfig } from "../../../core/model.js";
+import { connectUrl } from "../drill/connection.js";
 import { DEFAULT_ARCHIVE_SCHEMA } from "../sql/archive-index.js";
 
 export interface ArchiveTarget {
@@ -42,10 +43,8 @@ export function pickComponent(components: readonly ComponentConfig[], name?: str
 }
 
 export async function connectTarget(target: ArchiveTarget): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: target.url });
-  client.on("error", () => undefined); // a dropped connection fails the running query instead
   try {
-    await client.connect();
+    return await connectUrl(target.url, "backout archive");
   } catch (e) {
     // pg's message names host and port, never the password.
     throw new BackoutError(
@@ -59,5 +58,4 @@ export async function connectTarget(target: ArchiveTarget): Promise<pg.Client> {
       },
     );
   }
-  return client;
 }

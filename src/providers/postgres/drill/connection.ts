@@ -1,4 +1,7 @@
-/** Connections the drill opens itself: to the live database, the scratch copy and the maintenance database. */
+/**
+ * Connections opened outside a provider step: the drill's (the live database, the scratch copy,
+ * the maintenance database) and the archive commands'.
+ */
 import pg from "pg";
 
 /** The same URL pointing at another database of the same server. */
@@ -8,10 +11,10 @@ export function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-export async function connectUrl(url: string): Promise<pg.Client> {
+export async function connectUrl(url: string, applicationName = "backout drill"): Promise<pg.Client> {
   const client = new pg.Client({
     connectionString: url,
-    application_name: "backout drill",
+    application_name: applicationName,
     connectionTimeoutMillis: 10_000,
   });
   // An idle connection that drops emits 'error'; the next query reports it instead.
