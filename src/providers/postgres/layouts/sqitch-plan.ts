@@ -17,24 +17,21 @@ export interface SqitchDependency {
   change: string | undefined;
 }
 
-export interface SqitchTag {
+/** What a plan line says of a change or a tag: its id, name, note, and who planned it when. */
+interface SqitchPlanned {
   id: string;
-  /** With the `@`, as Sqitch stores it. */
-  name: string;
-  note: string;
-  timestamp: string;
-  plannerName: string;
-  plannerEmail: string;
-}
-
-export interface SqitchChange {
-  id: string;
+  /** A tag's with the `@`, as Sqitch stores it. */
   name: string;
   note: string;
   /** Plan timestamp in Sqitch's raw form, `2024-01-01T12:00:00Z`. */
   timestamp: string;
   plannerName: string;
   plannerEmail: string;
+}
+
+export type SqitchTag = SqitchPlanned;
+
+export interface SqitchChange extends SqitchPlanned {
   dependencies: SqitchDependency[];
   tags: SqitchTag[];
   /** Script path below deploy/, revert/, verify/ (`name.sql`, or `name@tag.sql` when reworked). */
