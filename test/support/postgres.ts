@@ -60,11 +60,12 @@ function command(as: RunAs | undefined, program: string, args: string[]): [strin
   return as ? ["runuser", ["-u", as.user, "--", bin, ...args]] : [bin, args];
 }
 
-async function waitReady(url: string, child: ChildProcess, logFile: string): Promise<void> {
+/** Until the server accepts connections; its log is added to the error by the caller. */
+async function waitReady(url: string, child: ChildProcess): Promise<void> {
   const until = Date.now() + 20_000;
   let last: unknown;
   while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`postgres exited with ${child.exitCode}; see ${logFile}`);
+    if (child.exitCode !== null) throw new Error(`postgres exited with ${child.exitCode}`);
     const client = new pg.Client({ connectionString: url });
     client.on("error", () => undefined);
     try {
@@ -77,7 +78,7 @@ async function waitReady(url: string, child: ChildProcess, logFile: string): Pro
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  throw new Error(`postgres did not accept connections within 20 s: ${String(last)}; see ${logFile}`);
+  throw new Error(`postgres did not accept connections within 20 s: ${String(last)}`);
 }
 
 export async function startPostgres(options: PgOptions = {}): Promise<PgCluster> {
@@ -115,7 +116,6 @@ export async function startPostgres(options: PgOptions = {}): Promise<PgCluster>
     max_connections: "50",
     ...options.settings,
   };
-  const logFile = join(root, "postgres.log");
   const args = [
     "-D",
     dataDir,
@@ -129,7 +129,7 @@ export async function startPostgres(options: PgOptions = {}): Promise<PgCluster>
   child.stderr?.on("data", (d: Buffer) => (log += d.toString()));
   const url = (database = "postgres") => `postgres://postgres@127.0.0.1:${port}/${database}`;
   try {
-    await waitReady(url(), child, logFile);
+    await waitReady(url(), child);
   } catch (e) {
     child.kill("SIGKILL");
     throw new Error(`${e instanceof Error ? e.message : String(e)}\n${log.slice(-2000)}`);
