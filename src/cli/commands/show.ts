@@ -1,5 +1,5 @@
 import { requireRollback } from "../../core/rollbacks.js";
-import { foldJournal } from "../../report/fold-journal.js";
+import { foldJournal, journalOrder } from "../../report/fold-journal.js";
 import { journalExtras } from "../../report/journal-extras.js";
 import { openEngine, type GlobalOptions } from "../context.js";
 import { out, outJson, table } from "../output.js";
@@ -12,7 +12,7 @@ export default async function show(opts: GlobalOptions, [id]: string[]): Promise
     const view = foldJournal(record.id, entries);
     if (opts.json) {
       // Validation results, monitor samples and notifications, structured, beside the fold.
-      const { validations, samples, notifications } = journalExtras(entries);
+      const { validations, samples, notifications } = journalExtras(journalOrder(record.id, entries));
       outJson({ ...view, validations, monitorSamples: samples, notifications });
       return 0;
     }
