@@ -9,11 +9,11 @@
 import { resolve } from "node:path";
 import { BackoutError, type ErrorLocation } from "../../core/errors.js";
 import type { ProviderContext } from "../../core/provider.js";
+import { connectUrl } from "./client.js";
 import {
   allowConnections,
   capture,
   markCaptureComplete,
-  connectTo,
   drainWith,
   replayInto,
   rollbackIdOf,
@@ -103,7 +103,7 @@ async function block(
 ): Promise<number> {
   const admin = await connectAdmin(url, redact, where);
   try {
-    const drainer = await connectTo(url);
+    const drainer = await connectUrl(url);
     try {
       const pid = Number(
         (await drainer.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid,

@@ -92,14 +92,6 @@ export async function replayInto(
   });
 }
 
-export async function connectTo(url: string): Promise<pg.Client> {
-  const { default: pgLib } = await import("pg");
-  const client = new pgLib.Client({ connectionString: url, application_name: "backout" });
-  client.on("error", () => undefined);
-  await client.connect();
-  return client;
-}
-
 /** ALLOW_CONNECTIONS true on the URL's database if a crashed swap left it false. */
 export async function allowConnections(
   url: string,
@@ -115,16 +107,6 @@ export async function allowConnections(
   } finally {
     await admin.client.end().catch(() => undefined);
   }
-}
-
-export function databaseOf(url: string): string {
-  return decodeURIComponent(new URL(url).pathname.slice(1));
-}
-
-export function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${encodeURIComponent(database)}`;
-  return u.toString();
 }
 
 export function rollbackIdOf(ctx: ProviderContext<PostgresSettings>): string {

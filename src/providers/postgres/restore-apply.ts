@@ -6,16 +6,15 @@
 import { BackoutError, type ErrorLocation } from "../../core/errors.js";
 import type { PlannedStep } from "../../core/model.js";
 import type { ProviderContext, StepResult } from "../../core/provider.js";
+import { connectUrl, withDatabase } from "./client.js";
+import { pgTarget } from "./url.js";
 import {
   allowConnections,
   capture,
   markCaptureComplete,
-  connectTo,
-  databaseOf,
   drainWith,
   replayInto,
   rollbackIdOf,
-  withDatabase,
 } from "./restore-apply-shared.js";
 import { restoreCluster } from "./restore-apply-pitr.js";
 import { restoreParams, type RestoreParams } from "./restore-params.js";
@@ -64,7 +63,7 @@ async function restore(
   // The replay happens inside the swap, while the live database refuses connections: the last
   // drain and the whole replay land in the restored copy before anyone can write to it, so no
   // application write can fall between the swap and the end of the replay.
-  const drainer = await connectTo(settings.url);
+  const drainer = await connectUrl(settings.url);
   const pid = Number((await drainer.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid);
   let replayed: string | undefined;
   let r;
@@ -80,7 +79,7 @@ async function restore(
       beforeSwap: async () => {
         if (params.slotIntact) lines.push(`while writes were blocked: ${await drainWith(drainer, params)}`);
         await drainer.end().catch(() => undefined);
-        const restoredName = restoreNames(databaseOf(settings.url), rollbackId).restored;
+        const restoredName = restoreNames(pgTarget(settings.url).database, rollbackId).restored;
         replayed = await replayInto(ctx, params, where, withDatabase(settings.url, restoredName));
       },
     });
@@ -115,7 +114,7 @@ async function replay(
 
 async function dropSlot(url: string, slot: string): Promise<void> {
   // A logical slot is dropped from a session on its own database.
-  const client = await connectTo(url);
+  const client = await connectUrl(url);
   try {
     await client.query(
       "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND database = current_database()",

@@ -5,7 +5,7 @@
 import type pg from "pg";
 import { BackoutError } from "../../../core/errors.js";
 import type { ComponentConfig } from "../../../core/model.js";
-import { connectUrl } from "../drill/connection.js";
+import { connectUrl } from "../client.js";
 import { DEFAULT_ARCHIVE_SCHEMA } from "../sql/archive-index.js";
 
 export interface ArchiveTarget {

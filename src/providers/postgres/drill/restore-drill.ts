@@ -18,7 +18,7 @@ import { quoteIdent } from "../sql/quote.js";
 import { openCaptureStore } from "../snapshot/capture-store.js";
 import { slotExists } from "../snapshot/drain.js";
 import type { SnapshotRecord } from "../snapshot/types.js";
-import { connectUrl, withDatabase } from "./connection.js";
+import { connectUrl, withDatabase, DRILL_APP } from "../client.js";
 import { peekSlot } from "./peek-slot.js";
 
 export interface RestoreDrillInput {
@@ -97,7 +97,7 @@ export async function runRestoreDrill(input: RestoreDrillInput): Promise<Restore
   const scratch = `${input.snapshot.database}__drill_${randomBytes(3).toString("hex")}`;
   const admin = await connectAdmin(input.url, input.redact, { component: input.component });
   try {
-    const live = await connectUrl(input.url);
+    const live = await connectUrl(input.url, DRILL_APP);
     try {
       if (!(await slotExists(live, input.snapshot.slot))) {
         report.problems.push(
@@ -123,7 +123,7 @@ export async function runRestoreDrill(input: RestoreDrillInput): Promise<Restore
       where: { component: input.component },
     });
     report.restoreMs = Math.round(performance.now() - t);
-    const db = await connectUrl(withDatabase(input.url, scratch));
+    const db = await connectUrl(withDatabase(input.url, scratch), DRILL_APP);
     try {
       t = performance.now();
       const summary = await replayChanges(db, store, {

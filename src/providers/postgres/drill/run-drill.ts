@@ -4,7 +4,7 @@
  */
 import type { DataLossPolicy } from "../../../core/model.js";
 import type { Migration, MigrationLayout } from "../layouts/layout.js";
-import { connectUrl } from "./connection.js";
+import { connectUrl, DRILL_APP } from "../client.js";
 import { judgeDown } from "./down-risk.js";
 import { hasDown, roundTrip } from "./round-trip.js";
 import { createScratch } from "./scratch.js";
@@ -30,7 +30,7 @@ export interface DrillInput {
 }
 
 async function appliedOn(url: string, layout: MigrationLayout): Promise<string[]> {
-  const db = await connectUrl(url);
+  const db = await connectUrl(url, DRILL_APP);
   try {
     return await layout.appliedVersions(db);
   } finally {
@@ -90,7 +90,7 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
     report.copy = scratch.copy;
     if (scratch.copy === "schema-and-sample") report.sampleRows = input.sampleRows;
     try {
-      const db = await connectUrl(scratch.url);
+      const db = await connectUrl(scratch.url, DRILL_APP);
       try {
         const copied = await input.layout.appliedVersions(db);
         if (!sameList(copied, applied)) {

@@ -12,7 +12,7 @@ import { BackoutError } from "../../../core/errors.js";
 import { runCommand } from "../../../process/run-command.js";
 import { qualified, quoteIdent } from "../sql/quote.js";
 import { pgTarget } from "../url.js";
-import { connectUrl } from "./connection.js";
+import { connectUrl, DRILL_APP } from "../client.js";
 import { tablesInKeyOrder, type TableInfo } from "./tables.js";
 
 export interface PgTools {
@@ -125,8 +125,8 @@ async function copySequences(live: pg.Client, scratch: pg.Client): Promise<void>
 }
 
 export async function copySample(liveUrl: string, scratchUrl: string, rows: number): Promise<void> {
-  const live = await connectUrl(liveUrl);
-  const scratch = await connectUrl(scratchUrl);
+  const live = await connectUrl(liveUrl, DRILL_APP);
+  const scratch = await connectUrl(scratchUrl, DRILL_APP);
   try {
     // One snapshot of the live database, so parents and children are sampled consistently.
     await live.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");

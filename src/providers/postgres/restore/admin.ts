@@ -4,6 +4,7 @@
  */
 import pg from "pg";
 import { BackoutError, type ErrorLocation } from "../../../core/errors.js";
+import { withDatabase } from "../client.js";
 import { pgTarget } from "../url.js";
 
 export interface Admin {
@@ -12,12 +13,6 @@ export interface Admin {
   live: string;
   redact: (text: string) => string;
   where: ErrorLocation;
-}
-
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${encodeURIComponent(database)}`;
-  return u.toString();
 }
 
 export async function connectAdmin(

@@ -1,0 +1,35 @@
+/**
+ * One connection by URL, for what runs outside withPostgres (the drill's live, scratch and
+ * maintenance databases, the archive commands, the restore's drainer and maintenance work),
+ * and the URL of another database of the same server.
+ */
+import type pg from "pg";
+
+/** application_name of the drill's sessions (so a DBA can tell them from the application's). */
+export const DRILL_APP = "backout drill";
+
+/** The same URL pointing at another database of the same server. */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${encodeURIComponent(database)}`;
+  return u.toString();
+}
+
+export async function connectUrl(url: string, applicationName = "backout"): Promise<pg.Client> {
+  // Loaded on first use: the driver is heavy, and most commands never connect.
+  const { default: pgLib } = await import("pg");
+  const client = new pgLib.Client({
+    connectionString: url,
+    application_name: applicationName,
+    connectionTimeoutMillis: 10_000,
+  });
+  // An idle connection that drops emits 'error'; the next query reports it instead.
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+  } catch (e) {
+    await client.end().catch(() => undefined);
+    throw e;
+  }
+  return client;
+}
