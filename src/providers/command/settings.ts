@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { BackoutError } from "../../core/errors.js";
 import type { ProviderContext } from "../../core/provider.js";
+import { readProviderSettings } from "../../core/provider-settings.js";
 
 const argv = z.array(z.string()).min(1);
 
@@ -56,11 +56,5 @@ export type CommandSettings = z.output<typeof commandSettingsSchema>;
 
 /** Parse again: cheap, applies defaults for hand-built components, and checks what we were given. */
 export function readSettings(ctx: ProviderContext<CommandSettings>): CommandSettings {
-  const parsed = commandSettingsSchema.safeParse(ctx.component.settings);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new BackoutError("CONFIG_INVALID", `invalid command settings: ${issue?.message ?? "unknown"}`, {
-    where: { component: ctx.component.name, field: issue?.path.join(".") },
-    hint: "Fix the component's settings in backout.yaml (see `backout schema command`).",
-  });
+  return readProviderSettings(commandSettingsSchema, "command", ctx as ProviderContext<unknown>);
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { DURATION_PATTERN, parseDuration } from "../../config/durations.js";
-import { BackoutError } from "../../core/errors.js";
 import type { ProviderContext } from "../../core/provider.js";
+import { readProviderSettings } from "../../core/provider-settings.js";
 import { MIGRATION_FORMATS } from "./layouts/layout.js";
 
 const DURATION_HELP = 'a number of seconds, or a string like "500ms", "5s", "5m"';
@@ -135,15 +135,5 @@ export function durationMs(value: number | string): number {
 
 /** Parse again: applies defaults for hand-built components and checks what we were given. */
 export function readSettings(ctx: ProviderContext<PostgresSettings>): PostgresSettings {
-  const parsed = postgresSettingsSchema.safeParse(ctx.component.settings);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new BackoutError(
-    "CONFIG_INVALID",
-    ctx.redact(`invalid postgres settings: ${issue?.message ?? "unknown"}`),
-    {
-      where: { component: ctx.component.name, field: issue?.path.join(".") },
-      hint: "Fix the component's settings in backout.yaml (see `backout schema postgres`).",
-    },
-  );
+  return readProviderSettings(postgresSettingsSchema, "postgres", ctx as ProviderContext<unknown>);
 }
