@@ -1,4 +1,4 @@
-import type { Plan } from "../core/model.js";
+import { riskText, type Plan } from "../core/model.js";
 import { table } from "./output.js";
 
 /** Depth of each step in the DAG: steps with the same depth may run at the same time. */
@@ -54,7 +54,7 @@ export function planText(plan: Plan): string {
           `  ${(d.get(s.id) ?? 0) + 1}`,
           s.id,
           s.description,
-          s.risk.dataLoss ? `DATA LOSS: ${s.risk.summary}` : s.risk.summary,
+          s.risk.dataLoss ? `DATA LOSS: ${riskText(s.risk)}` : riskText(s.risk),
           s.reversible ? "yes" : "no",
         ]),
     ),

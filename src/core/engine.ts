@@ -8,7 +8,13 @@ import { currentHolder } from "./holder.js";
 import { newId } from "./ids.js";
 import { mapLimited } from "./map-limited.js";
 import type { Holder } from "./journal-events.js";
-import type { CheckpointRecord, ComponentConfig, ComponentState, Plan } from "./model.js";
+import {
+  riskText,
+  type CheckpointRecord,
+  type ComponentConfig,
+  type ComponentState,
+  type Plan,
+} from "./model.js";
 import { buildPlan } from "./planner/index.js";
 import { asProvider, type Provider, type ProviderContext, type ProviderRegistry } from "./provider.js";
 
@@ -198,7 +204,7 @@ export class Engine {
           `step ${step.id} may lose data and the data-loss policy is "refuse"`,
           {
             where: { component: step.component, step: step.id },
-            hint: `Risk: ${step.risk.summary}. Set dataLoss: confirm (or archive) on ${step.component} to allow it with a confirmation, or roll back without it (--except ${step.component}).`,
+            hint: `Risk: ${riskText(step.risk)}. Set dataLoss: confirm (or archive) on ${step.component} to allow it with a confirmation, or roll back without it (--except ${step.component}).`,
           },
         );
       }

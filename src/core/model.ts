@@ -33,12 +33,30 @@ export interface ComponentConfig<S = Record<string, unknown>> {
   checks?: Readonly<Record<string, unknown>>[];
 }
 
+/*
+ * HASHED OR SHOWN (the rule of the plan hash, see planner/hash.ts and the README):
+ * the plan hash covers everything a step will execute (action, params, target, phase, order),
+ * the components' states by version and stable details, the settings each component is planned
+ * with, and the gate-relevant classification (which steps may lose data, and what kind of loss:
+ * risk.dataLoss and risk.summary). Live measurements that move while the system serves traffic
+ * (row and key counts, WAL and byte sizes, estimates, timings) are only shown: they live in the
+ * fields named `measured` (ComponentState, StepSpec, Risk), in `risk.rowsAtRisk` and in
+ * `estimateMs`, which the hash skips. So a plan confirmed a minute ago still has the same hash
+ * while an application writes, and any change to what would run gives a different one.
+ * Providers keep numbers that move out of `summary`, `description`, `params` and `details`.
+ */
+
 /** What a provider captured about one component at one moment. */
 export interface ComponentState {
   /** Comparable, human-readable version (release name, migration number, commit). */
   version: string;
-  /** Provider-specific facts needed later to plan or verify; plain JSON. */
+  /** Provider-specific facts needed later to plan or verify; plain JSON. Hashed: keep it stable. */
   details?: Record<string, unknown>;
+  /**
+   * Live measurements that move under traffic (key counts, row counts, WAL positions), plain
+   * JSON: shown and usable for estimates, never hashed and never compared by verify.
+   */
+  measured?: Record<string, unknown>;
 }
 
 export interface CheckpointRecord {
@@ -52,11 +70,19 @@ export interface CheckpointRecord {
 }
 
 export interface Risk {
+  /** Hashed: whether the step may lose data (the data-loss gate applies). */
   dataLoss: boolean;
-  /** One line a person can judge in an incident: "drops column users.nickname (1,204 non-null values)". */
+  /** Hashed, so stable: what is lost, without live numbers: "drops column users.nickname". */
   summary: string;
-  /** Rows or values that would be lost, when the provider could measure them. */
+  /** Shown only: the live measurement that goes with the summary: "1,204 non-null values now". */
+  measured?: string;
+  /** Shown only: rows or values that would be lost, when the provider could measure them. */
   rowsAtRisk?: number;
+}
+
+/** The risk as one line: the summary, then the live measurement in parentheses. */
+export function riskText(risk: Risk): string {
+  return risk.measured === undefined ? risk.summary : `${risk.summary} (${risk.measured})`;
 }
 
 /** Phases let traffic components wrap the rollback: "pre" steps before every "main" step, "post" after. */
@@ -75,7 +101,10 @@ export interface StepSpec {
   risk: Risk;
   /** Whether this step can itself be undone (e.g. a symlink swap can; a DROP cannot). */
   reversible: boolean;
+  /** Shown only (not hashed): a guess from live sizes. */
   estimateMs?: number;
+  /** Shown only (not hashed): live sizes that go with the description ("12 MiB of WAL to decode"). */
+  measured?: string;
 }
 
 export interface PlannedStep extends StepSpec {
@@ -112,8 +141,9 @@ export interface Plan {
   concurrency: number;
   /** True when at least one step may lose data: the data-loss gate applies. */
   dataLoss: boolean;
+  /** Shown only (not hashed). */
   estimateMs: number;
-  /** sha256 (hex) of the canonical JSON of everything above except createdAt-like noise. */
+  /** sha256 (hex) of the canonical JSON of the hashed content (see planner/hash.ts). */
   hash: string;
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Plan } from "../model.js";
+import type { ComponentState, Plan, PlannedStep, Risk } from "../model.js";
 
 /**
  * JSON with object keys sorted at every level and arrays kept in order, so equal data gives equal
@@ -11,12 +11,44 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * The plan's content hash: sha256 (hex) of the canonical JSON of everything but `hash`. A person
- * confirming a data-loss step confirms this exact plan, so every field counts.
+ * The plan's content hash: sha256 (hex) of the canonical JSON of hashedContent(plan). A person
+ * confirming a data-loss step confirms this content: what every step will execute and what it may
+ * lose. Live measurements are left out (the rule is written out in model.ts), so the hash does not
+ * move while an application writes.
  */
 export function planHash(plan: Omit<Plan, "hash"> | Plan): string {
-  const { hash: _hash, ...rest } = plan as Plan;
-  return createHash("sha256").update(canonicalJson(rest)).digest("hex");
+  return createHash("sha256")
+    .update(canonicalJson(hashedContent(plan)))
+    .digest("hex");
+}
+
+/**
+ * The plan without what is only shown: `hash` itself, `estimateMs` (plan and steps), and every
+ * `measured` member (of states, steps and risks) plus `risk.rowsAtRisk`. Everything else is hashed,
+ * including fields added later: leaving a field out of the hash is a decision made here.
+ */
+export function hashedContent(plan: Omit<Plan, "hash"> | Plan): unknown {
+  const { hash: _hash, estimateMs: _estimate, ...rest } = plan as Plan;
+  return {
+    ...rest,
+    components: rest.components.map((c) => ({ ...c, from: stableState(c.from), to: stableState(c.to) })),
+    steps: rest.steps.map(stableStep),
+  };
+}
+
+function stableStep(step: PlannedStep): unknown {
+  const { estimateMs: _estimate, measured: _measured, risk, target, ...rest } = step;
+  return { ...rest, risk: stableRisk(risk), target: stableState(target) };
+}
+
+function stableRisk(risk: Risk): unknown {
+  const { measured: _measured, rowsAtRisk: _rows, ...rest } = risk;
+  return rest;
+}
+
+function stableState(state: ComponentState): unknown {
+  const { measured: _measured, ...rest } = state;
+  return rest;
 }
 
 function sortKeys(value: unknown): unknown {

@@ -11,7 +11,8 @@ const CAPTURE_MAX_SCANS = 200;
 /**
  * A cache has no version of its own: the version is when backout last flushed it
  * ("flushed@<ISO time>", or "unflushed"), so it changes whenever a rollback emptied it.
- * details.keysMatching is what a flush would delete (a lower bound when keysMatchingComplete is false).
+ * measured.keysMatching is what a flush would delete (a lower bound when keysMatchingComplete is
+ * false): it moves with traffic, so it is only shown, never hashed.
  */
 export function captureRedis(ctx: ProviderContext<RedisSettings>): Promise<ComponentState> {
   const settings = readSettings(ctx);
@@ -24,12 +25,8 @@ export function captureRedis(ctx: ProviderContext<RedisSettings>): Promise<Compo
         : await countMatching(redis, settings.patterns, settings.batchSize, CAPTURE_MAX_SCANS);
     return {
       version: versionOf(lastFlush),
-      details: {
-        keysMatching: counted.count,
-        keysMatchingComplete: counted.complete,
-        dbsize,
-        db: target.db,
-      },
+      details: { db: target.db },
+      measured: { keysMatching: counted.count, keysMatchingComplete: counted.complete, dbsize },
     };
   });
 }

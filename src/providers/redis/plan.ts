@@ -38,7 +38,8 @@ export async function planRedis(
         params,
         risk: {
           dataLoss: false,
-          summary: `deletes all ${approx} keys of database ${target.db} (derived data; the app refills it)`,
+          summary: `deletes all keys of database ${target.db} (derived data; the app refills it)`,
+          measured: `${approx} keys now`,
         },
         reversible: false,
         estimateMs: 100 + warmupMs,
@@ -60,7 +61,8 @@ export async function planRedis(
       params,
       risk: {
         dataLoss: false,
-        summary: `deletes ${approx} keys matching ${matching} (derived data; the app refills it)`,
+        summary: `deletes the keys matching ${matching} (derived data; the app refills it)`,
+        measured: `${approx} keys now`,
       },
       reversible: false,
       estimateMs,
@@ -80,7 +82,7 @@ async function keyCount(
 }
 
 function countOf(state: ComponentState): { count: number; complete: boolean } | undefined {
-  const n = state.details?.keysMatching;
+  const n = state.measured?.keysMatching;
   if (typeof n !== "number") return undefined;
-  return { count: n, complete: state.details?.keysMatchingComplete !== false };
+  return { count: n, complete: state.measured?.keysMatchingComplete !== false };
 }

@@ -87,7 +87,8 @@ describe("redis verify and resume", () => {
       ["flush-keys", "main", false, false],
     ]);
     expect(steps[0]?.risk.summary).toBe(
-      "deletes ~1000 keys matching cache:* (derived data; the app refills it)",
+      "deletes the keys matching cache:* (derived data; the app refills it)",
     );
+    expect(steps[0]?.risk.measured).toBe("~1000 keys now");
   });
 });
