@@ -1,14 +1,11 @@
 /**
- * One rule per statement kind that can lose data: drops, ALTER TABLE, TRUNCATE, DELETE, UPDATE,
- * INSERT ... ON CONFLICT, and the opaque ones (DO, CALL, EXECUTE, functions).
+ * One rule per statement kind that can lose data through DDL: drops, ALTER TABLE, TRUNCATE, and
+ * the opaque ones (DO, CALL, EXECUTE...). Row-changing statements are in rules-dml.ts.
  */
 import type { Queryable } from "../db.js";
-import { type JsonObject, arr, findNodes, names, obj, relation, str } from "./ast.js";
+import { type JsonObject, arr, names, obj, relation, str } from "./ast.js";
 import { currentType, isLossless, targetType } from "./alter-type.js";
-import { PURE_FUNCTIONS } from "./statement-kinds.js";
 import type { DataTarget, StatementClass } from "./types.js";
-import { whereText } from "./where-text.js";
-import { quoteIdent, qualified } from "./quote.js";
 
 export interface Verdict {
   class: StatementClass;
@@ -31,20 +28,9 @@ export function combine(verdicts: Verdict[]): Verdict {
   return { class: worst, reason: reasons.join("; "), targets: verdicts.flatMap((v) => v.targets) };
 }
 
-const label = (t: { schema: string; table: string }) => `${t.schema}.${t.table}`;
+export const label = (t: { schema: string; table: string }) => `${t.schema}.${t.table}`;
 const CASCADE_NOTE =
   "CASCADE also drops dependent objects (views, foreign keys...) that the parser cannot list";
-
-/** Calls to functions that may do anything, by name. */
-function unknownCalls(node: JsonObject): string[] {
-  return findNodes(node, "FuncCall")
-    .map((f) => names(f.funcname))
-    .filter((n) => {
-      const builtin = n.length === 1 || n[0] === "pg_catalog";
-      return !(builtin && PURE_FUNCTIONS.has(n[n.length - 1] ?? ""));
-    })
-    .map((n) => n.join("."));
-}
 
 export function dropRule(node: JsonObject, ctx: RuleContext): Verdict {
   const type = str(node.removeType) ?? "";
@@ -79,28 +65,177 @@ export function dropRule(node: JsonObject, ctx: RuleContext): Verdict {
     .replace(/^OBJECT_/, "")
     .toLowerCase()
     .replace(/_/g, " ");
-  // Views, indexes, sequences hold no rows of their own; a materialized view is derived data.
-  const dataless = ["OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_INDEX", "OBJECT_SEQUENCE", "OBJECT_TRIGGER"];
-  if (dataless.includes(type) || !cascade) {
+  if (type === "OBJECT_EXTENSION") {
+    return {
+      class: "opaque",
+      reason:
+        "drops an extension: its member objects go with it, including any tables it owns, which the parser cannot list",
+      targets: [],
+    };
+  }
+  if (DATALESS_DROPS.has(type) && (!cascade || CASCADE_DATALESS.has(type))) {
     return { class: "safe", reason: `drops ${kind} (holds no data of its own)`, targets: [] };
   }
-  // DROP TYPE/DOMAIN/FUNCTION/EXTENSION ... CASCADE drops the columns that use them.
+  if (DATALESS_DROPS.has(type)) {
+    // DROP TYPE/DOMAIN/FUNCTION ... CASCADE drops the columns, defaults or tables that use them.
+    return {
+      class: "opaque",
+      reason: `drops ${kind} with CASCADE: columns or tables depending on it go too, and the parser cannot see which`,
+      targets: [],
+    };
+  }
   return {
     class: "opaque",
-    reason: `drops ${kind} with CASCADE: columns or tables depending on it go too, and the parser cannot see which`,
+    reason: `drops ${kind}: backout does not know what data goes with it`,
     targets: [],
   };
 }
 
+/**
+ * Objects that hold no rows or values of their own: dropping one without CASCADE either fails
+ * (something depends on it) or loses nothing. A foreign table's rows live on the remote server.
+ */
+const DATALESS_DROPS: ReadonlySet<string> = new Set([
+  "OBJECT_VIEW",
+  "OBJECT_MATVIEW",
+  "OBJECT_INDEX",
+  "OBJECT_SEQUENCE",
+  "OBJECT_TRIGGER",
+  "OBJECT_RULE",
+  "OBJECT_POLICY",
+  "OBJECT_FUNCTION",
+  "OBJECT_PROCEDURE",
+  "OBJECT_ROUTINE",
+  "OBJECT_AGGREGATE",
+  "OBJECT_OPERATOR",
+  "OBJECT_OPCLASS",
+  "OBJECT_OPFAMILY",
+  "OBJECT_TYPE",
+  "OBJECT_DOMAIN",
+  "OBJECT_CAST",
+  "OBJECT_COLLATION",
+  "OBJECT_CONVERSION",
+  "OBJECT_STATISTIC_EXT",
+  "OBJECT_TSCONFIGURATION",
+  "OBJECT_TSDICTIONARY",
+  "OBJECT_TSPARSER",
+  "OBJECT_TSTEMPLATE",
+  "OBJECT_EVENT_TRIGGER",
+  "OBJECT_PUBLICATION",
+  "OBJECT_ACCESS_METHOD",
+  "OBJECT_TRANSFORM",
+  "OBJECT_LANGUAGE",
+  "OBJECT_FOREIGN_TABLE",
+  "OBJECT_FOREIGN_SERVER",
+  "OBJECT_FDW",
+]);
+
+/** Whose CASCADE reaches only other data-less objects (views on a view, an index's nothing). */
+const CASCADE_DATALESS: ReadonlySet<string> = new Set([
+  "OBJECT_VIEW",
+  "OBJECT_MATVIEW",
+  "OBJECT_INDEX",
+  "OBJECT_TRIGGER",
+  "OBJECT_RULE",
+  "OBJECT_POLICY",
+  "OBJECT_STATISTIC_EXT",
+  "OBJECT_PUBLICATION",
+  "OBJECT_EVENT_TRIGGER",
+]);
+
+/**
+ * ALTER TABLE actions that keep every stored value: they add, constrain (a violated constraint
+ * fails the statement rather than change rows), rename, store differently or (DETACH/NO
+ * INHERIT) separate a partition or child whose rows stay in it. Any other action is opaque.
+ */
+const KEEPING_ALTERS: ReadonlySet<string> = new Set([
+  "AT_AddColumn",
+  "AT_AddColumnToView",
+  "AT_ColumnDefault",
+  "AT_CookedColumnDefault",
+  "AT_DropNotNull",
+  "AT_SetNotNull",
+  "AT_CheckNotNull",
+  "AT_DropExpression",
+  "AT_SetStatistics",
+  "AT_SetOptions",
+  "AT_ResetOptions",
+  "AT_SetStorage",
+  "AT_SetCompression",
+  "AT_AddIndex",
+  "AT_ReAddIndex",
+  "AT_AddConstraint",
+  "AT_ReAddConstraint",
+  "AT_AlterConstraint",
+  "AT_ValidateConstraint",
+  "AT_AddIndexConstraint",
+  "AT_DropConstraint",
+  "AT_AlterColumnGenericOptions",
+  "AT_ChangeOwner",
+  "AT_ClusterOn",
+  "AT_DropCluster",
+  "AT_SetLogged",
+  "AT_SetUnLogged",
+  "AT_DropOids",
+  "AT_SetAccessMethod",
+  "AT_SetTableSpace",
+  "AT_SetRelOptions",
+  "AT_ResetRelOptions",
+  "AT_ReplaceRelOptions",
+  "AT_EnableTrig",
+  "AT_EnableAlwaysTrig",
+  "AT_EnableReplicaTrig",
+  "AT_DisableTrig",
+  "AT_EnableTrigAll",
+  "AT_DisableTrigAll",
+  "AT_EnableTrigUser",
+  "AT_DisableTrigUser",
+  "AT_EnableRule",
+  "AT_EnableAlwaysRule",
+  "AT_EnableReplicaRule",
+  "AT_DisableRule",
+  "AT_AddInherit",
+  "AT_DropInherit",
+  "AT_AddOf",
+  "AT_DropOf",
+  "AT_ReplicaIdentity",
+  "AT_EnableRowSecurity",
+  "AT_DisableRowSecurity",
+  "AT_ForceRowSecurity",
+  "AT_NoForceRowSecurity",
+  "AT_GenericOptions",
+  "AT_AttachPartition",
+  "AT_DetachPartition",
+  "AT_DetachPartitionFinalize",
+  "AT_AddIdentity",
+  "AT_SetIdentity",
+  "AT_DropIdentity",
+]);
+
 export async function alterTableRule(node: JsonObject, ctx: RuleContext): Promise<Verdict> {
   const rel = relation(obj(node.relation), ctx.defaultSchema);
+  const objtype = str(node.objtype);
   const verdicts: Verdict[] = [];
   for (const c of arr(node.cmds)) {
     const cmd = obj(obj(c).AlterTableCmd);
     const column = str(cmd.name) ?? "";
-    const subtype = str(cmd.subtype);
+    const subtype = str(cmd.subtype) ?? "";
     const at = `${label(rel)}.${column}`;
-    if (subtype === "AT_DropColumn") {
+    const changesValues = subtype === "AT_DropColumn" || subtype === "AT_AlterColumnType";
+    if (objtype === "OBJECT_FOREIGN_TABLE" && changesValues) {
+      verdicts.push({
+        class: "safe",
+        reason: `alters foreign table ${label(rel)} (its rows live remotely)`,
+        targets: [],
+      });
+    } else if (objtype !== "OBJECT_TABLE" && changesValues) {
+      // ALTER TYPE composite DROP/ALTER ATTRIBUTE: every column of that type, in any table, changes.
+      verdicts.push({
+        class: "opaque",
+        reason: `${subtype === "AT_DropColumn" ? "drops" : "changes the type of"} attribute ${at}: every column of this type loses or converts it, in tables the parser cannot list`,
+        targets: [],
+      });
+    } else if (subtype === "AT_DropColumn") {
       const cascade = str(cmd.behavior) === "DROP_CASCADE";
       verdicts.push({
         class: "destructive",
@@ -109,11 +244,35 @@ export async function alterTableRule(node: JsonObject, ctx: RuleContext): Promis
       });
     } else if (subtype === "AT_AlterColumnType") {
       verdicts.push(await alterTypeVerdict(cmd, rel, column, ctx));
+    } else if (subtype === "AT_SetExpression") {
+      verdicts.push({
+        class: "destructive",
+        reason: `recomputes generated column ${at} (its stored values are replaced)`,
+        targets: [{ ...rel, column, operation: "update" }],
+      });
+    } else if (KEEPING_ALTERS.has(subtype)) {
+      verdicts.push({
+        class: "safe",
+        reason: `alters table ${label(rel)} (${describeAlter(subtype)})`,
+        targets: [],
+      });
     } else {
-      verdicts.push({ class: "safe", reason: `alters table ${label(rel)}`, targets: [] });
+      verdicts.push({
+        class: "opaque",
+        reason: `ALTER TABLE ${label(rel)}: ${subtype} is not known to keep data`,
+        targets: [],
+      });
     }
   }
   return combine(verdicts);
+}
+
+/** AT_DetachPartition → "detach partition". */
+function describeAlter(subtype: string): string {
+  return subtype
+    .replace(/^AT_/, "")
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .toLowerCase();
 }
 
 async function alterTypeVerdict(
@@ -153,91 +312,6 @@ export function truncateRule(node: JsonObject, ctx: RuleContext): Verdict {
     return { class: "opaque", reason: `${what}; CASCADE also empties every table referencing them`, targets };
   }
   return { class: "destructive", reason: what, targets };
-}
-
-/**
- * A self-contained condition on the bare table: the WHERE text itself, or, when the statement
- * names the table by an alias, the same condition wrapped to select those rows' ctids.
- */
-async function isolatedWhere(node: JsonObject, ctx: RuleContext, rel: { schema: string; table: string }) {
-  const text = await whereText(ctx.sql, node.whereClause);
-  if (text === undefined) return undefined;
-  const alias = str(obj(obj(node.relation).alias).aliasname);
-  if (alias === undefined) return text;
-  const a = quoteIdent(alias);
-  return `ctid IN (SELECT ${a}.ctid FROM ${qualified(rel.schema, rel.table)} AS ${a} WHERE ${text})`;
-}
-
-export async function dmlRule(
-  kind: "DeleteStmt" | "UpdateStmt",
-  node: JsonObject,
-  ctx: RuleContext,
-): Promise<Verdict> {
-  const rel = relation(obj(node.relation), ctx.defaultSchema);
-  const operation = kind === "DeleteStmt" ? "delete" : "update";
-  const joined = arr(kind === "DeleteStmt" ? node.usingClause : node.fromClause).length > 0;
-  const hasWhere = node.whereClause !== undefined;
-  // WHERE CURRENT OF, USING / FROM joins: the rows cannot be isolated alone; take the whole table.
-  const where =
-    hasWhere && !joined && findNodes(node.whereClause, "CurrentOfExpr").length === 0
-      ? await isolatedWhere(node, ctx, rel)
-      : undefined;
-  const scope = !hasWhere
-    ? "every row"
-    : where !== undefined
-      ? `rows where ${where}`
-      : "rows the parser cannot isolate (the whole table is measured)";
-  const columns = arr(node.targetList).map((t) => str(obj(obj(t).ResTarget).name) ?? "");
-  const targets: DataTarget[] =
-    operation === "delete"
-      ? [{ ...rel, ...(where !== undefined ? { where } : {}), operation }]
-      : [...new Set(columns)].map((column) => ({
-          ...rel,
-          column,
-          ...(where !== undefined ? { where } : {}),
-          operation,
-        }));
-  const verb =
-    operation === "delete"
-      ? `deletes ${scope} of ${label(rel)}`
-      : `overwrites ${columns.map((c) => `${label(rel)}.${c}`).join(", ")} in ${scope}`;
-  if (node.withClause !== undefined) {
-    return { class: "opaque", reason: `${verb}; its WITH clause may change other tables`, targets };
-  }
-  const calls = unknownCalls(node);
-  if (calls.length)
-    return { class: "opaque", reason: `${verb}; calls ${calls.join(", ")}, which may do anything`, targets };
-  return { class: "destructive", reason: verb, targets };
-}
-
-export function insertRule(node: JsonObject, ctx: RuleContext): Verdict {
-  const rel = relation(obj(node.relation), ctx.defaultSchema);
-  if (str(obj(node.onConflictClause).action) === "ONCONFLICT_UPDATE") {
-    return {
-      class: "opaque",
-      reason: `INSERT ... ON CONFLICT DO UPDATE overwrites rows of ${label(rel)} that cannot be isolated`,
-      targets: [],
-    };
-  }
-  if (node.withClause !== undefined)
-    return { class: "opaque", reason: "INSERT with a WITH clause may change other tables", targets: [] };
-  const calls = unknownCalls(node);
-  if (calls.length)
-    return {
-      class: "opaque",
-      reason: `inserts into ${label(rel)}; calls ${calls.join(", ")}, which may do anything`,
-      targets: [],
-    };
-  return { class: "safe", reason: `inserts into ${label(rel)} (adds data)`, targets: [] };
-}
-
-export function selectRule(node: JsonObject): Verdict {
-  const calls = unknownCalls(node);
-  if (calls.length)
-    return { class: "opaque", reason: `calls ${calls.join(", ")}: cannot see what it does`, targets: [] };
-  if (findNodes(node, "IntoClause").length)
-    return { class: "safe", reason: "SELECT INTO creates a table", targets: [] };
-  return { class: "safe", reason: "reads only", targets: [] };
 }
 
 export function opaqueRule(kind: string, node: JsonObject): Verdict {
