@@ -12,6 +12,8 @@ export interface SessionOptions {
   wait: boolean;
   confirm?: string;
   maxAttempts: number;
+  /** The rollback's journal before this process (resume): progress counts the steps done then. */
+  history?: readonly JournalEntry[];
 }
 
 /**
@@ -40,7 +42,10 @@ export async function runSession(
     listeners: [(e) => (renderer ? renderer.onEvent(e) : early.push(e))],
     onCreated: (id: string, plan: Plan) => {
       if (!options.json) err(`rollback ${id}: plan ${plan.hash.slice(0, 12)}, ${plan.steps.length} step(s)`);
-      renderer = createProgressRenderer(mode, process.stdout, plan, { maxAttempts: options.maxAttempts });
+      renderer = createProgressRenderer(mode, process.stdout, plan, {
+        maxAttempts: options.maxAttempts,
+        ...(options.history ? { history: options.history } : {}),
+      });
       for (const e of early.splice(0)) renderer.onEvent(e);
     },
     onWaiting: ({ position, lock }) => {

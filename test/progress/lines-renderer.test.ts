@@ -103,3 +103,29 @@ describe("lines renderer", () => {
     expect(text()).toBe("");
   });
 });
+
+describe("lines renderer after a resume", () => {
+  it("counts the steps done before the resume, so the last line shows the final counts", async () => {
+    const { plan, entries } = successJournal();
+    // Crash after api#2 succeeded; the resumed process sees db#1 verified at target, then finishes.
+    const before = entries.slice(0, 6);
+    const { stream, text } = collectingStream();
+    const renderer = createProgressRenderer("lines", stream, plan, { history: before });
+    const base = entries[entries.length - 1]?.at ?? 0;
+    const at = (seq: number, event: (typeof entries)[number]["event"]) => ({
+      rollbackId: plan.hash,
+      seq,
+      at: base + seq,
+      event,
+    });
+    renderer.onEvent(at(20, { type: "step-verified", stepId: "db#1:migrate-down", reached: true }));
+    renderer.onEvent(at(21, { type: "finished", state: "succeeded" }));
+    await renderer.close();
+    await flush();
+    const lines = text().trimEnd().split("\n");
+    expect(lines.slice(-2)).toEqual([
+      "⏮️ Rolling Back: db | ✅ Restored: 2/2 | 🔄 Status: 100%",
+      "rollback succeeded",
+    ]);
+  });
+});

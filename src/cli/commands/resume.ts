@@ -29,6 +29,7 @@ export default async function resume(
         json: Boolean(opts.json),
         wait: opts.wait,
         maxAttempts: engine.config.policies.retry.maxAttempts,
+        history: await engine.store.readJournal(rollbackId),
         ...(opts.confirm ? { confirm: opts.confirm } : {}),
       },
       (control) => resumeRollback(engine, rollbackId, control),

@@ -18,6 +18,16 @@ export interface EventLineOptions {
   maxAttempts?: number;
 }
 
+/** A message that may span lines: every line kept (bounded to the last 4000 characters), continuations indented. */
+export function indentedMessage(text: string, max = 4000): string {
+  const bounded = text.length > max ? `…${text.slice(-max)}` : text;
+  return bounded
+    .split(/\r?\n/)
+    .map((l) => l.trimEnd())
+    .filter((l) => l !== "")
+    .join("\n    ");
+}
+
 /** The line for an event, or undefined for the events the progress line already covers. */
 export function formatEventLine(entry: JournalEntry, options: EventLineOptions = {}): string | undefined {
   const { event } = entry;
@@ -43,7 +53,9 @@ export function formatEventLine(entry: JournalEntry, options: EventLineOptions =
       return `${event.stepId} ${event.reached ? "already at target, not re-run" : "not at target, will run"}`;
     case "step-failed": {
       const next = event.willRetry ? `retrying in ${formatDuration(event.retryInMs ?? 0)}` : "giving up";
-      return `✖ ${event.stepId} failed (${attempt(event.attempt)}): ${oneLine(event.error.message, 200)}; ${next}`;
+      // The whole message, continuation lines indented: the reason is often the last line of a
+      // tool's output (nginx -t names the file and line there), so cutting it hides the cause.
+      return `✖ ${event.stepId} failed (${attempt(event.attempt)}): ${indentedMessage(event.error.message)}; ${next}`;
     }
     case "step-cancelled":
       return `✖ ${event.stepId} cancelled (${attempt(event.attempt)}): ${oneLine(event.reason, 200)}`;

@@ -9,6 +9,9 @@ import { ProgressTracker } from "./progress-tracker.js";
 export class LinesProgressRenderer implements ProgressRenderer {
   private readonly tracker: ProgressTracker;
   private closed = false;
+  /** The counts of the last progress line printed, so the final one is printed when they moved since. */
+  private lastCounts = "";
+  private lastComponent: string | undefined;
 
   constructor(
     private readonly out: NodeJS.WritableStream,
@@ -16,11 +19,26 @@ export class LinesProgressRenderer implements ProgressRenderer {
     private readonly options: ProgressOptions = {},
   ) {
     this.tracker = new ProgressTracker(plan);
+    for (const e of options.history ?? []) this.record(e);
+  }
+
+  private record(entry: JournalEntry): void {
+    this.tracker.record(entry);
+    const { event } = entry;
+    if (event.type === "step-started" || event.type === "step-succeeded" || event.type === "step-verified") {
+      this.lastComponent = this.tracker.step(event.stepId)?.component ?? this.lastComponent;
+    }
   }
 
   onEvent(entry: JournalEntry): void {
     if (this.closed) return;
-    this.tracker.record(entry);
+    this.record(entry);
+    // The last progress line before "rollback succeeded" shows the final counts, even when the
+    // last steps were only verified (already at target) after a resume.
+    if (entry.event.type === "finished" && this.lastComponent !== undefined) {
+      const final = this.progressLine(this.lastComponent);
+      if (final !== undefined) this.out.write(`${final}\n`);
+    }
     const line = this.lineFor(entry);
     if (line !== undefined) this.out.write(`${line}\n`);
   }
@@ -36,9 +54,19 @@ export class LinesProgressRenderer implements ProgressRenderer {
       // A step the plan does not know cannot be counted; say so instead of guessing.
       if (!step)
         return `${event.stepId} ${event.type === "step-started" ? "started" : "succeeded"} (not in the plan)`;
-      const { done, total, percent } = this.tracker.snapshot();
-      return formatProgressLine(step.component, done, total, percent);
+      this.lastCounts = "";
+      return this.progressLine(step.component);
     }
     return formatEventLine(entry, this.options);
+  }
+
+  /** The progress line for `component`, or undefined when it would repeat the counts last printed. */
+  private progressLine(component: string): string | undefined {
+    const { done, total, percent } = this.tracker.snapshot();
+    const counts = `${done}/${total}/${percent}`;
+    if (counts === this.lastCounts) return undefined;
+    this.lastCounts = counts;
+    this.lastComponent = component;
+    return formatProgressLine(component, done, total, percent);
   }
 }

@@ -16,6 +16,11 @@ export type ProgressMode = "tty" | "lines" | "json";
 export interface ProgressOptions {
   /** The attempt limit, so failures read "attempt 1/3"; omitted, they read "attempt 1". */
   maxAttempts?: number;
+  /**
+   * The journal written before this process took over (a resumed rollback): steps done then
+   * count as done now, so the progress ends at the real totals instead of the resumed share.
+   */
+  history?: readonly JournalEntry[];
 }
 
 export function createProgressRenderer(

@@ -31,6 +31,10 @@ export class ProgressTracker {
   record(entry: JournalEntry): void {
     const { event } = entry;
     if (event.type === "step-succeeded" && this.steps.has(event.stepId)) this.succeeded.add(event.stepId);
+    // A step found at its target on resume is done as much as one that just ran.
+    if (event.type === "step-verified" && event.reached && this.steps.has(event.stepId)) {
+      this.succeeded.add(event.stepId);
+    }
   }
 
   snapshot(): ProgressSnapshot {

@@ -56,6 +56,12 @@ export class TtyProgressRenderer implements ProgressRenderer {
         started: false,
       });
     }
+    // Steps finished before a resume are drawn done, so the list ends complete.
+    for (const { event } of options.history ?? []) {
+      if (event.type !== "step-succeeded") continue;
+      const t = this.tasks.get(event.stepId);
+      if (t && !t.end.settled) t.end.resolve({ kind: "done", suffix: " (done before the resume)" });
+    }
     const listr = new Listr<object, "default", "simple">(
       [...this.tasks.values()].map((t) => this.listrTask(t)),
       listrOptions(out, this.plain),
