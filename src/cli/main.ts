@@ -192,7 +192,10 @@ program
 
 program
   .command("schema")
-  .description("print the JSON Schema of backout.yaml (for editor completion)")
+  .description(
+    "print the JSON Schema of backout.yaml (for editor completion), or with KIND of one kind's settings",
+  )
+  .argument("[kind]", "a component kind (release, postgres, nginx, ...): only its settings")
   .action(action(() => import("./commands/schema.js")));
 
 program

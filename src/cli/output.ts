@@ -1,5 +1,6 @@
 import { Redactor } from "../config/redactor.js";
-import { formatError, toBackoutError } from "../core/errors.js";
+import { formatErrorReport } from "./error-text.js";
+import { toBackoutError } from "../core/errors.js";
 import { exitCodeForError } from "./exit-codes.js";
 
 /**
@@ -24,7 +25,7 @@ export function outJson(value: unknown): void {
 export function reportError(e: unknown, json: boolean): number {
   const error = toBackoutError(e);
   if (json) out(JSON.stringify({ error: redactor.redactValue(error.toJSON()) }));
-  else err(formatError(error));
+  else err(formatErrorReport(error));
   return exitCodeForError(error.code);
 }
 

@@ -13,10 +13,11 @@ import type { EnvironmentConfig } from "./types.js";
 import { resolveVariables, type Resolution } from "./interpolate.js";
 import { describeValue, problemsFromIssues } from "./issues.js";
 import { formatPath, nodeAt, type FieldPath } from "./locate.js";
-import { placeProblem, problemsError, type Problem, type RawProblem } from "./problems.js";
+import { placeProblem, problemsError, type RawProblem } from "./problems.js";
 import { buildEnvironmentSchema } from "./schema.js";
 import { valueAt } from "./schema-keys.js";
 import { checkComponentReferences } from "./semantic.js";
+import { yamlSyntaxProblems } from "./yaml-errors.js";
 
 export interface LoadOptions {
   providers: ProviderRegistry;
@@ -47,18 +48,6 @@ function readConfig(file: string): string {
   }
 }
 
-function syntaxProblems(doc: Document, lines: LineCounter, file: string): Problem[] {
-  return doc.errors.map((err) => {
-    const { line, col } = lines.linePos(err.pos[0]);
-    return {
-      code: "CONFIG_YAML",
-      message: `YAML syntax error: ${err.message}`,
-      hint: "fix the YAML at that position (indentation, a missing colon or an unclosed quote or bracket are the usual causes)",
-      where: { file, line, column: col },
-    };
-  });
-}
-
 /** "the text \"x\"", or for a value built from variables only "a string (from ${VAR})". */
 function showValue(doc: Document, data: unknown, res: Resolution): (path: FieldPath) => string {
   return (path) => {
@@ -81,7 +70,7 @@ export function loadEnvironment(file: string, opts: LoadOptions): EnvironmentCon
   const text = readConfig(abs);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
-  const syntax = syntaxProblems(doc, lines, abs);
+  const syntax = yamlSyntaxProblems(doc.errors, text, lines, abs);
   if (syntax.length > 0) throw problemsError(syntax, opts.redactor);
 
   const res = resolveVariables(doc, opts.env ?? process.env);

@@ -1,7 +1,7 @@
 /**
  * One thing wrong with backout.yaml, first as found (a field path) and then placed in
  * the file (line, column). Several are gathered so one run reports them all; the error
- * thrown carries the first and lists every one in details.problems.
+ * thrown carries the first and lists every one in details.problems (all printed by the CLI).
  */
 import type { Document, LineCounter } from "yaml";
 import { BackoutError, formatLocation, type ErrorCode, type ErrorLocation } from "../core/errors.js";
@@ -42,10 +42,9 @@ export function problemsError(problems: Problem[], redactor: Redactor): BackoutE
   const sorted = [...problems].sort(byPosition);
   const first = sorted[0];
   if (first === undefined) return new BackoutError("INTERNAL", "no configuration problem to report");
-  const more = sorted.length - 1;
-  const suffix = more > 0 ? ` (and ${more} more)` : "";
   // Redact as a last line of defence: messages are built not to contain resolved values at all.
-  return new BackoutError(first.code, redactor.redact(`${first.message}${suffix}`), {
+  // The message is the first problem's own; the CLI prints every one of details.problems.
+  return new BackoutError(first.code, redactor.redact(first.message), {
     hint: redactor.redact(first.hint),
     where: first.where,
     details: {

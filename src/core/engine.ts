@@ -119,6 +119,8 @@ export class Engine {
             where: { ...err.where, component: c.name },
             hint: err.hint ?? "Check the component's settings in backout.yaml and that it is reachable.",
             retryable: err.retryable,
+            // The details a hint may point at ("the content in details.example") travel with it.
+            ...(err.details === undefined ? {} : { details: err.details }),
           }),
         );
       }

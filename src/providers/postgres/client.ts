@@ -4,6 +4,8 @@
  * and the URL of another database of the same server.
  */
 import type pg from "pg";
+import { connectFailure } from "./connect.js";
+import { pgTarget } from "./url.js";
 
 /** application_name of the drill's sessions (so a DBA can tell them from the application's). */
 export const DRILL_APP = "backout drill";
@@ -29,7 +31,9 @@ export async function connectUrl(url: string, applicationName = "backout"): Prom
     await client.connect();
   } catch (e) {
     await client.end().catch(() => undefined);
-    throw e;
+    // A refused or timed-out connect is the operator's to fix: say where and what, not ECONNREFUSED.
+    const target = pgTarget(url);
+    throw connectFailure(e, target, (t) => target.scrub(t), {});
   }
   return client;
 }

@@ -67,7 +67,8 @@ function located(e: BackoutError, where: ErrorLocation): BackoutError {
 // Authentication and missing-database errors do not fix themselves; network ones may.
 const PERMANENT = new Set(["28P01", "28000", "3D000"]);
 
-function connectFailure(
+/** A failed connect as a BackoutError naming the server (never the password) and what to check. */
+export function connectFailure(
   e: unknown,
   target: PgTarget,
   redact: (t: string) => string,
@@ -92,7 +93,7 @@ function connectFailure(
     {
       where,
       retryable: true,
-      hint: `Check that PostgreSQL is running and reachable from this host at ${target.hostPort} (firewall, listen_addresses, pg_hba.conf), then resume the rollback.`,
+      hint: `Check that PostgreSQL is running and reachable from this host at ${target.hostPort} (firewall, listen_addresses, pg_hba.conf), then run the command again (or resume the rollback).`,
     },
   );
 }
