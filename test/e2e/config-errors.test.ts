@@ -8,7 +8,7 @@ const BAD: [string, string, RegExp, string][] = [
     "YAML syntax error",
     "version: 1\nenvironment: x\ncomponents:\n  api:\n    kind: release\n   path: /srv/api\n",
     /CONFIG_YAML/,
-    "backout.yaml:6:1",
+    "backout.yaml:6:4",
   ],
   [
     "unknown kind",
