@@ -14,7 +14,8 @@ import type { RestoreParams } from "./restore-params.js";
 import { summaryLines } from "./restore-report.js";
 import { readSettings, type PostgresSettings } from "./settings.js";
 import { drainSlot, openCaptureStore } from "./snapshot/index.js";
-import { quoteIdent } from "./sql/quote.js";
+import { PROGRESS_TABLE } from "./replay/ledger.js";
+import { qualified, quoteIdent } from "./sql/quote.js";
 
 /** Written next to the capture store once the slot is drained for the last time (after the swap). */
 export const completeMarker = (captureFile: string): string => `${captureFile}.complete`;
@@ -57,16 +58,32 @@ export async function drainWith(client: pg.Client, params: RestoreParams): Promi
   }
 }
 
-/** Replays the capture store into the database at `url` (idempotent: progress lives in that database). */
+/**
+ * Replays the capture store into the database at `url` (idempotent: progress lives in that
+ * database). `serving`: the database already takes application writes; replaying old changes
+ * onto it would set rows back, so this only goes on from a replay that the restore finished
+ * before its swap (its progress row, in the same database, says so).
+ */
 export async function replayInto(
   ctx: ProviderContext<PostgresSettings>,
   params: RestoreParams,
   where: ErrorLocation,
   url: string,
+  serving = false,
 ): Promise<string> {
   const settings = { ...readSettings(ctx), url };
   const rollbackId = rollbackIdOf(ctx);
   return withPostgres(ctx, settings, where, async ({ client, redact }) => {
+    if (serving && !(await replayFinished(client, settings.archiveSchema, rollbackId))) {
+      throw new BackoutError(
+        "PROVIDER_FAILED",
+        `the serving database has no finished replay of rollback ${rollbackId}: the restore did not happen in this rollback, and replaying the captured writes onto a database that takes application writes would set rows back to older values`,
+        {
+          where,
+          hint: "Nothing was replayed. Check which database the application uses (backout status, the kept __before_ copies), then plan the rollback again.",
+        },
+      );
+    }
     const store = openCaptureStore(params.captureFile);
     try {
       const started = Date.now();
@@ -90,6 +107,22 @@ export async function replayInto(
       store.close();
     }
   });
+}
+
+/** True when the database holds this rollback's replay progress, marked done. */
+export async function replayFinished(
+  client: pg.Client,
+  schema: string,
+  rollbackId: string,
+): Promise<boolean> {
+  const table = qualified(schema, PROGRESS_TABLE);
+  const exists = await client.query<{ ok: boolean }>("SELECT to_regclass($1) IS NOT NULL AS ok", [table]);
+  if (exists.rows[0]?.ok !== true) return false;
+  const { rows } = await client.query<{ done: boolean }>(
+    `SELECT coalesce((stats->>'done')::boolean, false) AS done FROM ${table} WHERE rollback_id = $1`,
+    [rollbackId],
+  );
+  return rows[0]?.done === true;
 }
 
 /** ALLOW_CONNECTIONS true on the URL's database if a crashed swap left it false. */

@@ -109,7 +109,7 @@ async function replay(
 ): Promise<StepResult> {
   // Both modes replay before their swap (restore-snapshot); this finds the progress complete
   // and reports the summary.
-  return { output: await replayInto(ctx, params, where, readSettings(ctx).url) };
+  return { output: await replayInto(ctx, params, where, readSettings(ctx).url, true) };
 }
 
 async function dropSlot(url: string, slot: string): Promise<void> {

@@ -1,3 +1,7 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { KEPT_DIR_MARKER } from "./names.js";
+
 /**
  * Database comments backout uses as durable progress markers: whether a copy is half-restored
  * (drop it and start again) or complete (safe to swap in), and which kept copy is whose.
@@ -27,4 +31,19 @@ export function parseBeforeMark(comment: string | null): { rollbackId: string; a
 /** The application's own comment (ours are not carried over to the new live database). */
 export function userComment(comment: string | null | undefined): string | null {
   return comment && !comment.startsWith(MARK) ? comment : null;
+}
+
+/** The rollback and time a kept data directory's marker file records (PITR), when it has one. */
+export function readKeptDir(dir: string): { rollbackId: string; at: Date } | undefined {
+  try {
+    const parsed = JSON.parse(readFileSync(join(dir, KEPT_DIR_MARKER), "utf8")) as {
+      rollbackId?: unknown;
+      at?: unknown;
+    };
+    if (typeof parsed.rollbackId !== "string" || typeof parsed.at !== "string") return undefined;
+    const at = new Date(parsed.at);
+    return Number.isNaN(at.getTime()) ? undefined : { rollbackId: parsed.rollbackId, at };
+  } catch {
+    return undefined;
+  }
 }

@@ -1,9 +1,13 @@
 /**
- * Names of the databases (and data directories) a restore creates: `<db>__restored_<id>` while
- * the snapshot is restored, `<db>__before_<id>` for the pre-rollback copy kept until
- * `backout archive prune`. Derived from the rollback id alone, so a second call after a crash
- * finds the same names and can tell how far the first one got.
+ * Names of the databases (and data directories) a restore creates: `<db>__restored_<tag>` while
+ * the snapshot is restored, `<db>__before_<tag>` for the pre-rollback copy kept until
+ * `backout archive prune`. The tag is derived from the whole rollback id (its letters and
+ * digits plus a hash of all of it), so every rollback gets names of its own: a second restore
+ * of the same database never meets the copies of an earlier one. A second call of the same
+ * rollback (after a crash) finds the same names; whether a step is done is read from the
+ * markers (database comments, marker files) that carry the rollback id, never from a name.
  */
+import { createHash } from "node:crypto";
 
 /** PostgreSQL truncates identifiers to 63 bytes (NAMEDATALEN - 1). */
 const MAX_IDENTIFIER_BYTES = 63;
@@ -11,14 +15,25 @@ const MAX_IDENTIFIER_BYTES = 63;
 export const RESTORED_INFIX = "__restored_";
 export const BEFORE_INFIX = "__before_";
 
-/** First 8 alphanumerics of the rollback id, lower-cased: short and stable. */
-export function shortId(rollbackId: string): string {
-  const id = rollbackId
+/** Letters and digits of the id kept in a name (a readable hint; the hash makes it unique). */
+const READABLE = 20;
+const HASH = 8;
+/** The longest tag: readable part, "_", hash. */
+const TAG_MAX = READABLE + 1 + HASH;
+
+/**
+ * `<up to 20 letters/digits of the id>_<8 hex of sha256(id)>`, lower-case: unique per rollback
+ * id (r-20261201-… ids share their first 8 letters and digits for days), and a valid unquoted
+ * identifier and file name.
+ */
+export function idTag(rollbackId: string): string {
+  if (rollbackId === "") throw new Error("a rollback id is needed to name a restored database");
+  const readable = rollbackId
     .toLowerCase()
     .replace(/[^a-z0-9]/g, "")
-    .slice(0, 8);
-  if (id === "") throw new Error(`rollback id "${rollbackId}" has no letter or digit to name a database by`);
-  return id;
+    .slice(0, READABLE);
+  const hash = createHash("sha256").update(rollbackId).digest("hex").slice(0, HASH);
+  return `${readable || "r"}_${hash}`;
 }
 
 /** `base + suffix`, cutting `base` (never the suffix) so the whole fits in 63 bytes. */
@@ -36,16 +51,20 @@ export interface RestoreNames {
 }
 
 export function restoreNames(live: string, rollbackId: string): RestoreNames {
-  const id = shortId(rollbackId);
-  return { live, restored: prefixFor(live, RESTORED_INFIX) + id, before: prefixFor(live, BEFORE_INFIX) + id };
+  const tag = idTag(rollbackId);
+  return {
+    live,
+    restored: prefixFor(live, RESTORED_INFIX) + tag,
+    before: prefixFor(live, BEFORE_INFIX) + tag,
+  };
 }
 
 /**
- * `<base><infix>`, the base cut as if the id had its full 8 characters: every copy of one
- * database then shares this prefix, whatever its id's length (prune lists by it).
+ * `<base><infix>`, the base cut as if the tag had its full length: every copy of one database
+ * then shares this prefix, whatever its id (prune lists by it).
  */
 function prefixFor(live: string, infix: string): string {
-  return fitName(live, `${infix}xxxxxxxx`).slice(0, -8);
+  return fitName(live, `${infix}${"x".repeat(TAG_MAX)}`).slice(0, -TAG_MAX);
 }
 
 /** The prefix every kept copy of `live` starts with (for listing them). */
@@ -55,8 +74,8 @@ export function beforePrefix(live: string): string {
 
 /** PITR: the recovered copy and the kept pre-rollback data directory, next to the live one. */
 export function restoreDirs(live: string, rollbackId: string): RestoreNames {
-  const id = shortId(rollbackId);
-  return { live, restored: `${live}${RESTORED_INFIX}${id}`, before: `${live}${BEFORE_INFIX}${id}` };
+  const tag = idTag(rollbackId);
+  return { live, restored: `${live}${RESTORED_INFIX}${tag}`, before: `${live}${BEFORE_INFIX}${tag}` };
 }
 
 /** Written into a kept pre-rollback data directory (PITR): proves it is ours to prune. */

@@ -3,12 +3,12 @@
  * `<db>__before_<id>` (dump mode) and data directories `<dataDir>__before_<id>` (PITR). Only
  * copies carrying backout's marker (database comment, marker file) are touched.
  */
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { quoteIdent } from "../sql/quote.js";
 import { connectAdmin } from "./admin.js";
-import { parseBeforeMark } from "./markers.js";
-import { BEFORE_INFIX, beforePrefix, KEPT_DIR_MARKER } from "./names.js";
+import { parseBeforeMark, readKeptDir } from "./markers.js";
+import { BEFORE_INFIX, beforePrefix } from "./names.js";
 
 export interface PruneOptions {
   redact: (text: string) => string;
@@ -73,21 +73,10 @@ function pruneDirs(dataDir: string, opts: PruneOptions): string[] {
   for (const name of readdirSync(parent).sort()) {
     if (!name.startsWith(prefix)) continue;
     const dir = join(parent, name);
-    const kept = readMarker(join(dir, KEPT_DIR_MARKER));
+    const kept = readKeptDir(dir);
     if (!kept || !wanted(kept, opts)) continue;
     removed.push(dir);
     if (!opts.dryRun) rmSync(dir, { recursive: true, force: true });
   }
   return removed;
-}
-
-function readMarker(file: string): Kept | undefined {
-  try {
-    const parsed = JSON.parse(readFileSync(file, "utf8")) as { rollbackId?: unknown; at?: unknown };
-    if (typeof parsed.rollbackId !== "string" || typeof parsed.at !== "string") return undefined;
-    const at = new Date(parsed.at);
-    return Number.isNaN(at.getTime()) ? undefined : { rollbackId: parsed.rollbackId, at };
-  } catch {
-    return undefined;
-  }
 }

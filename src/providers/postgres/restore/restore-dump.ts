@@ -1,8 +1,10 @@
 /**
  * Dump-mode restore: pg_restore the checkpoint's dump into `<db>__restored_<id>`, then swap it
  * in under the live name, keeping the pre-rollback database as `<db>__before_<id>`. Idempotent:
- * which of the three names exist (and the restored copy's completion marker) says how far an
- * earlier call got, and this call does only the rest; after the swap it is a no-op.
+ * the names are this rollback's own, and the markers in the copies' comments (the restored
+ * copy's completion mark, the kept copy's mark written in the swap's transaction, both naming
+ * the rollback) say how far an earlier call got; this call does only the rest, and after the
+ * swap it is a no-op.
  */
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -10,7 +12,7 @@ import { BackoutError, type ErrorLocation } from "../../../core/errors.js";
 import { quoteIdent } from "../sql/quote.js";
 import { type Admin, connectAdmin, databases } from "./admin.js";
 import { createLike, literal } from "./create-copy.js";
-import { restoredMark, restoringMark, userComment } from "./markers.js";
+import { parseBeforeMark, restoredMark, restoringMark, userComment } from "./markers.js";
 import { restoreNames, type RestoreNames } from "./names.js";
 import { pgRestore } from "./pg-restore.js";
 import { finishSwap, swapIn } from "./swap.js";
@@ -82,7 +84,9 @@ async function restoreWith(admin: Admin, opts: RestoreDumpOptions): Promise<Rest
     ...swap,
   });
 
-  if (live && before && !restored) {
+  // Done only if the swap's own transaction marked the kept copy as this rollback's.
+  const swapped = parseBeforeMark(before?.comment ?? null)?.rollbackId === opts.rollbackId;
+  if (live && before && !restored && swapped) {
     // Done already; a manual half-fix could leave the live name closed: open it.
     if (!live.allowConn)
       await admin.client.query(`ALTER DATABASE ${quoteIdent(names.live)} ALLOW_CONNECTIONS true`);

@@ -2,9 +2,12 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pruneKept, restoreDump } from "../../../../src/providers/postgres/restore/index.js";
+import { pruneKept, restoreDump, restoreNames } from "../../../../src/providers/postgres/restore/index.js";
 import { PG_BIN, type PgCluster, startPostgres } from "../../../support/postgres.js";
 import { appWithDump, dbNames, redact } from "./dump-fixture.js";
+
+const FIRST = restoreNames("pr", "first-1").before;
+const SECOND = restoreNames("pr", "second-2").before;
 
 let cluster: PgCluster;
 beforeAll(async () => {
@@ -36,27 +39,17 @@ describe("pruneKept", () => {
       redact,
     });
     await cluster.sql("CREATE DATABASE pr__before_byhand");
-    expect(await dbNames(cluster, "pr")).toEqual([
-      "pr",
-      "pr__before_byhand",
-      "pr__before_first1",
-      "pr__before_second2",
-    ]);
+    expect(await dbNames(cluster, "pr")).toEqual(["pr", "pr__before_byhand", FIRST, SECOND]);
 
     const url = cluster.url("pr");
-    expect(await pruneKept(url, { redact, dryRun: true })).toEqual([
-      "pr__before_first1",
-      "pr__before_second2",
-    ]);
+    expect(await pruneKept(url, { redact, dryRun: true })).toEqual([FIRST, SECOND]);
     expect(await pruneKept(url, { redact, olderThanMs: 3_600_000 })).toEqual([]);
-    expect(await pruneKept(url, { redact, rollbackId: "first" })).toEqual(["pr__before_first1"]);
-    expect(await dbNames(cluster, "pr")).toEqual(["pr", "pr__before_byhand", "pr__before_second2"]);
+    expect(await pruneKept(url, { redact, rollbackId: "first" })).toEqual([FIRST]);
+    expect(await dbNames(cluster, "pr")).toEqual(["pr", "pr__before_byhand", SECOND]);
     const slots = await cluster.sql("SELECT slot_name FROM pg_replication_slots");
     expect(slots).toEqual([]);
     const later = new Date(Date.now() + 7_200_000);
-    expect(await pruneKept(url, { redact, olderThanMs: 3_600_000, now: later })).toEqual([
-      "pr__before_second2",
-    ]);
+    expect(await pruneKept(url, { redact, olderThanMs: 3_600_000, now: later })).toEqual([SECOND]);
     expect(await dbNames(cluster, "pr")).toEqual(["pr", "pr__before_byhand"]);
   });
 

@@ -1,9 +1,13 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BackoutError } from "../../../../src/core/errors.js";
-import { restoreDump } from "../../../../src/providers/postgres/restore/index.js";
+import { restoreDump, restoreNames } from "../../../../src/providers/postgres/restore/index.js";
 import { PG_BIN, type PgCluster, startPostgres } from "../../../support/postgres.js";
 import { appWithDump, count, dbNames, redact } from "./dump-fixture.js";
+
+const SHOP = restoreNames("shop", "RB-aaaa-1111-zz");
+const HALF = restoreNames("half", "RB-bbbb-2222");
+const REDO = restoreNames("redo", "RB-cccc-3333");
 
 let cluster: PgCluster;
 beforeAll(async () => {
@@ -86,11 +90,11 @@ describe("restoreDump", () => {
     const wrote = await Promise.all(writers.map((w) => w.done));
     await idle.end().catch(() => undefined);
 
-    expect(result).toMatchObject({ restoredFrom: dump, keptAs: "shop__before_rbaaaa11", did: "restored" });
+    expect(result).toMatchObject({ restoredFrom: dump, keptAs: SHOP.before, did: "restored" });
     expect(result.sessionsTerminated).toBeGreaterThanOrEqual(3);
     for (const w of wrote) expect(w.error).toMatch(/terminat|connection/i);
     expect(await count(cluster, "shop")).toBe(500);
-    const kept = await count(cluster, "shop__before_rbaaaa11");
+    const kept = await count(cluster, SHOP.before);
     const commits = wrote.reduce((n, w) => n + w.commits, 0);
     expect(commits).toBeGreaterThan(0);
     // A commit whose reply the termination cut off is in the kept copy but not counted here.
@@ -118,10 +122,11 @@ describe("restoreDump", () => {
       settings: ["work_mem=7MB"],
     });
     const [keptRow] = await cluster.sql(
-      "SELECT datallowconn, shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = 'shop__before_rbaaaa11'",
+      "SELECT datallowconn, shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = $1",
+      [SHOP.before],
     );
     expect(keptRow?.comment).toMatch(/^backout:before RB-aaaa-1111-zz /);
-    expect(await dbNames(cluster, "shop")).toEqual(["shop", "shop__before_rbaaaa11"]);
+    expect(await dbNames(cluster, "shop")).toEqual(["shop", SHOP.before]);
 
     const again = await restoreDump({
       url: cluster.url("shop"),
@@ -142,7 +147,7 @@ describe("restoreDump", () => {
     await cluster.sql("INSERT INTO items (label) VALUES ('after')", [], "half");
     await cluster.sql("COMMENT ON DATABASE half IS 'half app'");
     // The state a crash between separate renames leaves: complete copy, live renamed away.
-    await cluster.sql("CREATE DATABASE half__restored_rbbbbb22 TEMPLATE template0");
+    await cluster.sql(`CREATE DATABASE ${HALF.restored} TEMPLATE template0`);
     cluster.run("pg_restore", [
       "-h",
       cluster.host,
@@ -151,12 +156,12 @@ describe("restoreDump", () => {
       "-U",
       "postgres",
       "-d",
-      "half__restored_rbbbbb22",
+      HALF.restored,
       dump,
     ]);
-    await cluster.sql("COMMENT ON DATABASE half__restored_rbbbbb22 IS 'backout:restored RB-bbbb-2222'");
+    await cluster.sql(`COMMENT ON DATABASE ${HALF.restored} IS 'backout:restored RB-bbbb-2222'`);
     await cluster.sql("ALTER DATABASE half ALLOW_CONNECTIONS false");
-    await cluster.sql("ALTER DATABASE half RENAME TO half__before_rbbbbb22");
+    await cluster.sql(`ALTER DATABASE half RENAME TO ${HALF.before}`);
 
     const result = await restoreDump({
       url: cluster.url("half"),
@@ -167,19 +172,19 @@ describe("restoreDump", () => {
     });
     expect(result.did).toBe("finished-swap");
     expect(await count(cluster, "half")).toBe(50);
-    expect(await count(cluster, "half__before_rbbbbb22")).toBe(51);
+    expect(await count(cluster, HALF.before)).toBe(51);
     const rows = await cluster.sql(
       "SELECT datname, datallowconn, shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = 'half'",
     );
     expect(rows).toEqual([{ datname: "half", datallowconn: true, comment: "half app" }]);
-    expect(await dbNames(cluster, "half")).toEqual(["half", "half__before_rbbbbb22"]);
+    expect(await dbNames(cluster, "half")).toEqual(["half", HALF.before]);
   });
 
   it("drops a half-restored copy and restores it again", async () => {
     const dump = await appWithDump(cluster, "redo", 20);
-    await cluster.sql("CREATE DATABASE redo__restored_rbcccc33");
-    await cluster.sql("CREATE TABLE junk (x int)", [], "redo__restored_rbcccc33");
-    await cluster.sql("COMMENT ON DATABASE redo__restored_rbcccc33 IS 'backout:restoring RB-cccc-3333'");
+    await cluster.sql(`CREATE DATABASE ${REDO.restored}`);
+    await cluster.sql("CREATE TABLE junk (x int)", [], REDO.restored);
+    await cluster.sql(`COMMENT ON DATABASE ${REDO.restored} IS 'backout:restoring RB-cccc-3333'`);
     const result = await restoreDump({
       url: cluster.url("redo"),
       dumpFile: dump,
@@ -222,7 +227,7 @@ describe("restoreDump", () => {
       redact,
     }).catch((e: unknown) => e);
     expect((error as BackoutError).message).toMatch(
-      /pg_restore of .*bad.dump into baddump__restored_rbeeee failed/,
+      /pg_restore of .*bad.dump into baddump__restored_rbeeee_[0-9a-f]{8} failed/,
     );
     expect((error as BackoutError).retryable).toBe(true);
     expect(await count(cluster, "baddump")).toBe(5);
@@ -259,6 +264,6 @@ describe("restoreDump", () => {
     expect(seen[0]).toBe("drain");
     expect(seen[1]).toMatch(/not currently accepting connections/);
     expect(await count(cluster, "hooked")).toBe(5);
-    expect(await count(cluster, "hooked__before_rbhook")).toBe(6);
+    expect(await count(cluster, restoreNames("hooked", "RB-hook").before)).toBe(6);
   });
 });

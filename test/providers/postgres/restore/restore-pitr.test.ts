@@ -3,6 +3,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pruneKept, restorePitr } from "../../../../src/providers/postgres/restore/index.js";
+import { idTag } from "../../../../src/providers/postgres/restore/names.js";
 import type { PitrHooks } from "../../../../src/providers/postgres/restore/pitr/restore-pitr.js";
 import { PG_BIN } from "../../../support/postgres.js";
 import { type CtlCluster, startCtlCluster } from "./pg-ctl-cluster.js";
@@ -48,7 +49,10 @@ describe("restorePitr", () => {
       timeoutMs: 15_000,
     };
     const result = await restorePitr(opts);
-    expect(result).toMatchObject({ did: "restored", keptAs: `${cluster.dataDir}__before_pitr0001` });
+    expect(result).toMatchObject({
+      did: "restored",
+      keptAs: `${cluster.dataDir}__before_${idTag("pitr-0001")}`,
+    });
     expect(await phases()).toEqual({ base: 100, "before-rp": 50 });
     const [rec] = await cluster.sql(
       "SELECT pg_is_in_recovery() AS r, current_setting('recovery_target_name') AS t",
@@ -57,7 +61,7 @@ describe("restorePitr", () => {
     expect(existsSync(join(result.keptAs, "backout-kept.json"))).toBe(true);
     expect(readdirSync(cluster.root).filter((n) => n.startsWith("data"))).toEqual([
       "data",
-      "data__before_pitr0001",
+      `data__before_${idTag("pitr-0001")}`,
     ]);
     console.log(`pitr: recovery ${result.recoveryMs} ms, live server down ${result.downtimeMs} ms`);
 
@@ -81,7 +85,7 @@ describe("restorePitr", () => {
       /restore point no-such-point did not finish[\s\S]*recovery ended before configured recovery target was reached/,
     );
     expect(await phases()).toEqual({ base: 100, "before-rp": 50 });
-    rmSync(`${cluster.dataDir}__restored_pitrbad`, { recursive: true, force: true });
+    rmSync(`${cluster.dataDir}__restored_${idTag("pitr-bad")}`, { recursive: true, force: true });
   });
 
   it("finishes a swap that stopped between the two directory renames; prune removes the kept directories", async () => {
@@ -103,7 +107,7 @@ describe("restorePitr", () => {
     expect((await restorePitr(opts)).did).toBe("restored");
     // Put the directories in the state a crash after the first rename leaves.
     cluster.run("pg_ctl", ["-D", cluster.dataDir, "-m", "fast", "-w", "stop"]);
-    const restoredDir = `${cluster.dataDir}__restored_pitr0002`;
+    const restoredDir = `${cluster.dataDir}__restored_${idTag("pitr-0002")}`;
     renameSync(cluster.dataDir, restoredDir);
     writeFileSync(join(restoredDir, "backout-recovered.json"), "{}");
 
@@ -113,8 +117,8 @@ describe("restorePitr", () => {
 
     const removed = await pruneKept(cluster.url("app"), { redact, dataDir: cluster.dataDir });
     expect(removed.sort()).toEqual([
-      `${cluster.dataDir}__before_pitr0001`,
-      `${cluster.dataDir}__before_pitr0002`,
+      `${cluster.dataDir}__before_${idTag("pitr-0001")}`,
+      `${cluster.dataDir}__before_${idTag("pitr-0002")}`,
     ]);
     expect(readdirSync(cluster.root).filter((n) => n.startsWith("data"))).toEqual(["data"]);
   });
@@ -176,7 +180,7 @@ describe("restorePitr", () => {
     expect(calls).toEqual(["whileLive", "replay", "block", "replay", "unblock"]);
     // Nothing swapped, the live server serves, the copy is stopped (its replay kept).
     expect(await phases()).toMatchObject({ "after-three": 1 });
-    const restoredDir = `${cluster.dataDir}__restored_pitr0003`;
+    const restoredDir = `${cluster.dataDir}__restored_${idTag("pitr-0003")}`;
     expect(existsSync(join(restoredDir, "postmaster.pid"))).toBe(false);
 
     calls.length = 0;

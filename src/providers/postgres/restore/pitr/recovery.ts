@@ -7,6 +7,7 @@ import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 
 import { join } from "node:path";
 import { runCommandOk } from "../../../../process/run-command.js";
 import { literal } from "../create-copy.js";
+import { KEPT_DIR_MARKER } from "../names.js";
 import { clusterState, failed, isRunning, pgCtl, type PgCtl } from "./pg-ctl.js";
 
 const BEGIN = "# backout recovery settings (removed after promotion)";
@@ -32,7 +33,7 @@ export async function recoverCopy(ctl: PgCtl, input: RecoveryInput): Promise<num
   if (input.owner)
     await runCommandOk({ argv: ["chown", "-R", input.owner, into], redact: ctl.redact, where: ctl.where });
   await runCommandOk({ argv: ["chmod", "700", into], redact: ctl.redact, where: ctl.where });
-  for (const stale of ["postmaster.pid", "standby.signal", RECOVERED_MARKER])
+  for (const stale of ["postmaster.pid", "standby.signal", RECOVERED_MARKER, KEPT_DIR_MARKER])
     rmSync(join(into, stale), { force: true });
   const restore = input.restoreCommand ?? `cp '${input.walArchive.replace(/'/g, "")}/%f' '%p'`;
   appendFileSync(

@@ -6,12 +6,14 @@
  * directory to `<dataDir>__before_<id>` (kept until `backout archive prune`), rename the copy
  * into place and start it with the options the live server had (postmaster.opts). So the
  * restored cluster accepts application connections only once the replay is complete.
- * Idempotent: the directories that exist and the recovered copy's marker file say how far an
- * earlier call got; a killed call leaves servers running that the next one stops or reuses.
+ * Idempotent: the directories are this rollback's own, and the marker files that name the
+ * rollback (the recovered copy's, the kept directory's) say how far an earlier call got; a
+ * killed call leaves servers running that the next one stops or reuses.
  */
 import { existsSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BackoutError, type ErrorLocation } from "../../../../core/errors.js";
+import { readKeptDir } from "../markers.js";
 import { KEPT_DIR_MARKER, restoreDirs } from "../names.js";
 import { startCopy, stopIfRunning } from "./copy-server.js";
 import { failed, isRunning, pgCtl, pgCtlFor, startOptions } from "./pg-ctl.js";
@@ -95,7 +97,8 @@ export async function restorePitr(opts: RestorePitrOptions): Promise<RestorePitr
   });
   const options = startOptions(existsSync(live) ? live : kept);
 
-  if (existsSync(live) && existsSync(kept) && !existsSync(restored)) {
+  // Done only if the kept directory carries this rollback's marker (written before its rename).
+  if (existsSync(live) && readKeptDir(kept)?.rollbackId === opts.rollbackId && !existsSync(restored)) {
     if (!(await isRunning(ctl, live))) await start(ctl, live, options);
     return result("nothing");
   }
@@ -178,6 +181,8 @@ async function swapIn(
   }
   renameSync(restored, live);
   rmSync(join(live, RECOVERED_MARKER), { force: true });
+  // The base backup copied whatever marker the live directory had then: it is not a kept copy.
+  rmSync(join(live, KEPT_DIR_MARKER), { force: true });
   await start(ctl, live, options);
 }
 
