@@ -9,7 +9,10 @@
  *   backout    the postgres provider under the archive policy: plan (classify + measure), then
  *              apply (advisory lock, archive the column, the down, the history row, one
  *              transaction) and verify (version + schema fingerprint).
- *   by hand    the floor: the same archive-then-drop SQL typed by hand, one transaction.
+ *   by hand    the floor: the same lock-archive-drop SQL typed by hand, one transaction. It locks
+ *              the table (ACCESS EXCLUSIVE) before the copy, as backout does: without the lock,
+ *              writes committed during the copy would be dropped unarchived (issue 12, item 1),
+ *              so an unlocked copy is no baseline for a rollback that must lose nothing.
  *   pg_restore the pre-deploy pg_dump (taken before the deploy, not timed) restored into a fresh
  *              database: loses every write made after the dump.
  * Ratios: backout apply+verify / by hand (goal ≤ 1.2), pg_restore / backout (goal ≥ 2.5).
@@ -138,13 +141,14 @@ async function withBackout(pg: PgCluster, db: string, dir: string, target: Compo
   return { planMs: t1 - t0, applyMs: t2 - t1 };
 }
 
-/** The floor: what a careful DBA would type, in one transaction. */
+/** The floor: what a careful DBA would type, in one transaction, locking what is archived first. */
 async function byHand(pg: PgCluster, db: string): Promise<number> {
   const client = await pg.connect(db);
   try {
     const t0 = performance.now();
     await client.query("BEGIN");
     await client.query("SET LOCAL lock_timeout = '5s'");
+    await client.query("LOCK TABLE public.items IN ACCESS EXCLUSIVE MODE");
     await client.query("CREATE SCHEMA IF NOT EXISTS backout_archive");
     await client.query("CREATE TABLE backout_archive.items_score AS SELECT id, score FROM public.items");
     await client.query(DOWN);
@@ -231,7 +235,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Arch
     result.restoreMs = median(times.restore);
     const handRatio = result.backoutMs / result.handMs;
     const restoreRatio = result.restoreMs / result.backoutMs;
-    row("by hand: archive + drop + history (median)", fmtMs(result.handMs));
+    row("by hand: lock + archive + drop + history (median)", fmtMs(result.handMs));
     row("backout: apply + verify (median)", fmtMs(result.backoutMs));
     row("backout: capture + plan (classify, measure)", fmtMs(result.backoutPlanMs));
     row(`pg_restore --jobs=${o.jobs} of the pre-deploy dump`, fmtMs(result.restoreMs));

@@ -58,7 +58,9 @@ async function inTransaction(
   migration: Migration,
 ): Promise<string[]> {
   const { client, target, where } = s;
-  await client.query("BEGIN");
+  // READ COMMITTED whatever the server default: an archive copy must see every write committed
+  // before its table lock (sql/archive-lock.ts), not the transaction's first snapshot.
+  await client.query("BEGIN ISOLATION LEVEL READ COMMITTED");
   try {
     await setTimeouts(client, settings, true);
     await takeMigrationLock(client, target.database, true, where);
@@ -113,8 +115,20 @@ async function runStatements(
   for (const [i, st] of params.statements.entries()) {
     try {
       if (params.archive && st.class === "destructive") {
-        const rows = await archiveBefore(client, st, rollbackId, params.version, settings.archiveSchema);
-        lines.push(`archived ${rows} rows before ${params.downFile}:${st.line}`);
+        // The lock the archive takes must last until the statement is done: outside the
+        // migration's transaction (transaction:false) the pair gets a transaction of its own.
+        const own = !params.transaction;
+        if (own) await client.query("BEGIN ISOLATION LEVEL READ COMMITTED");
+        try {
+          const rows = await archiveBefore(client, st, rollbackId, params.version, settings.archiveSchema);
+          lines.push(`archived ${rows} rows before ${params.downFile}:${st.line}`);
+          await client.query(st.sql);
+          if (own) await client.query("COMMIT");
+        } catch (e) {
+          if (own) await client.query("ROLLBACK").catch(() => undefined);
+          throw e;
+        }
+        continue;
       }
       await client.query(st.sql);
     } catch (e) {

@@ -1,10 +1,13 @@
 /**
  * Under the `archive` data-loss policy: right before a destructive statement runs, in the same
- * transaction, copy exactly the data it destroys into the archive schema, so that committing the
- * down script and keeping its data are one atomic step.
+ * transaction, lock the tables it destroys data in (archive-lock.ts), then copy exactly the data
+ * it destroys into the archive schema, so that committing the down script and keeping its data
+ * are one atomic step, and no write committed by the application can fall between the copy and
+ * the statement.
  */
 import type { Queryable } from "../db.js";
-import { columnsOf, primaryKey, tableExists, tablesOf } from "./catalog.js";
+import { columnsOf, primaryKey, tableExists } from "./catalog.js";
+import { lockArchiveTargets, targetTables } from "./archive-lock.js";
 import {
   CTID_COLUMN,
   DEFAULT_ARCHIVE_SCHEMA,
@@ -70,9 +73,10 @@ async function archiveTable(
 }
 
 /**
- * Copies what `statement` will destroy into `<archiveSchema>`, one table per target, and lists
- * each in `<archiveSchema>.archive_index`. Runs in the caller's transaction: if the down script
- * fails, the archive disappears with it. Returns the number of rows archived.
+ * Locks the tables `statement` destroys data in, then copies what it will destroy into
+ * `<archiveSchema>`, one table per target, and lists each in `<archiveSchema>.archive_index`.
+ * Runs in the caller's transaction (READ COMMITTED, checked): the locks last until its end, and
+ * if the down script fails, the archive disappears with it. Returns the number of rows archived.
  */
 export async function archiveBefore(
   db: Queryable,
@@ -82,12 +86,12 @@ export async function archiveBefore(
   archiveSchema: string = DEFAULT_ARCHIVE_SCHEMA,
 ): Promise<number> {
   if (statement.targets.length === 0) return 0;
+  await lockArchiveTargets(db, statement);
   await ensureArchiveSchema(db, archiveSchema);
   const run: ArchiveRun = { rollbackId, version: migrationVersion, schema: archiveSchema };
   let total = 0;
   for (const target of statement.targets) {
-    const tables = target.operation === "drop-schema" ? await tablesOf(db, target.schema) : [target.table];
-    for (const table of tables) total += await archiveTable(db, target, table, run);
+    for (const table of await targetTables(db, target)) total += await archiveTable(db, target, table, run);
   }
   return total;
 }
