@@ -1,11 +1,15 @@
 /**
  * One connection by URL, for what runs outside withPostgres (the drill's live, scratch and
  * maintenance databases, the archive commands, the restore's drainer and maintenance work),
- * and the URL of another database of the same server.
+ * and the URL of another database of the same server. Each carries lock_timeout and
+ * statement_timeout (client-config.ts).
  */
 import type pg from "pg";
+import { clientConfig, DEFAULT_TIMEOUTS, type PgTimeouts } from "./client-config.js";
 import { connectFailure } from "./connect.js";
 import { pgTarget } from "./url.js";
+
+export { DEFAULT_TIMEOUTS, MAINTENANCE_TIMEOUTS, type PgTimeouts } from "./client-config.js";
 
 /** application_name of the drill's sessions (so a DBA can tell them from the application's). */
 export const DRILL_APP = "backout drill";
@@ -17,14 +21,14 @@ export function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-export async function connectUrl(url: string, applicationName = "backout"): Promise<pg.Client> {
+export async function connectUrl(
+  url: string,
+  applicationName = "backout",
+  timeouts: PgTimeouts = DEFAULT_TIMEOUTS,
+): Promise<pg.Client> {
   // Loaded on first use: the driver is heavy, and most commands never connect.
   const { default: pgLib } = await import("pg");
-  const client = new pgLib.Client({
-    connectionString: url,
-    application_name: applicationName,
-    connectionTimeoutMillis: 10_000,
-  });
+  const client = new pgLib.Client(clientConfig(url, applicationName, timeouts));
   // An idle connection that drops emits 'error'; the next query reports it instead.
   client.on("error", () => undefined);
   try {

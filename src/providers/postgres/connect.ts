@@ -1,11 +1,10 @@
 import type pg from "pg";
 import { BackoutError, type ErrorLocation } from "../../core/errors.js";
 import type { ProviderContext } from "../../core/provider.js";
+import { clientConfig, timeoutsOf } from "./client-config.js";
 import { failureOf } from "./pg-errors.js";
 import type { PostgresSettings } from "./settings.js";
 import { pgTarget, type PgTarget } from "./url.js";
-
-const CONNECT_TIMEOUT_MS = 10_000;
 
 export interface PgSession {
   client: pg.Client;
@@ -16,7 +15,8 @@ export interface PgSession {
 }
 
 /**
- * Connects (application_name=backout, so a DBA sees who holds a lock), runs `fn`, always
+ * Connects (application_name=backout, so a DBA sees who holds a lock; lock_timeout and
+ * statement_timeout from the settings for every query), runs `fn`, always
  * disconnects. Every failure becomes a BackoutError with the password removed, located at
  * `where` unless it already says where it happened (a layout's errors do not know the component).
  */
@@ -30,11 +30,9 @@ export async function withPostgres<T>(
   const redact = (text: string): string => ctx.redact(target.scrub(text));
   // Loaded on first use so commands that never reach the database start faster.
   const { default: pgLib } = await import("pg");
-  const client = new pgLib.Client({
-    connectionString: settings.url,
-    application_name: "backout",
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-  });
+  // lockTimeout and statementTimeout hold for every query of the session, planning's catalog
+  // and history reads included (a down's transaction sets them again, locally).
+  const client = new pgLib.Client(clientConfig(settings.url, "backout", timeoutsOf(settings)));
   // An idle connection that drops emits 'error'; without a listener that would crash the process.
   client.on("error", () => undefined);
   try {

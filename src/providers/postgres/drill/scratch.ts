@@ -10,7 +10,7 @@ import type pg from "pg";
 import { BackoutError } from "../../../core/errors.js";
 import { quoteIdent } from "../sql/quote.js";
 import { pgTarget } from "../url.js";
-import { connectUrl, withDatabase, DRILL_APP } from "../client.js";
+import { connectUrl, withDatabase, DRILL_APP, MAINTENANCE_TIMEOUTS } from "../client.js";
 import { copySample, restoreSchema, type PgTools } from "./sample.js";
 
 export interface Scratch {
@@ -31,7 +31,12 @@ export interface ScratchOptions extends PgTools {
 }
 
 async function onMaintenance<T>(opts: ScratchOptions, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = await connectUrl(withDatabase(opts.liveUrl, opts.maintenanceDb ?? "postgres"), DRILL_APP);
+  // A template copy takes as long as the database is big: no statement limit, bounded lock waits.
+  const client = await connectUrl(
+    withDatabase(opts.liveUrl, opts.maintenanceDb ?? "postgres"),
+    DRILL_APP,
+    MAINTENANCE_TIMEOUTS,
+  );
   try {
     return await fn(client);
   } finally {
