@@ -3,11 +3,12 @@ import type { PlannedStep } from "../../core/model.js";
 import type { ProviderContext, StepResult } from "../../core/provider.js";
 import { withPostgres, type PgSession } from "./connect.js";
 import type { Migration } from "./layouts/layout.js";
-import { releaseMigrationLock, setTimeouts, takeMigrationLock } from "./lock.js";
+import { releaseMigrationLocks, setTimeouts, takeMigrationLocks } from "./lock.js";
 import { migrationSet, type MigrationSet } from "./migration-set.js";
 import { failureOf } from "./pg-errors.js";
 import { isRestoreStep } from "./restore-params.js";
 import { readSettings, type PostgresSettings } from "./settings.js";
+import { migrationLocks } from "./tool-locks.js";
 import { archiveBefore } from "./sql/archive.js";
 import type { ClassifiedStatement } from "./sql/types.js";
 import { downParams, type DownParams } from "./step-params.js";
@@ -63,7 +64,9 @@ async function inTransaction(
   await client.query("BEGIN ISOLATION LEVEL READ COMMITTED");
   try {
     await setTimeouts(client, settings, true);
-    await takeMigrationLock(client, target.database, true, where);
+    // backout's lock and the migration tool's own: no concurrent `up` can interleave.
+    const locks = await migrationLocks(client, set.format, target.database, settings.historyTable);
+    await takeMigrationLocks(client, locks, true, where);
     if (!(await set.layout.appliedVersions(client)).includes(params.version)) {
       await client.query("COMMIT");
       return [`migration ${params.version} is not applied (already reverted); nothing to do`];
@@ -89,7 +92,8 @@ async function withoutTransaction(
 ): Promise<string[]> {
   const { client, target, where } = s;
   await setTimeouts(client, settings, false);
-  await takeMigrationLock(client, target.database, false, where);
+  const locks = await migrationLocks(client, set.format, target.database, settings.historyTable);
+  await takeMigrationLocks(client, locks, false, where);
   try {
     if (!(await set.layout.appliedVersions(client)).includes(params.version)) {
       return [`migration ${params.version} is not applied (already reverted); nothing to do`];
@@ -100,7 +104,7 @@ async function withoutTransaction(
     await client.query("COMMIT");
     return [...lines, `reverted ${set.format} migration ${params.version} (outside a transaction)`];
   } finally {
-    await releaseMigrationLock(client, target.database).catch(() => undefined);
+    await releaseMigrationLocks(client, locks).catch(() => undefined);
   }
 }
 
