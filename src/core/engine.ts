@@ -190,6 +190,7 @@ export class Engine {
       planComponent: (c, cur, tgt) => this.provider(c).plan(this.context(c), cur, tgt),
       satisfies: (c, state, range) => this.provider(c).satisfies?.(state, range),
       wrapComponent: async (c, state) => (await this.provider(c).wrap?.(this.context(c), state)) ?? [],
+      redactValue: (v) => this.redactor.redactValue(v),
     });
     this.refuseForbiddenDataLoss(plan);
     return plan;

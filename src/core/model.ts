@@ -117,6 +117,20 @@ export interface PlannedStep extends StepSpec {
   after: string[];
 }
 
+/**
+ * A component's configuration as planned (secrets redacted): the steps run with exactly this, or
+ * not at all (PLAN_STALE when backout.yaml changed since).
+ */
+export interface PlannedConfig {
+  kind: string;
+  layer: Layer;
+  dependsOn: string[];
+  compatibility: CompatibilityRule[];
+  dataLoss: DataLossPolicy | null;
+  settings: Record<string, unknown>;
+  checks: Readonly<Record<string, unknown>>[];
+}
+
 export interface PlanComponent {
   name: string;
   kind: string;
@@ -129,6 +143,8 @@ export interface PlanComponent {
   because?: string;
   /** True when current state already equals the target: no steps of its own (traffic may still wrap the rollback). */
   upToDate: boolean;
+  /** The configuration it was planned with; absent only in plans made before backout recorded it. */
+  config?: PlannedConfig;
 }
 
 export interface Plan {

@@ -9,6 +9,7 @@ import { newId } from "./ids.js";
 import { JournalWriter, type JournalListener } from "./journal-writer.js";
 import { isTerminal, type Plan } from "./model.js";
 import { assertNotNested } from "./nesting.js";
+import { plannedComponents } from "./planner/index.js";
 import { waitForLock, type WaitOptions } from "./wait-for-lock.js";
 
 export type { RunOutcome };
@@ -70,7 +71,8 @@ export async function resumeRollback(
       hint: `Read what happened with \`backout report ${id}\`; plan a new rollback if needed.`,
     });
   }
-  assertConfirmationMatches(record.plan, control.confirmHash);
+  assertPlanCurrent(engine, record);
+  assertConfirmationMatches(record.plan, control.confirmHash, id);
   await assertNotRunningElsewhere(engine, record);
   await engine.store.joinQueue(
     engine.config.environment,
@@ -149,6 +151,11 @@ async function assertNotRunningElsewhere(engine: Engine, record: RollbackRecord)
   }
 }
 
+/** A plan runs with the configuration it was made with, or not at all (PLAN_STALE names the component). */
+function assertPlanCurrent(engine: Engine, record: RollbackRecord): void {
+  plannedComponents(record.plan, engine.config, (v) => engine.redactor.redactValue(v), record.id);
+}
+
 /** Records that a person confirmed this exact plan; the caller then resumes the rollback. */
 export async function approveRollback(
   engine: Engine,
@@ -166,7 +173,8 @@ export async function approveRollback(
       },
     );
   }
-  assertConfirmationMatches(record.plan, planHash);
+  assertPlanCurrent(engine, record);
+  assertConfirmationMatches(record.plan, planHash, id);
   const journal = new JournalWriter(engine.store, engine.clock, engine.redactor, id);
   await journal.append({ type: "gate-approved", planHash: record.plan.hash, by, via: "approve" });
 }

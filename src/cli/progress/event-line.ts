@@ -41,7 +41,7 @@ export function formatEventLine(entry: JournalEntry, options: EventLineOptions =
     case "resumed":
       return `rollback resumed; re-checking interrupted steps: ${listOrNone(event.interruptedSteps)}`;
     case "gate-waiting":
-      return `rollback paused: ${listOrNone(event.steps)} may lose data; confirm plan ${shortHash(event.planHash)} with \`backout approve ${entry.rollbackId}\``;
+      return `rollback paused: ${listOrNone(event.steps)} may lose data; confirm plan ${shortHash(event.planHash)} with \`backout approve ${entry.rollbackId} --plan-hash ${shortHash(event.planHash)}\``;
     case "gate-approved":
       return `rollback data-loss gate approved by ${event.by} via ${event.via}`;
     case "gate-refused":

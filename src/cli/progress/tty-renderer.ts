@@ -122,7 +122,7 @@ export class TtyProgressRenderer implements ProgressRenderer {
           this.withTask(id, (t) =>
             this.setOutput(
               t,
-              `may lose data: waiting for confirmation of plan ${shortHash(event.planHash)} (backout approve ${entry.rollbackId})`,
+              `may lose data: waiting for confirmation of plan ${shortHash(event.planHash)} (backout approve ${entry.rollbackId} --plan-hash ${shortHash(event.planHash)})`,
             ),
           );
         }

@@ -12,18 +12,44 @@ export interface GateOptions {
   confirmedBy?: string;
 }
 
-export function assertConfirmationMatches(plan: Plan, confirmHash: string | undefined): void {
+/**
+ * A confirmation must name this plan: a prefix of its hash of at least 12 characters. The message
+ * says what is known: the hash matches no plan (mistyped, or copied from a plan that has changed
+ * since), and which hash the plan has. With a rollback id it is about that rollback's plan.
+ */
+export function assertConfirmationMatches(
+  plan: Plan,
+  confirmHash: string | undefined,
+  rollbackId?: string,
+): void {
   if (confirmHash === undefined || !plan.dataLoss) return;
-  if (!plan.hash.startsWith(confirmHash.toLowerCase()) || confirmHash.length < 12) {
+  const given = confirmHash.toLowerCase();
+  const mine = plan.hash.slice(0, 12);
+  if (given.length < 12) {
     throw new BackoutError(
       "CONFIRMATION_MISMATCH",
-      `the confirmation is for plan ${confirmHash}, but this plan is ${plan.hash}`,
+      `the confirmation ${confirmHash} is too short to name a plan`,
       {
-        hint: "The plan changed since it was confirmed. Review it with `backout plan` and confirm its current hash (at least 12 characters).",
+        hint: `Give at least 12 characters of the plan hash${rollbackId === undefined ? "" : ` (rollback ${rollbackId}'s plan is ${mine})`}.`,
         details: { expected: plan.hash, given: confirmHash },
       },
     );
   }
+  if (plan.hash.startsWith(given)) return;
+  const approve = rollbackId === undefined ? undefined : `backout approve ${rollbackId} --plan-hash ${mine}`;
+  throw new BackoutError(
+    "CONFIRMATION_MISMATCH",
+    rollbackId === undefined
+      ? `the hash ${confirmHash} matches no plan: the plan to run is ${mine}`
+      : `the hash ${confirmHash} matches no plan of rollback ${rollbackId}: its plan is ${mine}`,
+    {
+      hint:
+        approve === undefined
+          ? "Check the hash for a typo. If you copied it from `backout plan`, the plan has changed since: review it again with `backout plan` and confirm the hash it shows now."
+          : `Check the hash for a typo; review the plan with \`backout show ${rollbackId}\`, then \`${approve}\`.`,
+      details: { expected: plan.hash, given: confirmHash },
+    },
+  );
 }
 
 /**

@@ -1,8 +1,8 @@
 import { setMaxListeners } from "node:events";
 import { BackoutError, toBackoutError } from "../errors.js";
-import type { PlannedStep } from "../model.js";
+import type { ComponentConfig, PlannedStep } from "../model.js";
 import { runInsideRollback } from "../nesting.js";
-import { priorities } from "../planner/index.js";
+import { plannedComponents, priorities, redactValueWith } from "../planner/index.js";
 import { asProvider, type ProviderContext } from "../provider.js";
 import { childEnv, type ExecuteDeps, type ExecuteOptions, type StopReason } from "./deps.js";
 import type { ExecutionState } from "./execution-state.js";
@@ -52,6 +52,14 @@ export async function runSteps(
   control: StepControl,
 ): Promise<StopReason | undefined> {
   const { plan } = state;
+  // The components as planned (PLAN_STALE when backout.yaml changed since): steps never run with
+  // settings nobody reviewed.
+  const components = plannedComponents(
+    plan,
+    deps.config,
+    redactValueWith(deps.redact),
+    deps.journal.rollbackId,
+  );
   const prio = priorities(plan.steps);
   const running = new Map<string, Promise<void>>();
   let wake: () => void = () => {};
@@ -74,7 +82,7 @@ export async function runSteps(
           .sort((a, b) => (prio.get(b.id) ?? 0) - (prio.get(a.id) ?? 0));
         for (const step of ready) {
           if (running.size >= deps.config.policies.concurrency) break;
-          const p = runStep(deps, state, step, control)
+          const p = runStep(deps, state, step, control, components.get(step.component))
             .catch((e: unknown) => {
               const err = toBackoutError(e);
               if (err.code === "LOCK_LOST") control.halt("lock-lost");
@@ -105,9 +113,9 @@ async function runStep(
   state: ExecutionState,
   step: PlannedStep,
   control: StepControl,
+  component: ComponentConfig | undefined,
 ): Promise<void> {
   const progress = state.steps.get(step.id);
-  const component = deps.config.components.find((c) => c.name === step.component);
   const provider = deps.providers.get(step.kind);
   if (!progress) return;
   if (!component || !provider) {

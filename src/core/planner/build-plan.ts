@@ -13,6 +13,7 @@ import { planHash } from "./hash.js";
 import { orderSteps } from "./order.js";
 import { mapLimited } from "../map-limited.js";
 import { resolveScope, type StateMatcher } from "./scope.js";
+import { configSnapshot, type RedactValue } from "./snapshot.js";
 
 export type PlanComponentFn = (
   component: ComponentConfig,
@@ -37,6 +38,11 @@ export interface BuildPlanInput {
   wrapComponent?: (component: ComponentConfig, current: ComponentState) => Promise<StepSpec[]>;
   /** Provider-specific range matching for compatibility rules (see Provider.satisfies). */
   satisfies?: StateMatcher;
+  /**
+   * Redacts secrets in a JSON value. The plan is redacted before it is hashed, so the hash of a
+   * plan read back from the journal or a plan file is the hash it was confirmed with.
+   */
+  redactValue?: RedactValue;
 }
 
 /**
@@ -47,6 +53,7 @@ export interface BuildPlanInput {
  */
 export async function buildPlan(input: BuildPlanInput): Promise<Plan> {
   const { config, checkpoint, current } = input;
+  const redactValue: RedactValue = input.redactValue ?? ((v) => v);
   const only = [...new Set(input.only ?? [])].sort();
   const except = [...new Set(input.except ?? [])].sort();
   if (checkpoint.environment !== config.environment) {
@@ -90,6 +97,7 @@ export async function buildPlan(input: BuildPlanInput): Promise<Plan> {
       to: outcome.target,
       reason: entry?.reason ?? "selected",
       upToDate: outcome.steps.length === 0,
+      config: configSnapshot(c, redactValue),
     };
     if (entry?.because !== undefined) pc.because = entry.because;
     components.push(pc);
@@ -99,7 +107,7 @@ export async function buildPlan(input: BuildPlanInput): Promise<Plan> {
 
   const planned = orderSteps(config.components, steps);
   const concurrency = config.policies.concurrency;
-  const plan: Omit<Plan, "hash"> = {
+  const plan: Omit<Plan, "hash"> = redactValue({
     formatVersion: 1,
     environment: config.environment,
     checkpoint: { id: checkpoint.id, name: checkpoint.name, createdAt: checkpoint.createdAt },
@@ -109,7 +117,7 @@ export async function buildPlan(input: BuildPlanInput): Promise<Plan> {
     concurrency,
     dataLoss: planned.some((s) => s.risk.dataLoss),
     estimateMs: estimateLowerBoundMs(planned, concurrency),
-  };
+  });
   return { ...plan, hash: planHash(plan) };
 }
 

@@ -39,7 +39,16 @@ export function planCommand(ctx: Ctx, current: ComponentState, target: Component
       action: "run-command",
       description: `run ${program} for ${ctx.component.name}: ${current.version} → ${target.version}`,
       target: { version: target.version },
-      params: { current: current.version, target: target.version },
+      // What will run, for the reviewer and the hash: the argument array, the names of the extra
+      // environment variables (their values may be secret) and the directory. apply() runs it from
+      // the settings, which the executor has checked are the planned ones (PLAN_STALE otherwise).
+      params: {
+        current: current.version,
+        target: target.version,
+        argv: fillTarget(settings.apply, target.version),
+        envNames: Object.keys(settings.env ?? {}).sort(),
+        cwd: settings.cwd ?? ".",
+      },
       risk: settings.risk ?? { dataLoss: false, summary: `runs ${program}` },
       reversible: settings.reversible,
       estimateMs: settings.estimate === undefined ? 1_000 : Math.round(settings.estimate * 1000),
