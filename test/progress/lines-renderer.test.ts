@@ -70,7 +70,7 @@ describe("lines renderer", () => {
     for (const e of entries.slice(6, 8)) renderer.onEvent(e);
     await flush();
     expect(text().split("\n")).toEqual([
-      "rollback paused: db#1:migrate-down may lose data; confirm plan d4f100000000 with `backout approve rb-20250115-1`",
+      "rollback paused: db#1:migrate-down may lose data; confirm plan d4f100000000 with `backout approve rb-20250115-1 --plan-hash d4f100000000`",
       "rollback data-loss gate approved by bob via approve",
       "",
     ]);
