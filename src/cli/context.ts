@@ -6,7 +6,7 @@ import { findInterrupted } from "../core/rollbacks.js";
 import { builtinProviders } from "../providers/index.js";
 import { openSqliteStore } from "../store/sqlite/index.js";
 import { err, redactor } from "./output.js";
-import { checkRunner, notifier } from "./wiring.js";
+import { checkRunner, notificationOutbox } from "./wiring.js";
 
 export interface GlobalOptions {
   config: string;
@@ -17,16 +17,29 @@ export interface GlobalOptions {
 export async function openEngine(opts: GlobalOptions, { warnInterrupted = true } = {}): Promise<Engine> {
   const providers = builtinProviders();
   const config: EnvironmentConfig = loadEnvironment(resolve(opts.config), { providers, redactor });
-  const store = openSqliteStore(config.store.path);
-  const notify = notifier(config, redactor);
+  const opened = openSqliteStore(config.store.path);
+  const notifications = await notificationOutbox(config, redactor, opened);
+  const delivery = notifications?.delivery;
+  // Every command closes the store when its work is done: that is when delivery is flushed
+  // (bounded by policies.notifications.flush) and what is left is journalled as undelivered.
+  const store = delivery
+    ? Object.assign(Object.create(opened) as typeof opened, {
+        close: async () => {
+          await delivery.finish();
+          await opened.close();
+        },
+      })
+    : opened;
   const engine = new Engine({
     config,
     store,
     providers,
     redactor,
     checks: checkRunner(),
-    ...(notify ? { notify } : {}),
+    ...(notifications ? { notify: notifications.outbox } : {}),
   });
+  // Messages earlier processes left undelivered go out in the background of this command.
+  delivery?.kick();
   if (warnInterrupted) {
     for (const { record, why } of await findInterrupted(engine)) {
       err(

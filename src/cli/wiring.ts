@@ -1,6 +1,9 @@
 import type { EnvironmentConfig } from "../config/types.js";
 import type { Redactor } from "../config/redactor.js";
-import type { CheckRunner, Notifier } from "../core/checks.js";
+import type { CheckRunner, NotificationOutbox } from "../core/checks.js";
+import { systemClock } from "../core/clock.js";
+import type { OutboxDelivery } from "../notify/deliver.js";
+import type { Store } from "../store/store.js";
 import type { CheckSpec } from "../validate/schema.js";
 
 /**
@@ -16,7 +19,15 @@ export function checkRunner(): CheckRunner {
   };
 }
 
-export function notifier(config: EnvironmentConfig, redactor: Redactor): Notifier | undefined {
+/**
+ * The notification outbox and its background delivery, when backout.yaml has channels. The
+ * delivery also takes up what earlier processes left undelivered in the outbox.
+ */
+export async function notificationOutbox(
+  config: EnvironmentConfig,
+  redactor: Redactor,
+  store: Store,
+): Promise<{ outbox: NotificationOutbox; delivery: OutboxDelivery } | undefined> {
   const channels = config.notifications ?? [];
   if (channels.length === 0) return undefined;
   // A Slack webhook URL is itself a credential, and so is a webhook's signing secret.
@@ -27,15 +38,16 @@ export function notifier(config: EnvironmentConfig, redactor: Redactor): Notifie
       redactor.add(c.webhook);
     }
   }
-  return async (message) => {
-    const { notify } = await import("../notify/notify.js");
-    return notify(
-      channels,
-      { ...message, reportHint: `backout report ${message.rollbackId}` },
-      {
-        redact: (t) => redactor.redact(t),
-        timeoutMs: 10_000,
-      },
-    );
-  };
+  const [{ OutboxDelivery, DEFAULT_DELIVERY }, { channelOutbox }] = await Promise.all([
+    import("../notify/deliver.js"),
+    import("../notify/outbox.js"),
+  ]);
+  const delivery = new OutboxDelivery({
+    store,
+    channels,
+    redactor,
+    clock: systemClock,
+    policy: config.policies.notifications ?? DEFAULT_DELIVERY,
+  });
+  return { outbox: channelOutbox(channels, (t) => redactor.redact(t), delivery), delivery };
 }

@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { ComponentConfig, DataLossPolicy, Layer } from "../core/model.js";
 import type { ProviderRegistry } from "../core/provider.js";
 import type { EnvironmentConfig } from "./types.js";
-import { notificationsSchema } from "../notify/schema.js";
+import { notificationDeliverySchema, notificationsSchema } from "../notify/schema.js";
 import { checkSchema } from "../validate/schema.js";
 import { VAR_NAME } from "./env-vars.js";
 import {
@@ -169,6 +169,7 @@ const policies = z
     emergency: z.array(commandSpec).default([]).meta({
       description: "Run once, in order, when the time limit passes (maintenance page, page a human).",
     }),
+    notifications: notificationDeliverySchema.prefault({}),
   })
   .strict();
 
@@ -188,6 +189,11 @@ function toPolicies(p: PoliciesInput): EnvironmentConfig["policies"] {
     lock: { leaseMs: p.lock.lease, waitTimeoutMs: p.lock.waitTimeout },
     escalation: p.escalation,
     emergency: p.emergency,
+    notifications: {
+      concurrency: p.notifications.concurrency,
+      flushMs: p.notifications.flush,
+      giveUpAfterMs: p.notifications.giveUpAfter,
+    },
   };
 }
 

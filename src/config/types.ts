@@ -34,6 +34,17 @@ export interface Policies {
   escalation: CommandSpec | undefined;
   /** Runs once, in order, when the time limit passes. */
   emergency: CommandSpec[];
+  /** Delivery of the notification outbox (never on the rollback's critical path). */
+  notifications?: NotificationDeliveryPolicy;
+}
+
+export interface NotificationDeliveryPolicy {
+  /** Deliveries in flight at once. */
+  concurrency: number;
+  /** After a rollback's result is final, how long delivery goes on before the process exits. */
+  flushMs: number;
+  /** Undelivered this long after the event: given up. */
+  giveUpAfterMs: number;
 }
 
 export interface StoreConfig {

@@ -1,5 +1,6 @@
 import type { CheckResult, RollbackState } from "./model.js";
 import type { SerializedError } from "./errors.js";
+import type { OutboxMessage } from "../store/outbox.js";
 
 /**
  * Health, metric and command checks as the engine sees them: an opaque definition validated by
@@ -18,8 +19,13 @@ export interface CheckRunOptions {
 
 export type CheckRunner = (check: CheckDefinition, options: CheckRunOptions) => Promise<CheckResult>;
 
+/**
+ * What a notification is about. One spelling everywhere: `on:` in backout.yaml, the payload's
+ * `type` (`rollback.<about>`) and `data.about`, the journal and the reports; the first six are
+ * also the rollback states of the same name.
+ */
 export type NotificationAbout =
-  "started" | "awaiting-confirmation" | "escalated" | "succeeded" | "failed" | "timed-out";
+  "started" | "awaiting-confirmation" | "escalated" | "succeeded" | "failed" | "timed-out" | "monitor-blind";
 
 export interface NotificationMessage {
   about: NotificationAbout;
@@ -28,6 +34,8 @@ export interface NotificationMessage {
   state: RollbackState;
   summary: string;
   planHash: string;
+  /** When the event happened (ms since the epoch): the same in every attempt's payload. */
+  at: number;
 }
 
 export interface NotificationResult {
@@ -36,5 +44,13 @@ export interface NotificationResult {
   error?: SerializedError;
 }
 
-/** Sends one message to every configured channel; never throws. */
-export type Notifier = (message: NotificationMessage) => Promise<NotificationResult[]>;
+/**
+ * The notification outbox as the engine sees it: messages become outbox rows written with the
+ * journal event that causes them, and are delivered in the background, never on the critical path.
+ */
+export interface NotificationOutbox {
+  /** One outbox message per channel that wants this one; ids are stable per rollback, event and channel. */
+  compose(message: NotificationMessage): OutboxMessage[];
+  /** Called once a rollback's messages are durable: start delivering (never awaited). */
+  queued(rollbackId: string): void;
+}

@@ -1,7 +1,7 @@
 import type { Redactor } from "../config/redactor.js";
 import type { EnvironmentConfig } from "../config/types.js";
 import type { Store } from "../store/store.js";
-import type { CheckRunner, Notifier } from "./checks.js";
+import type { CheckRunner, NotificationOutbox } from "./checks.js";
 import { systemClock, type Clock } from "./clock.js";
 import { BackoutError, toBackoutError } from "./errors.js";
 import { currentHolder } from "./holder.js";
@@ -28,7 +28,8 @@ export interface EngineDeps {
   holder?: Holder;
   /** Runs validation and monitor checks; without it, configured checks cannot run. */
   checks?: CheckRunner;
-  notify?: Notifier;
+  /** The notification outbox (Slack, signed webhooks); none configured means none sent. */
+  notify?: NotificationOutbox;
 }
 
 export interface PlanRequest {
@@ -51,7 +52,7 @@ export class Engine {
   readonly env: NodeJS.ProcessEnv;
   readonly holder: Holder;
   readonly checks: CheckRunner | undefined;
-  readonly notify: Notifier | undefined;
+  readonly notify: NotificationOutbox | undefined;
 
   constructor(deps: EngineDeps) {
     this.config = deps.config;

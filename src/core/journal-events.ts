@@ -51,8 +51,32 @@ export type JournalEventData =
   | { type: "validation"; result: CheckResult }
   /** One sample of the live monitor: the signals and the share of them failing. */
   | { type: "monitor-sample"; results: CheckResult[]; errorRate: number; threshold: number; aborted: boolean }
-  /** A notification attempt; a failing one never fails the rollback. */
-  | { type: "notification"; channel: string; about: string; ok: boolean; error?: SerializedError }
+  /**
+   * The live monitor could not judge its checks (every result "error") for `blind` of the
+   * `samples` taken so far; journalled once per rollback run, when it first happens.
+   */
+  | {
+      type: "monitor-blind";
+      blind: number;
+      samples: number;
+      action: "continue" | "pause" | "abort";
+      message: string;
+    }
+  /**
+   * A notification delivery attempt, written by whichever process delivered it (possibly after
+   * the rollback ended); a failing one never fails the rollback. `pending`: not delivered yet,
+   * it stays in the outbox and a later backout command tries again with the same `webhookId`.
+   */
+  | {
+      type: "notification";
+      channel: string;
+      about: string;
+      ok: boolean;
+      error?: SerializedError;
+      webhookId?: string;
+      attempt?: number;
+      pending?: boolean;
+    }
   | {
       type: "finished";
       state: Exclude<RollbackState, "queued" | "running" | "awaiting-confirmation">;

@@ -2,9 +2,15 @@ import type { Redactor } from "../config/redactor.js";
 import type { Clock } from "./clock.js";
 import { afterJournalWrite, beforeJournalWrite } from "./failpoints.js";
 import type { JournalEntry, JournalEventData } from "./journal-events.js";
-import type { Fence, Store } from "../store/store.js";
+import type { Fence, OutboxMessage, Store } from "../store/store.js";
 
 export type JournalListener = (entry: JournalEntry) => void;
+
+/** The notifications an event causes (written with it, in one transaction), and what to do once they are. */
+export interface OutboxHook {
+  compose: (event: JournalEventData, at: number) => OutboxMessage[];
+  queued: () => void;
+}
 
 /**
  * The only way the engine writes to a journal: redacts secrets, fences the write with the
@@ -12,6 +18,7 @@ export type JournalListener = (entry: JournalEntry) => void;
  */
 export class JournalWriter {
   private fence: Fence | undefined;
+  private outbox: OutboxHook | undefined;
 
   constructor(
     private readonly store: Store,
@@ -25,11 +32,24 @@ export class JournalWriter {
     this.fence = fence;
   }
 
+  setOutbox(hook: OutboxHook | undefined): void {
+    this.outbox = hook;
+  }
+
   async append(event: JournalEventData): Promise<JournalEntry> {
     const safe = this.redactor.redactValue(event);
+    const now = this.clock.now();
+    const messages = this.outbox?.compose(safe, now) ?? [];
     const n = beforeJournalWrite();
-    const entry = await this.store.appendEvent(this.rollbackId, this.clock.now(), safe, this.fence);
+    const entry = await this.store.appendEvent(
+      this.rollbackId,
+      now,
+      safe,
+      this.fence,
+      messages.length > 0 ? messages : undefined,
+    );
     afterJournalWrite(n);
+    if (messages.length > 0) this.outbox?.queued();
     for (const l of this.listeners) l(entry);
     return entry;
   }

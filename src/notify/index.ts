@@ -1,5 +1,6 @@
 /** Rollback notifications: Slack incoming webhooks and Standard Webhooks-signed webhooks. */
-export { notify, channelLabel, type NotifyOptions } from "./notify.js";
+export { notify, sendTo, type NotifyOptions } from "./notify.js";
+export { channelKey, channelLabel, messageId } from "./channels.js";
 export {
   notificationsSchema,
   notificationChannelSchema,

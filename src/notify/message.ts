@@ -26,6 +26,7 @@ const ICONS: Record<NotificationAbout, string> = {
   succeeded: ":white_check_mark:",
   failed: ":x:",
   "timed-out": ":alarm_clock:",
+  "monitor-blind": ":see_no_evil:",
 };
 
 export function messageParts(m: NotifyMessage): MessageParts {
@@ -59,6 +60,10 @@ export function messageParts(m: NotifyMessage): MessageParts {
     "timed-out": {
       headline: `Rollback ${id} ${where} TIMED OUT: the emergency procedure ran`,
       next: [{ label: "check what was left undone", command: `backout show ${id}` }],
+    },
+    "monitor-blind": {
+      headline: `Rollback ${id} ${where}: the live monitor is BLIND (its checks cannot be judged)`,
+      next: [{ label: "look at the system yourself; follow the rollback", command: `backout status` }],
     },
   };
   const parts: MessageParts = {
@@ -122,11 +127,19 @@ export function slackPayload(m: NotifyMessage): SlackPayload {
   return { text: `${headline}${summary} — next: ${next.join(" · ")}`, blocks };
 }
 
-/** Standard Webhooks recommends {type, timestamp, data}; types are "."-separated, [a-zA-Z0-9_]. */
-export function webhookPayload(m: NotifyMessage, now: number): Record<string, unknown> {
+/**
+ * Standard Webhooks recommends {type, timestamp, data}, the type "."-separated. The type is
+ * `rollback.` and the `on:` value, spelled the same (`rollback.timed-out`). The timestamp is
+ * the event's, so every attempt sends the same body.
+ */
+export function eventType(about: NotifyMessage["about"]): string {
+  return `rollback.${about}`;
+}
+
+export function webhookPayload(m: NotifyMessage): Record<string, unknown> {
   return {
-    type: `rollback.${m.about.replace(/-/g, "_")}`,
-    timestamp: new Date(now).toISOString(),
+    type: eventType(m.about),
+    timestamp: new Date(m.at).toISOString(),
     data: {
       rollbackId: m.rollbackId,
       environment: m.environment,

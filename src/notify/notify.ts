@@ -1,10 +1,11 @@
 /**
- * Sends one rollback event to every channel that wants it, in parallel. Never throws: a
- * notification must not change how a rollback goes; its results are journalled instead.
+ * Sends rollback events to channels. Never throws: a notification must not change how a
+ * rollback goes; the outbox (deliver.ts) decides what to do with each result.
  */
 import { systemClock, type Clock } from "../core/clock.js";
 import type { NotificationResult } from "../core/checks.js";
 import type { ErrorCode, SerializedError } from "../core/errors.js";
+import { channelLabel, channelUrl, wants } from "./channels.js";
 import { maskUrl, scrub, secretsOf } from "./mask.js";
 import { slackPayload, webhookPayload, type NotifyMessage } from "./message.js";
 import { postWithRetry, type PostOutcome, type PostRequest } from "./post.js";
@@ -14,61 +15,67 @@ import { decodeSecret, newMessageId, signedHeaders } from "./sign.js";
 export interface NotifyOptions {
   /** The process-wide redactor: nothing leaves here without passing through it. */
   redact: (text: string) => string;
-  /** Budget per channel, both attempts included; notify resolves within about this long. */
-  timeoutMs: number;
+  /** Budget per channel, both attempts included; default: the channel's `timeout`. */
+  timeoutMs?: number;
   /** Webhook timestamps and the pause before the retry (a manual clock must be advanced). */
   clock?: Clock;
   fetch?: typeof fetch;
   /** Pause before the one retry; default 250 ms. */
   retryDelayMs?: number;
+  /** Aborts the attempt (backout is exiting); the message stays in the outbox. */
+  signal?: AbortSignal;
 }
 
 // ErrorCode has no notification code yet; the integrator may add "NOTIFICATION_FAILED".
 const FAILED: ErrorCode = "COMMAND_FAILED";
 const TIMED_OUT: ErrorCode = "COMMAND_TIMEOUT";
 
+/** Sends one message to every channel that wants it, in parallel, each with a fresh id. */
 export async function notify(
   channels: readonly NotificationChannel[],
   message: NotifyMessage,
   opts: NotifyOptions,
 ): Promise<NotificationResult[]> {
-  const wanted = channels.filter((c) => c.on === undefined || c.on.includes(message.about));
-  return Promise.all(wanted.map((c) => sendTo(c, message, opts)));
+  const wanted = channels.filter((c) => wants(c, message.about));
+  const sent = await Promise.all(wanted.map((c) => sendTo(c, message, newMessageId(), opts)));
+  return sent.map(({ final: _final, ...result }) => result);
 }
 
-/** How a channel is named in results: its name, or its kind and masked URL. */
-export function channelLabel(channel: NotificationChannel): string {
-  if (channel.name !== undefined) return channel.name;
-  return "slack" in channel ? `slack ${maskUrl(channel.slack)}` : `webhook ${maskUrl(channel.webhook)}`;
+export { channelLabel };
+
+export interface SendResult extends NotificationResult {
+  /** The receiver answered for good (a 4xx): trying again cannot help. */
+  final: boolean;
 }
 
-async function sendTo(
+/** One delivery attempt (with its one quick retry) of one message to one channel, under `id`. */
+export async function sendTo(
   channel: NotificationChannel,
   message: NotifyMessage,
+  id: string,
   opts: NotifyOptions,
-): Promise<NotificationResult> {
-  const url = "slack" in channel ? channel.slack : channel.webhook;
+): Promise<SendResult> {
+  const url = channelUrl(channel);
   const secrets = secretsOf(url, "secret" in channel ? channel.secret : undefined);
   const clean = (text: string) => scrub(text, secrets, opts.redact);
   const label = clean(channelLabel(channel));
   const target = maskUrl(url);
+  const timeoutMs = opts.timeoutMs ?? channel.timeout;
   try {
     const safe = redactMessage(message, clean);
     const clock = opts.clock ?? systemClock;
-    const request = "slack" in channel ? slackRequest(url, safe) : webhookRequest(channel, safe, clock);
+    const request = "slack" in channel ? slackRequest(url, safe) : webhookRequest(channel, safe, id, clock);
     const outcome = await postWithRetry(request, {
       fetch: opts.fetch ?? globalThis.fetch,
       clock,
-      timeoutMs: opts.timeoutMs,
+      timeoutMs,
       retryDelayMs: opts.retryDelayMs ?? 250,
       target,
+      ...(opts.signal ? { signal: opts.signal } : {}),
     });
-    if (outcome.ok) return { channel: label, ok: true };
-    return {
-      channel: label,
-      ok: false,
-      error: cleanError(failedError(label, target, "secret" in channel, outcome), clean),
-    };
+    if (outcome.ok) return { channel: label, ok: true, final: true };
+    const error = cleanError(failedError(label, target, "secret" in channel, outcome), clean);
+    return { channel: label, ok: false, error, final: !error.retryable };
   } catch (e) {
     // A bug or a bad channel (e.g. a secret that slipped past the schema) still must not throw.
     const text = e instanceof Error ? e.message : String(e);
@@ -78,7 +85,7 @@ async function sendTo(
       retryable: false,
       hint: "Check the channel in the notifications section of the environment file.",
     };
-    return { channel: label, ok: false, error: cleanError(error, clean) };
+    return { channel: label, ok: false, error: cleanError(error, clean), final: true };
   }
 }
 
@@ -89,13 +96,13 @@ function slackRequest(url: string, message: NotifyMessage): PostRequest {
 function webhookRequest(
   channel: Extract<NotificationChannel, { webhook: string }>,
   message: NotifyMessage,
+  id: string,
   clock: Clock,
 ): PostRequest {
   const key = decodeSecret(channel.secret);
   if (key === undefined) throw new Error("the signing secret is not whsec_<base64 of 24..64 bytes>");
-  const body = JSON.stringify(webhookPayload(message, clock.now()));
-  // Same id on the retry (receivers use it to deduplicate), fresh timestamp per attempt (the spec).
-  const id = newMessageId();
+  const body = JSON.stringify(webhookPayload(message));
+  // Same id on every attempt (receivers use it to deduplicate), fresh timestamp per attempt (the spec).
   return {
     url: channel.webhook,
     body,

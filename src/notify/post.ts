@@ -18,6 +18,8 @@ export interface PostOptions {
   retryDelayMs: number;
   /** Where to say it went, already masked. */
   target: string;
+  /** Stops the attempt early (backout is exiting). */
+  signal?: AbortSignal;
 }
 
 export type PostOutcome =
@@ -30,7 +32,8 @@ type Try = { kind: "ok"; status: number } | Failed;
 type Failed = { kind: "retry" | "fail"; status?: number; reason: string; timedOut?: boolean };
 
 export async function postWithRetry(req: PostRequest, opts: PostOptions): Promise<PostOutcome> {
-  const signal = AbortSignal.timeout(opts.timeoutMs);
+  const timeout = AbortSignal.timeout(opts.timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
   const first = await tryOnce(req, opts, signal);
   if (first.kind === "ok") return { ok: true, attempts: 1, status: first.status };
   if (first.kind === "fail" || first.timedOut) return failure(first, 1, opts);

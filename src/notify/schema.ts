@@ -3,6 +3,7 @@
  * webhooks signed per the Standard Webhooks spec, each optionally limited to some events.
  */
 import { z } from "zod";
+import { duration } from "../config/schema-parts.js";
 import type { NotificationAbout } from "../core/checks.js";
 import { decodeSecret } from "./sign.js";
 
@@ -13,7 +14,19 @@ export const NOTIFICATION_EVENTS = [
   "succeeded",
   "failed",
   "timed-out",
+  "monitor-blind",
 ] as const satisfies readonly NotificationAbout[];
+
+/**
+ * One spelling: the rollback states' (`timed-out`). The payload's `type` is `rollback.` plus
+ * the same word. Earlier versions sent `rollback.timed_out`, so `on:` also accepts the
+ * underscore spelling and the full type (`rollback.timed_out`, `rollback.timed-out`), mapped
+ * to this one.
+ */
+export function canonicalEvent(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  return value.replace(/^rollback\./, "").replace(/_/g, "-");
+}
 
 const httpUrl = z.url({
   protocol: /^https?$/,
@@ -28,10 +41,16 @@ const name = z
   .describe("Label used in results, the journal and reports (default: the kind and the URL's host).");
 
 const on = z
-  .array(z.enum(NOTIFICATION_EVENTS))
+  .array(z.preprocess(canonicalEvent, z.enum(NOTIFICATION_EVENTS)))
   .min(1)
   .optional()
-  .describe(`Events that are sent to this channel (default: all of ${NOTIFICATION_EVENTS.join(", ")}).`);
+  .describe(
+    `Events that are sent to this channel (default: all of ${NOTIFICATION_EVENTS.join(", ")}); the payload type is rollback.<event>.`,
+  );
+
+const timeout = duration({ allowZero: false })
+  .prefault("5s")
+  .describe("Time for one delivery attempt to this channel (its retry included). Default 5s.");
 
 const whsecSecret = z
   .string()
@@ -50,6 +69,7 @@ export const slackChannelSchema = z
       "Slack incoming webhook URL; it is a secret itself (usually `${SLACK_WEBHOOK_URL}`).",
     ),
     on,
+    timeout,
   })
   .describe("A Slack incoming webhook: a short message with what happened and what to do next.");
 
@@ -59,6 +79,7 @@ export const webhookChannelSchema = z
     webhook: httpUrl.describe("URL that receives a signed JSON POST for each event."),
     secret: whsecSecret,
     on,
+    timeout,
   })
   .describe("A generic webhook, signed per the Standard Webhooks spec (webhook-id/timestamp/signature).");
 
@@ -85,3 +106,26 @@ export const notificationsSchema = z
 export type SlackChannel = z.output<typeof slackChannelSchema>;
 export type WebhookChannel = z.output<typeof webhookChannelSchema>;
 export type NotificationChannel = z.output<typeof notificationChannelSchema>;
+
+/** `policies.notifications`: how the outbox is delivered. */
+export const notificationDeliverySchema = z
+  .strictObject({
+    concurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(4)
+      .describe("Deliveries in flight at once (1..64). Default 4."),
+    flush: duration({ allowZero: true })
+      .prefault("10s")
+      .describe(
+        "After a rollback's result is final, how long backout keeps delivering what is left before it exits. Default 10s.",
+      ),
+    giveUpAfter: duration({ allowZero: false })
+      .prefault("24h")
+      .describe("A message not delivered this long after its event is given up (journalled). Default 24h."),
+  })
+  .describe("Delivery of notifications: in the background, never on the rollback's critical path.");
+
+export type NotificationDelivery = z.output<typeof notificationDeliverySchema>;

@@ -27,6 +27,9 @@ export interface NotificationRecord {
   about: string;
   ok: boolean;
   error?: SerializedError;
+  webhookId?: string;
+  /** Not delivered yet: it stays in the outbox and a later backout command tries again. */
+  pending?: boolean;
 }
 
 export interface GateWait {
@@ -63,6 +66,8 @@ export function journalExtras(ordered: readonly JournalEntry[]): JournalExtras {
           about: event.about,
           ok: event.ok,
           ...(event.error ? { error: event.error } : {}),
+          ...(event.webhookId ? { webhookId: event.webhookId } : {}),
+          ...(event.pending ? { pending: true } : {}),
         });
         break;
       case "gate-waiting":
@@ -103,4 +108,11 @@ function sampleOf(at: number, event: EventOf<"monitor-sample">): MonitorSample {
 /** A damaged row must not break the chart's arithmetic. */
 function finite(n: number): number {
   return Number.isFinite(n) ? n : 0;
+}
+
+/** The messages whose last journalled attempt did not deliver them (one record each, by webhook id). */
+export function undeliveredNotifications(extras: JournalExtras): NotificationRecord[] {
+  const last = new Map<string, NotificationRecord>();
+  for (const n of extras.notifications) last.set(n.webhookId ?? `${n.channel}\n${n.about}`, n);
+  return [...last.values()].filter((n) => !n.ok);
 }

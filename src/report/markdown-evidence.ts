@@ -4,7 +4,7 @@
  */
 import { isTerminal } from "../core/model.js";
 import { formatErrorShort, isoTime, oneLine } from "./format.js";
-import type { JournalExtras } from "./journal-extras.js";
+import { undeliveredNotifications, type JournalExtras } from "./journal-extras.js";
 import { cell, code, fenced, table } from "./markdown-text.js";
 import type { RollbackView } from "./rollback-view.js";
 
@@ -70,9 +70,19 @@ export function notificationsSection(extras: JournalExtras): string[] {
     isoTime(n.at),
     cell(n.channel),
     n.about,
-    n.ok ? "ok" : `failed${n.error ? `: ${cell(formatErrorShort(n.error))}` : ""}`,
+    n.ok
+      ? "delivered"
+      : `${n.pending ? "not delivered yet" : "failed"}${n.error ? `: ${cell(formatErrorShort(n.error))}` : ""}`,
   ]);
-  return ["## Notifications", "", ...table(["Time", "Channel", "About", "Result"], rows)];
+  const left = undeliveredNotifications(extras);
+  const summary =
+    left.length === 0
+      ? []
+      : [
+          `**${left.length} notification(s) not delivered** (${left.map((n) => `${n.about} to ${cell(n.channel)}`).join("; ")}). ${left.some((n) => n.pending) ? "They stay in the outbox: the next backout command for this environment tries again, with the same webhook-id; `backout status` lists them." : ""}`.trim(),
+          "",
+        ];
+  return ["## Notifications", "", ...summary, ...table(["Time", "Channel", "About", "Result"], rows)];
 }
 
 /** What the providers said a step did (a replay's per-table counts, a command's output tail). */

@@ -54,8 +54,12 @@ export function summarizeEvent(event: JournalEventData): string {
       return `${event.result.name}: ${event.result.status} (${oneLine(event.result.detail)})`;
     case "monitor-sample":
       return `error rate ${event.errorRate.toFixed(2)} (threshold ${event.threshold})${event.aborted ? ": aborting" : ""}`;
-    case "notification":
-      return `${event.channel} told "${event.about}": ${event.ok ? "ok" : `failed${event.error ? `: ${formatErrorShort(event.error)}` : ""}`}`;
+    case "monitor-blind":
+      return event.message;
+    case "notification": {
+      const failed = `${event.pending ? "not delivered yet" : "failed"}${event.error ? `: ${formatErrorShort(event.error)}` : ""}`;
+      return `${event.channel} told "${event.about}": ${event.ok ? "delivered" : failed}`;
+    }
   }
 }
 

@@ -1,5 +1,8 @@
 import type { Holder, JournalEntry, JournalEventData } from "../core/journal-events.js";
 import type { CheckpointRecord, Plan, RollbackState } from "../core/model.js";
+import type { OutboxMessage, OutboxStore } from "./outbox.js";
+
+export type { OutboxMessage, OutboxQuery, OutboxRow, OutboxSettlement, OutboxStore } from "./outbox.js";
 
 export interface RollbackRecord {
   id: string;
@@ -65,7 +68,7 @@ export interface Fence {
  * Where checkpoints, rollbacks, journals, the lock and the queue live. Async so that a
  * PostgreSQL store can implement it; every method is one transaction.
  */
-export interface Store {
+export interface Store extends OutboxStore {
   saveCheckpoint(cp: CheckpointRecord): Promise<void>;
   /** By id, or by name (the newest checkpoint with that name). */
   getCheckpoint(idOrName: string): Promise<CheckpointRecord | undefined>;
@@ -91,8 +94,16 @@ export interface Store {
   /**
    * Appends one event, durably (fsync before returning). With a fence, the write is refused
    * with LOCK_LOST unless the environment lock is held by this rollback at that epoch and token.
+   * `outbox`: notifications the event causes, inserted in the same transaction (ignored when
+   * already there), so the event is never journalled without them.
    */
-  appendEvent(rollbackId: string, at: number, event: JournalEventData, fence?: Fence): Promise<JournalEntry>;
+  appendEvent(
+    rollbackId: string,
+    at: number,
+    event: JournalEventData,
+    fence?: Fence,
+    outbox?: readonly OutboxMessage[],
+  ): Promise<JournalEntry>;
   readJournal(rollbackId: string): Promise<JournalEntry[]>;
 
   /**

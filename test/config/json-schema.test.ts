@@ -47,6 +47,7 @@ describe("environmentJsonSchema", () => {
       "lock",
       "escalation",
       "emergency",
+      "notifications",
     ]);
     expect(policies.concurrency).toMatchObject({ type: "integer", default: 4, minimum: 1, maximum: 256 });
     expect(policies.timeLimit).toMatchObject({ default: "15m" });

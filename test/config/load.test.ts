@@ -34,6 +34,7 @@ describe("loadEnvironment: a valid file", () => {
       lock: { leaseMs: 15_000, waitTimeoutMs: 3_600_000 },
       escalation: undefined,
       emergency: [],
+      notifications: { concurrency: 4, flushMs: 10_000, giveUpAfterMs: 24 * 3_600_000 },
     });
     expect(config.components).toEqual([
       {

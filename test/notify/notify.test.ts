@@ -24,6 +24,7 @@ const message: NotifyMessage = {
   summary: "db#1:migrate-down may drop users.nickname (1,204 values); password db-password-hunter2 <b>",
   planHash: "d4f1".padEnd(64, "0"),
   reportHint: "backout report rb-20250115-1 --format md",
+  at: Date.UTC(2025, 0, 15, 10, 0, 0),
 };
 
 const receiver = new Receiver();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { notificationsSchema } from "../../src/notify/schema.js";
+import { NOTIFICATION_EVENTS, notificationsSchema } from "../../src/notify/schema.js";
+import { webhookPayload } from "../../src/notify/message.js";
 
 const SECRET = `whsec_${Buffer.alloc(32, 9).toString("base64")}`;
 
@@ -11,6 +12,39 @@ describe("notificationsSchema", () => {
     ]);
     expect(parsed).toHaveLength(2);
     expect(parsed[1]).toMatchObject({ name: "pager", on: ["escalated"] });
+  });
+
+  it("one spelling: `on:` values are the payload types without `rollback.`; the old underscore forms map to it", () => {
+    for (const about of NOTIFICATION_EVENTS) {
+      const payload = webhookPayload({
+        about,
+        rollbackId: "r1",
+        environment: "e",
+        state: "running",
+        summary: "",
+        planHash: "h",
+        at: 0,
+      });
+      expect(payload.type).toBe(`rollback.${about}`);
+      expect((payload.data as { about: string }).about).toBe(about);
+    }
+    // Files written for the payload's earlier spelling keep working, mapped to the one spelling.
+    const parsed = notificationsSchema.parse([
+      {
+        slack: "https://hooks.slack.com/services/T000/B000/XXXX",
+        on: ["awaiting_confirmation", "timed_out", "rollback.timed-out", "rollback.monitor_blind", "failed"],
+      },
+    ]);
+    expect(parsed[0]?.on).toEqual([
+      "awaiting-confirmation",
+      "timed-out",
+      "timed-out",
+      "monitor-blind",
+      "failed",
+    ]);
+    expect(
+      notificationsSchema.safeParse([{ slack: "https://h.example.com/x", on: ["timed out"] }]).success,
+    ).toBe(false);
   });
 
   it("rejects unknown keys, bad secrets, bad URLs, unknown events and duplicate names", () => {

@@ -1,17 +1,19 @@
 import { findInterrupted } from "../../core/rollbacks.js";
 import { openEngine, type GlobalOptions } from "../context.js";
 import { out, outJson } from "../output.js";
+import { undeliveredLines, undeliveredNotifications } from "../undelivered.js";
 
 export default async function status(opts: GlobalOptions): Promise<number> {
   const engine = await openEngine(opts, { warnInterrupted: false });
   try {
     const env = engine.config.environment;
-    const [lock, queue, interrupted, latest, lastGood] = await Promise.all([
+    const [lock, queue, interrupted, latest, lastGood, undelivered] = await Promise.all([
       engine.store.getLock(env),
       engine.store.listQueue(env),
       findInterrupted(engine),
       engine.store.listRollbacks({ limit: 1 }),
       engine.store.lastGoodCheckpoint(),
+      undeliveredNotifications(engine.store),
     ]);
     const last = latest[0];
     const data = {
@@ -25,6 +27,7 @@ export default async function status(opts: GlobalOptions): Promise<number> {
       lastGoodCheckpoint: lastGood
         ? { id: lastGood.id, name: lastGood.name, createdAt: lastGood.createdAt }
         : null,
+      undeliveredNotifications: undelivered,
     };
     if (opts.json) {
       outJson(data);
@@ -50,6 +53,7 @@ export default async function status(opts: GlobalOptions): Promise<number> {
         ? `last good checkpoint: ${lastGood.name} (${lastGood.id}, ${new Date(lastGood.createdAt).toISOString()})`
         : "last good checkpoint: none (take one with `backout checkpoint --good`)",
     );
+    for (const line of undeliveredLines(undelivered)) out(line);
     return 0;
   } finally {
     await engine.store.close();

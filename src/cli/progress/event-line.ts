@@ -77,5 +77,7 @@ export function formatEventLine(entry: JournalEntry, options: EventLineOptions =
         : `rollback escalation channel NOT notified${event.error ? `: ${formatErrorShort(event.error, 200)}` : ""}`;
     case "finished":
       return `rollback ${event.state}${event.reason === undefined ? "" : `: ${oneLine(event.reason, 200)}`}`;
+    case "monitor-blind":
+      return `rollback warning: ${oneLine(event.message, 300)}`;
   }
 }

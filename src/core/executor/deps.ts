@@ -1,6 +1,6 @@
 import type { EnvironmentConfig } from "../../config/types.js";
 import type { Store } from "../../store/store.js";
-import type { CheckRunner, Notifier } from "../checks.js";
+import type { CheckRunner, NotificationOutbox } from "../checks.js";
 import type { Clock } from "../clock.js";
 import type { Holder } from "../journal-events.js";
 import type { JournalWriter } from "../journal-writer.js";
@@ -21,7 +21,7 @@ export interface ExecuteDeps {
   env?: Record<string, string | undefined>;
   /** Runs health/metric/command checks (validation, monitor); none configured means none run. */
   checks?: CheckRunner;
-  notify?: Notifier;
+  notify?: NotificationOutbox;
 }
 
 export interface ExecuteOptions extends GateOptions {

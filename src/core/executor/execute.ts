@@ -6,7 +6,7 @@ import { readExecutionState, type ExecutionState } from "./execution-state.js";
 import { decideGate } from "./gate.js";
 import { runEmergencyProcedure, runEscalationHook } from "./hooks.js";
 import { keepLease } from "./lease.js";
-import { notifyAll } from "./notifications.js";
+import { outboxHook } from "./notifications.js";
 import { runSteps, stepControl } from "./run-steps.js";
 
 export type { ExecuteDeps, ExecuteOptions, RunOutcome } from "./deps.js";
@@ -24,6 +24,8 @@ export async function executeRollback(deps: ExecuteDeps, options: ExecuteOptions
   journal.setFence(fence);
   const state = readExecutionState(await deps.store.readJournal(id));
   const plan = state.plan;
+  // Notifications go into the outbox with the events that cause them; never awaited here.
+  journal.setOutbox(outboxHook(deps, plan));
   const outcome = (s: RollbackState, reason?: string): RunOutcome => ({
     rollbackId: id,
     state: s,
@@ -38,8 +40,6 @@ export async function executeRollback(deps: ExecuteDeps, options: ExecuteOptions
       // The gate comes before the start: waiting for a person does not eat into the time limit.
       if ((await decideGate(journal, plan, state, options)) === "wait") {
         const why = "the plan may lose data and has not been confirmed";
-        const next = `approve with: backout approve ${id} --plan-hash ${plan.hash.slice(0, 12)}`;
-        await notifyAll(deps, "awaiting-confirmation", "awaiting-confirmation", plan.hash, `${why}; ${next}`);
         stop.abort();
         await deps.store.parkLock(config.environment, fence);
         return outcome("awaiting-confirmation", why);
@@ -51,8 +51,6 @@ export async function executeRollback(deps: ExecuteDeps, options: ExecuteOptions
         epoch: deps.epoch,
         deadlineAt: state.deadlineAt,
       });
-      const what = `rollback to checkpoint ${plan.checkpoint.name} started (${plan.steps.length} steps)`;
-      await notifyAll(deps, "started", "running", plan.hash, what);
     } else {
       const interrupted = [...state.steps].filter(([, s]) => s.inFlight).map(([sid]) => sid);
       await journal.append({
@@ -96,13 +94,6 @@ export async function executeRollback(deps: ExecuteDeps, options: ExecuteOptions
       return await escalate(deps, state, why, "failed", outcome);
     }
     await journal.append({ type: "finished", state: "succeeded" });
-    await notifyAll(
-      deps,
-      "succeeded",
-      "succeeded",
-      plan.hash,
-      `rollback to checkpoint ${plan.checkpoint.name} succeeded`,
-    );
     return outcome("succeeded");
   } catch (e) {
     const err = toBackoutError(e);
@@ -142,7 +133,6 @@ async function timedOut(
   }
   const why = `time limit of ${Math.round(deps.config.policies.timeLimitMs / 1000)} s passed`;
   await deps.journal.append({ type: "finished", state: "timed-out", reason: why });
-  await notifyAll(deps, "timed-out", "timed-out", state.plan.hash, `${why}; the emergency procedure ran`);
   return outcome("timed-out", why);
 }
 
@@ -173,8 +163,5 @@ async function escalate(
     await runEscalationHook(hookDeps(deps), deps.config.policies.escalation, summary);
   }
   await deps.journal.append({ type: "finished", state: final, reason: why });
-  // Whoever listens for escalations hears about every one; a failed validation is also a failure.
-  await notifyAll(deps, "escalated", final, state.plan.hash, why);
-  if (final === "failed") await notifyAll(deps, "failed", final, state.plan.hash, why);
   return outcome(final, why);
 }

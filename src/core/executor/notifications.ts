@@ -1,42 +1,97 @@
-import type { NotificationAbout } from "../checks.js";
-import type { RollbackState } from "../model.js";
+import type { NotificationAbout, NotificationMessage } from "../checks.js";
+import type { JournalEventData } from "../journal-events.js";
+import type { OutboxHook } from "../journal-writer.js";
+import type { Plan, RollbackState } from "../model.js";
 import type { ExecuteDeps } from "./deps.js";
 
-/** Tells every channel; results are journalled; a failing channel never fails the rollback. */
-export async function notifyAll(
-  deps: ExecuteDeps,
-  about: NotificationAbout,
-  state: RollbackState,
-  planHash: string,
-  summary: string,
-): Promise<void> {
-  if (!deps.notify) return;
-  try {
-    const results = await deps.notify({
-      about,
-      rollbackId: deps.journal.rollbackId,
-      environment: deps.config.environment,
-      state,
-      summary: deps.redact(summary),
-      planHash,
-    });
-    for (const r of results) {
-      await deps.journal.append({
-        type: "notification",
-        channel: r.channel,
-        about,
-        ok: r.ok,
-        ...(r.error ? { error: r.error } : {}),
-      });
-    }
-  } catch (e) {
-    // The notifier promises not to throw; if it does, the journal says so and the rollback goes on.
-    await deps.journal.append({
-      type: "notification",
-      channel: "(all)",
-      about,
-      ok: false,
-      error: { code: "INTERNAL", message: e instanceof Error ? e.message : String(e), retryable: false },
-    });
+interface Notice {
+  about: NotificationAbout;
+  state: RollbackState;
+  summary: string;
+}
+
+/**
+ * The notifications a journal event causes. They are written into the outbox in the same
+ * transaction as the event (so a crash loses none, and a resume queues none twice), and
+ * delivered in the background: a notification never waits in front of a step, never counts
+ * against the time limit, and never fails a rollback.
+ */
+export function noticesOf(event: JournalEventData, plan: Plan, rollbackId: string): Notice[] {
+  switch (event.type) {
+    case "started":
+      return [
+        {
+          about: "started",
+          state: "running",
+          summary: `rollback to checkpoint ${plan.checkpoint.name} started (${plan.steps.length} steps)`,
+        },
+      ];
+    case "gate-waiting":
+      return [
+        {
+          about: "awaiting-confirmation",
+          state: "awaiting-confirmation",
+          summary:
+            "the plan may lose data and has not been confirmed; " +
+            `approve with: backout approve ${rollbackId} --plan-hash ${plan.hash.slice(0, 12)}`,
+        },
+      ];
+    case "monitor-blind":
+      return [{ about: "monitor-blind", state: "running", summary: event.message }];
+    case "finished":
+      switch (event.state) {
+        case "succeeded":
+          return [
+            {
+              about: "succeeded",
+              state: "succeeded",
+              summary: `rollback to checkpoint ${plan.checkpoint.name} succeeded`,
+            },
+          ];
+        case "timed-out":
+          return [
+            {
+              about: "timed-out",
+              state: "timed-out",
+              summary: `${event.reason ?? "the time limit passed"}; the emergency procedure ran`,
+            },
+          ];
+        case "escalated":
+        case "failed": {
+          // Whoever listens for escalations hears about every one; a failed validation is also a failure.
+          const why = event.reason ?? event.state;
+          const escalated: Notice = { about: "escalated", state: event.state, summary: why };
+          return event.state === "failed"
+            ? [escalated, { about: "failed", state: "failed", summary: why }]
+            : [escalated];
+        }
+        default:
+          return [];
+      }
+    default:
+      return [];
   }
+}
+
+/** The journal hook that turns events into outbox rows; undefined when no channel is configured. */
+export function outboxHook(deps: ExecuteDeps, plan: Plan): OutboxHook | undefined {
+  const outbox = deps.notify;
+  if (!outbox) return undefined;
+  const rollbackId = deps.journal.rollbackId;
+  return {
+    compose: (event, at) =>
+      noticesOf(event, plan, rollbackId).flatMap((n) => {
+        const message: NotificationMessage = {
+          about: n.about,
+          rollbackId,
+          environment: deps.config.environment,
+          state: n.state,
+          summary: deps.redact(n.summary),
+          planHash: plan.hash,
+          at,
+        };
+        return outbox.compose(message);
+      }),
+    queued: () => outbox.queued(rollbackId),
+  };
 }

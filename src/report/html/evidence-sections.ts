@@ -1,7 +1,7 @@
 /** Validation results, the monitor's samples and the notifications sent, as the journal recorded them. */
 import { formatDuration, formatErrorShort, formatOffset, oneLine } from "../format.js";
 import { codeSpan, esc, htmlTable } from "./escape.js";
-import type { JournalExtras } from "../journal-extras.js";
+import { undeliveredNotifications, type JournalExtras } from "../journal-extras.js";
 import { percent } from "./monitor-svg.js";
 
 export function validationSection(extras: JournalExtras, origin: number): string {
@@ -51,11 +51,18 @@ export function notificationsSection(extras: JournalExtras, origin: number): str
     esc(formatOffset(n.at - origin)),
     esc(n.about),
     codeSpan(n.channel),
-    n.ok ? `<span class="check-status pass">sent</span>` : `<span class="check-status fail">not sent</span>`,
+    n.ok
+      ? `<span class="check-status pass">delivered</span>`
+      : `<span class="check-status fail">${n.pending ? "not delivered yet" : "not delivered"}</span>`,
     esc(n.error ? formatErrorShort(n.error) : ""),
   ]);
   const table = htmlTable(["At", "About", "Channel", "Result", "Error"], rows, "No notification recorded.");
-  return `<section id="notifications"><h2>Notifications</h2>\n${table}</section>`;
+  const left = undeliveredNotifications(extras);
+  const line =
+    left.length === 0
+      ? ""
+      : `<p class="undelivered">${esc(`${left.length} notification(s) not delivered: ${left.map((n) => `${n.about} to ${n.channel}`).join("; ")}.${left.some((n) => n.pending) ? " They stay in the outbox; the next backout command for this environment tries again with the same webhook-id." : ""}`)}</p>\n`;
+  return `<section id="notifications"><h2>Notifications</h2>\n${line}${table}</section>`;
 }
 
 function countBy(values: string[]): Record<string, number> {

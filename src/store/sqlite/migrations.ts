@@ -72,6 +72,32 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX queue_by_environment ON queue (environment, seq);
     `,
   },
+  {
+    version: 2,
+    description: "notification outbox",
+    // One row per (message, channel). The id is the message's webhook-id, the same on every
+    // attempt. Rows are inserted in the transaction of the journal event that causes them.
+    // No URL or secret is stored: the channel is found again by its key in backout.yaml.
+    sql: `
+      CREATE TABLE outbox (
+        id              TEXT PRIMARY KEY,
+        rollback_id     TEXT NOT NULL REFERENCES rollbacks (id) ON DELETE CASCADE,
+        channel         TEXT NOT NULL,
+        label           TEXT NOT NULL,
+        about           TEXT NOT NULL,
+        message         TEXT NOT NULL,
+        created_at      INTEGER NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        claimed_until   INTEGER,
+        delivered_at    INTEGER,
+        gave_up         INTEGER NOT NULL DEFAULT 0 CHECK (gave_up IN (0, 1)),
+        last_error      TEXT
+      );
+      CREATE INDEX outbox_pending ON outbox (next_attempt_at) WHERE delivered_at IS NULL AND gave_up = 0;
+      CREATE INDEX outbox_by_rollback ON outbox (rollback_id, created_at);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -11,11 +11,16 @@ import type {
   AcquireResult,
   Fence,
   LockRecord,
+  OutboxMessage,
+  OutboxQuery,
+  OutboxRow,
+  OutboxSettlement,
   QueueEntry,
   RollbackRecord,
   Store,
 } from "../store.js";
 import { SqliteLockQueue } from "./lock-queue.js";
+import { SqliteOutbox } from "./outbox.js";
 import {
   toCheckpoint,
   toJournalEntry,
@@ -42,6 +47,7 @@ export interface SqlitePragmas {
  */
 export class SqliteStore implements Store {
   private readonly locks: SqliteLockQueue;
+  private readonly outbox: SqliteOutbox;
   private readonly s;
 
   constructor(
@@ -50,6 +56,7 @@ export class SqliteStore implements Store {
     readonly file: string,
   ) {
     this.locks = new SqliteLockQueue(db);
+    this.outbox = new SqliteOutbox(db);
     const newest = "ORDER BY created_at DESC, rowid DESC";
     this.s = {
       saveCheckpoint: db.prepare<[string, string, string, number, number, number | null, string]>(
@@ -177,7 +184,13 @@ export class SqliteStore implements Store {
     });
   }
 
-  appendEvent(rollbackId: string, at: number, event: JournalEventData, fence?: Fence): Promise<JournalEntry> {
+  appendEvent(
+    rollbackId: string,
+    at: number,
+    event: JournalEventData,
+    fence?: Fence,
+    outbox?: readonly OutboxMessage[],
+  ): Promise<JournalEntry> {
     return this.write(() => {
       const rollback = this.s.rollbackEnvironment.get(rollbackId);
       if (rollback === undefined) throw rollbackNotFound(rollbackId);
@@ -187,8 +200,21 @@ export class SqliteStore implements Store {
       const state = stateAfter(event);
       // Only state changes rewrite the rollback row (it carries the plan): cheap writes per step.
       if (state !== undefined) this.s.setState.run(state, at, rollbackId);
+      if (outbox !== undefined) this.outbox.insert(outbox);
       return { rollbackId, seq, at, event };
     });
+  }
+
+  claimOutbox(now: number, claimMs: number, limit: number): Promise<OutboxRow[]> {
+    return this.write(() => this.outbox.claim(now, claimMs, limit));
+  }
+
+  settleOutbox(id: string, outcome: OutboxSettlement): Promise<void> {
+    return this.write(() => this.outbox.settle(id, outcome));
+  }
+
+  listOutbox(options: OutboxQuery = {}): Promise<OutboxRow[]> {
+    return this.run(() => this.outbox.list(options));
   }
 
   readJournal(rollbackId: string): Promise<JournalEntry[]> {

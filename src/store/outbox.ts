@@ -1,0 +1,54 @@
+import type { SerializedError } from "../core/errors.js";
+
+/**
+ * The notification outbox: messages waiting to be delivered, kept in the store so a crash or
+ * a hung receiver loses none. Delivery is at-least-once: a message keeps its id (the
+ * Standard Webhooks `webhook-id`) on every attempt, by any process.
+ */
+export interface OutboxMessage {
+  /** The webhook-id: derived from rollback, event and channel, so enqueueing twice is a no-op. */
+  id: string;
+  rollbackId: string;
+  /** The channel's key in backout.yaml (its name, or a hash of its URL): no URL is stored. */
+  channel: string;
+  /** How results name the channel (masked). */
+  label: string;
+  about: string;
+  /** The message as JSON (already redacted). */
+  message: string;
+  createdAt: number;
+}
+
+export interface OutboxRow extends OutboxMessage {
+  attempts: number;
+  nextAttemptAt: number;
+  deliveredAt?: number;
+  /** No further attempt will be made (refused by the receiver, or too old). */
+  gaveUp: boolean;
+  lastError?: SerializedError;
+}
+
+export type OutboxSettlement =
+  | { delivered: true; at: number }
+  /** `retryAt` undefined: give up. */
+  | { delivered: false; at: number; error: SerializedError; retryAt?: number };
+
+export interface OutboxQuery {
+  rollbackId?: string;
+  /** Only those not delivered that will still be tried. */
+  pending?: boolean;
+  /** Only those not delivered (still tried, or given up). */
+  undelivered?: boolean;
+  limit?: number;
+}
+
+export interface OutboxStore {
+  /**
+   * Takes up to `limit` due messages (not delivered, not given up, not claimed by a live
+   * attempt) and claims them until `now + claimMs`, so two processes rarely send one at once.
+   */
+  claimOutbox(now: number, claimMs: number, limit: number): Promise<OutboxRow[]>;
+  settleOutbox(id: string, outcome: OutboxSettlement): Promise<void>;
+  /** Oldest first. */
+  listOutbox(options?: OutboxQuery): Promise<OutboxRow[]>;
+}
