@@ -127,6 +127,13 @@ program
   .action(action(() => import("./commands/watch.js")));
 
 program
+  .command("doctor")
+  .description(
+    "check everything a rollback will need, per component (reachable, rights, nginx -t, clean repos, slots...) and for the environment (store, drills, checks answering): one line per check with its fix; exit 1 if any fails",
+  )
+  .action(action(() => import("./commands/doctor.js")));
+
+program
   .command("status")
   .description("lock, queue, interrupted rollbacks, the latest rollback and the last good checkpoint")
   .action(action(() => import("./commands/status.js")));

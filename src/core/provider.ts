@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { Clock } from "./clock.js";
+import type { DoctorCheck } from "./doctor-check.js";
 import type {
   ComponentConfig,
   ComponentState,
@@ -65,6 +66,12 @@ export interface Provider<S = Record<string, unknown>> {
    * comparison cannot (e.g. git: "at or before tag v1.4"). Undefined means "not my syntax".
    */
   satisfies?(state: ComponentState, range: string): boolean | undefined;
+  /**
+   * Optional: `backout doctor`'s checks of everything a rollback of this component needs
+   * (reachable, readable, privileges, the tool's own test), one result per check. Never
+   * changes anything; a check that cannot run is a "fail" with its fix, not a throw.
+   */
+  doctor?(ctx: ProviderContext<S>): Promise<DoctorCheck[]>;
 }
 
 /** Kind → provider. The CLI (the composition root) builds it; the engine only reads it. */

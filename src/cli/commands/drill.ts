@@ -17,6 +17,7 @@ import {
 import { pgTarget } from "../../providers/postgres/url.js";
 import { builtinProviders } from "../../providers/index.js";
 import type { GlobalOptions } from "../context.js";
+import { recordDrills } from "../doctor/drill-record.js";
 import { EXIT } from "../exit-codes.js";
 import { postgresComponents } from "../postgres-components.js";
 import { err, out, outJson, redactor } from "../output.js";
@@ -75,6 +76,11 @@ export default async function drill(opts: DrillOptions): Promise<number> {
     reports.push(JSON.parse(scrub(JSON.stringify(report))) as DrillReport);
   }
   const clean = reports.every((r) => r.clean);
+  // `backout doctor` reports how old the last proof is.
+  await recordDrills(
+    config.store.path,
+    Object.fromEntries(reports.map((r) => [r.component, { at: Date.now(), clean: r.clean }])),
+  );
   if (opts.json) outJson({ clean, components: reports });
   else {
     out(reports.map(drillText).join("\n\n"));

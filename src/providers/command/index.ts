@@ -1,6 +1,7 @@
 import type { Provider } from "../../core/provider.js";
 import { applyCommand, captureCommand, planCommand, verifyCommand } from "./operations.js";
 import { commandSettingsSchema, type CommandSettings } from "./settings.js";
+import { doctorCommand } from "./doctor.js";
 
 export { commandSettingsSchema, type CommandSettings } from "./settings.js";
 
@@ -15,4 +16,5 @@ export const commandProvider: Provider<CommandSettings> = {
   plan: planCommand,
   apply: applyCommand,
   verify: verifyCommand,
+  doctor: doctorCommand,
 };

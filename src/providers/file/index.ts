@@ -4,6 +4,7 @@ import { captureFiles } from "./capture.js";
 import { planFiles } from "./plan.js";
 import { fileSettingsSchema, type FileSettings } from "./settings.js";
 import { verifyFiles } from "./verify.js";
+import { doctorFiles } from "./doctor.js";
 
 export { fileSettingsSchema, type FileSettings } from "./settings.js";
 
@@ -18,4 +19,5 @@ export const fileProvider: Provider<FileSettings> = {
   plan: planFiles,
   apply: applyFiles,
   verify: verifyFiles,
+  doctor: doctorFiles,
 };

@@ -5,6 +5,7 @@ import { planGit } from "./plan.js";
 import { gitSatisfies } from "./satisfies.js";
 import { gitSettingsSchema, type GitSettings } from "./settings.js";
 import { verifyGit } from "./verify.js";
+import { doctorGit } from "./doctor.js";
 
 export { gitSettingsSchema, type GitSettings } from "./settings.js";
 export { gitSatisfies } from "./satisfies.js";
@@ -21,6 +22,7 @@ export const gitProvider: Provider<GitSettings> = {
   plan: planGit,
   apply: applyGit,
   verify: verifyGit,
+  doctor: doctorGit,
   // Compatibility rules in tags ("<=v1.4") answered from the captured tag lists, without git.
   satisfies: gitSatisfies,
 };

@@ -4,6 +4,7 @@ import { captureHaproxy } from "./capture.js";
 import { planHaproxy, wrapHaproxy } from "./plan.js";
 import { haproxySettingsSchema, type HaproxySettings } from "./settings.js";
 import { verifyHaproxy } from "./verify.js";
+import { doctorHaproxy } from "./doctor.js";
 
 export { haproxySettingsSchema, type HaproxySettings } from "./settings.js";
 
@@ -28,4 +29,5 @@ export const haproxyProvider: Provider<HaproxySettings> = {
   wrap: wrapHaproxy,
   apply: applyHaproxy,
   verify: verifyHaproxy,
+  doctor: doctorHaproxy,
 };

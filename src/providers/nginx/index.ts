@@ -4,6 +4,7 @@ import { captureNginx } from "./capture.js";
 import { planNginx, wrapNginx } from "./plan.js";
 import { nginxSettingsSchema, type NginxSettings } from "./settings.js";
 import { verifyNginx } from "./verify.js";
+import { doctorNginx } from "./doctor.js";
 
 export { nginxSettingsSchema, type NginxSettings } from "./settings.js";
 
@@ -19,4 +20,5 @@ export const nginxProvider: Provider<NginxSettings> = {
   wrap: wrapNginx,
   apply: applyNginx,
   verify: verifyNginx,
+  doctor: doctorNginx,
 };

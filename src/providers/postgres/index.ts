@@ -4,6 +4,7 @@ import { capturePostgres } from "./capture.js";
 import { planPostgres } from "./plan.js";
 import { postgresSettingsSchema, type PostgresSettings } from "./settings.js";
 import { verifyPostgres } from "./verify.js";
+import { doctorPostgres } from "./doctor.js";
 
 export { postgresSettingsSchema, type PostgresSettings } from "./settings.js";
 
@@ -22,4 +23,5 @@ export const postgresProvider: Provider<PostgresSettings> = {
   plan: planPostgres,
   apply: applyPostgres,
   verify: verifyPostgres,
+  doctor: doctorPostgres,
 };

@@ -4,6 +4,7 @@ import { captureRedis } from "./capture.js";
 import { planRedis } from "./plan.js";
 import { redisSettingsSchema, type RedisSettings } from "./settings.js";
 import { verifyRedis } from "./verify.js";
+import { doctorRedis } from "./doctor.js";
 
 export { redisSettingsSchema, type RedisSettings } from "./settings.js";
 
@@ -18,4 +19,5 @@ export const redisProvider: Provider<RedisSettings> = {
   plan: planRedis,
   apply: applyRedis,
   verify: verifyRedis,
+  doctor: doctorRedis,
 };

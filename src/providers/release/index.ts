@@ -1,6 +1,7 @@
 import type { Provider } from "../../core/provider.js";
 import { applyRelease } from "./apply.js";
 import { captureRelease } from "./capture.js";
+import { doctorRelease } from "./doctor.js";
 import { planRelease } from "./plan.js";
 import { releaseSettingsSchema, type ReleaseSettings } from "./settings.js";
 import { verifyRelease } from "./verify.js";
@@ -18,4 +19,5 @@ export const releaseProvider: Provider<ReleaseSettings> = {
   plan: planRelease,
   apply: applyRelease,
   verify: verifyRelease,
+  doctor: doctorRelease,
 };
