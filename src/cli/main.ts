@@ -126,6 +126,41 @@ program
   .option("--no-rollback", "only report a failed analysis (exit 1); do not roll back")
   .action(action(() => import("./commands/watch.js")));
 
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+program
+  .command("init")
+  .description(
+    "write a starter backout.yaml (and its JSON Schema) for the system found here; asks for what it cannot detect, or --yes with flags",
+  )
+  .option("-y, --yes", "ask nothing: use the flags and what is detected (for scripts)")
+  .option("--force", "replace an existing backout.yaml / schema / non-backout include")
+  .option("--environment <name>", "environment name (default: production)")
+  .option(
+    "--release <dir>",
+    "a release root (releases/ + current symlink); repeatable; default: found here",
+    collect,
+  )
+  .option("--health <url>", "health URL of the (single) release component")
+  .option("--postgres <url>", "PostgreSQL URL (default: $DATABASE_URL); a password goes to $DB_PASSWORD")
+  .option("--migrations <dir>", "migrations directory (default: db/migrations, migrations, ... found here)")
+  .option(
+    "--format <tool>",
+    "dbmate | golang-migrate | node-pg-migrate | sqitch | flyway (default: detected)",
+  )
+  .option("--nginx-config <file>", "nginx.conf (default: /etc/nginx/nginx.conf when present)")
+  .option("--nginx-include <file>", "the include backout owns (default: backout/edge.conf beside nginx.conf)")
+  .option("--upstream <name>", "upstream name backout writes (default: app_pool)")
+  .option("--pool <name=host:port,...>", "an nginx pool; repeatable; the first is written as active", collect)
+  .option("--probe <url>", "URL answering through nginx")
+  .option("--pool-header <name>", "response header carrying $backout_pool (e.g. X-Backout-Pool)")
+  .option("--haproxy-socket <path>", "HAProxy admin socket (default: /run/haproxy/admin.sock when present)")
+  .option("--haproxy-backend <name>", "HAProxy backend to manage")
+  .option("--git <dir>", "a git configuration repository; repeatable", collect)
+  .option("--redis <url>", "Redis URL (default: $REDIS_URL); a password goes to $REDIS_PASSWORD")
+  .option("--redis-pattern <glob>", "keys to delete on rollback; repeatable (default: cache:*)", collect)
+  .action(action(() => import("./commands/init.js")));
+
 program
   .command("doctor")
   .description(
