@@ -1,16 +1,52 @@
+/**
+ * The provider's one classification of PostgreSQL errors, by SQLSTATE: whether trying again
+ * later can succeed (a connection lost, a serialization failure or deadlock, a lock or
+ * statement timeout, the server shutting down or out of resources), whether the server itself
+ * is broken, or whether the statement or the data is at fault (syntax, missing object,
+ * constraint, type), which no retry fixes.
+ */
 import { BackoutError, type ErrorLocation } from "../../core/errors.js";
 
-// SQLSTATEs that mean "someone else was in the way" or "the server went away": worth another try.
+export type PgErrorKind =
+  /** Someone else was in the way, or the connection/server went away: worth another try. */
+  | "transient"
+  /** The server failed internally (I/O, corruption, XX class): neither retried nor blamed on the statement. */
+  | "server"
+  /** The statement or the data it met is wrong (42xxx, 23xxx, 22xxx ...): fix it, do not retry. */
+  | "statement";
+
 const LOCK_NOT_AVAILABLE = "55P03";
 const QUERY_CANCELED = "57014";
-const RETRYABLE_CLASSES = ["08", "40", "53", "57P"];
+/** Exact SQLSTATEs that are transient although their class is not. */
+const TRANSIENT_STATES = new Set([
+  "40001", // serialization_failure
+  "40P01", // deadlock_detected
+  "40003", // statement_completion_unknown
+  LOCK_NOT_AVAILABLE,
+  "55006", // object_in_use (a session still on a database being renamed)
+  QUERY_CANCELED,
+]);
+/** Whole classes that are transient: connection exceptions, insufficient resources, operator intervention. */
+const TRANSIENT_CLASSES = new Set(["08", "53", "57"]);
+const NOT_TRANSIENT = new Set(["57P04"]); // database_dropped: it will not come back by itself
+const SERVER_CLASSES = new Set(["58", "XX"]);
 
-function sqlState(e: unknown): string | undefined {
+export function sqlState(e: unknown): string | undefined {
   const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : undefined;
+  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
 
-/** Turns a pg error into a BackoutError: timeouts and lost connections are retryable, SQL errors are not. */
+/** The kind of a failure from the pg driver: by SQLSTATE, or (without one) a network error or not. */
+export function pgErrorKind(e: unknown): PgErrorKind {
+  const state = sqlState(e);
+  if (state === undefined) return isNetwork(e) ? "transient" : "statement";
+  if (NOT_TRANSIENT.has(state)) return "statement";
+  if (TRANSIENT_STATES.has(state) || TRANSIENT_CLASSES.has(state.slice(0, 2))) return "transient";
+  if (SERVER_CLASSES.has(state.slice(0, 2))) return "server";
+  return "statement";
+}
+
+/** Turns a pg error into a BackoutError, retryable exactly when pgErrorKind says transient. */
 export function failureOf(e: unknown, redact: (t: string) => string, where: ErrorLocation): BackoutError {
   const reason = redact(e instanceof Error ? e.message : String(e));
   const state = sqlState(e);
@@ -19,7 +55,7 @@ export function failureOf(e: unknown, redact: (t: string) => string, where: Erro
       where,
       retryable: true,
       details: { sqlState: state },
-      hint: "Another session holds a lock on a table the down migration changes (see pg_locks / pg_stat_activity). Let it finish, or raise lockTimeout, then resume.",
+      hint: "Another session holds a lock on a table the step changes (see pg_locks / pg_stat_activity). Let it finish, or raise lockTimeout, then resume.",
     });
   }
   if (state === QUERY_CANCELED) {
@@ -27,21 +63,32 @@ export function failureOf(e: unknown, redact: (t: string) => string, where: Erro
       where,
       retryable: true,
       details: { sqlState: state },
-      hint: "The down migration took longer than statementTimeout; raise it on the component, or run it in a quieter moment, then resume.",
+      hint: "The statement took longer than statementTimeout; raise it on the component, or run it in a quieter moment, then resume.",
     });
   }
-  const retryable = state === undefined ? isNetwork(e) : RETRYABLE_CLASSES.some((c) => state.startsWith(c));
+  const kind = pgErrorKind(e);
   return new BackoutError("PROVIDER_FAILED", `PostgreSQL: ${reason}`, {
     where,
-    retryable,
+    retryable: kind === "transient",
     ...(state === undefined ? {} : { details: { sqlState: state } }),
-    hint: retryable
-      ? "The connection or the server failed; check the database, then resume the rollback."
-      : "Fix the statement or the database state it depends on, then resume the rollback.",
+    hint:
+      kind === "transient"
+        ? "The connection or the server failed, or another session was in the way; check the database, then resume the rollback."
+        : kind === "server"
+          ? "The server reported an internal or I/O error: check its log and storage before resuming."
+          : "Fix the statement or the database state it depends on, then resume the rollback.",
   });
 }
 
 function isNetwork(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (
+    typeof code === "string" &&
+    /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN)$/.test(code)
+  )
+    return true;
   const msg = e instanceof Error ? e.message : String(e);
-  return /ECONN|ETIMEDOUT|EPIPE|terminat|Connection/i.test(msg);
+  return /Connection terminated|connection timeout|terminating connection|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE/i.test(
+    msg,
+  );
 }

@@ -44,9 +44,9 @@ export async function restoreCluster(
   let replayMs = 0;
   let sessionsEnded = 0;
   const replay = async (port: number): Promise<void> => {
-    const t = Date.now();
+    const t = ctx.clock.now();
     replays.push(await replayInto(ctx, params, where, atPort(settings.url, port)));
-    replayMs += Date.now() - t;
+    replayMs += ctx.clock.now() - t;
   };
   const r = await restorePitr({
     dataDir: resolve(ctx.baseDir, pitr.dataDir),
@@ -59,6 +59,7 @@ export async function restoreCluster(
     redact,
     url: settings.url,
     where,
+    runtime: { clock: ctx.clock, signal: ctx.signal },
     hooks: {
       whileLive: async () => {
         // A run killed while the live database was blocked: let the application in again.

@@ -86,15 +86,16 @@ export async function replayInto(
     }
     const store = openCaptureStore(params.captureFile);
     try {
-      const started = Date.now();
+      const started = ctx.clock.now();
       const summary = await replayChanges(client, store, {
         rollbackId,
         archiveSchema: settings.archiveSchema,
         exclude: settings.replay.exclude,
         ...(settings.replay.until === undefined ? {} : { until: settings.replay.until }),
         historyTables: params.historyTables,
+        signal: ctx.signal,
       });
-      const lines = summaryLines(summary, store.count(), Date.now() - started);
+      const lines = summaryLines(summary, store.count(), ctx.clock.now() - started);
       if (!summary.invariantHolds) {
         throw new BackoutError("PROVIDER_FAILED", redact(`replay: ${summary.invariantDetail}`), {
           where,

@@ -7,6 +7,7 @@ import { BackoutError, type ErrorLocation } from "../../core/errors.js";
 import type { PlannedStep } from "../../core/model.js";
 import type { ProviderContext, StepResult } from "../../core/provider.js";
 import { connectUrl, withDatabase } from "./client.js";
+import { failureOf } from "./pg-errors.js";
 import { pgTarget } from "./url.js";
 import {
   allowConnections,
@@ -28,13 +29,19 @@ export async function applyRestoreStep(
   const params = restoreParams(step);
   const where: ErrorLocation = { component: ctx.component.name, step: step.id };
   if (ctx.signal.aborted) throw new BackoutError("STEP_CANCELLED", "step cancelled before it ran", { where });
-  switch (step.action) {
-    case "capture-changes":
-      return { output: await capture(ctx, params, where, readSettings(ctx).url) };
-    case "restore-snapshot":
-      return restore(ctx, params, where);
-    default:
-      return replay(ctx, params, where);
+  try {
+    switch (step.action) {
+      case "capture-changes":
+        return { output: await capture(ctx, params, where, readSettings(ctx).url) };
+      case "restore-snapshot":
+        return await restore(ctx, params, where);
+      default:
+        return await replay(ctx, params, where);
+    }
+  } catch (e) {
+    // Retryable or not by SQLSTATE (pg-errors), never by a catch-all.
+    if (e instanceof BackoutError) throw e;
+    throw failureOf(e, (t) => ctx.redact(t), where);
   }
 }
 
@@ -76,6 +83,7 @@ async function restore(
       redact: (t) => ctx.redact(t),
       where,
       keepSessions: [pid],
+      runtime: { clock: ctx.clock, signal: ctx.signal },
       beforeSwap: async () => {
         if (params.slotIntact) lines.push(`while writes were blocked: ${await drainWith(drainer, params)}`);
         await drainer.end().catch(() => undefined);

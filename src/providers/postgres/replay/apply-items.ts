@@ -6,6 +6,7 @@
  * stopping the rollback.
  */
 import type { Queryable } from "../db.js";
+import { pgErrorKind, sqlState } from "../pg-errors.js";
 import { applyOrder, type ReplayItem, type Run, toRuns } from "./runs.js";
 import { runStatement } from "./statements.js";
 
@@ -54,18 +55,12 @@ export async function applyFast(
   return { missing, failed: new Map() };
 }
 
-/** SQLSTATE classes that say nothing about the change itself: retry later, never archive. */
-const TRANSIENT_CLASSES = new Set(["08", "40", "53", "57", "58", "XX"]);
-
-function sqlState(e: unknown): string | undefined {
-  const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === "string" && code.length === 5 ? code : undefined;
-}
-
-/** True for an error about the data or schema (archive the change), false for the connection or server. */
+/**
+ * True for an error about the data or schema (archive the change and go on); false for the
+ * connection, a lock or the server (stop; a resume tries again). One classification: pg-errors.
+ */
 export function isChangeError(e: unknown): boolean {
-  const code = sqlState(e);
-  return code !== undefined && !TRANSIENT_CLASSES.has(code.slice(0, 2));
+  return sqlState(e) !== undefined && pgErrorKind(e) === "statement";
 }
 
 export async function applyCareful(db: Queryable, items: ReplayItem[]): Promise<ItemsOutcome> {

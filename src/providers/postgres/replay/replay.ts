@@ -5,6 +5,7 @@
  * continues where the last committed batch ended and reaches the same end state.
  */
 import type { Queryable } from "../db.js";
+import { safePoint } from "../restore/runtime.js";
 import type { CaptureStore, ReplaySummary } from "../snapshot/types.js";
 import { applyBatch, type BatchContext } from "./batch.js";
 import {
@@ -34,6 +35,8 @@ export interface ReplayOptions {
   stopAfterBatches?: number;
   /** Called in each batch's transaction before COMMIT; throwing rolls the batch back. */
   onBatch?: BatchContext["onBatch"];
+  /** The step's signal: checked between batches (each batch commits whole, with its progress). */
+  signal?: AbortSignal;
 }
 
 export const DEFAULT_BATCH_SIZE = 1000;
@@ -85,6 +88,7 @@ export async function replayChanges(
         `stopped after ${batches} batches (resume to finish)`,
       );
     }
+    if (opts.signal) safePoint({ signal: opts.signal }, undefined, `replay batch ${batches + 1}`);
     const changes = store.read(progress.lastSeq, batchSize);
     if (changes.length === 0) break;
     await foldEarlier();

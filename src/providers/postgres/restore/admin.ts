@@ -3,8 +3,10 @@
  * from a session connected to it, so restore and prune work from `postgres` (or `template1`).
  */
 import pg from "pg";
+import { type Clock, systemClock } from "../../../core/clock.js";
 import { BackoutError, type ErrorLocation } from "../../../core/errors.js";
 import { withDatabase } from "../client.js";
+import { pgErrorKind } from "../pg-errors.js";
 import { pgTarget } from "../url.js";
 
 export interface Admin {
@@ -47,7 +49,7 @@ export async function connectAdmin(
     ),
     {
       where,
-      retryable: true,
+      retryable: pgErrorKind(last) === "transient",
       hint: "Restore renames databases, which needs a superuser (or the owner with CREATEDB) connected to another database of the same server; check the url and that the server is up, then resume.",
     },
   );
@@ -73,20 +75,25 @@ export async function databases(admin: Admin, names: string[]): Promise<Map<stri
  * Disconnects every other session of `names` (but the `keep` pids) and waits (up to 5 s) until they are gone.
  * Returns how many there were.
  */
-export async function terminateSessions(admin: Admin, names: string[], keep: number[] = []): Promise<number> {
+export async function terminateSessions(
+  admin: Admin,
+  names: string[],
+  keep: number[] = [],
+  clock: Clock = systemClock,
+): Promise<number> {
   const others = `FROM pg_stat_activity WHERE datname = ANY($1::text[]) AND pid <> pg_backend_pid() AND pid <> ALL($2::int[])`;
   const { rows } = await admin.client.query<{ n: number }>(
     `SELECT count(pg_terminate_backend(pid))::int AS n ${others}`,
     [names, keep],
   );
-  const until = Date.now() + 5000;
+  const until = clock.now() + 5000;
   for (;;) {
     const left = await admin.client.query<{ n: number }>(`SELECT count(*)::int AS n ${others}`, [
       names,
       keep,
     ]);
-    if (Number(left.rows[0]?.n) === 0 || Date.now() > until) break;
-    await new Promise((r) => setTimeout(r, 10));
+    if (Number(left.rows[0]?.n) === 0 || clock.now() > until) break;
+    await clock.sleep(10);
   }
   return Number(rows[0]?.n ?? 0);
 }

@@ -15,6 +15,7 @@ export interface PgRestoreInput {
   jobs: number;
   redact: (t: string) => string;
   where: ErrorLocation;
+  signal?: AbortSignal;
 }
 
 export async function pgRestore(input: PgRestoreInput): Promise<number> {
@@ -35,6 +36,7 @@ export async function pgRestore(input: PgRestoreInput): Promise<number> {
     env,
     redact: input.redact,
     where: input.where,
+    ...(input.signal ? { signal: input.signal } : {}),
   });
   if (out.exitCode !== 0) {
     throw new BackoutError(

@@ -9,12 +9,14 @@
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { BackoutError, type ErrorLocation } from "../../../core/errors.js";
+import { failureOf } from "../pg-errors.js";
 import { quoteIdent } from "../sql/quote.js";
 import { type Admin, connectAdmin, databases } from "./admin.js";
 import { createLike, literal } from "./create-copy.js";
 import { parseBeforeMark, restoredMark, restoringMark, userComment } from "./markers.js";
 import { restoreNames, type RestoreNames } from "./names.js";
 import { pgRestore } from "./pg-restore.js";
+import { type Runtime, safePoint, uncancelled } from "./runtime.js";
 import { finishSwap, swapIn } from "./swap.js";
 
 export interface RestoreDumpOptions {
@@ -35,6 +37,8 @@ export interface RestoreDumpOptions {
    */
   beforeSwap?: () => Promise<void>;
   keepSessions?: number[];
+  /** The engine's clock and the step's signal (default: system clock, never cancelled). */
+  runtime?: Runtime;
 }
 
 export interface RestoreDumpResult {
@@ -55,18 +59,15 @@ export async function restoreDump(opts: RestoreDumpOptions): Promise<RestoreDump
     return await restoreWith(admin, opts);
   } catch (e) {
     if (e instanceof BackoutError) throw e;
-    throw new BackoutError("PROVIDER_FAILED", admin.redact(`restore of ${admin.live}: ${String(e)}`), {
-      where: admin.where,
-      retryable: true,
-      cause: e,
-      hint: "Fix the cause, then resume the rollback: the restore picks up where it stopped.",
-    });
+    // Retryable only when the SQLSTATE says so (a lost connection, a lock): not every error is.
+    throw failureOf(e, admin.redact, admin.where ?? {});
   } finally {
     await admin.client.end().catch(() => undefined);
   }
 }
 
 async function restoreWith(admin: Admin, opts: RestoreDumpOptions): Promise<RestoreDumpResult> {
+  const rt = opts.runtime ?? uncancelled();
   const names = restoreNames(admin.live, opts.rollbackId);
   const found = await databases(admin, [names.live, names.restored, names.before]);
   const live = found.get(names.live);
@@ -96,27 +97,40 @@ async function restoreWith(admin: Admin, opts: RestoreDumpOptions): Promise<Rest
     return result(
       "finished-swap",
       0,
-      await finishSwap(admin, names, opts.rollbackId, userComment(before.comment)),
+      await finishSwap(admin, names, opts.rollbackId, userComment(before.comment), rt.clock),
     );
   }
   if (!live || before) throw unexpected(admin, names, [...found.keys()]);
 
   let restoreMs = 0;
   if (restored?.comment !== restoredMark(opts.rollbackId)) {
+    safePoint(rt, admin.where, "the snapshot is restored");
     if (restored) await admin.client.query(`DROP DATABASE ${quoteIdent(names.restored)} WITH (FORCE)`);
-    restoreMs = await restoreCopy(admin, names, opts);
+    restoreMs = await restoreCopy(admin, names, opts, rt);
   }
   return result(
     "restored",
     restoreMs,
-    await swapIn(admin, names, opts.rollbackId, userComment(live.comment), {
-      ...(opts.beforeSwap ? { beforeSwap: opts.beforeSwap } : {}),
-      ...(opts.keepSessions ? { keepSessions: opts.keepSessions } : {}),
-    }),
+    await swapIn(
+      admin,
+      names,
+      opts.rollbackId,
+      userComment(live.comment),
+      {
+        ...(opts.beforeSwap ? { beforeSwap: opts.beforeSwap } : {}),
+        ...(opts.keepSessions ? { keepSessions: opts.keepSessions } : {}),
+      },
+      rt,
+    ),
   );
 }
 
-async function restoreCopy(admin: Admin, names: RestoreNames, opts: RestoreDumpOptions): Promise<number> {
+async function restoreCopy(
+  admin: Admin,
+  names: RestoreNames,
+  opts: RestoreDumpOptions,
+  rt: Runtime,
+): Promise<number> {
   if (!existsSync(opts.dumpFile)) {
     throw new BackoutError(
       "PROVIDER_FAILED",
@@ -139,6 +153,8 @@ async function restoreCopy(admin: Admin, names: RestoreNames, opts: RestoreDumpO
     jobs: opts.jobs ?? Math.min(4, availableParallelism()),
     redact: admin.redact,
     where: admin.where,
+    // Cancelling pg_restore is safe: the copy is not marked complete, a resume drops it.
+    signal: rt.signal,
   });
   // Only a complete restore is marked: a copy without the mark is dropped and done again.
   await comment(restoredMark(opts.rollbackId));

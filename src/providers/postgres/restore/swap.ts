@@ -5,7 +5,9 @@
  * transactional), so a client sees the old database or the restored one, never no database.
  * A crash between the renames (possible only if they ran separately) is finished by finishSwap.
  */
+import { type Clock, systemClock } from "../../../core/clock.js";
 import { quoteIdent } from "../sql/quote.js";
+import { type Runtime, safePoint, uncancelled } from "./runtime.js";
 import { type Admin, terminateSessions } from "./admin.js";
 import { literal } from "./create-copy.js";
 import { beforeMark } from "./markers.js";
@@ -37,26 +39,31 @@ export async function swapIn(
   rollbackId: string,
   liveComment: string | null,
   hook: SwapHook = {},
+  rt: Runtime = uncancelled(),
 ): Promise<SwapResult> {
   const db = admin.client;
-  const started = Date.now();
+  const { clock } = rt;
+  safePoint(rt, admin.where, "the live database is blocked");
+  const started = clock.now();
   await db.query(`ALTER DATABASE ${quoteIdent(names.live)} ALLOW_CONNECTIONS false`);
   let terminated = 0;
   try {
     if (hook.beforeSwap) {
       // Nobody else can write now: what the hook drains is every write the old database got.
-      terminated += await terminateSessions(admin, [names.live, names.restored], hook.keepSessions);
+      terminated += await terminateSessions(admin, [names.live, names.restored], hook.keepSessions, clock);
       await hook.beforeSwap();
     }
+    // The last safe point: once the renames begin they finish (one transaction).
+    safePoint(rt, admin.where, "the swap");
     for (let attempt = 1; ; attempt++) {
-      terminated += await terminateSessions(admin, [names.live, names.restored]);
+      terminated += await terminateSessions(admin, [names.live, names.restored], [], clock);
       try {
-        await renameAll(admin, names, rollbackId, liveComment, true);
+        await renameAll(admin, names, rollbackId, liveComment, true, clock);
         break;
       } catch (e) {
         // A session that slipped in before the block took effect: terminate it too, try again.
         if ((e as { code?: string }).code !== OBJECT_IN_USE || attempt >= ATTEMPTS) throw e;
-        await new Promise((r) => setTimeout(r, 100 * attempt));
+        await clock.sleep(100 * attempt);
       }
     }
   } catch (e) {
@@ -64,7 +71,7 @@ export async function swapIn(
     await db.query(`ALTER DATABASE ${quoteIdent(names.live)} ALLOW_CONNECTIONS true`).catch(() => undefined);
     throw e;
   }
-  return { sessionsTerminated: terminated, blockedMs: Date.now() - started };
+  return { sessionsTerminated: terminated, blockedMs: clock.now() - started };
 }
 
 /** Second half of an interrupted swap: the live name is free, the kept copy and the restored one exist. */
@@ -73,11 +80,12 @@ export async function finishSwap(
   names: RestoreNames,
   rollbackId: string,
   liveComment: string | null,
+  clock: Clock = systemClock,
 ): Promise<SwapResult> {
-  const started = Date.now();
-  const terminated = await terminateSessions(admin, [names.restored]);
-  await renameAll(admin, names, rollbackId, liveComment, false);
-  return { sessionsTerminated: terminated, blockedMs: Date.now() - started };
+  const started = clock.now();
+  const terminated = await terminateSessions(admin, [names.restored], [], clock);
+  await renameAll(admin, names, rollbackId, liveComment, false, clock);
+  return { sessionsTerminated: terminated, blockedMs: clock.now() - started };
 }
 
 async function renameAll(
@@ -86,6 +94,7 @@ async function renameAll(
   rollbackId: string,
   liveComment: string | null,
   firstRename: boolean,
+  clock: Clock,
 ): Promise<void> {
   const db = admin.client;
   const live = quoteIdent(names.live);
@@ -95,7 +104,7 @@ async function renameAll(
     if (firstRename) await db.query(`ALTER DATABASE ${live} RENAME TO ${before}`);
     await db.query(`ALTER DATABASE ${quoteIdent(names.restored)} RENAME TO ${live}`);
     await db.query(commentSql(names.live, liveComment));
-    await db.query(commentSql(names.before, beforeMark(rollbackId, new Date())));
+    await db.query(commentSql(names.before, beforeMark(rollbackId, new Date(clock.now()))));
     await db.query(`ALTER DATABASE ${live} ALLOW_CONNECTIONS true`);
     // The kept copy may be inspected; nothing connects to it by accident (nobody knows its name).
     await db.query(`ALTER DATABASE ${before} ALLOW_CONNECTIONS true`);

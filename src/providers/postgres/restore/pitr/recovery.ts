@@ -6,6 +6,7 @@
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCommandOk } from "../../../../process/run-command.js";
+import { type Runtime, safePoint } from "../runtime.js";
 import { literal } from "../create-copy.js";
 import { KEPT_DIR_MARKER } from "../names.js";
 import { clusterState, failed, isRunning, pgCtl, type PgCtl } from "./pg-ctl.js";
@@ -26,8 +27,9 @@ export interface RecoveryInput {
   timeoutMs: number;
 }
 
-export async function recoverCopy(ctl: PgCtl, input: RecoveryInput): Promise<number> {
-  const started = Date.now();
+export async function recoverCopy(ctl: PgCtl, input: RecoveryInput, rt: Runtime): Promise<number> {
+  const { clock } = rt;
+  const started = clock.now();
   const { into } = input;
   await runCommandOk({ argv: ["cp", "-a", input.baseBackup, into], redact: ctl.redact, where: ctl.where });
   if (input.owner)
@@ -66,7 +68,7 @@ export async function recoverCopy(ctl: PgCtl, input: RecoveryInput): Promise<num
     `-p ${input.port} -c listen_addresses=127.0.0.1`,
     "start",
   ]);
-  const until = Date.now() + input.timeoutMs;
+  const until = clock.now() + input.timeoutMs;
   let seenRunning = false;
   for (;;) {
     // The copied control file already says "in production" (the source was running): promotion
@@ -77,7 +79,13 @@ export async function recoverCopy(ctl: PgCtl, input: RecoveryInput): Promise<num
     const running = await isRunning(ctl, into);
     seenRunning ||= running;
     const died = seenRunning && !running;
-    if (died || Date.now() > until || (!seenRunning && Date.now() > started + 30_000)) {
+    if (rt.signal.aborted) {
+      // A copy is only ever used once marked recovered: stopping it here is safe, a resume recovers again.
+      if (running) await pgCtl(ctl, ["-D", into, "-m", "immediate", "stop"]).catch(() => undefined);
+      safePoint(rt, ctl.where, "the recovery of the copy finished");
+    }
+    const now = clock.now();
+    if (died || now > until || (!seenRunning && now > started + 30_000)) {
       if (running) await pgCtl(ctl, ["-D", into, "-m", "immediate", "stop"]).catch(() => undefined);
       throw failed(
         ctl,
@@ -86,15 +94,15 @@ export async function recoverCopy(ctl: PgCtl, input: RecoveryInput): Promise<num
         log,
       );
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await clock.sleep(100, rt.signal);
   }
   await pgCtl(ctl, ["-D", into, "-m", "fast", "-w", "stop"]);
   stripRecoverySettings(join(into, "postgresql.auto.conf"));
   writeFileSync(
     join(into, RECOVERED_MARKER),
-    JSON.stringify({ restorePoint: input.restorePoint, at: new Date().toISOString() }),
+    JSON.stringify({ restorePoint: input.restorePoint, at: new Date(clock.now()).toISOString() }),
   );
-  return Date.now() - started;
+  return clock.now() - started;
 }
 
 export function isRecovered(dir: string): boolean {

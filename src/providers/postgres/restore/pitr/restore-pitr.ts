@@ -14,6 +14,7 @@ import { existsSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs
 import { join } from "node:path";
 import { BackoutError, type ErrorLocation } from "../../../../core/errors.js";
 import { readKeptDir } from "../markers.js";
+import { type Runtime, safePoint, uncancelled } from "../runtime.js";
 import { KEPT_DIR_MARKER, restoreDirs } from "../names.js";
 import { startCopy, stopIfRunning } from "./copy-server.js";
 import { failed, isRunning, pgCtl, pgCtlFor, startOptions } from "./pg-ctl.js";
@@ -42,6 +43,8 @@ export interface RestorePitrOptions {
   timeoutMs?: number;
   where?: ErrorLocation;
   hooks?: PitrHooks;
+  /** The engine's clock and the step's signal (default: system clock, never cancelled). */
+  runtime?: Runtime;
 }
 
 /**
@@ -79,6 +82,8 @@ export interface RestorePitrResult {
 
 export async function restorePitr(opts: RestorePitrOptions): Promise<RestorePitrResult> {
   const where = opts.where ?? {};
+  const rt = opts.runtime ?? uncancelled();
+  const { clock } = rt;
   const live = opts.dataDir;
   const { restored, before: kept } = restoreDirs(live, opts.rollbackId);
   const ctl = await pgCtlFor(existsSync(live) ? live : kept, opts.pgBin, opts.redact, where);
@@ -103,10 +108,10 @@ export async function restorePitr(opts: RestorePitrOptions): Promise<RestorePitr
     return result("nothing");
   }
   if (!existsSync(live) && existsSync(kept) && isRecovered(restored)) {
-    const t = Date.now();
+    const t = clock.now();
     await stopIfRunning(ctl, restored, "fast");
-    await swapIn(ctl, live, restored, kept, opts.rollbackId, options);
-    return result("finished-swap", 0, Date.now() - t);
+    await swapIn(ctl, live, restored, kept, opts.rollbackId, options, clock);
+    return result("finished-swap", 0, clock.now() - t);
   }
   if (!existsSync(live) || existsSync(kept)) {
     throw new BackoutError(
@@ -125,33 +130,42 @@ export async function restorePitr(opts: RestorePitrOptions): Promise<RestorePitr
   if (!(await isRunning(ctl, live))) await start(ctl, live, options);
   let recoveryMs = 0;
   if (!isRecovered(restored)) {
+    safePoint(rt, where, "the copy is recovered");
     await stopIfRunning(ctl, restored, "immediate");
     rmSync(restored, { recursive: true, force: true });
-    if (opts.url) await waitArchived(opts.url, opts.redact, where);
+    if (opts.url) await waitArchived(opts.url, opts.redact, where, clock);
     const st = statSync(live);
-    recoveryMs = await recoverCopy(ctl, {
-      baseBackup: opts.baseBackup,
-      walArchive: opts.walArchive,
-      ...(opts.restoreCommand ? { restoreCommand: opts.restoreCommand } : {}),
-      restorePoint: opts.restorePoint,
-      into: restored,
-      port: opts.sparePort ?? (await freeLoopbackPort()),
-      ...(ctl.user ? { owner: `${st.uid}:${st.gid}` } : {}),
-      timeoutMs: opts.timeoutMs ?? 600_000,
-    });
+    recoveryMs = await recoverCopy(
+      ctl,
+      {
+        baseBackup: opts.baseBackup,
+        walArchive: opts.walArchive,
+        ...(opts.restoreCommand ? { restoreCommand: opts.restoreCommand } : {}),
+        restorePoint: opts.restorePoint,
+        into: restored,
+        port: opts.sparePort ?? (await freeLoopbackPort()),
+        ...(ctl.user ? { owner: `${st.uid}:${st.gid}` } : {}),
+        timeoutMs: opts.timeoutMs ?? 600_000,
+      },
+      rt,
+    );
   }
   const hooks = opts.hooks ?? {};
   await hooks.whileLive?.();
   // A killed run's copy may still run, on a port nobody knows any more.
   await stopIfRunning(ctl, restored, "fast");
+  safePoint(rt, where, "the replay");
   const port = opts.sparePort ?? (await freeLoopbackPort());
   await startCopy(ctl, restored, port);
   let blockedAt: number | undefined;
   try {
     await hooks.replay?.(port);
-    blockedAt = Date.now();
+    safePoint(rt, where, "the live database is blocked");
+    blockedAt = clock.now();
     await hooks.block?.();
     await hooks.replay?.(port);
+    // The last safe point: from the stop of the live server on, the swap runs to its end.
+    safePoint(rt, where, "the swap");
     await pgCtl(ctl, ["-D", restored, "-m", "fast", "-w", "stop"]);
   } catch (e) {
     await stopIfRunning(ctl, restored, "fast").catch(() => undefined);
@@ -159,10 +173,10 @@ export async function restorePitr(opts: RestorePitrOptions): Promise<RestorePitr
     if (blockedAt !== undefined) await hooks.unblock?.().catch(() => undefined);
     throw e;
   }
-  const t = Date.now();
+  const t = clock.now();
   await pgCtl(ctl, ["-D", live, "-m", "fast", "-w", "stop"]);
-  await swapIn(ctl, live, restored, kept, opts.rollbackId, options);
-  const now = Date.now();
+  await swapIn(ctl, live, restored, kept, opts.rollbackId, options, clock);
+  const now = clock.now();
   return result("restored", recoveryMs, now - t, now - blockedAt);
 }
 
@@ -173,10 +187,14 @@ async function swapIn(
   kept: string,
   rollbackId: string,
   options: string,
+  clock: Runtime["clock"],
 ): Promise<void> {
   if (existsSync(live)) {
     // The marker first: a crash after the rename still leaves the kept copy prunable.
-    writeFileSync(join(live, KEPT_DIR_MARKER), JSON.stringify({ rollbackId, at: new Date().toISOString() }));
+    writeFileSync(
+      join(live, KEPT_DIR_MARKER),
+      JSON.stringify({ rollbackId, at: new Date(clock.now()).toISOString() }),
+    );
     renameSync(live, kept);
   }
   renameSync(restored, live);

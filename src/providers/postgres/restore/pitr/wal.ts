@@ -1,6 +1,7 @@
 /** Helpers around the live server's WAL: make sure the restore point reached the archive. */
 import { createServer } from "node:net";
 import pg from "pg";
+import { type Clock, systemClock } from "../../../../core/clock.js";
 import { BackoutError, type ErrorLocation } from "../../../../core/errors.js";
 
 /**
@@ -11,6 +12,7 @@ export async function waitArchived(
   url: string,
   redact: (t: string) => string,
   where: ErrorLocation,
+  clock: Clock = systemClock,
 ): Promise<void> {
   const client = new pg.Client({ connectionString: url, application_name: "backout" });
   client.on("error", () => undefined);
@@ -18,7 +20,7 @@ export async function waitArchived(
   try {
     const { rows } = await client.query<{ wal: string }>("SELECT pg_walfile_name(pg_switch_wal()) AS wal");
     const wal = rows[0]?.wal ?? "";
-    const until = Date.now() + 60_000;
+    const until = clock.now() + 60_000;
     for (;;) {
       const r = await client.query<{ last: string | null }>(
         "SELECT last_archived_wal AS last FROM pg_stat_archiver",
@@ -26,7 +28,7 @@ export async function waitArchived(
       const last = r.rows[0]?.last ?? "";
       // Same timeline: segment names compare in WAL order.
       if (last.length === 24 && last >= wal) return;
-      if (Date.now() > until) {
+      if (clock.now() > until) {
         throw new BackoutError(
           "PROVIDER_FAILED",
           redact(`WAL segment ${wal} was not archived within 60 s (last archived: ${last || "none"})`),
@@ -37,7 +39,7 @@ export async function waitArchived(
           },
         );
       }
-      await new Promise((r2) => setTimeout(r2, 100));
+      await clock.sleep(100);
     }
   } finally {
     await client.end().catch(() => undefined);
