@@ -22,6 +22,8 @@ export async function migrationSet(
   const format = await resolveFormat(settings.format, dir, ctx.component.name);
   const layout = layoutFor(format, {
     migrationsDir: dir,
+    env: ctx.env,
+    ...(settings.committer === undefined ? {} : { committer: settings.committer }),
     ...(settings.historyTable === undefined ? {} : { historyTable: settings.historyTable }),
   });
   let migrations: Migration[];

@@ -52,6 +52,15 @@ export const postgresSettingsSchema = z
       .describe(
         "Override of the tool's history table name (schema.table or table), e.g. when dbmate runs with --migrations-table.",
       ),
+    committer: z
+      .strictObject({
+        name: z.string().min(1).optional().describe("user.name"),
+        email: z.string().min(1).optional().describe("user.email"),
+      })
+      .optional()
+      .describe(
+        "Sqitch: who the registry names as committer of backout's events. Default: as Sqitch finds it (SQITCH_FULLNAME/SQITCH_EMAIL, then user.name/user.email of its sqitch.conf files, then the system user).",
+      ),
     snapshot: z
       .enum(["none", "dump", "pitr"])
       .default("none")

@@ -23,7 +23,13 @@ const FACTORIES: Record<MigrationFormat, Factory> = {
   "golang-migrate": golangMigrateLayout,
   "node-pg-migrate": createNodePgMigrateLayout,
   // The registry schema is Sqitch's own setting (engine.pg.registry), not a history table.
-  sqitch: () => createSqitchLayout(),
+  sqitch: (o) =>
+    createSqitchLayout({
+      ...(o.committer?.name === undefined ? {} : { committerName: o.committer.name }),
+      ...(o.committer?.email === undefined ? {} : { committerEmail: o.committer.email }),
+      ...(o.migrationsDir === undefined ? {} : { projectDir: o.migrationsDir }),
+      ...(o.env === undefined ? {} : { env: o.env }),
+    }),
   flyway: createFlywayLayout,
 };
 

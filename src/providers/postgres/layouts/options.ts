@@ -6,6 +6,10 @@ export interface LayoutOptions {
   historyTable?: string;
   /** The migrations directory, for layouts whose history holds only the current version (golang-migrate). */
   migrationsDir?: string;
+  /** Who the tool's history names as committer (Sqitch), instead of what the tool would find. */
+  committer?: { name?: string; email?: string };
+  /** The environment the tool would run with (Sqitch reads SQITCH_FULLNAME, HOME...). */
+  env?: Record<string, string | undefined>;
 }
 
 export interface HistoryTable {

@@ -16,15 +16,20 @@ import { quoteIdent } from "../sql/quote.js";
 import type { Migration, MigrationLayout } from "./layout.js";
 import { readSqitchPlan, type SqitchChange } from "./sqitch-plan.js";
 import { createSqitchRegistry } from "./sqitch-registry.js";
+import { withoutOuterTransaction } from "./sqitch-script.js";
+import { sqitchCommitter } from "./sqitch-user.js";
 
 export interface SqitchOptions {
   /** `engine.pg.registry` (default sqitch). */
   registry?: string;
   /** Project to read; default: the only project in the registry. */
   project?: string;
-  /** Who the registry names as committer of backout's events (Sqitch uses user.name/user.email). */
+  /** Who the registry names as committer of backout's events (the component's `committer`). */
   committerName?: string;
   committerEmail?: string;
+  /** Where sqitch runs (its sqitch.conf) and its environment: the committer is found as Sqitch finds it. */
+  projectDir?: string;
+  env?: Record<string, string | undefined>;
 }
 
 /** deploy/<change>.sql → the project dir, whatever the depth of the change name. */
@@ -34,7 +39,16 @@ function topDir(migration: Migration, scriptPath: string): string {
 
 export function createSqitchLayout(options: SqitchOptions = {}): MigrationLayout {
   const reg = quoteIdent(options.registry ?? "sqitch");
-  const committer = [options.committerName ?? "backout", options.committerEmail ?? "backout@localhost"];
+  let found: Promise<string[]> | undefined;
+  /** [name, email]: the override, else what Sqitch itself would record (sqitch-user.ts). */
+  const committer = (): Promise<string[]> =>
+    (found ??= (async () => {
+      const sqitch =
+        options.committerName !== undefined && options.committerEmail !== undefined
+          ? undefined
+          : await sqitchCommitter(options.projectDir ?? process.cwd(), options.env ?? process.env);
+      return [options.committerName ?? sqitch?.name ?? "", options.committerEmail ?? sqitch?.email ?? ""];
+    })());
 
   /**
    * One row of the registry's event log, as Sqitch writes it on deploy and on revert: the change
@@ -50,7 +64,7 @@ export function createSqitchLayout(options: SqitchOptions = {}): MigrationLayout
       `INSERT INTO ${reg}.events (event, change_id, change, project, note, tags, requires, conflicts,
          committer_name, committer_email, planned_at, planner_name, planner_email, committed_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, clock_timestamp())`,
-      [event, ...change, ...committer, ...planned],
+      [event, ...change, ...(await committer()), ...planned],
     );
   }
 
@@ -81,8 +95,11 @@ export function createSqitchLayout(options: SqitchOptions = {}): MigrationLayout
       for (const c of plan.changes) {
         const file = join(dir, "deploy", c.scriptPath);
         const downFile = join(dir, "revert", c.scriptPath);
-        const up = existsSync(file) ? await readFile(file, "utf8") : undefined;
-        const down = existsSync(downFile) ? await readFile(downFile, "utf8") : undefined;
+        // Without Sqitch's outer BEGIN/COMMIT: backout runs each in one transaction with the registry.
+        const up = existsSync(file) ? await withoutOuterTransaction(await readFile(file, "utf8")) : undefined;
+        const down = existsSync(downFile)
+          ? await withoutOuterTransaction(await readFile(downFile, "utf8"))
+          : undefined;
         out.push({
           version: c.name,
           name: c.name,
@@ -179,7 +196,8 @@ export function createSqitchLayout(options: SqitchOptions = {}): MigrationLayout
           },
         );
       }
-      await createSqitchRegistry(db, reg, plan.project, plan.uri, committer);
+      const who = await committer();
+      await createSqitchRegistry(db, reg, plan.project, plan.uri, who);
       const hash = existsSync(migration.file)
         ? createHash("sha1")
             .update(await readFile(migration.file))
@@ -190,7 +208,7 @@ export function createSqitchLayout(options: SqitchOptions = {}): MigrationLayout
         `INSERT INTO ${reg}.changes (change_id, script_hash, change, project, note, committer_name, committer_email,
            planned_at, planner_name, planner_email, committed_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, clock_timestamp())`,
-        [change.id, hash, change.name, plan.project, change.note, ...committer, ...planner],
+        [change.id, hash, change.name, plan.project, change.note, ...who, ...planner],
       );
       for (const d of change.dependencies) {
         const resolved =
@@ -212,17 +230,7 @@ export function createSqitchLayout(options: SqitchOptions = {}): MigrationLayout
           `INSERT INTO ${reg}.tags (tag_id, tag, project, change_id, note, committer_name, committer_email,
              planned_at, planner_name, planner_email, committed_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, clock_timestamp())`,
-          [
-            t.id,
-            t.name,
-            plan.project,
-            change.id,
-            t.note,
-            ...committer,
-            t.timestamp,
-            t.plannerName,
-            t.plannerEmail,
-          ],
+          [t.id, t.name, plan.project, change.id, t.note, ...who, t.timestamp, t.plannerName, t.plannerEmail],
         );
       }
       const names = (type: string) => change.dependencies.filter((d) => d.type === type).map((d) => d.name);
