@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import type pg from "pg";
+import type { Client as PgClient } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCommand } from "../../src/process/run-command.js";
 import { until } from "../executor/helpers.js";
@@ -99,7 +99,7 @@ components:
     expect(second.exitCode, second.stderr).toBe(0);
 
     // Hold the registry's event log so the revert's last write waits there, then kill backout.
-    const holder: pg.Client = await pg.connect("sq_kill");
+    const holder: PgClient = await pg.connect("sq_kill");
     await holder.query("BEGIN");
     await holder.query("LOCK TABLE sqitch.events IN EXCLUSIVE MODE");
     const child = startCli(["run"], { cwd: dir, env });
