@@ -2,8 +2,8 @@
  * `backout doctor` for PostgreSQL: reachable, the migration files and history readable, the
  * rights the strategy needs, the replication slot and the WAL it holds, and disk for snapshots.
  */
-import { statfs } from "node:fs/promises";
-import { dirname } from "node:path";
+import { readdir, statfs } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { checked, fail, pass, warn, type DoctorCheck } from "../../core/doctor-check.js";
 import type { ProviderContext } from "../../core/provider.js";
 import { capturePostgres } from "./capture.js";
@@ -27,6 +27,15 @@ export async function doctorPostgres(ctx: ProviderContext<PostgresSettings>): Pr
   const checks: DoctorCheck[] = [reach];
   checks.push(
     await checked("migrations", async () => {
+      const dir = resolve(ctx.baseDir, settings.migrations);
+      const files = await readdir(dir).catch(() => undefined);
+      if (files === undefined || files.length === 0) {
+        return fail(
+          "migrations",
+          `${dir} ${files === undefined ? "is not a readable directory" : "is empty"}`,
+          "Point migrations: at the directory of the migration files (relative to backout.yaml): the down scripts are read from there.",
+        );
+      }
       const state = await capturePostgres(ctx);
       const applied = Array.isArray(state.details?.applied) ? state.details.applied.length : 0;
       return `${String(state.details?.format)} files in ${settings.migrations}; ${applied} applied, at version ${state.version}`;
