@@ -1,5 +1,7 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { loadEnvironment } from "../src/config/load.js";
 import { Redactor } from "../src/config/redactor.js";
@@ -30,4 +32,44 @@ describe("README", () => {
     const { EXIT } = await import("../src/cli/exit-codes.js");
     for (const code of Object.values(EXIT)) expect(readme).toMatch(new RegExp(`^\\| ${code}\\s+\\|`, "m"));
   });
+
+  it("links only inside the repository, to documents that exist, and has no stale promises", () => {
+    const repo = fileURLToPath(new URL("..", import.meta.url));
+    const links = [...readme.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1] ?? "");
+    expect(readme).not.toContain("../shared");
+    expect(readme).not.toContain("to come");
+    expect(links).toContain("docs/architecture.md");
+    expect(links).toContain("docs/playbooks.md");
+    for (const link of links.filter((l) => !/^https?:/.test(l))) {
+      expect(link.startsWith("..")).toBe(false);
+      expect(() => readFileSync(join(repo, link.split("#")[0] ?? ""), "utf8")).not.toThrow();
+    }
+  });
+
+  it("the quick start on your own system runs verbatim, and plan finds nothing to roll back", () => {
+    const block = /### Quick start on your own system[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    // Inside the repository, so `npx backout` finds this package (built by `npm test`) and
+    // never asks the registry; removed afterwards.
+    const repo = fileURLToPath(new URL("..", import.meta.url));
+    const dir = mkdtempSync(join(repo, ".readme-quickstart-"));
+    try {
+      const output = execFileSync("bash", ["-euo", "pipefail", "-c", block ?? "false"], {
+        cwd: dir,
+        env: { ...withoutConfig(process.env), DATABASE_URL: "", REDIS_URL: "" },
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      expect(readFileSync(join(dir, "backout.yaml"), "utf8")).toContain("kind: release");
+      expect(output).toMatch(/nothing to roll back|no steps/i);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
+
+function withoutConfig(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  delete copy.BACKOUT_CONFIG;
+  return copy;
+}
