@@ -5,6 +5,7 @@
 import type { JournalEntry } from "../core/journal-events.js";
 import { formatDuration, formatErrorShort, formatOffset, isoTime, listOrNone, oneLine } from "./format.js";
 import { cell, code, fenced, table } from "./markdown-text.js";
+import { safeMarkdown } from "./markdown-safe.js";
 import type { RollbackView } from "./rollback-view.js";
 import { journalOrder } from "./fold-journal.js";
 import { journalExtras } from "./journal-extras.js";
@@ -37,11 +38,11 @@ export function renderMarkdownReport(view: RollbackView, entries: JournalEntry[]
     timelineSection(view, ordered),
     postMortemSection(view),
   ];
-  return (
+  return safeMarkdown(
     sections
       .filter((s) => s.length > 0)
       .map((s) => s.join("\n"))
-      .join("\n\n") + "\n"
+      .join("\n\n") + "\n",
   );
 }
 
