@@ -53,7 +53,9 @@ export interface EnvOptions {
   strategy?: string;
   lockLease?: string;
   /** snapshot: pitr, with the cluster's data directory and WAL archive (default: snapshot: dump). */
-  pitr?: { dataDir: string; walArchive: string };
+  pitr?: { dataDir: string; walArchive: string; sparePort?: number };
+  /** keepBefore of the db component (default: the setting's default). */
+  keepBefore?: number;
 }
 
 export async function replayEnvironment(
@@ -90,7 +92,7 @@ components:
     migrations: db/migrations
     format: dbmate
     dataLoss: ${extra.dataLoss ?? "confirm"}
-    snapshot: ${extra.pitr ? `pitr\n    pitr: { dataDir: ${extra.pitr.dataDir}, walArchive: ${extra.pitr.walArchive} }` : "dump"}
+    snapshot: ${extra.pitr ? `pitr\n    pitr: { dataDir: ${extra.pitr.dataDir}, walArchive: ${extra.pitr.walArchive}${extra.pitr.sparePort === undefined ? "" : `, sparePort: ${extra.pitr.sparePort}`} }` : "dump"}${extra.keepBefore === undefined ? "" : `\n    keepBefore: ${extra.keepBefore}`}
     strategy: ${extra.strategy ?? "restore"}
     slot: ${slot}
 `,

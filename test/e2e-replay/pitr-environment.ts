@@ -35,11 +35,16 @@ export async function startPitrCluster(): Promise<PitrCluster> {
 export async function pitrEnvironment(
   cluster: PitrCluster,
   name: string,
-  extra: Omit<EnvOptions, "pitr"> = {},
+  extra: Omit<EnvOptions, "pitr"> & { sparePort?: number } = {},
 ): Promise<ReplayEnv> {
+  const { sparePort, ...rest } = extra;
   return replayEnvironment(cluster, name, {
-    ...extra,
-    pitr: { dataDir: cluster.dataDir, walArchive: cluster.archive },
+    ...rest,
+    pitr: {
+      dataDir: cluster.dataDir,
+      walArchive: cluster.archive,
+      ...(sparePort === undefined ? {} : { sparePort }),
+    },
   });
 }
 

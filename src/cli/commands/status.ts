@@ -1,6 +1,7 @@
 import { findInterrupted } from "../../core/rollbacks.js";
+import { keptStatus, keptStatusLines } from "../../providers/postgres/restore/kept-status.js";
 import { openEngine, type GlobalOptions } from "../context.js";
-import { out, outJson } from "../output.js";
+import { out, outJson, redactor } from "../output.js";
 import { undeliveredLines, undeliveredNotifications } from "../undelivered.js";
 
 export default async function status(opts: GlobalOptions): Promise<number> {
@@ -15,6 +16,7 @@ export default async function status(opts: GlobalOptions): Promise<number> {
       engine.store.lastGoodCheckpoint(),
       undeliveredNotifications(engine.store),
     ]);
+    const kept = await keptStatus(engine.config.components, engine.config.baseDir, (t) => redactor.redact(t));
     const last = latest[0];
     const data = {
       environment: env,
@@ -28,6 +30,7 @@ export default async function status(opts: GlobalOptions): Promise<number> {
         ? { id: lastGood.id, name: lastGood.name, createdAt: lastGood.createdAt }
         : null,
       undeliveredNotifications: undelivered,
+      keptCopies: kept,
     };
     if (opts.json) {
       outJson(data);
@@ -54,6 +57,7 @@ export default async function status(opts: GlobalOptions): Promise<number> {
         : "last good checkpoint: none (take one with `backout checkpoint --good`)",
     );
     for (const line of undeliveredLines(undelivered)) out(line);
+    for (const line of keptStatusLines(kept)) out(line);
     return 0;
   } finally {
     await engine.store.close();

@@ -12,6 +12,7 @@ import type { ProviderContext } from "../../core/provider.js";
 import { connectUrl } from "./client.js";
 import {
   allowConnections,
+  applyRetention,
   capture,
   markCaptureComplete,
   drainWith,
@@ -53,6 +54,7 @@ export async function restoreCluster(
     baseBackup,
     walArchive,
     ...(pitr.restoreCommand === undefined ? {} : { restoreCommand: pitr.restoreCommand }),
+    ...(pitr.sparePort === undefined ? {} : { sparePort: pitr.sparePort }),
     restorePoint: params.snapshot.restorePoint,
     rollbackId: rollbackIdOf(ctx),
     pgBin: ctx.env.BACKOUT_PG_BIN ?? pitr.pgBin,
@@ -85,9 +87,11 @@ export async function restoreCluster(
     const last = replays.at(-1);
     if (last !== undefined) lines.push(`replayed into the recovered copy before the swap:\n${last}`);
     lines.push(
-      `recovered ${baseBackup} to ${params.snapshot.restorePoint} in ${r.recoveryMs} ms; replay ${replayMs} ms in ${replays.length} passes (of which the check of the tables ${checkedMs(replays)} ms); the database refused connections for ${r.blockedMs} ms (${sessionsEnded} sessions ended) of which the server was down ${r.downtimeMs} ms; the pre-rollback data directory is kept as ${r.keptAs}`,
+      `recovered ${baseBackup} to ${params.snapshot.restorePoint} in ${r.recoveryMs} ms; replay ${replayMs} ms in ${replays.length} passes (of which the check of the tables ${checkedMs(replays)} ms); the database refused connections for ${r.blockedMs} ms (${sessionsEnded} sessions ended) of which the server was down ${r.downtimeMs} ms; the pre-rollback data directory is kept as ${r.keptAs}; the recovered copy served on 127.0.0.1:${r.copyPort ?? "?"} until the swap`,
     );
   }
+  if (r.did !== "nothing")
+    lines.push(await applyRetention(ctx, settings, resolve(ctx.baseDir, pitr.dataDir)));
   return redact(lines.join("\n"));
 }
 

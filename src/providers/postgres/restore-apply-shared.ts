@@ -10,6 +10,7 @@ import type { ProviderContext } from "../../core/provider.js";
 import { withPostgres } from "./connect.js";
 import { replayChanges } from "./replay/index.js";
 import { connectAdmin, databases } from "./restore/admin.js";
+import { pruneKept } from "./restore/prune.js";
 import type { RestoreParams } from "./restore-params.js";
 import { summaryLines } from "./restore-report.js";
 import { readSettings, type PostgresSettings } from "./settings.js";
@@ -108,6 +109,30 @@ export async function replayInto(
       store.close();
     }
   });
+}
+
+/**
+ * keepBefore: after a successful restore, the kept pre-rollback copies beyond the newest N go.
+ * A failure here does not undo the rollback: it is reported, and `backout archive prune` remains.
+ */
+export async function applyRetention(
+  ctx: ProviderContext<PostgresSettings>,
+  settings: PostgresSettings,
+  dataDir: string | undefined,
+): Promise<string> {
+  try {
+    const removed = await pruneKept(settings.url, {
+      redact: (t) => ctx.redact(t),
+      keepNewest: settings.keepBefore,
+      now: new Date(ctx.clock.now()),
+      ...(dataDir === undefined ? {} : { dataDir }),
+    });
+    return removed.length === 0
+      ? `keepBefore ${settings.keepBefore}: no older pre-rollback copy to remove`
+      : `keepBefore ${settings.keepBefore}: removed the older pre-rollback copies ${removed.join(", ")}`;
+  } catch (e) {
+    return `keepBefore ${settings.keepBefore}: could not remove older pre-rollback copies (${e instanceof Error ? e.message : String(e)}); remove them with \`backout archive prune\``;
+  }
 }
 
 /** True when the database holds this rollback's replay progress, marked done. */

@@ -11,6 +11,7 @@ import { failureOf } from "./pg-errors.js";
 import { pgTarget } from "./url.js";
 import {
   allowConnections,
+  applyRetention,
   capture,
   markCaptureComplete,
   drainWith,
@@ -107,6 +108,7 @@ async function restore(
   markCaptureComplete(ctx, params);
   // A slot nobody drains keeps WAL forever; and DROP DATABASE (prune) refuses while it exists.
   if (params.slotIntact) await dropSlot(kept, params.snapshot.slot);
+  if (r.did !== "nothing") lines.push(await applyRetention(ctx, settings, undefined));
   return { output: ctx.redact(lines.join("\n")) };
 }
 

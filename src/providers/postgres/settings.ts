@@ -84,6 +84,14 @@ export const postgresSettingsSchema = z
       .describe(
         "How many of the newest checkpoints keep their snapshot: the replication slot (which holds the server's WAL since its checkpoint) and the dump or base backup. A new checkpoint removes older ones; a restore to an older checkpoint then fails to plan (use strategy: reverse or a newer checkpoint).",
       ),
+    keepBefore: z
+      .number()
+      .int()
+      .min(0)
+      .default(3)
+      .describe(
+        "How many pre-rollback copies a restore keeps (databases <db>__before_<rollback>, PITR data directories <dataDir>__before_<rollback>): after each successful restore the older ones are removed. `backout status` shows their count and size; `backout archive prune` removes them by hand.",
+      ),
     captureDir: z
       .string()
       .min(1)
@@ -121,6 +129,15 @@ export const postgresSettingsSchema = z
           .min(1)
           .default("/usr/lib/postgresql/15/bin")
           .describe("Directory of pg_ctl, pg_basebackup."),
+        sparePort: z
+          .number()
+          .int()
+          .min(1)
+          .max(65535)
+          .optional()
+          .describe(
+            "Loopback port of the temporary server the recovered copy runs on until the swap (default: a free port the OS picks). Set it when a firewall or a port policy needs to know it.",
+          ),
         restoreCommand: z
           .string()
           .optional()

@@ -1,14 +1,13 @@
 /**
- * `backout archive prune`: removes the pre-rollback copies a restore kept — databases
- * `<db>__before_<id>` (dump mode) and data directories `<dataDir>__before_<id>` (PITR). Only
- * copies carrying backout's marker (database comment, marker file) are touched.
+ * `backout archive prune` and the retention a successful restore applies (`keepBefore`):
+ * removes the pre-rollback copies a restore kept — databases `<db>__before_<tag>` (dump mode)
+ * and data directories `<dataDir>__before_<tag>` (PITR). Only copies carrying backout's marker
+ * (database comment, marker file) are touched.
  */
-import { existsSync, readdirSync, rmSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { rmSync } from "node:fs";
 import { quoteIdent } from "../sql/quote.js";
 import { connectAdmin } from "./admin.js";
-import { parseBeforeMark, readKeptDir } from "./markers.js";
-import { BEFORE_INFIX, beforePrefix } from "./names.js";
+import { beyondNewest, keptDatabases, keptDirectories, type KeptCopy } from "./kept.js";
 
 export interface PruneOptions {
   redact: (text: string) => string;
@@ -16,6 +15,8 @@ export interface PruneOptions {
   rollbackId?: string;
   /** Only copies kept longer than this. */
   olderThanMs?: number;
+  /** Keep this many of the newest copies (of the database, and of the data directory). */
+  keepNewest?: number;
   /** PITR: the live data directory, whose kept siblings are pruned too. */
   dataDir?: string;
   /** List what would go, remove nothing. */
@@ -23,15 +24,13 @@ export interface PruneOptions {
   now?: Date;
 }
 
-interface Kept {
-  rollbackId: string;
-  at: Date;
-}
-
-function wanted(kept: Kept, opts: PruneOptions): boolean {
+function chosen(copies: KeptCopy[], opts: PruneOptions): KeptCopy[] {
   const now = (opts.now ?? new Date()).getTime();
-  if (opts.rollbackId && !kept.rollbackId.startsWith(opts.rollbackId)) return false;
-  return opts.olderThanMs === undefined || now - kept.at.getTime() >= opts.olderThanMs;
+  const pool = opts.keepNewest === undefined ? copies : beyondNewest(copies, opts.keepNewest);
+  return pool
+    .filter((k) => !opts.rollbackId || k.rollbackId.startsWith(opts.rollbackId))
+    .filter((k) => opts.olderThanMs === undefined || now - k.at.getTime() >= opts.olderThanMs)
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** Removes (or with dryRun lists) the kept copies; returns their names (databases) and paths (directories). */
@@ -39,44 +38,25 @@ export async function pruneKept(url: string, opts: PruneOptions): Promise<string
   const removed: string[] = [];
   const admin = await connectAdmin(url, opts.redact);
   try {
-    const prefix = beforePrefix(admin.live);
-    const { rows } = await admin.client.query<{ datname: string; comment: string | null }>(
-      `SELECT datname, shobj_description(oid, 'pg_database') AS comment FROM pg_database
-        WHERE left(datname, length($1)) = $1 ORDER BY datname`,
-      [prefix],
-    );
-    for (const row of rows) {
-      const kept = parseBeforeMark(row.comment);
-      if (!kept || !wanted(kept, opts)) continue;
-      removed.push(row.datname);
+    for (const copy of chosen(await keptDatabases(admin), opts)) {
+      removed.push(copy.name);
       if (opts.dryRun) continue;
       // The checkpoint's slot stays with the old database (slots belong to a database's oid);
       // it pins WAL and blocks DROP DATABASE.
       await admin.client.query(
         `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = $1 AND NOT active`,
-        [row.datname],
+        [copy.name],
       );
-      await admin.client.query(`DROP DATABASE IF EXISTS ${quoteIdent(row.datname)} WITH (FORCE)`);
+      await admin.client.query(`DROP DATABASE IF EXISTS ${quoteIdent(copy.name)} WITH (FORCE)`);
     }
   } finally {
     await admin.client.end().catch(() => undefined);
   }
-  if (opts.dataDir) removed.push(...pruneDirs(opts.dataDir, opts));
-  return removed;
-}
-
-function pruneDirs(dataDir: string, opts: PruneOptions): string[] {
-  const parent = dirname(dataDir);
-  const prefix = `${basename(dataDir)}${BEFORE_INFIX}`;
-  if (!existsSync(parent)) return [];
-  const removed: string[] = [];
-  for (const name of readdirSync(parent).sort()) {
-    if (!name.startsWith(prefix)) continue;
-    const dir = join(parent, name);
-    const kept = readKeptDir(dir);
-    if (!kept || !wanted(kept, opts)) continue;
-    removed.push(dir);
-    if (!opts.dryRun) rmSync(dir, { recursive: true, force: true });
+  if (opts.dataDir) {
+    for (const copy of chosen(keptDirectories(opts.dataDir), opts)) {
+      removed.push(copy.name);
+      if (!opts.dryRun) rmSync(copy.name, { recursive: true, force: true });
+    }
   }
   return removed;
 }

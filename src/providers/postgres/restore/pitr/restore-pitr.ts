@@ -78,6 +78,8 @@ export interface RestorePitrResult {
   downtimeMs: number;
   /** How long the live database refused connections or was down (block → started again). */
   blockedMs: number;
+  /** The loopback port the recovered copy served on until the swap (when this call started it). */
+  copyPort?: number;
 }
 
 export async function restorePitr(opts: RestorePitrOptions): Promise<RestorePitrResult> {
@@ -177,7 +179,7 @@ export async function restorePitr(opts: RestorePitrOptions): Promise<RestorePitr
   await pgCtl(ctl, ["-D", live, "-m", "fast", "-w", "stop"]);
   await swapIn(ctl, live, restored, kept, opts.rollbackId, options, clock);
   const now = clock.now();
-  return result("restored", recoveryMs, now - t, now - blockedAt);
+  return { ...result("restored", recoveryMs, now - t, now - blockedAt), copyPort: port };
 }
 
 async function swapIn(
