@@ -61,6 +61,7 @@ function emptyView(id: string, first: JournalEntry, plan: Plan, requestedBy: str
     })),
     gate: { required: plan.dataLoss, waitingSteps: [], decisions: [] },
     resumes: [],
+    interruptions: [],
     holders: [],
     interruptedSteps: [],
     lastSeq: first.seq,
@@ -70,9 +71,14 @@ function emptyView(id: string, first: JournalEntry, plan: Plan, requestedBy: str
 
 function applyEntry(view: RollbackView, steps: Map<string, StepView>, entry: JournalEntry): void {
   const { at, event } = entry;
+  const previousAt = view.lastEventAt;
+  const previousType = view.lastEventType;
   view.state = stateAfter(event) ?? view.state;
   view.lastSeq = entry.seq;
   view.lastEventAt = at;
+  view.lastEventType = event.type;
+  // The process before a resume stopped at its last entry: a Ctrl-C ends with cancelled steps.
+  if (event.type === "resumed") view.interruptions.push({ at: previousAt, how: stoppedBy(previousType) });
   switch (event.type) {
     case "queued":
       return; // only the first one counts; a second would be a store bug, ignored here
@@ -162,14 +168,23 @@ function applyEntry(view: RollbackView, steps: Map<string, StepView>, entry: Jou
   }
 }
 
+function stoppedBy(lastType: string | undefined): "stopped" | "lost" {
+  return lastType === "step-cancelled" ? "stopped" : "lost";
+}
+
 function onResumed(view: RollbackView, at: number, event: EventOf<"resumed">): void {
+  const stoppedAt = view.interruptions[view.interruptions.length - 1]?.at;
   view.resumes.push({ at, epoch: event.epoch, interruptedSteps: [...event.interruptedSteps] });
   view.holders.push({ at, via: "resumed", ...event.holder, epoch: event.epoch });
   // The previous process is gone: whatever it had in flight will be verified or re-run.
   for (const step of view.steps) {
     if (step.status !== "running") continue;
     const open = openAttempt(step);
-    if (open) open.outcome = "interrupted";
+    if (open) {
+      open.outcome = "interrupted";
+      // The bar ends where the process that ran it was last heard from, not at the chart's end.
+      if (stoppedAt !== undefined) open.endedAt = Math.max(open.startedAt, stoppedAt);
+    }
     step.status = "pending";
     delete step.retryAt;
   }
@@ -254,6 +269,10 @@ function settle(view: RollbackView): void {
     const open = openAttempt(step);
     if (!terminal) {
       if (open) step.interrupted = true;
+      // Not resumed yet: the process stopped at the journal's last entry.
+      if (view.state === "running" && isStop(view.lastEventType)) {
+        if (open) open.endedAt = Math.max(open.startedAt, view.lastEventAt);
+      }
       continue;
     }
     // The rollback ended without this step ending: it did not complete.
@@ -266,4 +285,13 @@ function settle(view: RollbackView): void {
     }
   }
   view.interruptedSteps = view.steps.filter((s) => s.interrupted).map((s) => s.id);
+  const last = view.interruptions[view.interruptions.length - 1];
+  if (!terminal && view.state === "running" && (last === undefined || last.at < view.lastEventAt)) {
+    // Only a Ctrl-C is certain here; a journal that just ends may belong to a rollback still running.
+    if (isStop(view.lastEventType)) view.interruptions.push({ at: view.lastEventAt, how: "stopped" });
+  }
+}
+
+function isStop(type: string | undefined): boolean {
+  return type === "step-cancelled";
 }

@@ -101,6 +101,13 @@ export interface ResumeView {
   interruptedSteps: string[];
 }
 
+/** Where a process stopped working on the rollback: Ctrl-C (its steps were cancelled) or gone (a crash). */
+export interface InterruptionView {
+  /** The last journal entry of the process that stopped. */
+  at: number;
+  how: "stopped" | "lost";
+}
+
 export interface HolderView {
   at: number;
   via: "started" | "resumed";
@@ -127,9 +134,13 @@ export interface RollbackView {
   emergency?: EmergencyView;
   deadlinePassedAt?: number;
   resumes: ResumeView[];
+  /** Each time a process stopped before the rollback ended (a resume followed, or none yet). */
+  interruptions: InterruptionView[];
   holders: HolderView[];
   /** Ids of the steps marked `interrupted`, in plan order. */
   interruptedSteps: string[];
   lastSeq: number;
   lastEventAt: number;
+  /** The type of the last journal entry (tells a Ctrl-C, which ends with cancelled steps, from a crash). */
+  lastEventType?: string;
 }

@@ -156,7 +156,8 @@ describe("foldJournal", () => {
     expect(api2?.status).toBe("skipped");
     expect(api2?.verifiedAfterCrash).toBe(true);
     expect(api2?.attempts).toEqual([
-      { attempt: 1, startedAt: T0 + 320, outcome: "interrupted" },
+      // Ends at the crashed process's last journal entry (here: the step's own start).
+      { attempt: 1, startedAt: T0 + 320, endedAt: T0 + 320, outcome: "interrupted" },
       { attempt: 1, startedAt: T0 + 30_010, endedAt: T0 + 30_020, durationMs: 10, outcome: "skipped" },
     ]);
     expect(view.resumes).toEqual([{ at: T0 + 30_000, epoch: 2, interruptedSteps: ["api#2:restart"] }]);

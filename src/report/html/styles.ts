@@ -2,7 +2,7 @@
 export const REPORT_CSS = `
 :root { --ok: #2e8540; --skip: #8fbf9a; --fail: #c62828; --cancel: #ef8c00; --interrupt: #7b1fa2; --run: #1e6bd6; --ink: #1d2330; --muted: #5c6575; --line: #d9dde5; }
 * { box-sizing: border-box; }
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); margin: 0; padding: 24px 32px 48px; max-width: 1120px; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); margin: 0; padding: 24px 32px 48px; max-width: 1440px; }
 h1 { font-size: 22px; margin: 0 0 4px; }
 h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
 h3 { font-size: 14px; margin: 16px 0 6px; }
@@ -11,6 +11,11 @@ table { border-collapse: collapse; width: 100%; margin: 6px 0; }
 th, td { text-align: left; vertical-align: top; padding: 4px 8px; border-bottom: 1px solid var(--line); }
 thead th { background: #f3f5f8; font-weight: 600; }
 table.summary th { width: 160px; color: var(--muted); font-weight: 500; }
+/* Step ids stay on one line (they read as one token); free text wraps, long paths anywhere, so the
+   table fits its page and the last column (the error) is never pushed behind a scrollbar. */
+#steps td:first-child code, #steps td:first-child { white-space: nowrap; word-break: normal; }
+#steps td:last-child { overflow-wrap: anywhere; min-width: 18em; }
+#steps .status, #steps td:nth-child(3) { white-space: nowrap; }
 code { font: 12px/1.3 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: #f3f5f8; padding: 1px 4px; border-radius: 3px; word-break: break-all; }
 .state, .status, .decision, .check-status { display: inline-block; padding: 0 7px; border-radius: 9px; font-size: 12px; font-weight: 600; background: #e8ebf0; }
 .state.succeeded, .status.succeeded, .decision.approved, .check-status.pass { background: #dff1e3; color: var(--ok); }
@@ -41,6 +46,7 @@ code { font: 12px/1.3 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; 
 #timeline .marker.escalation line { stroke: var(--fail); } #timeline .marker.escalation text { fill: var(--fail); }
 #timeline .marker.deadline line { stroke: #9a5a00; } #timeline .marker.deadline text, #timeline .off-chart { fill: #9a5a00; }
 #timeline .marker.resume line { stroke: var(--interrupt); } #timeline .marker.resume text { fill: var(--interrupt); }
+#timeline .marker.interrupted line { stroke: var(--interrupt); stroke-dasharray: none; stroke-width: 2; } #timeline .marker.interrupted text { fill: var(--interrupt); }
 #timeline .marker.finished line { stroke: #5c6575; } #timeline .marker.finished text { fill: #5c6575; }
 #timeline .marker.gate-wait .span { fill: rgba(239,140,0,.14); } #timeline .marker.gate-wait text { fill: #9a5a00; }
 #timeline .marker.emergency .span { fill: rgba(198,40,40,.12); } #timeline .marker.emergency text { fill: var(--fail); }

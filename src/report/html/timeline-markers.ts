@@ -8,7 +8,8 @@ import { esc, num } from "./escape.js";
 import type { JournalExtras } from "../journal-extras.js";
 import type { TimeScale } from "./time-scale.js";
 
-export type MarkerKind = "escalation" | "deadline" | "resume" | "finished" | "gate-wait" | "emergency";
+export type MarkerKind =
+  "escalation" | "deadline" | "resume" | "interrupted" | "finished" | "gate-wait" | "emergency";
 
 export interface Marker {
   at: number;
@@ -42,6 +43,17 @@ export function collectMarkers(view: RollbackView, extras: JournalExtras, end: n
       kind: "emergency",
       label: "emergency",
       title: `emergency procedure: ${em.planned.join(", ") || "(no steps announced)"}`,
+    });
+  }
+  for (const i of view.interruptions) {
+    out.push({
+      at: i.at,
+      kind: "interrupted",
+      label: i.how === "stopped" ? "Ctrl-C" : "process lost",
+      title:
+        i.how === "stopped"
+          ? `stopped by Ctrl-C at ${isoTime(i.at)}: running steps cancelled, resumable`
+          : `the process stopped after its last journal entry at ${isoTime(i.at)} (crash or kill)`,
     });
   }
   for (const r of view.resumes) {
