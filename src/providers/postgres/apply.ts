@@ -2,6 +2,7 @@ import { BackoutError, type ErrorLocation } from "../../core/errors.js";
 import type { PlannedStep } from "../../core/model.js";
 import type { ProviderContext, StepResult } from "../../core/provider.js";
 import { withPostgres, type PgSession } from "./connect.js";
+import { afterDbmateRevert } from "./layouts/dbmate-schema.js";
 import type { Migration } from "./layouts/layout.js";
 import { releaseMigrationLocks, setTimeouts, takeMigrationLocks } from "./lock.js";
 import { migrationSet, type MigrationSet } from "./migration-set.js";
@@ -46,6 +47,19 @@ export async function applyPostgres(
     const lines = params.transaction
       ? await inTransaction(ctx, settings, set, session, params, migration)
       : await withoutTransaction(ctx, settings, set, session, params, migration);
+    if (set.format === "dbmate") {
+      // dbmate re-dumps db/schema.sql after its own rollback: leave the file as dbmate would.
+      const dumped = await afterDbmateRevert(session.client, {
+        url: settings.url,
+        historyTable: settings.historyTable,
+        migrationsDir: set.dir,
+        baseDir: ctx.baseDir,
+        env: ctx.env,
+        settings: settings.dbmate ?? {},
+        redact: session.redact,
+      });
+      if (dumped !== undefined) lines.push(dumped);
+    }
     return { output: session.redact(lines.join("\n")) };
   });
 }

@@ -61,6 +61,24 @@ export const postgresSettingsSchema = z
       .describe(
         "Sqitch: who the registry names as committer of backout's events. Default: as Sqitch finds it (SQITCH_FULLNAME/SQITCH_EMAIL, then user.name/user.email of its sqitch.conf files, then the system user).",
       ),
+    dbmate: z
+      .strictObject({
+        schemaFile: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            "dbmate's --schema-file, relative to backout.yaml (default: DBMATE_SCHEMA_FILE, else schema.sql next to the migrations directory, as dbmate's db/schema.sql).",
+          ),
+        dumpSchema: z
+          .boolean()
+          .optional()
+          .describe(
+            "Re-dump the schema file after reverting, as dbmate does after a rollback. Default: when the file exists and DBMATE_NO_DUMP_SCHEMA is not set; false: never (dbmate's --no-dump-schema).",
+          ),
+      })
+      .optional()
+      .describe("dbmate's schema file (db/schema.sql), kept as dbmate keeps it."),
     snapshot: z
       .enum(["none", "dump", "pitr"])
       .default("none")
