@@ -88,7 +88,12 @@ scopeOptions(
   program
     .command("plan")
     .description("show what a rollback would do, in what order, with what risk (changes nothing)"),
-).action(action(() => import("./commands/plan.js")));
+)
+  .option(
+    "--preflight",
+    "also run `backout doctor`'s checks and name the steps a failing one would break (exit 1 then)",
+  )
+  .action(action(() => import("./commands/plan.js")));
 
 scopeOptions(program.command("run").description("roll back to the last good checkpoint (or --to)"))
   .option("--no-wait", "refuse (exit 4) instead of queueing when another rollback holds the environment")

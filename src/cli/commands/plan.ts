@@ -16,13 +16,22 @@ export function planRequest(opts: ScopeOptions) {
   };
 }
 
-export default async function plan(opts: GlobalOptions & ScopeOptions): Promise<number> {
+export default async function plan(
+  opts: GlobalOptions & ScopeOptions & { preflight?: boolean },
+): Promise<number> {
   const engine = await openEngine(opts);
   try {
     const p = await engine.plan(planRequest(opts));
-    if (opts.json) outJson(p);
-    else out(planText(p));
-    return 0;
+    // --preflight: the doctor's checks, and the steps a failing one would break (exit 1 then).
+    const pre = opts.preflight
+      ? await (await import("../doctor/preflight.js")).preflight(engine, p)
+      : undefined;
+    if (opts.json) outJson(pre ? { ...p, preflight: pre } : p);
+    else {
+      out(planText(p));
+      if (pre) out(`\n${(await import("../doctor/preflight.js")).preflightText(pre)}`);
+    }
+    return pre && pre.breaks.length > 0 ? 1 : 0;
   } finally {
     await engine.store.close();
   }
