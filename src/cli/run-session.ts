@@ -66,6 +66,7 @@ export async function runSession(
     out(JSON.stringify({ result: outcome }));
   } else {
     err(describeOutcome(outcome));
+    for (const w of outcome.warnings ?? []) err(`warning: ${w}`);
   }
   if (abort.signal.aborted && outcome.state === "running") return EXIT.interrupted;
   return exitCodeForState(outcome.state);
@@ -82,7 +83,9 @@ function describeOutcome(o: RunOutcome): string {
       );
     case "running":
     case "queued":
-      return `rollback ${o.rollbackId} was interrupted. Resume with \`backout resume ${o.rollbackId}\`.`;
+      return o.reason?.startsWith("monitor blind")
+        ? `rollback ${o.rollbackId} is paused: ${o.reason}`
+        : `rollback ${o.rollbackId} was interrupted. Resume with \`backout resume ${o.rollbackId}\`.`;
     default:
       return `rollback ${o.rollbackId} ended ${o.state}${o.reason ? `: ${o.reason}` : ""}. Report: backout report ${o.rollbackId}`;
   }

@@ -204,7 +204,11 @@ const monitor = z
       .meta({ description: "How often the signals are sampled while a rollback runs. Default 5s." }),
     abortThreshold: z.number().min(0).max(1).default(0.5).meta({
       description:
-        "Share of failing signals (0..1) above which the rollback stops and escalates. Default 0.5.",
+        "The rollback stops dispatching and escalates when the share of failing checks in a sample (failing / all; a check that cannot be judged does not count as failing) is strictly greater than this (0..1). Default 0.5: with two checks, one failing never aborts.",
+    }),
+    whenBlind: z.enum(["continue", "pause", "abort"]).default("continue").meta({
+      description:
+        "When no check of a sample can be judged (all `error`: Prometheus down, a bad query): continue (default; warned and notified), pause (stop dispatching; resume later) or abort (stop dispatching and escalate).",
     }),
     checks: z
       .array(checkSchema)
@@ -288,6 +292,7 @@ export function buildEnvironmentSchema(providers: ProviderRegistry) {
             monitor: {
               intervalMs: f.monitor.interval,
               abortThreshold: f.monitor.abortThreshold,
+              whenBlind: f.monitor.whenBlind,
               checks: f.monitor.checks,
             },
           }

@@ -75,8 +75,10 @@ export interface EnvironmentConfig {
 
 export interface MonitorConfig {
   intervalMs: number;
-  /** Share of failing signals (0..1) above which the rollback is aborted to escalation. */
+  /** Share of failing checks (0..1) strictly above which the rollback is aborted to escalation. */
   abortThreshold: number;
+  /** When no check of a sample can be judged; default continue. */
+  whenBlind?: "continue" | "pause" | "abort";
   checks: CheckDefinition[];
 }
 

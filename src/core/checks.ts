@@ -15,6 +15,8 @@ export interface CheckRunOptions {
   env: Record<string, string | undefined>;
   cwd: string;
   component?: string;
+  /** Retries when the check sets none (the monitor passes 0; the runner's default otherwise). */
+  defaultRetries?: number;
 }
 
 export type CheckRunner = (check: CheckDefinition, options: CheckRunOptions) => Promise<CheckResult>;

@@ -50,7 +50,16 @@ export type JournalEventData =
   /** One check of the validation that follows the steps (health, metric, integrity, command). */
   | { type: "validation"; result: CheckResult }
   /** One sample of the live monitor: the signals and the share of them failing. */
-  | { type: "monitor-sample"; results: CheckResult[]; errorRate: number; threshold: number; aborted: boolean }
+  | {
+      type: "monitor-sample";
+      results: CheckResult[];
+      /** The share of failing checks (failing / all), whatever the field's old name says. */
+      errorRate: number;
+      threshold: number;
+      aborted: boolean;
+      /** Steps already running when this sample stopped dispatching: they were allowed to finish. */
+      runningSteps?: string[];
+    }
   /**
    * The live monitor could not judge its checks (every result "error") for `blind` of the
    * `samples` taken so far; journalled once per rollback run, when it first happens.
@@ -61,6 +70,7 @@ export type JournalEventData =
       samples: number;
       action: "continue" | "pause" | "abort";
       message: string;
+      runningSteps?: string[];
     }
   /**
    * A notification delivery attempt, written by whichever process delivered it (possibly after

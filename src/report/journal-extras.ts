@@ -5,6 +5,7 @@
 import type { SerializedError } from "../core/errors.js";
 import type { JournalEntry, JournalEventData } from "../core/journal-events.js";
 import type { CheckResult } from "../core/model.js";
+import { isBlind } from "../core/executor/monitor.js";
 
 type EventOf<T extends JournalEventData["type"]> = Extract<JournalEventData, { type: T }>;
 
@@ -15,7 +16,12 @@ export interface ValidationRecord {
 
 export interface MonitorSample {
   at: number;
+  /** The share of failing checks (failing / all). Meaningless when `blind`: shown as n/a. */
   errorRate: number;
+  /** No check of the sample could be judged (all `error`): it says nothing about the system. */
+  blind: boolean;
+  /** Steps already running when this sample stopped dispatching (they were allowed to finish). */
+  runningSteps?: string[];
   threshold: number;
   aborted: boolean;
   results: CheckResult[];
@@ -99,9 +105,11 @@ function sampleOf(at: number, event: EventOf<"monitor-sample">): MonitorSample {
   return {
     at,
     errorRate: finite(event.errorRate),
+    blind: isBlind(event.results),
     threshold: finite(event.threshold),
     aborted: event.aborted,
     results: event.results,
+    ...(event.runningSteps && event.runningSteps.length > 0 ? { runningSteps: event.runningSteps } : {}),
   };
 }
 
@@ -115,4 +123,15 @@ export function undeliveredNotifications(extras: JournalExtras): NotificationRec
   const last = new Map<string, NotificationRecord>();
   for (const n of extras.notifications) last.set(n.webhookId ?? `${n.channel}\n${n.about}`, n);
   return [...last.values()].filter((n) => !n.ok);
+}
+
+/** "7 of 8 samples" when some samples were blind, else undefined. */
+export function blindShare(samples: readonly MonitorSample[]): string | undefined {
+  const blind = samples.filter((s) => s.blind).length;
+  return blind === 0 ? undefined : `${blind} of ${samples.length} samples`;
+}
+
+/** The sample's figure as reports print it: the share of failing checks, or n/a when blind. */
+export function failingShareText(sample: Pick<MonitorSample, "blind" | "errorRate">, digits = 2): string {
+  return sample.blind ? "n/a" : sample.errorRate.toFixed(digits);
 }

@@ -4,7 +4,12 @@
  */
 import { isTerminal } from "../core/model.js";
 import { formatErrorShort, isoTime, oneLine } from "./format.js";
-import { undeliveredNotifications, type JournalExtras } from "./journal-extras.js";
+import {
+  blindShare,
+  failingShareText,
+  undeliveredNotifications,
+  type JournalExtras,
+} from "./journal-extras.js";
 import { cell, code, fenced, table } from "./markdown-text.js";
 import type { RollbackView } from "./rollback-view.js";
 
@@ -55,12 +60,33 @@ export function monitorSection(extras: JournalExtras): string[] {
   if (samples.length === 0) return [];
   const rows = samples.map((s) => [
     isoTime(s.at),
-    s.errorRate.toFixed(2),
+    failingShareText(s),
     String(s.threshold),
     s.aborted ? "**aborted**" : "",
-    cell(s.results.map((r) => `${r.name}: ${r.status}`).join("; ")),
+    cell(s.results.map((r) => `${r.name}: ${r.status === "error" ? "n/a (error)" : r.status}`).join("; ")),
   ]);
-  return ["## Live monitor", "", ...table(["Time", "Error rate", "Threshold", "", "Signals"], rows)];
+  const blind = blindShare(samples);
+  const aborted = samples.find((s) => s.aborted);
+  const notes = [
+    ...(blind === undefined
+      ? []
+      : [
+          `**Monitor blind for ${blind}**: none of their checks could be judged (every result \`error\`), so they say nothing about the system (n/a below).`,
+        ]),
+    ...(aborted?.runningSteps
+      ? [
+          `The monitor stopped dispatching at ${isoTime(aborted.at)} while ${aborted.runningSteps.map(code).join(", ")} ${aborted.runningSteps.length === 1 ? "was" : "were"} already running; ${aborted.runningSteps.length === 1 ? "it was" : "they were"} allowed to finish, and no later step started.`,
+        ]
+      : []),
+  ];
+  return [
+    "## Live monitor",
+    "",
+    ...notes.flatMap((n) => [n, ""]),
+    "Failing checks: the share of the sample's checks that failed (a check that could not be judged does not count); the rollback aborts when it is strictly greater than the threshold.",
+    "",
+    ...table(["Time", "Failing checks", "Threshold", "", "Checks"], rows),
+  ];
 }
 
 export function notificationsSection(extras: JournalExtras): string[] {

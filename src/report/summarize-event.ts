@@ -1,4 +1,5 @@
 /** The one-line summary of a journal event used by report timelines. */
+import { isBlind } from "../core/executor/monitor.js";
 import type { JournalEventData } from "../core/journal-events.js";
 import { formatDuration, formatErrorShort, isoTime, listOrNone, oneLine, shortHash } from "./format.js";
 
@@ -52,8 +53,10 @@ export function summarizeEvent(event: JournalEventData): string {
       return event.reason === undefined ? event.state : `${event.state}: ${oneLine(event.reason)}`;
     case "validation":
       return `${event.result.name}: ${event.result.status} (${oneLine(event.result.detail)})`;
-    case "monitor-sample":
-      return `error rate ${event.errorRate.toFixed(2)} (threshold ${event.threshold})${event.aborted ? ": aborting" : ""}`;
+    case "monitor-sample": {
+      const figure = isBlind(event.results) ? "n/a (no check could be judged)" : event.errorRate.toFixed(2);
+      return `failing checks ${figure} (threshold ${event.threshold})${event.aborted ? ": aborting" : ""}${event.runningSteps ? `; ${event.runningSteps.join(", ")} already running, allowed to finish` : ""}`;
+    }
     case "monitor-blind":
       return event.message;
     case "notification": {

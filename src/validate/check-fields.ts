@@ -18,13 +18,15 @@ export function checkFields(defaultTimeout: string, defaultRetries = 2) {
     timeout: duration({ allowZero: false })
       .prefault(defaultTimeout)
       .describe(`How long one attempt may take (${HELP_DURATION}). Default ${defaultTimeout}.`),
+    // No parse-time default: a monitor check (sampled again every interval anyway) defaults to
+    // no retries, a validation or watch check to `defaultRetries`; the runner decides.
     retries: z
       .number()
       .int()
       .min(0)
-      .default(defaultRetries)
+      .optional()
       .describe(
-        `Attempts after the first when the check does not pass; the last attempt counts. Default ${defaultRetries}.`,
+        `Attempts after the first when the check does not pass; the last attempt counts. Default ${defaultRetries}, and 0 for monitor checks (the next sample is the retry).`,
       ),
     interval: duration({ allowZero: true })
       .prefault("1s")

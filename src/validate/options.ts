@@ -13,6 +13,8 @@ export interface CheckOptions {
   cwd?: string;
   /** Waits between attempts (a ManualClock keeps retry tests instant). */
   clock?: Clock;
+  /** Retries when the check sets none (the monitor passes 0); default 2. */
+  defaultRetries?: number;
 }
 
 /** A result before name, kind and duration are filled in by the attempt's caller. */

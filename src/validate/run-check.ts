@@ -17,6 +17,9 @@ import { tcpAttempt } from "./tcp-check.js";
 
 export type { CheckOptions } from "./options.js";
 
+/** Retries of a validation or watch check that sets none (a monitor check: 0, see CheckRunOptions). */
+export const DEFAULT_RETRIES = 2;
+
 function attempt(spec: CheckSpec, opts: CheckOptions): Promise<Verdict> {
   if ("http" in spec) return httpAttempt(spec, opts);
   if ("tcp" in spec) return tcpAttempt(spec, opts);
@@ -37,7 +40,7 @@ async function safeAttempt(spec: CheckSpec, opts: CheckOptions): Promise<Verdict
 export async function runCheck(spec: CheckSpec, opts: CheckOptions): Promise<CheckResult> {
   const clock = opts.clock ?? systemClock;
   const started = performance.now();
-  const total = spec.retries + 1;
+  const total = (spec.retries ?? opts.defaultRetries ?? DEFAULT_RETRIES) + 1;
   let verdict: Verdict = { status: "error", detail: "cancelled before the first attempt" };
   let made = 0;
   let cancelled = false;

@@ -92,7 +92,7 @@ describe("live monitor", () => {
     }
     const md = (await cli(["report", id], { cwd: dir })).stdout;
     // The timeline has one line per sample.
-    expect(md.match(/monitor-sample error rate 0\.00 \(threshold 0\.5\)\n/g)?.length ?? 0).toBe(
+    expect(md.match(/monitor-sample failing checks 0\.00 \(threshold 0\.5\)\n/g)?.length ?? 0).toBe(
       samples.length,
     );
     const html = (await cli(["report", id, "--format", "html"], { cwd: dir })).stdout;
@@ -130,13 +130,19 @@ describe("live monitor", () => {
     expect(samples.map((s) => s.aborted)).toEqual([...Array<boolean>(samples.length - 1).fill(false), true]);
     const escalated = eventsOf(entries, "escalated");
     expect(escalated).toHaveLength(1);
-    expect(escalated[0]?.reason).toMatch(/^monitor: 2 of 3 signals failing \(error rate 0\.67 > 0\.5\)/);
+    expect(escalated[0]?.reason).toMatch(/^monitor: 2 of 3 checks failing \(share 0\.67 > 0\.5\)/);
     expect(escalated[0]?.notDone).toHaveLength(2);
     // No validation after an aborted rollback.
     expect(eventsOf(entries, "validation")).toEqual([]);
 
     const md = (await cli(["report", id], { cwd: dir })).stdout;
-    expect(md).toMatch(/monitor-sample .*error rate 0\.67 \(threshold 0\.5\): aborting/);
+    expect(md).toMatch(
+      /monitor-sample .*failing checks 0\.67 \(threshold 0\.5\): aborting; b#1:\S+ already running, allowed to finish/,
+    );
+    expect(md).toMatch(
+      /while `b#1:[^`]+` was already running; it was allowed to finish, and no later step started/,
+    );
+    expect(samples.at(-1)?.runningSteps).toHaveLength(1);
     const file = join(dir, "report.html");
     expectExit(await cli(["report", id, "--format", "html", "-o", file], { cwd: dir }), 0);
     const html = readFileSync(file, "utf8");

@@ -16,9 +16,13 @@ describe("check schema", () => {
       http: "http://127.0.0.1:8080/health",
       expectStatus: 200,
       timeout: 5000,
-      retries: 2,
       interval: 1000,
     });
+  });
+
+  it("leaves retries unset when not written: the runner applies 2, the monitor 0", () => {
+    expect(checkSchema.parse({ http: "http://127.0.0.1/" })).not.toHaveProperty("retries");
+    expect(checkSchema.parse({ http: "http://127.0.0.1/", retries: 3 })).toMatchObject({ retries: 3 });
   });
 
   it("reads durations as seconds or strings", () => {
@@ -36,7 +40,6 @@ describe("check schema", () => {
       command: ["pg_isready"],
       env: { PGHOST: "db" },
       timeout: 30_000,
-      retries: 2,
       interval: 1000,
     });
   });

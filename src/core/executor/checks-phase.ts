@@ -2,7 +2,7 @@ import type { CheckDefinition } from "../checks.js";
 import type { CheckResult, Plan } from "../model.js";
 import { childEnv, type ExecuteDeps } from "./deps.js";
 
-interface NamedCheck {
+export interface NamedCheck {
   check: CheckDefinition;
   component?: string;
 }
@@ -16,7 +16,12 @@ function validationChecks(deps: ExecuteDeps, plan: Plan): NamedCheck[] {
   return [...(deps.config.validation ?? []).map((check) => ({ check })), ...own];
 }
 
-async function runAll(deps: ExecuteDeps, checks: NamedCheck[], signal?: AbortSignal): Promise<CheckResult[]> {
+export async function runAll(
+  deps: ExecuteDeps,
+  checks: NamedCheck[],
+  signal?: AbortSignal,
+  defaultRetries?: number,
+): Promise<CheckResult[]> {
   const runner = deps.checks;
   if (!runner || checks.length === 0) return [];
   return Promise.all(
@@ -27,6 +32,7 @@ async function runAll(deps: ExecuteDeps, checks: NamedCheck[], signal?: AbortSig
         cwd: deps.config.baseDir,
         ...(signal ? { signal } : {}),
         ...(component ? { component } : {}),
+        ...(defaultRetries === undefined ? {} : { defaultRetries }),
       }),
     ),
   );
@@ -40,43 +46,4 @@ export async function validate(deps: ExecuteDeps, plan: Plan, signal?: AbortSign
   const results = await runAll(deps, validationChecks(deps, plan), signal);
   for (const result of results) await deps.journal.append({ type: "validation", result });
   return results.filter((r) => r.status !== "pass");
-}
-
-/**
- * The live monitor: samples the monitor's checks every interval while steps run; when the share
- * of failing signals passes the abort threshold, it calls `abort` (stop dispatching, escalate).
- * "error" results (a signal that could not be judged) do not count as failing.
- */
-export function startMonitor(
-  deps: ExecuteDeps,
-  stop: AbortSignal,
-  abort: (why: string) => void,
-): Promise<void> {
-  const monitor = deps.config.monitor;
-  if (!monitor || monitor.checks.length === 0 || !deps.checks) return Promise.resolve();
-  const checks = monitor.checks.map((check) => ({ check }));
-  return (async () => {
-    while (!stop.aborted) {
-      await deps.clock.sleep(monitor.intervalMs, stop);
-      if (stop.aborted) break;
-      const results = await runAll(deps, checks, stop);
-      if (stop.aborted) break;
-      const failing = results.filter((r) => r.status === "fail").length;
-      const errorRate = results.length === 0 ? 0 : failing / results.length;
-      const aborted = errorRate > monitor.abortThreshold;
-      await deps.journal.append({
-        type: "monitor-sample",
-        results,
-        errorRate,
-        threshold: monitor.abortThreshold,
-        aborted,
-      });
-      if (aborted) {
-        abort(
-          `monitor: ${failing} of ${results.length} signals failing (error rate ${errorRate.toFixed(2)} > ${monitor.abortThreshold})`,
-        );
-        break;
-      }
-    }
-  })();
 }

@@ -35,10 +35,12 @@ export interface RunOutcome {
   state: RollbackState;
   reason?: string;
   planHash: string;
+  /** What the operator must know even when the rollback succeeded (a blind monitor). */
+  warnings?: string[];
 }
 
 /** Why dispatching stopped before every step succeeded. */
-export type StopReason = "escalate" | "monitor" | "deadline" | "lock-lost" | "interrupted";
+export type StopReason = "escalate" | "monitor" | "paused" | "deadline" | "lock-lost" | "interrupted";
 
 /** Environment of every child process of a rollback: carries the nesting guard. */
 export function childEnv(deps: ExecuteDeps): Record<string, string | undefined> {

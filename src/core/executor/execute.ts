@@ -1,11 +1,12 @@
 import { toBackoutError } from "../errors.js";
 import type { RollbackState } from "../model.js";
-import { validate, startMonitor } from "./checks-phase.js";
+import { validate } from "./checks-phase.js";
 import { childEnv, type ExecuteDeps, type ExecuteOptions, type RunOutcome } from "./deps.js";
 import { readExecutionState, type ExecutionState } from "./execution-state.js";
 import { decideGate } from "./gate.js";
 import { runEmergencyProcedure, runEscalationHook } from "./hooks.js";
 import { keepLease } from "./lease.js";
+import { blindWarning, startMonitor } from "./monitor.js";
 import { outboxHook } from "./notifications.js";
 import { runSteps, stepControl } from "./run-steps.js";
 
@@ -26,11 +27,13 @@ export async function executeRollback(deps: ExecuteDeps, options: ExecuteOptions
   const plan = state.plan;
   // Notifications go into the outbox with the events that cause them; never awaited here.
   journal.setOutbox(outboxHook(deps, plan));
+  const warnings: string[] = [];
   const outcome = (s: RollbackState, reason?: string): RunOutcome => ({
     rollbackId: id,
     state: s,
     planHash: plan.hash,
     ...(reason === undefined ? {} : { reason }),
+    ...(warnings.length > 0 ? { warnings } : {}),
   });
 
   const stop = new AbortController();
@@ -70,13 +73,23 @@ export async function executeRollback(deps: ExecuteDeps, options: ExecuteOptions
     void lease.lost.then(() => control.halt("lock-lost"));
     let monitorWhy: string | undefined;
     const monitorStop = new AbortController();
-    const monitor = startMonitor(deps, monitorStop.signal, (why) => {
-      monitorWhy = why;
-      control.halt("monitor");
+    const monitor = startMonitor(deps, monitorStop.signal, {
+      abort: (why) => {
+        monitorWhy = why;
+        control.halt("monitor");
+      },
+      pause: (why) => {
+        monitorWhy = why;
+        control.halt("paused");
+      },
+      running: () => [...state.steps].filter(([, s]) => s.inFlight).map(([sid]) => sid),
     });
     const reason = state.escalated ? "escalate" : await runSteps(deps, options, state, control);
     monitorStop.abort();
-    await monitor;
+    const blind = blindWarning(await monitor);
+    if (blind !== undefined) warnings.push(blind);
+    if (reason === "paused")
+      return outcome("running", `${monitorWhy ?? "paused"}; resume with backout resume ${id}`);
 
     if (reason === "lock-lost") return outcome("failed", "another process took over this rollback's lock");
     if (reason === "interrupted") return outcome("running", "interrupted; resume with backout resume");

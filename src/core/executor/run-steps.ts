@@ -103,7 +103,7 @@ export async function runSteps(
   }
   const allDone = [...state.steps.values()].every((s) => s.succeeded);
   const reason = control.reason();
-  if (allDone && (reason === "deadline" || reason === "monitor")) return undefined;
+  if (allDone && (reason === "deadline" || reason === "monitor" || reason === "paused")) return undefined;
   return reason ?? (allDone ? undefined : "escalate");
 }
 

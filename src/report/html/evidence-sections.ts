@@ -1,7 +1,7 @@
 /** Validation results, the monitor's samples and the notifications sent, as the journal recorded them. */
 import { formatDuration, formatErrorShort, formatOffset, oneLine } from "../format.js";
 import { codeSpan, esc, htmlTable } from "./escape.js";
-import { undeliveredNotifications, type JournalExtras } from "../journal-extras.js";
+import { blindShare, undeliveredNotifications, type JournalExtras } from "../journal-extras.js";
 import { percent } from "./monitor-svg.js";
 
 export function validationSection(extras: JournalExtras, origin: number): string {
@@ -33,16 +33,26 @@ export function monitorSection(extras: JournalExtras, origin: number): string {
   if (samples.length === 0) {
     return `<section id="monitoring"><h2>Monitoring</h2>\n<p class="none">No monitor sample recorded.</p></section>`;
   }
-  const worst = samples.reduce((a, b) => (b.errorRate > a.errorRate ? b : a));
-  const over = samples.filter((s) => s.errorRate > s.threshold).length;
+  const judged = samples.filter((s) => !s.blind);
+  const worst = judged.reduce<(typeof judged)[number] | undefined>(
+    (a, b) => (a === undefined || b.errorRate > a.errorRate ? b : a),
+    undefined,
+  );
+  const over = judged.filter((s) => s.errorRate > s.threshold).length;
   const aborted = samples.find((s) => s.aborted);
+  const blind = blindShare(samples);
   const text = [
-    `${samples.length} sample(s); highest error rate ${percent(worst.errorRate)} at ${formatOffset(worst.at - origin)} (threshold ${percent(worst.threshold)});`,
+    worst
+      ? `${samples.length} sample(s); highest share of failing checks ${percent(worst.errorRate)} at ${formatOffset(worst.at - origin)} (threshold ${percent(worst.threshold)}, aborts when strictly above);`
+      : `${samples.length} sample(s); share of failing checks n/a in every one;`,
     `${over} above the threshold.`,
+    blind ? `Monitor blind for ${blind}: no check could be judged (n/a).` : "",
     aborted
-      ? `The monitor aborted the rollback at ${formatOffset(aborted.at - origin)}.`
+      ? `The monitor aborted the rollback at ${formatOffset(aborted.at - origin)}.${aborted.runningSteps ? ` ${aborted.runningSteps.join(", ")} ${aborted.runningSteps.length === 1 ? "was" : "were"} already running and allowed to finish; no later step started.` : ""}`
       : "The monitor did not abort the rollback.",
-  ].join(" ");
+  ]
+    .filter((t) => t !== "")
+    .join(" ");
   return `<section id="monitoring"><h2>Monitoring</h2>\n<p>${esc(text)}</p></section>`;
 }
 

@@ -28,11 +28,18 @@ export function renderMonitorChart(samples: MonitorSample[], scale: TimeScale, t
   const points = (pick: (s: MonitorSample) => number) =>
     samples.map((s) => `${num(scale.x(s.at))},${num(y(pick(s)))}`).join(" ");
   const last = samples[samples.length - 1];
+  const judged = samples.filter((s) => !s.blind);
+  const judgedPoints = judged.map((s) => `${num(scale.x(s.at))},${num(y(s.errorRate))}`).join(" ");
   const dots = samples.map((s) => {
     const over = s.errorRate > s.threshold;
     const cls = `sample${over ? " over" : ""}${s.aborted ? " aborted" : ""}`;
     const failing = s.results.filter((r) => r.status !== "pass").map((r) => r.name);
-    const title = `${formatOffset(s.at - scale.origin)}: error rate ${percent(s.errorRate)} (threshold ${percent(s.threshold)})${failing.length > 0 ? `; failing: ${failing.join(", ")}` : ""}${s.aborted ? "; aborted the rollback" : ""}`;
+    if (s.blind) {
+      // Nothing could be judged: no value to plot; a hollow mark on the baseline says "n/a".
+      const title = `${formatOffset(s.at - scale.origin)}: failing checks n/a (no check could be judged: ${failing.join(", ")})`;
+      return `<circle class="sample blind" cx="${num(scale.x(s.at))}" cy="${num(bottom)}" r="3.5" data-error-rate="n/a"><title>${esc(title)}</title></circle>`;
+    }
+    const title = `${formatOffset(s.at - scale.origin)}: failing checks ${percent(s.errorRate)} (threshold ${percent(s.threshold)})${failing.length > 0 ? `; not passing: ${failing.join(", ")}` : ""}${s.aborted ? "; aborted the rollback" : ""}`;
     return `<circle class="${cls}" cx="${num(scale.x(s.at))}" cy="${num(y(s.errorRate))}" r="3.5" data-error-rate="${s.errorRate}"><title>${esc(title)}</title></circle>`;
   });
   // One sample is a dot, not a line: the threshold is then drawn across the whole chart.
@@ -43,12 +50,12 @@ export function renderMonitorChart(samples: MonitorSample[], scale: TimeScale, t
   return [
     `<g id="monitor" class="monitor-chart" data-samples="${samples.length}">`,
     `<rect class="frame" x="${num(left)}" y="${top}" width="${num(right - left)}" height="${MONITOR_HEIGHT}"/>`,
-    `<text class="step-label" x="${LABEL_X}" y="${top + 14}">monitor: error rate</text>`,
+    `<text class="step-label" x="${LABEL_X}" y="${top + 14}">monitor: failing checks</text>`,
     `<text class="legend" x="${LABEL_X}" y="${top + 30}">dashed: abort threshold ${esc(percent(last?.threshold ?? 0))}</text>`,
     `<text class="y-label" x="${num(left - 4)}" y="${top + 10}" text-anchor="end">${esc(percent(maxRate))}</text>`,
     `<text class="y-label" x="${num(left - 4)}" y="${bottom}" text-anchor="end">0%</text>`,
     threshold,
-    samples.length > 1 ? `<polyline class="error-rate" points="${points((s) => s.errorRate)}"/>` : "",
+    judged.length > 1 ? `<polyline class="error-rate" points="${judgedPoints}"/>` : "",
     ...dots,
     "</g>",
   ]

@@ -54,7 +54,7 @@ code { font: 12px/1.3 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; 
 #timeline .frame { fill: #fbfcfd; stroke: var(--line); }
 #timeline .threshold { stroke: var(--fail); stroke-dasharray: 5 3; fill: none; }
 #timeline .error-rate { stroke: var(--run); stroke-width: 1.5; fill: none; }
-#timeline .sample { fill: var(--run); } #timeline .sample.over { fill: var(--fail); } #timeline .sample.aborted { stroke: var(--ink); stroke-width: 1.5; }
+#timeline .sample { fill: var(--run); } #timeline .sample.over { fill: var(--fail); } #timeline .sample.aborted { stroke: var(--ink); stroke-width: 1.5; } #timeline .sample.blind { fill: none; stroke: var(--ink); stroke-dasharray: 2 2; }
 .legend-row { display: flex; flex-wrap: wrap; gap: 12px; margin: 6px 0 0; color: var(--muted); font-size: 12px; }
 .legend-row i { display: inline-block; width: 14px; height: 10px; border-radius: 2px; margin-right: 4px; vertical-align: -1px; }
 ol.journal { font: 12px/1.5 ui-monospace, Menlo, Consolas, monospace; padding-left: 22px; }
