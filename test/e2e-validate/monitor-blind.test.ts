@@ -11,7 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { cli, startCli, tempDir } from "../e2e/cli.js";
 import { Receiver } from "../notify/receiver.js";
 import { startMonitoredFlakyService } from "../support/prometheus.js";
-import { checkpointThenDeploy, eventsOf, expectExit, latestRollback, readJournal } from "./helpers.js";
+import { checkpointThenDeploy, eventsOf, latestRollback, readJournal } from "./helpers.js";
 import { componentYaml, starts } from "./steps.js";
 
 const NAMES = ["d", "c", "b", "a"]; // rollback order a, b, c, d
