@@ -79,11 +79,12 @@ components:
     const plan = JSON.parse((await cli(["plan", "--json"], { cwd: dir })).stdout) as {
       hash: string;
       dataLoss: boolean;
-      steps: { id: string; risk: { dataLoss: boolean; summary: string } }[];
+      steps: { id: string; risk: { dataLoss: boolean; summary: string; measured?: string } }[];
     };
     expect(plan.steps.map((s) => s.id)).toEqual(["db#1:migrate-down", "db#2:migrate-down"]);
     expect(plan.dataLoss).toBe(true);
-    expect(plan.steps[1]?.risk.summary).toMatch(/nickname.*51 non-null values/);
+    expect(plan.steps[1]?.risk.summary).toBe("drops column users.nickname");
+    expect(plan.steps[1]?.risk.measured).toBe("users.nickname: 51 non-null values");
 
     const run = await cli(["run"], { cwd: dir });
     expect(run.exitCode, run.stderr).toBe(3);
@@ -141,7 +142,7 @@ components:
     );
     // The next deploy, not applied yet: what the drill proves before it goes out.
     project.write(DEPLOY);
-    const yaml = (policy: string) => `version: 1
+    const yaml = (policy: string, snapshot = "none") => `version: 1
 environment: drill
 components:
   db:
@@ -150,16 +151,28 @@ components:
     migrations: db/migrations
     format: dbmate
     dataLoss: ${policy}
+    snapshot: ${snapshot}
 `;
     writeFileSync(join(dir, "backout.yaml"), yaml("confirm"));
     const lossy = await cli(["drill"], { cwd: dir });
     expect(lossy.exitCode, lossy.stderr + lossy.stdout).toBe(1);
     expect(lossy.stdout + lossy.stderr).toMatch(/nickname/);
 
-    // Under archive the same downs keep their data: the rollback would be clean.
+    // Under archive the same downs keep their data, but the up of drop_legacy destroys the
+    // legacy values for good: its down re-adds the column empty. Only a restore brings them back.
     writeFileSync(join(dir, "backout.yaml"), yaml("archive"));
+    const upLoss = await cli(["drill"], { cwd: dir });
+    expect(upLoss.exitCode, upLoss.stderr + upLoss.stdout).toBe(1);
+    expect(upLoss.stdout).toMatch(
+      /up-destroys-data: the up drops column users\.legacy: .*only a restore can/,
+    );
+    expect(upLoss.stdout).not.toMatch(/FAIL 20240101000002/);
+
+    // With snapshots the rollback restores those values: clean, and it says how.
+    writeFileSync(join(dir, "backout.yaml"), yaml("archive", "dump"));
     const clean = await cli(["drill"], { cwd: dir });
     expect(clean.exitCode, clean.stderr + clean.stdout).toBe(0);
+    expect(clean.stdout).toMatch(/a restore of the snapshot brings it back: drops column users\.legacy/);
     // The live database was not touched, and the scratch copy is gone.
     expect(await pg.sql("SELECT count(*)::int AS n FROM schema_migrations", [], db)).toEqual([{ n: 1 }]);
     const dbs = await pg.sql("SELECT datname FROM pg_database WHERE datname LIKE '%drill%' ORDER BY 1");

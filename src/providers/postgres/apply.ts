@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { BackoutError, type ErrorLocation } from "../../core/errors.js";
 import type { PlannedStep } from "../../core/model.js";
 import type { ProviderContext, StepResult } from "../../core/provider.js";
@@ -5,17 +6,22 @@ import { withPostgres, type PgSession } from "./connect.js";
 import { afterDbmateRevert } from "./layouts/dbmate-schema.js";
 import type { Migration } from "./layouts/layout.js";
 import { releaseMigrationLocks, setTimeouts, takeMigrationLocks } from "./lock.js";
-import { migrationSet, type MigrationSet } from "./migration-set.js";
+import type { MigrationFormat, MigrationLayout } from "./layouts/layout.js";
+import { plannedLayout } from "./migration-set.js";
 import { failureOf } from "./pg-errors.js";
 import { isRestoreStep } from "./restore-params.js";
 import { readSettings, type PostgresSettings } from "./settings.js";
 import { migrationLocks } from "./tool-locks.js";
 import { archiveBefore } from "./sql/archive.js";
+import { lostByUpText } from "./sql/up-loss.js";
 import type { ClassifiedStatement } from "./sql/types.js";
-import { downParams, type DownParams } from "./step-params.js";
+import { downParams, plannedMigration, type DownParams } from "./step-params.js";
+
+type PlannedSet = { format: MigrationFormat; dir: string; layout: MigrationLayout };
 
 /**
- * Runs one migration's down in ONE transaction with its history update: timeouts, the advisory
+ * Runs one migration's down in ONE transaction with its history update, from the plan alone
+ * (the down SQL recorded at plan time; the migration files are not read): timeouts, the advisory
  * lock, then (unless the history no longer lists the version: idempotent no-op) the approved
  * statements, each destructive one preceded by its archive copy under the archive policy, then
  * the tool's own history change, then COMMIT. Any failure rolls all of it back.
@@ -29,18 +35,13 @@ export async function applyPostgres(
   const settings = readSettings(ctx);
   const params = downParams(step);
   const where: ErrorLocation = { component: ctx.component.name, step: step.id };
-  const set = await migrationSet(ctx, settings);
-  const migration = set.migrations.find((m) => m.version === params.version);
-  if (migration === undefined) {
-    throw new BackoutError(
-      "PLAN_INVALID",
-      `migration ${params.version} is no longer among the files in ${set.dir}`,
-      {
-        where,
-        hint: "Restore its migration file (the history update needs it), or make a new plan.",
-      },
-    );
-  }
+  // Everything comes from the plan: the files may be gone or changed (a release switched them).
+  const set: PlannedSet = {
+    format: params.format,
+    dir: resolve(ctx.baseDir, settings.migrations),
+    layout: plannedLayout(ctx, settings, params.format),
+  };
+  const migration = plannedMigration(params);
   if (ctx.signal.aborted)
     throw new BackoutError("STEP_CANCELLED", "step cancelled before the down ran", { where });
   return withPostgres(ctx, settings, where, async (session) => {
@@ -60,6 +61,8 @@ export async function applyPostgres(
       });
       if (dumped !== undefined) lines.push(dumped);
     }
+    // The report carries the step's output: it says what only a restore can bring back.
+    if (params.lostByUp.length > 0) lines.push(`note: ${lostByUpText(params.version, params.lostByUp)}`);
     return { output: session.redact(lines.join("\n")) };
   });
 }
@@ -67,7 +70,7 @@ export async function applyPostgres(
 async function inTransaction(
   ctx: ProviderContext<PostgresSettings>,
   settings: PostgresSettings,
-  set: MigrationSet,
+  set: PlannedSet,
   s: PgSession,
   params: DownParams,
   migration: Migration,
@@ -99,7 +102,7 @@ async function inTransaction(
 async function withoutTransaction(
   ctx: ProviderContext<PostgresSettings>,
   settings: PostgresSettings,
-  set: MigrationSet,
+  set: PlannedSet,
   s: PgSession,
   params: DownParams,
   migration: Migration,

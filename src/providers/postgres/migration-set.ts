@@ -13,6 +13,23 @@ export interface MigrationSet {
   migrations: Migration[];
 }
 
+/**
+ * The layout of a format recorded in a plan, without reading the migration directory: apply and
+ * verify work from the plan alone (the files may have moved since planning).
+ */
+export function plannedLayout(
+  ctx: ProviderContext<PostgresSettings>,
+  settings: PostgresSettings,
+  format: MigrationFormat,
+): MigrationLayout {
+  return layoutFor(format, {
+    migrationsDir: resolve(ctx.baseDir, settings.migrations),
+    env: ctx.env,
+    ...(settings.committer === undefined ? {} : { committer: settings.committer }),
+    ...(settings.historyTable === undefined ? {} : { historyTable: settings.historyTable }),
+  });
+}
+
 /** The component's migration files and the layout of its tool (detected when format: auto). */
 export async function migrationSet(
   ctx: ProviderContext<PostgresSettings>,
@@ -20,12 +37,7 @@ export async function migrationSet(
 ): Promise<MigrationSet> {
   const dir = resolve(ctx.baseDir, settings.migrations);
   const format = await resolveFormat(settings.format, dir, ctx.component.name);
-  const layout = layoutFor(format, {
-    migrationsDir: dir,
-    env: ctx.env,
-    ...(settings.committer === undefined ? {} : { committer: settings.committer }),
-    ...(settings.historyTable === undefined ? {} : { historyTable: settings.historyTable }),
-  });
+  const layout = plannedLayout(ctx, settings, format);
   let migrations: Migration[];
   try {
     migrations = await layout.readMigrations(dir);

@@ -15,7 +15,8 @@ import { missingSnapshotFile, restorePreflight } from "./restore-preflight.js";
 import { readSettings, type PostgresSettings } from "./settings.js";
 import { classifyScript } from "./sql/classify.js";
 import { measureAtRisk } from "./sql/measure.js";
-import type { DownParams } from "./step-params.js";
+import { lostByUp, lostByUpText } from "./sql/up-loss.js";
+import { sha256, type DownParams } from "./step-params.js";
 
 // Guesses for the estimate: a DDL statement is quick; archiving copies rows.
 const BASE_MS = 200;
@@ -24,7 +25,8 @@ const ROWS_PER_MS = 100;
 /**
  * The strategy: reverse (down migrations), restore (the checkpoint's snapshot, then replay of
  * every write since), or auto: reverse when every pending down exists and loses nothing (safe,
- * or archived), else restore when the checkpoint took a snapshot.
+ * or archived) and no pending up destroyed data, else restore when the checkpoint took a snapshot
+ * (the only way back for values an up dropped).
  */
 export async function planPostgres(
   ctx: ProviderContext<PostgresSettings>,
@@ -72,7 +74,14 @@ export async function planPostgres(
     throw e;
   }
   const lossy = reverse.find((s) => s.risk.dataLoss);
-  return lossy === undefined ? reverse : restore(`auto: a down would lose data (${lossy.risk.summary})`);
+  if (lossy !== undefined) return restore(`auto: a down would lose data (${lossy.risk.summary})`);
+  // The downs lose nothing more, but an up already destroyed values only the snapshot still has.
+  const gone = reverse.find((s) => (s.params as { lostByUp?: string[] }).lostByUp?.length);
+  if (gone !== undefined) {
+    const p = gone.params as { version: string; lostByUp: string[] };
+    return restore(`auto: ${lostByUpText(p.version, p.lostByUp)}`);
+  }
+  return reverse;
 }
 
 /** Same migration version and same schema fingerprint as the checkpoint. */
@@ -174,17 +183,23 @@ async function stepFor(
   const atRisk = await measureAtRisk(client, statements);
   const policy = dataPolicy(ctx.dataLossPolicy, statements);
   const risk = riskOf(statements, atRisk, policy, migration.downFile);
+  const upLoss = await lostByUp(migration.upSql, migration.file, settings.schema);
+  if (upLoss.length > 0) risk.summary += `; ${lostByUpText(migration.version, upLoss)}`;
   const transaction = migration.downTransaction !== false;
   if (!transaction)
     risk.summary += "; runs outside a transaction (transaction:false): a failure halfway is not undone";
   const params: DownParams = {
+    format: set.format,
     version: migration.version,
     name: migration.name,
+    file: migration.file,
     downFile: migration.downFile,
+    downSql: migration.downSql,
+    downSha256: sha256(migration.downSql),
     statements,
-    atRisk,
     archive: policy.archive,
     transaction,
+    lostByUp: upLoss,
   };
   const destructive = statements.some((s) => s.class !== "safe");
   return {
@@ -195,7 +210,11 @@ async function stepFor(
     phase: "main",
     target,
     params: params as unknown as Record<string, unknown>,
-    risk: { ...risk, summary: ctx.redact(risk.summary) },
+    risk: {
+      ...risk,
+      summary: ctx.redact(risk.summary),
+      ...(risk.measured === undefined ? {} : { measured: ctx.redact(risk.measured) }),
+    },
     reversible: !(destructive && !policy.archive),
     estimateMs: BASE_MS + Math.round((risk.rowsAtRisk ?? 0) / ROWS_PER_MS),
   };

@@ -1,7 +1,9 @@
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import { BackoutError } from "../../core/errors.js";
 import type { PlannedStep } from "../../core/model.js";
-import type { ClassifiedStatement, DataAtRisk } from "./sql/types.js";
+import { MIGRATION_FORMATS, type Migration, type MigrationFormat } from "./layouts/layout.js";
+import type { ClassifiedStatement } from "./sql/types.js";
 
 const target = z.looseObject({
   schema: z.string(),
@@ -28,25 +30,57 @@ const statement = z.looseObject({
 });
 
 const paramsSchema = z.object({
+  format: z.enum(MIGRATION_FORMATS),
   version: z.string().min(1),
   name: z.string(),
+  file: z.string(),
   downFile: z.string(),
+  downSql: z.string(),
+  downSha256: z.string().regex(/^[0-9a-f]{64}$/),
   statements: z.array(statement),
-  atRisk: z.array(z.looseObject({ target, rows: z.number(), values: z.number().optional() })),
   archive: z.boolean(),
   /** false for a dbmate `-- migrate:down transaction:false` section. */
   transaction: z.boolean().default(true),
+  /** What the migration's up destroyed (only a restore brings it back); [] when nothing. */
+  lostByUp: z.array(z.string()).default([]),
 });
 
-/** What plan() put into a migrate-down step: the approved statements, not the file as it is now. */
+/**
+ * What plan() put into a migrate-down step: everything apply needs, so apply never reads the
+ * migration files again (they may have moved: a release step switched `current` before this
+ * step ran). The exact down text with its file and sha256, the approved statements cut from it,
+ * and the tool's format. Live measurements are not here: they go in the step's `measured`.
+ */
 export interface DownParams {
+  format: MigrationFormat;
   version: string;
   name: string;
+  /** The migration's own file (up, or Sqitch's deploy script), as the history may name it. */
+  file: string;
   downFile: string;
+  downSql: string;
+  downSha256: string;
   statements: ClassifiedStatement[];
-  atRisk: DataAtRisk[];
   archive: boolean;
   transaction: boolean;
+  lostByUp: string[];
+}
+
+export function sha256(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+/** The migration as the layout's history update needs it, rebuilt from the plan alone. */
+export function plannedMigration(p: DownParams): Migration {
+  return {
+    version: p.version,
+    name: p.name,
+    file: p.file,
+    upSql: undefined,
+    downFile: p.downFile,
+    downSql: p.downSql,
+    downTransaction: p.transaction,
+  };
 }
 
 export function downParams(step: PlannedStep): DownParams {
@@ -54,6 +88,6 @@ export function downParams(step: PlannedStep): DownParams {
   if (parsed.success) return parsed.data;
   throw new BackoutError("PLAN_INVALID", `step ${step.id} has no valid migrate-down parameters`, {
     where: { component: step.component, step: step.id },
-    hint: "The plan was not made by the postgres provider or was edited; make a new plan.",
+    hint: "The plan was made by another backout version, or was edited; make a new plan.",
   });
 }

@@ -2,7 +2,7 @@ import type { PlannedStep } from "../../core/model.js";
 import type { ProviderContext } from "../../core/provider.js";
 import { withPostgres } from "./connect.js";
 import { schemaFingerprint } from "./fingerprint.js";
-import { migrationSet } from "./migration-set.js";
+import { plannedLayout } from "./migration-set.js";
 import { isRestoreStep } from "./restore-params.js";
 import { readSettings, type PostgresSettings } from "./settings.js";
 import { downParams } from "./step-params.js";
@@ -18,10 +18,10 @@ export async function verifyPostgres(
   if (isRestoreStep(step)) return (await import("./restore-verify.js")).verifyRestoreStep(ctx, step);
   const settings = readSettings(ctx);
   const params = downParams(step);
-  const set = await migrationSet(ctx, settings);
+  const layout = plannedLayout(ctx, settings, params.format);
   const where = { component: ctx.component.name, step: step.id };
   return withPostgres(ctx, settings, where, async ({ client }) => {
-    if ((await set.layout.appliedVersions(client)).includes(params.version)) return false;
+    if ((await layout.appliedVersions(client)).includes(params.version)) return false;
     const expected = step.target.details?.fingerprint;
     if (typeof expected !== "string") return true;
     const now = await schemaFingerprint(client, settings);

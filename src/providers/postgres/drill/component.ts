@@ -81,6 +81,7 @@ export async function drillInputFor(
     archiveSchema: settings.archiveSchema,
     ...(settings.historyTable === undefined ? {} : { historyTable: settings.historyTable }),
     policy,
+    restorable: settings.snapshot !== "none" && settings.strategy !== "reverse",
     statementTimeoutMs: durationMs(settings.statementTimeout),
     sampleRows: choices.sampleRows,
     ...(choices.pgBin === undefined ? {} : { pgBin: choices.pgBin }),

@@ -1,5 +1,5 @@
 /**
- * Would this down lose data? Helper C's classifier (the real PostgreSQL parser) says which
+ * Would this down lose data, or did its up already? The classifier (the real PostgreSQL parser) says which
  * statements are destructive or opaque. Under the archive policy, destructive statements the
  * archive can copy keep their data and are clean; opaque ones never are (nobody can say what
  * they destroy).
@@ -11,6 +11,7 @@ import type { Queryable } from "../db.js";
 import type { Migration } from "../layouts/layout.js";
 import { archivable } from "../policy.js";
 import { classifyScript } from "../sql/classify.js";
+import { lostByUp } from "../sql/up-loss.js";
 import type { MigrationDrill } from "./types.js";
 
 /**
@@ -22,6 +23,25 @@ async function lineOffset(m: Migration): Promise<number> {
   const text = await readFile(m.downFile, "utf8").catch(() => "");
   const at = text.indexOf(m.downSql);
   return at < 0 ? 0 : text.slice(0, at).split("\n").length - 1;
+}
+
+/**
+ * An up that destroys data makes a rollback by down unclean whatever the down says: once the up
+ * has run, the values are gone. Only a restore of a snapshot brings them back, so with snapshots
+ * (and a strategy that may restore) it is clean and only noted.
+ */
+export async function judgeUp(m: Migration, drill: MigrationDrill, schema: string, restorable: boolean) {
+  const lost = await lostByUp(m.upSql, m.file, schema);
+  if (lost.length === 0) return;
+  if (restorable) {
+    drill.restorable = lost;
+    return;
+  }
+  drill.findings.push({
+    kind: "up-destroys-data",
+    message: `the up ${lost.join("; ")}: once it runs, a rollback by its down brings the schema back but not those values; only a restore can (set snapshot: dump or pitr on the component)`,
+    details: lost,
+  });
 }
 
 export async function judgeDown(

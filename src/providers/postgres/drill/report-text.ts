@@ -39,6 +39,8 @@ export function drillText(r: DrillReport): string {
       }
     }
     for (const a of m.archived) lines.push(`       archived under policy archive: ${a}`);
+    for (const r of m.restorable ?? [])
+      lines.push(`       the up destroys it, a restore of the snapshot brings it back: ${r}`);
   }
   return lines.join("\n");
 }

@@ -5,7 +5,7 @@
 import type { DataLossPolicy } from "../../../core/model.js";
 import type { Migration, MigrationLayout } from "../layouts/layout.js";
 import { connectUrl, DRILL_APP } from "../client.js";
-import { judgeDown } from "./down-risk.js";
+import { judgeDown, judgeUp } from "./down-risk.js";
 import { hasDown, roundTrip } from "./round-trip.js";
 import { createScratch } from "./scratch.js";
 import type { DrillReport, MigrationDrill } from "./types.js";
@@ -21,6 +21,8 @@ export interface DrillInput {
   archiveSchema: string;
   historyTable?: string;
   policy: DataLossPolicy;
+  /** The component takes snapshots and may restore them (strategy auto or restore). */
+  restorable?: boolean;
   statementTimeoutMs: number;
   /** Rows per table when the scratch copy is schema plus sample. */
   sampleRows: number;
@@ -62,10 +64,10 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
     ]),
   );
   for (const m of pending) {
+    const d = drills.get(m.version);
     if (!hasDown(m))
-      drills
-        .get(m.version)
-        ?.findings.push({ kind: "no-down", message: "no down script: backout cannot revert it" });
+      d?.findings.push({ kind: "no-down", message: "no down script: backout cannot revert it" });
+    if (d !== undefined) await judgeUp(m, d, input.schema, input.restorable === true);
   }
   const report: DrillReport = {
     component: input.component,

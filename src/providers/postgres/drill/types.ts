@@ -10,6 +10,8 @@ export type FindingKind =
   | "no-down"
   /** The down script holds destructive or opaque statements whose data is not archived. */
   | "down-loses-data"
+  /** The up destroys data (drops a column...): a down cannot bring those values back, a restore can. */
+  | "up-destroys-data"
   /** After the down, the schema is not what it was before the up. */
   | "schema-differs"
   /** After the down, some table holds a different number of rows than before the up. */
@@ -38,6 +40,8 @@ export interface MigrationDrill {
   findings: DrillFinding[];
   /** Destructive statements whose data the archive policy would keep (informational, clean). */
   archived: string[];
+  /** What the up destroys that the component's snapshot brings back by a restore (informational, clean). */
+  restorable?: string[];
 }
 
 export interface DrillReport {

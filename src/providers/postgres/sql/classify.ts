@@ -17,6 +17,7 @@ import {
   truncateRule,
 } from "./rules.js";
 import { copyRule, dmlRule, insertRule, mergeRule, nestedDml, selectRule } from "./rules-dml.js";
+import { CreatedHere } from "./created-here.js";
 import { checkTree, describeFindings } from "./tree-check.js";
 import { lineAtByte, splitStatements } from "./split.js";
 import { SAFE_KINDS } from "./statement-kinds.js";
@@ -131,9 +132,13 @@ export async function classifyScript(
   const parsed = await parseScript(sql, file);
   const out: ClassifiedStatement[] = [];
   let schema = defaultSchema;
+  const created = new CreatedHere();
   for (const raw of splitStatements(sql, parsed.stmts ?? [])) {
-    const verdict = await classifyNode(raw.stmt, { sql: raw.sql, defaultSchema: schema, db });
+    const verdict = created.relieve(
+      await classifyNode(raw.stmt, { sql: raw.sql, defaultSchema: schema, db }),
+    );
     out.push({ sql: raw.sql, line: raw.line, ...verdict });
+    created.note(raw.stmt, raw.line, schema);
     schema = searchPathAfter(raw.stmt, schema, defaultSchema);
   }
   return out;

@@ -2,7 +2,7 @@
  * Rules for the statements that change rows: DELETE, UPDATE, INSERT, MERGE, COPY, and SELECT
  * (which changes rows only through what it calls or nests, judged by tree-check.ts).
  */
-import { type JsonObject, arr, findNodes, obj, relation, str } from "./ast.js";
+import { type JsonObject, arr, findNodes, names, nodeOf, obj, relation, str } from "./ast.js";
 import { type RuleContext, type Verdict, label } from "./rules.js";
 import type { DataTarget } from "./types.js";
 import { whereText } from "./where-text.js";
@@ -54,11 +54,46 @@ export async function dmlRule(
     operation === "delete"
       ? `deletes ${scope} of ${label(rel)}`
       : `overwrites ${columns.map((c) => `${label(rel)}.${c}`).join(", ")} in ${scope}`;
+  if (operation === "update" && node.withClause === undefined && fillsOnlyNulls(node, columns)) {
+    return {
+      class: "safe",
+      reason: `fills ${columns.join(", ")} of ${label(rel)} only where it is NULL`,
+      targets: [],
+    };
+  }
   if (node.withClause !== undefined) {
     // The WHERE may name the WITH's queries, so it cannot be measured or archived on its own.
     return { class: "opaque", reason: `${verb}; its WITH clause may change other tables`, targets };
   }
   return { class: "destructive", reason: verb, targets };
+}
+
+/** `col IS NULL` on the bare column (or the table's alias), as a top-level AND term. */
+function nullTests(where: JsonObject): Set<string> {
+  const [kind, node] = nodeOf(where);
+  const terms =
+    kind === "BoolExpr" && str(node.boolop) === "AND_EXPR"
+      ? arr(node.args).map((a) => nodeOf(a))
+      : [[kind, node] as const];
+  const out = new Set<string>();
+  for (const [k, n] of terms) {
+    if (k !== "NullTest" || str(n.nulltesttype) !== "IS_NULL") continue;
+    const fields = names(obj(obj(n.arg).ColumnRef).fields);
+    const column = fields.at(-1);
+    if (column !== undefined && fields.length <= 2) out.add(column);
+  }
+  return out;
+}
+
+/**
+ * UPDATE t SET c = ... WHERE c IS NULL [AND ...]: only NULLs are overwritten, nothing stored is
+ * lost (the usual backfill). Every column set must be tested that way; a FROM join is left to the
+ * general rule.
+ */
+function fillsOnlyNulls(node: JsonObject, columns: string[]): boolean {
+  if (node.whereClause === undefined || arr(node.fromClause).length > 0 || columns.length === 0) return false;
+  const tested = nullTests(obj(node.whereClause));
+  return columns.every((c) => tested.has(c));
 }
 
 export function insertRule(node: JsonObject, ctx: RuleContext): Verdict {

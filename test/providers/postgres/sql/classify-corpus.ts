@@ -103,6 +103,8 @@ export const CORPUS: [sql: string, expected: Expected][] = [
   ["PREPARE q AS DELETE FROM users", "safe"],
   ["DEALLOCATE q", "safe"],
   ["NOTIFY ch, 'reverted'", "safe"],
+  ["UPDATE users SET nickname = split_part(email, '@', 1) WHERE nickname IS NULL", "safe"],
+  ["UPDATE users u SET nickname = 'x' WHERE u.nickname IS NULL AND u.id > 3", "safe"],
   // ALTER TABLE that keeps every value.
   ["ALTER TABLE users ADD COLUMN nickname text", "safe"],
   ["ALTER TABLE users ADD COLUMN tags jsonb NOT NULL DEFAULT '{}'", "safe"],
@@ -158,6 +160,8 @@ export const CORPUS: [sql: string, expected: Expected][] = [
   ["UPDATE users SET email = lower(email) WHERE email <> lower(email)", "destructive"],
   ["UPDATE orders SET status = 'x' FROM users WHERE orders.user_id = users.id", "destructive"],
   ["UPDATE users u SET age = 0 WHERE u.age < 0", "destructive"],
+  ["UPDATE users SET nickname = 'x', age = 1 WHERE nickname IS NULL", "destructive"],
+  ["UPDATE users SET nickname = 'x' WHERE nickname IS NULL OR id = 1", "destructive"],
   ["ALTER TABLE users ALTER COLUMN age TYPE smallint", "destructive"],
   ["ALTER TABLE users ALTER COLUMN price TYPE numeric(10,2) USING price::numeric", "destructive"],
   ["ALTER TABLE users ALTER COLUMN total SET EXPRESSION AS (a + b)", "destructive"],
