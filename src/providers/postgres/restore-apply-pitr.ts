@@ -14,6 +14,7 @@ import {
   allowConnections,
   applyRetention,
   capture,
+  catchUp,
   markCaptureComplete,
   drainWith,
   replayInto,
@@ -44,9 +45,17 @@ export async function restoreCluster(
   const replays: string[] = [];
   let replayMs = 0;
   let sessionsEnded = 0;
+  let blocked = false;
   const replay = async (port: number): Promise<void> => {
     const t = ctx.clock.now();
-    replays.push(await replayInto(ctx, params, where, atPort(settings.url, port)));
+    const copy = atPort(settings.url, port);
+    // Before the block: catch up from the slot in rounds while the live database serves; after
+    // it, only the last drain's changes (and only their rows are checked).
+    replays.push(
+      blocked
+        ? await replayInto(ctx, params, where, copy)
+        : await catchUp(ctx, params, where, settings.url, copy, lines),
+    );
     replayMs += ctx.clock.now() - t;
   };
   const r = await restorePitr({
@@ -70,6 +79,7 @@ export async function restoreCluster(
       },
       replay,
       block: async () => {
+        blocked = true;
         sessionsEnded = await block(settings.url, params, lines, redact, where);
       },
       unblock: () => allowConnections(settings.url, redact, where),

@@ -34,28 +34,77 @@ export async function capture(
   where: ErrorLocation,
   url: string,
 ): Promise<string> {
-  if (!params.slotIntact) return `the slot ${params.snapshot.slot} is gone: nothing to capture`;
+  return (await captureCounted(ctx, params, where, url)).text;
+}
+
+interface Drained {
+  added: number;
+  text: string;
+}
+
+async function captureCounted(
+  ctx: ProviderContext<PostgresSettings>,
+  params: RestoreParams,
+  where: ErrorLocation,
+  url: string,
+): Promise<Drained> {
+  const none = (text: string): Drained => ({ added: 0, text });
+  if (!params.slotIntact) return none(`the slot ${params.snapshot.slot} is gone: nothing to capture`);
   if (existsSync(completeMarker(params.captureFile)))
-    return "the capture is complete (the slot was drained after the swap)";
+    return none("the capture is complete (the slot was drained after the swap)");
   const settings = { ...readSettings(ctx), url };
   return withPostgres(ctx, settings, where, async ({ client }) => {
     const here = await client.query(
       "SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND database = current_database()",
       [params.snapshot.slot],
     );
-    if (here.rows.length === 0) return `the slot ${params.snapshot.slot} is not in this database`;
-    return drainWith(client, params);
+    if (here.rows.length === 0) return none(`the slot ${params.snapshot.slot} is not in this database`);
+    return drainCounted(client, params);
   });
 }
 
 /** One drain of the slot on an open session of its database. */
 export async function drainWith(client: pg.Client, params: RestoreParams): Promise<string> {
+  return (await drainCounted(client, params)).text;
+}
+
+async function drainCounted(client: pg.Client, params: RestoreParams): Promise<Drained> {
   const store = openCaptureStore(params.captureFile);
   try {
     const r = await drainSlot(client, params.snapshot.slot, store, { historyTables: params.historyTables });
-    return `captured ${r.added} changes (${store.count()} in the store, up to ${store.lastCommitLsn() ?? "-"})`;
+    return {
+      added: r.added,
+      text: `captured ${r.added} changes (${store.count()} in the store, up to ${store.lastCommitLsn() ?? "-"})`,
+    };
   } finally {
     store.close();
+  }
+}
+
+/** Catch-up stops once a drain brings fewer changes than this: the rest is replayed under the block. */
+const CATCH_UP_ENOUGH = 1000;
+const CATCH_UP_ROUNDS = 8;
+
+/**
+ * While the live database still serves: replay the store into the restored copy (nobody else
+ * knows it), drain what the application wrote meanwhile, replay again, until a drain brings
+ * little. Then only that little is left for the block (a last drain, its replay and the check
+ * of the rows it wrote). Returns the last replay's summary.
+ */
+export async function catchUp(
+  ctx: ProviderContext<PostgresSettings>,
+  params: RestoreParams,
+  where: ErrorLocation,
+  liveUrl: string,
+  copyUrl: string,
+  lines: string[],
+): Promise<string> {
+  for (let round = 1; ; round++) {
+    const replayed = await replayInto(ctx, params, where, copyUrl);
+    if (!params.slotIntact || round >= CATCH_UP_ROUNDS) return replayed;
+    const drained = await captureCounted(ctx, params, where, liveUrl);
+    lines.push(`catching up while the database serves, round ${round}: ${drained.text}`);
+    if (drained.added < CATCH_UP_ENOUGH) return replayed;
   }
 }
 

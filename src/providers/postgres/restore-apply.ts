@@ -13,6 +13,7 @@ import {
   allowConnections,
   applyRetention,
   capture,
+  catchUp,
   markCaptureComplete,
   drainWith,
   replayInto,
@@ -68,9 +69,15 @@ async function restore(
     });
   }
   const pgBin = ctx.env.BACKOUT_PG_BIN ?? settings.pitr?.pgBin;
-  // The replay happens inside the swap, while the live database refuses connections: the last
-  // drain and the whole replay land in the restored copy before anyone can write to it, so no
-  // application write can fall between the swap and the end of the replay.
+  // The bulk of the replay runs while the live database still serves, into the restored copy
+  // nobody else knows (catching up from the slot in rounds). Only the last drain and its replay
+  // run inside the swap, while the live database refuses connections: they land in the restored
+  // copy before anyone can write to it, so no application write can fall between the swap and
+  // the end of the replay, and the block lasts as long as that small delta, not the whole replay.
+  const restoredUrl = withDatabase(
+    settings.url,
+    restoreNames(pgTarget(settings.url).database, rollbackId).restored,
+  );
   const drainer = await connectUrl(settings.url);
   const pid = Number((await drainer.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid);
   let replayed: string | undefined;
@@ -85,17 +92,22 @@ async function restore(
       where,
       keepSessions: [pid],
       runtime: { clock: ctx.clock, signal: ctx.signal },
+      beforeBlock: async () => {
+        const t = ctx.clock.now();
+        await catchUp(ctx, params, where, settings.url, restoredUrl, lines);
+        lines.push(`replayed while the database served in ${ctx.clock.now() - t} ms`);
+      },
       beforeSwap: async () => {
         if (params.slotIntact) lines.push(`while writes were blocked: ${await drainWith(drainer, params)}`);
         await drainer.end().catch(() => undefined);
-        const restoredName = restoreNames(pgTarget(settings.url).database, rollbackId).restored;
-        replayed = await replayInto(ctx, params, where, withDatabase(settings.url, restoredName));
+        replayed = await replayInto(ctx, params, where, restoredUrl);
       },
     });
   } finally {
     await drainer.end().catch(() => undefined);
   }
-  if (replayed !== undefined) lines.push(`replayed before the swap:\n${replayed}`);
+  if (replayed !== undefined)
+    lines.push(`replayed the last writes while blocked, before the swap:\n${replayed}`);
   lines.push(
     r.did === "nothing"
       ? `already restored (the pre-rollback database is ${r.keptAs})`

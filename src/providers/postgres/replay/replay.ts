@@ -18,7 +18,7 @@ import {
 } from "./ledger.js";
 import { changeMapper } from "./map-change.js";
 import { canUseReplicaRole, readTargetSchema } from "./target-schema.js";
-import { ReplayedState } from "./verify-state.js";
+import { mergeChecks, ReplayedState } from "./verify-state.js";
 
 export interface ReplayOptions {
   rollbackId: string;
@@ -69,12 +69,14 @@ export async function replayChanges(
     onBatch: opts.onBatch,
     onReplayed: (change, plan) => state.add(change, plan),
   };
-  // What earlier calls replayed (a resumed replay, or PITR's second pass) counts in the state
-  // check too; folded only when this call has something to check.
+  // What earlier calls replayed but did not check (a replay resumed after a crash) counts in
+  // the state check too; what an earlier pass checked is not checked again (incremental: a
+  // pass under the block checks only the rows it wrote). Folded only when there is something to check.
   const startSeq = progress.lastSeq;
-  let foldedEarlier = startSeq === 0;
+  const checkedSeq = Math.min(progress.stats.checkedSeq ?? 0, startSeq);
+  let foldedEarlier = startSeq === checkedSeq;
   const foldEarlier = async (): Promise<void> => {
-    if (!foldedEarlier) await state.addEarlier(db, store, startSeq, ctx);
+    if (!foldedEarlier) await state.addEarlier(db, store, startSeq, ctx, checkedSeq);
     foldedEarlier = true;
   };
   let batches = 0;
@@ -101,9 +103,20 @@ export async function replayChanges(
     await foldEarlier();
     // Replay just finished, before the restored database takes application writes: the one
     // moment the tables can be compared with what replay wrote to them.
-    const checked = await state.compare(db);
-    checkedMs = checked.ms;
-    progress = { ...progress, stats: { ...progress.stats, done: true, state: checked } };
+    let earlier = checkedSeq > 0 ? progress.stats.state : undefined;
+    let check = state;
+    if (state.sawTruncate && checkedSeq > 0) {
+      // A truncate empties rows earlier passes wrote: check everything from the first change.
+      check = new ReplayedState();
+      await check.addEarlier(db, store, progress.lastSeq, ctx);
+      earlier = undefined;
+    }
+    const checked = mergeChecks(earlier, await check.compare(db));
+    checkedMs = checked.ms - (earlier?.ms ?? 0);
+    progress = {
+      ...progress,
+      stats: { ...progress.stats, done: true, state: checked, checkedSeq: progress.lastSeq },
+    };
     await saveProgress(db, opts.archiveSchema, opts.rollbackId, progress);
   }
   const summary = await summarize(db, store, opts, progress.stats, undefined);

@@ -53,10 +53,13 @@ export class ReplayedState {
   private readonly tables = new Map<string, TableState>();
   private unchecked = 0;
   private foldMs = 0;
+  /** A truncate was folded: it empties rows only a fold from the first change knows. */
+  sawTruncate = false;
 
   add(change: CapturedChange, plan: Replayed): void {
     const t = performance.now();
     const pk = plan.table.primaryKey;
+    if (change.op === "truncate") this.sawTruncate = true;
     if (pk.length === 0) {
       this.unchecked += 1;
     } else {
@@ -69,17 +72,18 @@ export class ReplayedState {
   }
 
   /**
-   * Folds what an earlier run replayed (changes up to `lastSeq`), planned as replay planned them;
-   * changes the archive holds whole were not replayed.
+   * Folds what an earlier run replayed (changes after `fromSeq` up to `lastSeq`), planned as
+   * replay planned them; changes the archive holds whole were not replayed.
    */
   async addEarlier(
     db: Queryable,
     store: CaptureStore,
     lastSeq: number,
     ctx: Pick<BatchContext, "mapper" | "historyTables" | "archiveSchema" | "rollbackId">,
+    fromSeq = 0,
   ): Promise<void> {
     const archived = await archivedSeqs(db, ctx.archiveSchema, ctx.rollbackId);
-    for (let after = 0; after < lastSeq;) {
+    for (let after = fromSeq; after < lastSeq;) {
       const changes = store.read(after, Math.min(READ_BATCH, lastSeq - after));
       if (changes.length === 0) break;
       after = changes.at(-1)?.seq ?? lastSeq;
@@ -130,6 +134,22 @@ function fold(
   const before = op === "update" ? state.rows.get(toJson(oldKey ?? newKey))?.values : undefined;
   if (oldKey && toJson(oldKey) !== id) state.rows.set(toJson(oldKey), { key: oldKey, values: undefined });
   state.rows.set(id, { key: newKey, values: new Map([...(before ?? []), ...values]) });
+}
+
+/**
+ * Two checks of disjoint stretches of one replay, as one: an earlier pass checked its rows, a
+ * later one the rows it wrote (nothing else writes the restored copy in between).
+ */
+export function mergeChecks(earlier: StateCheck | undefined, later: StateCheck): StateCheck {
+  if (earlier === undefined) return later;
+  return {
+    present: earlier.present + later.present,
+    absent: earlier.absent + later.absent,
+    unchecked: earlier.unchecked + later.unchecked,
+    differences: [...earlier.differences, ...later.differences].slice(0, MAX_REPORTED),
+    differenceCount: earlier.differenceCount + later.differenceCount,
+    ms: earlier.ms + later.ms,
+  };
 }
 
 async function compare(db: Queryable, state: TableState, result: StateCheck): Promise<void> {

@@ -36,6 +36,11 @@ export interface RestoreDumpOptions {
    * is gone, right before the renames: drain the slot here, so no write escapes the capture.
    */
   beforeSwap?: () => Promise<void>;
+  /**
+   * Called once the restored copy is complete, while the live database still serves, right
+   * before it is blocked: replay the bulk of the captured writes into the copy here.
+   */
+  beforeBlock?: () => Promise<void>;
   keepSessions?: number[];
   /** The engine's clock and the step's signal (default: system clock, never cancelled). */
   runtime?: Runtime;
@@ -108,6 +113,7 @@ async function restoreWith(admin: Admin, opts: RestoreDumpOptions): Promise<Rest
     if (restored) await admin.client.query(`DROP DATABASE ${quoteIdent(names.restored)} WITH (FORCE)`);
     restoreMs = await restoreCopy(admin, names, opts, rt);
   }
+  await opts.beforeBlock?.();
   return result(
     "restored",
     restoreMs,
