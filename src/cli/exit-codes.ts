@@ -43,6 +43,7 @@ const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "CONFIRMATION_MISMATCH",
   "NESTED_ROLLBACK",
   "ROLLBACK_NOT_RESUMABLE",
+  "PG_PRIVILEGE_MISSING",
 ]);
 
 const LOCK_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([

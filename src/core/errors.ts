@@ -25,6 +25,7 @@ export type ErrorCode =
   | "CONFIRMATION_MISMATCH"
   | "NESTED_ROLLBACK"
   | "ROLLBACK_NOT_RESUMABLE"
+  | "PG_PRIVILEGE_MISSING"
   // lock (exit 4)
   | "LOCK_BUSY"
   | "LOCK_LOST"

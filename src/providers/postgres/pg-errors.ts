@@ -50,6 +50,16 @@ export function pgErrorKind(e: unknown): PgErrorKind {
 export function failureOf(e: unknown, redact: (t: string) => string, where: ErrorLocation): BackoutError {
   const reason = redact(e instanceof Error ? e.message : String(e));
   const state = sqlState(e);
+  // Only a step belongs to a rollback; plan and checkpoint are simply run again.
+  const again = where.step === undefined ? "run the command again" : "resume the rollback";
+  if (state === "42501") {
+    return new BackoutError("PG_PRIVILEGE_MISSING", `PostgreSQL: ${reason}`, {
+      where,
+      retryable: false,
+      details: { sqlState: state },
+      hint: `The database role lacks a privilege (README, "Privileges", lists them per strategy); grant it, then ${again}.`,
+    });
+  }
   if (state === LOCK_NOT_AVAILABLE) {
     return new BackoutError("PROVIDER_FAILED", `lock_timeout: gave up waiting for a lock (${reason})`, {
       where,
@@ -73,10 +83,10 @@ export function failureOf(e: unknown, redact: (t: string) => string, where: Erro
     ...(state === undefined ? {} : { details: { sqlState: state } }),
     hint:
       kind === "transient"
-        ? "The connection or the server failed, or another session was in the way; check the database, then resume the rollback."
+        ? `The connection or the server failed, or another session was in the way; check the database, then ${again}.`
         : kind === "server"
           ? "The server reported an internal or I/O error: check its log and storage before resuming."
-          : "Fix the statement or the database state it depends on, then resume the rollback.",
+          : `Fix the statement or the database state it depends on, then ${again}.`,
   });
 }
 

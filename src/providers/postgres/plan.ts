@@ -8,6 +8,7 @@ import type { Migration } from "./layouts/layout.js";
 import { compareVersions } from "./layouts/options.js";
 import { migrationSet, type MigrationSet } from "./migration-set.js";
 import { dataPolicy } from "./policy.js";
+import { privilegeInput, requirePrivileges } from "./privileges.js";
 import { riskOf } from "./risk.js";
 import { snapshotOf } from "./restore-params.js";
 import { restoreSituation, restoreSteps } from "./restore-plan.js";
@@ -53,6 +54,12 @@ export async function planPostgres(
       );
     }
     return withPostgres(ctx, settings, { component: ctx.component.name }, async ({ client }) => {
+      await requirePrivileges(
+        client,
+        privilegeInput(settings, set.format, snapshot.mode === "pitr" ? "restore-pitr" : "restore-dump"),
+        { component: ctx.component.name },
+        "plan",
+      );
       const problem = await restorePreflight(ctx, settings, snapshot, client);
       if (problem !== undefined) throw invalid(ctx, problem.message, problem.hint, undefined, problem.field);
       const situation = await restoreSituation(client, snapshot);
@@ -101,7 +108,17 @@ async function planReverse(
   target: ComponentState,
 ): Promise<StepSpec[]> {
   return withPostgres(ctx, settings, { component: ctx.component.name }, async ({ client }) => {
-    const applied = await set.layout.appliedVersions(client);
+    // A history the role cannot read: name the privileges instead of "permission denied".
+    const applied = await set.layout.appliedVersions(client).catch(async (e: unknown) => {
+      if ((e as { code?: unknown }).code === "42501")
+        await requirePrivileges(
+          client,
+          privilegeInput(settings, set.format, "reverse"),
+          { component: ctx.component.name },
+          "plan",
+        );
+      throw e;
+    });
     const byVersion = new Map(set.migrations.map((m) => [m.version, m]));
     for (const v of applied) {
       if (!byVersion.has(v)) {
@@ -128,6 +145,16 @@ async function planReverse(
           version: remaining.at(-1) ?? NO_VERSION,
           details,
         }),
+      );
+    }
+    if (steps.length > 0) {
+      const archives = steps.some((st) => (st.params as unknown as DownParams).archive);
+      const strategy = archives ? "archive" : "reverse";
+      await requirePrivileges(
+        client,
+        privilegeInput(settings, set.format, strategy),
+        { component: ctx.component.name },
+        "plan",
       );
     }
     return steps;

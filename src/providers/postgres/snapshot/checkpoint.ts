@@ -5,6 +5,8 @@ import type { ComponentState } from "../../../core/model.js";
 import type { ProviderContext } from "../../../core/provider.js";
 import { capturePostgres } from "../capture.js";
 import { withPostgres, type PgSession } from "../connect.js";
+import { migrationSet } from "../migration-set.js";
+import { privilegeInput, requirePrivileges } from "../privileges.js";
 import { readSettings, type PostgresSettings } from "../settings.js";
 import { compareLsn } from "./lsn.js";
 import { baseBackupDirFor, dumpFileFor, restorePointName } from "./paths.js";
@@ -26,9 +28,18 @@ export async function checkpointPostgres(
   checkpointId: string,
 ): Promise<ComponentState> {
   const settings = readSettings(ctx);
+  const where = { component: ctx.component.name };
+  if (settings.snapshot !== "none") {
+    // Before anything is created: a role that cannot take the snapshot, or restore it in an
+    // incident, is told now, naming each missing privilege.
+    const set = await migrationSet(ctx, settings);
+    const strategy = settings.snapshot === "pitr" ? "restore-pitr" : "restore-dump";
+    await withPostgres(ctx, settings, where, ({ client }) =>
+      requirePrivileges(client, privilegeInput(settings, set.format, strategy), where, "checkpoint"),
+    );
+  }
   const state = await capturePostgres(ctx);
   if (settings.snapshot === "none") return state;
-  const where = { component: ctx.component.name };
   const slot = slotNameFor(settings.slot ?? `backout_${ctx.component.name}`, checkpointId);
   const record = await withPostgres(ctx, settings, where, async (session) => {
     await preflight(session, settings.snapshot === "pitr");
