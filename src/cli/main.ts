@@ -64,13 +64,23 @@ program
   .description("record the current state of every component")
   .option("-n, --name <name>", "checkpoint name (default: its id)")
   .option("--good", "mark it good at once (a rollback target)")
+  .option(
+    "--allow-partial",
+    "record the components that can be read even if some cannot (recorded; plans that need a missing one are refused)",
+  )
   .action(action(() => import("./commands/checkpoint.js")));
 
 program
   .command("mark-good")
-  .description("mark a checkpoint good: the default rollback target")
+  .description("mark a checkpoint good: a rollback target (the default when it is the newest good one)")
   .argument("<checkpoint>", "checkpoint id or name")
   .action(action(() => import("./commands/mark-good.js")));
+
+program
+  .command("unmark-good")
+  .description("take the good mark away from a checkpoint (it stays, and --to still reaches it)")
+  .argument("<checkpoint>", "checkpoint id or name")
+  .action(action(() => import("./commands/unmark-good.js")));
 
 program
   .command("checkpoints")

@@ -4,6 +4,7 @@ import type { Store } from "../store/store.js";
 import type { CheckRunner, NotificationOutbox } from "./checks.js";
 import { systemClock, type Clock } from "./clock.js";
 import { BackoutError, toBackoutError } from "./errors.js";
+import { checkpointNotFound, defaultTarget } from "./checkpoint-targets.js";
 import { currentHolder } from "./holder.js";
 import { newId } from "./ids.js";
 import { mapLimited } from "./map-limited.js";
@@ -15,7 +16,7 @@ import {
   type ComponentState,
   type Plan,
 } from "./model.js";
-import { buildPlan } from "./planner/index.js";
+import { buildPlan, scopeCandidates, type StateMatcher } from "./planner/index.js";
 import { asProvider, type Provider, type ProviderContext, type ProviderRegistry } from "./provider.js";
 
 export interface EngineDeps {
@@ -91,8 +92,34 @@ export class Engine {
     };
   }
 
-  /** Asks every component's provider for its state; any failure fails the whole capture, naming the component. */
-  async captureAll(checkpointId?: string): Promise<Record<string, ComponentState>> {
+  /**
+   * Asks the components' providers (all, or the given ones) for their state; any failure fails
+   * the whole capture, naming the component.
+   */
+  async captureAll(
+    checkpointId?: string,
+    components: ComponentConfig[] = this.config.components,
+  ): Promise<Record<string, ComponentState>> {
+    const { states, problems } = await this.captureEach(checkpointId, components);
+    const first = problems[0];
+    if (first) {
+      if (problems.length > 1) {
+        throw new BackoutError(first.code, `${first.message} (and ${problems.length - 1} more)`, {
+          where: first.where,
+          hint: first.hint,
+          details: { problems: problems.map((p) => p.toJSON()) },
+        });
+      }
+      throw first;
+    }
+    return states;
+  }
+
+  /** Each component's state, or the problem (naming it) that kept it from being read. */
+  async captureEach(
+    checkpointId: string | undefined,
+    components: ComponentConfig[],
+  ): Promise<{ states: Record<string, ComponentState>; problems: BackoutError[] }> {
     // Bounded like the steps: 500 components must not open 500 connections at once.
     const stateOf = (c: ComponentConfig): Promise<ComponentState> => {
       const p = this.provider(c);
@@ -101,7 +128,7 @@ export class Engine {
         ? p.checkpoint(this.context(c), checkpointId)
         : p.capture(this.context(c));
     };
-    const results = await mapLimited(this.config.components, this.config.policies.concurrency, (c) =>
+    const results = await mapLimited(components, this.config.policies.concurrency, (c) =>
       stateOf(c).then(
         (state) => ({ status: "fulfilled" as const, value: [c.name, state] as const }),
         (reason: unknown) => ({ status: "rejected" as const, reason }),
@@ -110,7 +137,7 @@ export class Engine {
     const out: Record<string, ComponentState> = {};
     const problems: BackoutError[] = [];
     results.forEach((r, i) => {
-      const c = this.config.components[i];
+      const c = components[i];
       if (!c) return;
       if (r.status === "fulfilled") out[r.value[0]] = this.redactor.redactValue(r.value[1]);
       else {
@@ -126,24 +153,39 @@ export class Engine {
         );
       }
     });
-    const first = problems[0];
-    if (first) {
-      if (problems.length > 1) {
-        throw new BackoutError(first.code, `${first.message} (and ${problems.length - 1} more)`, {
-          where: first.where,
-          hint: first.hint,
-          details: { problems: problems.map((p) => p.toJSON()) },
-        });
-      }
-      throw first;
-    }
-    return out;
+    return { states: out, problems };
   }
 
-  async checkpoint(options: { name?: string; good?: boolean } = {}): Promise<CheckpointRecord> {
+  /**
+   * Records every component's state. A component that cannot be read fails the checkpoint,
+   * naming it, unless allowPartial: then the checkpoint records which ones it lacks and why, and
+   * plans that need them are refused.
+   */
+  async checkpoint(
+    options: { name?: string; good?: boolean; allowPartial?: boolean } = {},
+  ): Promise<CheckpointRecord> {
     const now = this.clock.now();
     const id = newId("c", now);
-    const components = await this.captureAll(id);
+    let components: Record<string, ComponentState>;
+    let unreadable: Record<string, string> | undefined;
+    if (options.allowPartial) {
+      const each = await this.captureEach(id, this.config.components);
+      components = each.states;
+      if (each.problems.length > 0)
+        unreadable = Object.fromEntries(each.problems.map((p) => [p.where?.component ?? "?", p.message]));
+    } else {
+      try {
+        components = await this.captureAll(id);
+      } catch (e) {
+        const err = toBackoutError(e);
+        throw new BackoutError(err.code, `checkpoint not taken: ${err.message}`, {
+          where: err.where,
+          hint: `${err.hint ?? ""} To record the others now, run it with --allow-partial (plans that need the missing component are then refused).`.trim(),
+          retryable: err.retryable,
+          ...(err.details === undefined ? {} : { details: err.details }),
+        });
+      }
+    }
     const cp: CheckpointRecord = {
       id,
       name: options.name ?? id,
@@ -152,49 +194,91 @@ export class Engine {
       good: options.good ?? false,
       markedGoodAt: options.good ? now : undefined,
       components,
+      ...(unreadable === undefined ? {} : { unreadable }),
     };
     await this.store.saveCheckpoint(cp);
     return cp;
   }
 
-  async markGood(ref: string): Promise<CheckpointRecord> {
+  /** Marks a checkpoint good; `isDefault` says whether it is now the default rollback target. */
+  async markGood(
+    ref: string,
+  ): Promise<{ checkpoint: CheckpointRecord; isDefault: boolean; target?: CheckpointRecord }> {
     const cp = await this.store.markGood(ref, this.clock.now());
-    if (!cp) throw checkpointNotFound(ref);
-    return cp;
+    if (!cp) throw await checkpointNotFound(this.store, ref);
+    const { target } = await defaultTarget(this.store);
+    return { checkpoint: cp, isDefault: target?.id === cp.id, ...(target ? { target } : {}) };
+  }
+
+  /** Takes the good mark away: the checkpoint stays (and `--to` still reaches it). */
+  async unmarkGood(
+    ref: string,
+  ): Promise<{ checkpoint: CheckpointRecord; wasGood: boolean; target?: CheckpointRecord }> {
+    const before = await this.store.getCheckpoint(ref);
+    if (!before) throw await checkpointNotFound(this.store, ref);
+    const cp = (await this.store.unmarkGood(before.id)) ?? before;
+    const { target } = await defaultTarget(this.store);
+    return { checkpoint: cp, wasGood: before.good, ...(target ? { target } : {}) };
   }
 
   async resolveTarget(ref: string | undefined): Promise<CheckpointRecord> {
     if (ref !== undefined) {
       const cp = await this.store.getCheckpoint(ref);
-      if (!cp) throw checkpointNotFound(ref);
+      if (!cp) throw await checkpointNotFound(this.store, ref);
       return cp;
     }
-    const good = await this.store.lastGoodCheckpoint();
-    if (!good) {
+    const { target, passedOver } = await defaultTarget(this.store);
+    if (!target) {
+      const passed = passedOver.map((p) => `${p.checkpoint.name} (passed over by rollback ${p.rollbackId})`);
       throw new BackoutError("NO_GOOD_CHECKPOINT", "there is no checkpoint marked good to roll back to", {
-        hint: "Take one before deploying (`backout checkpoint --name before-vX --good`), mark one (`backout mark-good NAME`), or name one with --to.",
+        hint:
+          (passed.length > 0 ? `Good but rolled away from: ${passed.join(", ")}. ` : "") +
+          "Take one before deploying (`backout checkpoint --name before-vX --good`), mark one (`backout mark-good NAME`), or name one with --to.",
       });
     }
-    return good;
+    return target;
   }
 
-  /** Builds the plan from the live state; changes nothing. */
+  /**
+   * Builds the plan from the live state; changes nothing. Reads only the components in scope and
+   * those their compatibility rules name (a database outside `--only web` may be down).
+   */
   async plan(request: PlanRequest = {}): Promise<Plan> {
     const checkpoint = await this.resolveTarget(request.target);
-    const current = await this.captureAll();
-    const plan = await buildPlan({
-      config: this.config,
-      checkpoint,
-      current,
-      only: request.only ?? [],
-      except: request.except ?? [],
-      planComponent: (c, cur, tgt) => this.provider(c).plan(this.context(c), cur, tgt),
-      satisfies: (c, state, range) => this.provider(c).satisfies?.(state, range),
-      wrapComponent: async (c, state) => (await this.provider(c).wrap?.(this.context(c), state)) ?? [],
-      redactValue: (v) => this.redactor.redactValue(v),
-    });
-    this.refuseForbiddenDataLoss(plan);
-    return plan;
+    const only = request.only ?? [];
+    const except = request.except ?? [];
+    const satisfies: StateMatcher = (c, state, range) => this.provider(c).satisfies?.(state, range);
+    const names = new Set(
+      scopeCandidates({
+        components: this.config.components,
+        target: checkpoint.components,
+        only,
+        except,
+        satisfies,
+      }),
+    );
+    refuseUnreadable(checkpoint, names);
+    const current = await this.captureAll(
+      undefined,
+      this.config.components.filter((c) => names.has(c.name)),
+    );
+    try {
+      const plan = await buildPlan({
+        config: this.config,
+        checkpoint,
+        current,
+        only,
+        except,
+        planComponent: (c, cur, tgt) => this.provider(c).plan(this.context(c), cur, tgt),
+        satisfies,
+        wrapComponent: async (c, state) => (await this.provider(c).wrap?.(this.context(c), state)) ?? [],
+        redactValue: (v) => this.redactor.redactValue(v),
+      });
+      this.refuseForbiddenDataLoss(plan);
+      return plan;
+    } catch (e) {
+      throw aboutTarget(toBackoutError(e), checkpoint);
+    }
   }
 
   private refuseForbiddenDataLoss(plan: Plan): void {
@@ -216,8 +300,31 @@ export class Engine {
   }
 }
 
-function checkpointNotFound(ref: string): BackoutError {
-  return new BackoutError("CHECKPOINT_NOT_FOUND", `no checkpoint with id or name "${ref}"`, {
-    hint: "List them with `backout checkpoints`.",
+/** A planning error names the checkpoint it planned towards: "rolling back to v2-good: ...". */
+function aboutTarget(err: BackoutError, cp: CheckpointRecord): BackoutError {
+  if (err.message.includes(`checkpoint ${cp.name}`)) return err;
+  return new BackoutError(err.code, `rolling back to checkpoint ${cp.name} (${cp.id}): ${err.message}`, {
+    hint: err.hint,
+    where: err.where,
+    retryable: err.retryable,
+    details: { ...err.details, checkpoint: { id: cp.id, name: cp.name } },
+    cause: err,
   });
+}
+
+/** A plan never rolls a component back to a state its (partial) checkpoint could not read. */
+function refuseUnreadable(cp: CheckpointRecord, needed: ReadonlySet<string>): void {
+  const missing = Object.entries(cp.unreadable ?? {}).filter(([name]) => needed.has(name));
+  const first = missing[0];
+  if (!first) return;
+  const names = missing.map(([n]) => n);
+  throw new BackoutError(
+    "CHECKPOINT_INCOMPLETE",
+    `checkpoint ${cp.name} (${cp.id}) was taken with --allow-partial and has no state for ${names.join(", ")}: ${first[1]}`,
+    {
+      where: { component: first[0] },
+      hint: `Leave ${names.length > 1 ? "them" : "it"} out (--except ${names.join(",")}) or roll back to a checkpoint that has ${names.length > 1 ? "them" : "it"} (--to).`,
+      details: { checkpoint: { id: cp.id, name: cp.name }, unreadable: Object.fromEntries(missing) },
+    },
+  );
 }

@@ -67,6 +67,11 @@ export interface CheckpointRecord {
   good: boolean;
   markedGoodAt: number | undefined;
   components: Record<string, ComponentState>;
+  /**
+   * Taken with --allow-partial: the components that could not be read then, and why. They have
+   * no state here, and a plan that needs one of them is refused (CHECKPOINT_INCOMPLETE).
+   */
+  unreadable?: Record<string, string>;
 }
 
 export interface Risk {

@@ -75,6 +75,8 @@ export interface Store extends OutboxStore {
   /** Newest first. */
   listCheckpoints(limit?: number): Promise<CheckpointRecord[]>;
   markGood(idOrName: string, at: number): Promise<CheckpointRecord | undefined>;
+  /** Takes the good mark away (by id or name); undefined when there is no such checkpoint. */
+  unmarkGood(idOrName: string): Promise<CheckpointRecord | undefined>;
   lastGoodCheckpoint(): Promise<CheckpointRecord | undefined>;
 
   /**

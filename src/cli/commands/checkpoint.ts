@@ -2,13 +2,14 @@ import { openEngine, type GlobalOptions } from "../context.js";
 import { out, outJson, table } from "../output.js";
 
 export default async function checkpoint(
-  opts: GlobalOptions & { name?: string; good?: boolean },
+  opts: GlobalOptions & { name?: string; good?: boolean; allowPartial?: boolean },
 ): Promise<number> {
   const engine = await openEngine(opts);
   try {
     const cp = await engine.checkpoint({
       ...(opts.name ? { name: opts.name } : {}),
       good: Boolean(opts.good),
+      allowPartial: Boolean(opts.allowPartial),
     });
     if (opts.json) outJson(cp);
     else {
@@ -22,6 +23,8 @@ export default async function checkpoint(
       // What a provider took besides the state (a snapshot, its size, what it cannot cover).
       for (const [n, s] of Object.entries(cp.components))
         if (typeof s.details?.note === "string") out(`  ${n}: ${s.details.note}`);
+      for (const [n, why] of Object.entries(cp.unreadable ?? {}))
+        out(`  ${n}: NOT RECORDED (${why}); plans that need ${n} to this checkpoint are refused`);
     }
     return 0;
   } finally {

@@ -1,3 +1,4 @@
+import { defaultTarget } from "../../core/checkpoint-targets.js";
 import { findInterrupted } from "../../core/rollbacks.js";
 import { keptStatus, keptStatusLines } from "../../providers/postgres/restore/kept-status.js";
 import { openEngine, type GlobalOptions } from "../context.js";
@@ -13,7 +14,7 @@ export default async function status(opts: GlobalOptions): Promise<number> {
       engine.store.listQueue(env),
       findInterrupted(engine),
       engine.store.listRollbacks({ limit: 1 }),
-      engine.store.lastGoodCheckpoint(),
+      defaultTarget(engine.store).then((d) => d.target),
       undeliveredNotifications(engine.store),
     ]);
     const kept = await keptStatus(engine.config.components, engine.config.baseDir, (t) => redactor.redact(t));
@@ -53,8 +54,8 @@ export default async function status(opts: GlobalOptions): Promise<number> {
     );
     out(
       lastGood
-        ? `last good checkpoint: ${lastGood.name} (${lastGood.id}, ${new Date(lastGood.createdAt).toISOString()})`
-        : "last good checkpoint: none (take one with `backout checkpoint --good`)",
+        ? `default rollback target: ${lastGood.name} (${lastGood.id}, ${new Date(lastGood.createdAt).toISOString()})`
+        : "default rollback target: none (take one with `backout checkpoint --good`)",
     );
     for (const line of undeliveredLines(undelivered)) out(line);
     for (const line of keptStatusLines(kept)) out(line);

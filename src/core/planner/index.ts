@@ -8,6 +8,13 @@ export {
 } from "./critical-path.js";
 export { canonicalJson, planHash } from "./hash.js";
 export { orderSteps } from "./order.js";
-export { resolveScope, type Scope, type ScopeEntry, type ScopeInput, type StateMatcher } from "./scope.js";
+export {
+  resolveScope,
+  scopeCandidates,
+  type Scope,
+  type ScopeEntry,
+  type ScopeInput,
+  type StateMatcher,
+} from "./scope.js";
 export { assertValidRange, versionSatisfies } from "./version-match.js";
 export { configSnapshot, plannedComponents, redactValueWith, type RedactValue } from "./snapshot.js";

@@ -76,6 +76,43 @@ export function resolveScope(input: ScopeInput): Scope {
   return { selected };
 }
 
+/**
+ * The components whose live state a plan needs: those the user chose, plus every component a
+ * compatibility rule of theirs names when the rule applies to their checkpoint version, and so
+ * on transitively (the rule's judgement needs that component's current state). Only these are
+ * captured: `--only web` never reads a database web's rules do not name. In config order.
+ */
+export function scopeCandidates(input: Omit<ScopeInput, "current">): string[] {
+  const { components, target } = input;
+  const byName = new Map(components.map((c) => [c.name, c]));
+  checkKnown(input.only, "--only", byName);
+  checkKnown(input.except, "--except", byName);
+  const only = new Set(input.only);
+  const excluded = new Set(input.except);
+  const need = new Set(
+    components
+      .filter((c) => (only.size === 0 || only.has(c.name)) && !excluded.has(c.name))
+      .map((c) => c.name),
+  );
+  const queue = [...need];
+  for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+    const c = byName.get(name);
+    const state = target[name];
+    if (!c || !state) continue;
+    for (const rule of c.compatibility) {
+      const own = input.satisfies?.(c, state, rule.when);
+      if (!(own ?? versionSatisfies(state.version, rule.when))) continue;
+      for (const dep of Object.keys(rule.requires)) {
+        if (byName.has(dep) && !need.has(dep)) {
+          need.add(dep);
+          queue.push(dep);
+        }
+      }
+    }
+  }
+  return components.filter((c) => need.has(c.name)).map((c) => c.name);
+}
+
 interface PullIn {
   name: string;
   because: string;

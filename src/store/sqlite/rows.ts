@@ -54,7 +54,20 @@ function parseJson<T>(text: string): T {
   return JSON.parse(text) as T;
 }
 
+/**
+ * A partial checkpoint keeps its unreadable components in the components column, under a key no
+ * component name can have (names start with a letter or digit), so no schema change is needed.
+ */
+export const UNREADABLE_KEY = "$unreadable";
+
+export function checkpointComponentsJson(cp: CheckpointRecord): string {
+  return JSON.stringify(
+    cp.unreadable ? { ...cp.components, [UNREADABLE_KEY]: cp.unreadable } : cp.components,
+  );
+}
+
 export function toCheckpoint(row: CheckpointRow): CheckpointRecord {
+  const { [UNREADABLE_KEY]: unreadable, ...components } = parseJson<Record<string, unknown>>(row.components);
   return {
     id: row.id,
     name: row.name,
@@ -62,7 +75,8 @@ export function toCheckpoint(row: CheckpointRow): CheckpointRecord {
     createdAt: row.created_at,
     good: row.good === 1,
     markedGoodAt: row.marked_good_at ?? undefined,
-    components: parseJson<Record<string, ComponentState>>(row.components),
+    components: components as Record<string, ComponentState>,
+    ...(unreadable === undefined ? {} : { unreadable: unreadable as Record<string, string> }),
   };
 }
 

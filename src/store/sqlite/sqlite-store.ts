@@ -23,6 +23,7 @@ import { SqliteLockQueue } from "./lock-queue.js";
 import { SqliteOutbox } from "./outbox.js";
 import {
   toCheckpoint,
+  checkpointComponentsJson,
   toJournalEntry,
   toRollback,
   type CheckpointRow,
@@ -74,6 +75,7 @@ export class SqliteStore implements Store {
       markGood: db.prepare<[number, string]>(
         "UPDATE checkpoints SET good = 1, marked_good_at = ? WHERE id = ?",
       ),
+      unmarkGood: db.prepare<[string]>("UPDATE checkpoints SET good = 0, marked_good_at = NULL WHERE id = ?"),
       lastGood: db.prepare<[], CheckpointRow>(`SELECT * FROM checkpoints WHERE good = 1 ${newest} LIMIT 1`),
       insertRollback: db.prepare<[string, string, string, string, string, string, number, number]>(
         `INSERT INTO rollbacks (id, environment, checkpoint_id, plan_hash, plan, state, created_at, updated_at)
@@ -108,7 +110,7 @@ export class SqliteStore implements Store {
   saveCheckpoint(cp: CheckpointRecord): Promise<void> {
     return this.run(() => {
       const good = cp.good ? 1 : 0;
-      const components = JSON.stringify(cp.components);
+      const components = checkpointComponentsJson(cp);
       this.s.saveCheckpoint.run(
         cp.id,
         cp.name,
@@ -135,6 +137,15 @@ export class SqliteStore implements Store {
       if (found === undefined) return undefined;
       this.s.markGood.run(at, found.id);
       return { ...found, good: true, markedGoodAt: at };
+    });
+  }
+
+  unmarkGood(idOrName: string): Promise<CheckpointRecord | undefined> {
+    return this.write(() => {
+      const found = this.findCheckpoint(idOrName);
+      if (found === undefined) return undefined;
+      this.s.unmarkGood.run(found.id);
+      return { ...found, good: false, markedGoodAt: undefined };
     });
   }
 
