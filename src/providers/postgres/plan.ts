@@ -202,7 +202,9 @@ async function stepFor(
     throw invalid(
       ctx,
       `migration ${migration.version} (${migration.name}, ${migration.file}) has no down script`,
-      `Write its down SQL (${downHint(set.format)}), then plan again; without it backout cannot revert ${migration.version}.`,
+      /\.[cm]?[jt]s$/.test(migration.file)
+        ? `A JavaScript/TypeScript migration builds its SQL at run time, so backout cannot read its down: rewrite ${migration.version} as a .sql migration with -- Up Migration / -- Down Migration sections, or set snapshot: dump (or pitr) and strategy: restore so the rollback restores the checkpoint instead.`
+        : `Write its down SQL (${downHint(set.format)}), then plan again; without it backout cannot revert ${migration.version}.`,
       migration.file,
     );
   }

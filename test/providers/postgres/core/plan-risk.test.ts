@@ -3,8 +3,10 @@
  * (a down that re-adds a column and backfills it; defaults are not user data), and loss that
  * already happened (an up that dropped a column) is named, with the only way back: a restore.
  */
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BackoutError } from "../../../../src/core/errors.js";
 import { postgresProvider } from "../../../../src/providers/postgres/index.js";
 import { startPostgres, type PgCluster } from "../../../support/postgres.js";
 import { tempDir } from "../../fixtures.js";
@@ -89,5 +91,30 @@ describe("plan risk: no false alarms, and loss that already happened", () => {
     expect(step?.risk.measured).toBe(
       "customers.prefs: 1 non-null values (values equal to the default '{}'::jsonb not counted)",
     );
+  });
+});
+
+describe("node-pg-migrate JavaScript migrations", () => {
+  it("a plan that cannot read a .js down says so with a fix that is right for a .js file", async () => {
+    const base = join(tmp.dir, "npm-js");
+    const dir = join(base, "migrations");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, "1700000000000_add_flag.js"),
+      "exports.up = (pgm) => { pgm.addColumn('t', { flag: 'boolean' }); };\nexports.down = (pgm) => { pgm.dropColumn('t', 'flag'); };\n",
+    );
+    await cluster.createDatabase("npmjs");
+    await cluster.sql(
+      "CREATE TABLE pgmigrations (id serial PRIMARY KEY, name varchar(255) NOT NULL, run_on timestamp NOT NULL); INSERT INTO pgmigrations (name, run_on) VALUES ('1700000000000_add_flag', now())",
+      [],
+      "npmjs",
+    );
+    const ctx = pgCtx(base, { url: cluster.url("npmjs"), format: "node-pg-migrate", strategy: "reverse" });
+    const e = await planSteps(ctx, { version: "0" }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(BackoutError);
+    expect((e as BackoutError).hint).toMatch(
+      /JavaScript\/TypeScript migration .* rewrite .* as a \.sql migration/,
+    );
+    expect((e as BackoutError).hint).not.toMatch(/-- Down Migration` section/);
   });
 });
