@@ -2,7 +2,7 @@ import { BackoutError, type ErrorLocation } from "../../core/errors.js";
 import type { PlannedStep } from "../../core/model.js";
 import type { ProviderContext, StepResult } from "../../core/provider.js";
 import { withRedis } from "./client.js";
-import { stepMarkerKey, writeMarkers } from "./markers.js";
+import { MARKER_TTL_SECONDS, stepMarkerKey, warmedKey, writeMarkers } from "./markers.js";
 import { unlinkMatching } from "./scan.js";
 import { readSettings, type RedisSettings } from "./settings.js";
 import { flushParams } from "./step-params.js";
@@ -13,8 +13,9 @@ const OUTPUT_TAIL = 2000;
 
 /**
  * Flush (SCAN + UNLINK, or FLUSHDB ASYNC when the settings still allow it), record the step's
- * marker, then warm up. Idempotent: when this step's marker already exists (a retry after a
- * failed warm-up) the flush is skipped, so keys the app wrote since are kept.
+ * marker, then warm up and record that too. Idempotent: when this step's flush marker already
+ * exists (a retry or a resume after an interrupted warm-up) the flush is skipped, so keys the
+ * app wrote since are kept, and the warm-up runs again.
  */
 export async function applyRedis(
   ctx: ProviderContext<RedisSettings>,
@@ -59,6 +60,17 @@ export async function applyRedis(
   if (settings.warmup) {
     const out = await runWarmup(ctx, settings.warmup, redisTarget(settings.url).scrub, step.id);
     lines.push(out === "" ? "warmed up" : `warm-up: ${out}`);
+    // Only now is the step done: a resume after a crash during the warm-up runs it again.
+    if (markerKey !== undefined) {
+      await withRedis(ctx, settings, where, async ({ redis }) => {
+        await redis.set(
+          warmedKey(markerKey),
+          new Date(ctx.clock.now()).toISOString(),
+          "EX",
+          MARKER_TTL_SECONDS,
+        );
+      });
+    }
   }
   const text = ctx.redact(lines.join("\n"));
   return { output: text.length > OUTPUT_TAIL ? `…${text.slice(-OUTPUT_TAIL)}` : text };

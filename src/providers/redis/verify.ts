@@ -1,7 +1,7 @@
 import type { PlannedStep } from "../../core/model.js";
 import type { ProviderContext } from "../../core/provider.js";
 import { withRedis } from "./client.js";
-import { stepMarkerKey } from "./markers.js";
+import { stepMarkerKey, warmedKey } from "./markers.js";
 import { readSettings, type RedisSettings } from "./settings.js";
 
 /**
@@ -10,12 +10,20 @@ import { readSettings, type RedisSettings } from "./settings.js";
  * Keys matching now are deliberately ignored: the cache layer runs after the app, so they are
  * the rolled-back app refilling its cache, and flushing them again on resume would only hurt.
  * Without the marker (crash mid-flush, another rollback, a restarted server) the answer is no,
- * and re-running apply is harmless.
+ * and re-running apply is harmless. With a warm-up, its own marker must exist too: a crash
+ * during the warm-up makes resume run apply again, which skips the flush and warms up.
  */
 export async function verifyRedis(ctx: ProviderContext<RedisSettings>, step: PlannedStep): Promise<boolean> {
   const settings = readSettings(ctx);
   const markerKey = stepMarkerKey(ctx.env, step.id);
   if (markerKey === undefined) return false; // outside a rollback nothing tells this flush apart
   const where = { component: ctx.component.name, step: step.id };
-  return withRedis(ctx, settings, where, async ({ redis }) => (await redis.exists(markerKey)) === 1);
+  // With a warm-up, the step promised a warm cache: not reached until the warm-up completed.
+  const needed = settings.warmup ? [markerKey, warmedKey(markerKey)] : [markerKey];
+  return withRedis(
+    ctx,
+    settings,
+    where,
+    async ({ redis }) => (await redis.exists(...needed)) === needed.length,
+  );
 }

@@ -56,7 +56,7 @@ describe("redis verify and resume", () => {
     expect(await countKeys(redis, "cache:*")).toBe(0);
   });
 
-  it("a failed warm-up fails the step; the retry warms up without flushing again", async () => {
+  it("a failed warm-up fails the step and verify says not reached; the retry (or resume) warms up without flushing again", async () => {
     const flag = `cache:warm-ok`;
     const cli = ["redis-cli", "-h", "127.0.0.1", "-p", String(server.port)];
     // Fails (exit 1) until the flag exists, then succeeds.
@@ -70,13 +70,29 @@ describe("redis verify and resume", () => {
     const e = await expectBackoutError(redisProvider.apply(ctx, step), "COMMAND_FAILED");
     expect(e.retryable).toBe(true);
     expect(await countKeys(redis, "cache:*")).toBe(0);
-    expect(await redisProvider.verify(ctx, step)).toBe(true);
+    // Flushed but not warmed: the step is not done, so a resume runs it again (not "reached").
+    expect(await redisProvider.verify(ctx, step)).toBe(false);
 
     await fillKeys(redis, "cache:", 5); // refilled meanwhile
     await redis.set(flag, "1");
     const retry = await redisProvider.apply(ctx, step);
     expect(retry.output).toMatch(/already flushed by this step[\s\S]*warmed up/);
     expect(await countKeys(redis, "cache:*")).toBe(6);
+    expect(await redisProvider.verify(ctx, step)).toBe(true);
+    // backout's markers expire (30 days): none is left in the application's database for ever.
+    const markers: string[] = [];
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", "backout:*", "COUNT", 1000);
+      cursor = next;
+      markers.push(...keys);
+    } while (cursor !== "0");
+    expect(markers).toHaveLength(3);
+    for (const key of markers) {
+      const ttl = await redis.ttl(key);
+      expect(ttl, key).toBeGreaterThan(0);
+      expect(ttl, key).toBeLessThanOrEqual(30 * 24 * 3600);
+    }
   });
 
   it("plans the flush even when the version has not changed since the checkpoint", async () => {
