@@ -45,7 +45,7 @@ afterAll(async () => {
 });
 
 describe("HTML report layout in Chromium", () => {
-  for (const width of [1280, 1400, 1920]) {
+  for (const width of [1100, 1280, 1400, 1920]) {
     it(`at ${width} px the Steps table fits and its step ids stay on one line`, async () => {
       const page = await open("ctrl-c", width);
       const fit = await page.evaluate(() => {

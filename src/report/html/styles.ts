@@ -14,8 +14,8 @@ table.summary th { width: 160px; color: var(--muted); font-weight: 500; }
 /* Step ids stay on one line (they read as one token); free text wraps, long paths anywhere, so the
    table fits its page and the last column (the error) is never pushed behind a scrollbar. */
 #steps td:first-child code, #steps td:first-child { white-space: nowrap; word-break: normal; }
-#steps td:last-child { overflow-wrap: anywhere; min-width: 18em; }
-#steps .status, #steps td:nth-child(3) { white-space: nowrap; }
+#steps td:last-child { overflow-wrap: anywhere; min-width: 10em; }
+#steps .status { white-space: nowrap; }
 code { font: 12px/1.3 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: #f3f5f8; padding: 1px 4px; border-radius: 3px; word-break: break-all; }
 .state, .status, .decision, .check-status { display: inline-block; padding: 0 7px; border-radius: 9px; font-size: 12px; font-weight: 600; background: #e8ebf0; }
 .state.succeeded, .status.succeeded, .decision.approved, .check-status.pass { background: #dff1e3; color: var(--ok); }
