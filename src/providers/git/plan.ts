@@ -137,8 +137,12 @@ async function resetRisk(
 ): Promise<Risk> {
   const unpushed = await unpushedSince(repo, target, remoteSha);
   if (unpushed.length === 0) {
-    const forced = remote === undefined ? "" : ` (force-pushed with a lease to ${remote}; clones keep them)`;
-    return { dataLoss: false, summary: `rewrites history; commits kept on the remote${forced}` };
+    // Say what the force-push really does: it removes the commits from the remote branch.
+    const summary =
+      remote === undefined
+        ? `rewrites history here; the commits after ${short(target)} stay on the remote branches that have them (nothing is pushed)`
+        : `rewrites history; the force-push (with a lease) removes the commits after ${short(target)} from the branch on ${remote}: they remain there only if another ref has them (otherwise the remote's gc deletes them), and in clones`;
+    return { dataLoss: false, summary };
   }
   return {
     dataLoss: true,
