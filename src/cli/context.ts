@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { loadEnvironment } from "../config/load.js";
 import type { EnvironmentConfig } from "../config/types.js";
 import { Engine } from "../core/engine.js";
+import { assertNotInsideStep } from "../core/nesting.js";
 import { findInterrupted } from "../core/rollbacks.js";
 import { builtinProviders } from "../providers/index.js";
 import { openSqliteStore } from "../store/sqlite/index.js";
@@ -14,10 +15,25 @@ export interface GlobalOptions {
 }
 
 /** The composition root: config, providers, store and engine for one command. */
-export async function openEngine(opts: GlobalOptions, { warnInterrupted = true } = {}): Promise<Engine> {
+/**
+ * `readOnly`: the command only reads (status, history, show, report, plan, checkpoints). Every
+ * other command refuses to run inside a rollback's step (NESTED_ROLLBACK) before its first write.
+ */
+export async function openEngine(
+  opts: GlobalOptions,
+  { warnInterrupted = true, readOnly = false } = {},
+): Promise<Engine> {
   const providers = builtinProviders();
   const config: EnvironmentConfig = loadEnvironment(resolve(opts.config), { providers, redactor });
   const opened = openSqliteStore(config.store.path);
+  if (!readOnly) {
+    try {
+      await assertNotInsideStep(opened);
+    } catch (e) {
+      await opened.close();
+      throw e;
+    }
+  }
   const notifications = await notificationOutbox(config, redactor, opened);
   const delivery = notifications?.delivery;
   // Every command closes the store when its work is done: that is when delivery is flushed

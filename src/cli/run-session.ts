@@ -6,6 +6,7 @@ import { createProgressRenderer, type ProgressRenderer } from "./progress/index.
 import { EXIT, exitCodeForState } from "./exit-codes.js";
 import { err, out } from "./output.js";
 import { planText } from "./plan-text.js";
+import { stopSignals } from "./stop-signals.js";
 
 export interface SessionOptions {
   json: boolean;
@@ -28,18 +29,12 @@ export async function runSession(
   const mode = options.json ? "json" : process.stdout.isTTY ? "tty" : "lines";
   let renderer: ProgressRenderer | undefined;
   const early: JournalEntry[] = [];
-  const abort = new AbortController();
-  const onSigint = () => {
-    err(
-      "\nstopping: no new step will start; running steps are cancelled. Resume later with `backout resume`.",
-    );
-    abort.abort();
-  };
-  process.once("SIGINT", onSigint);
+  const stops = stopSignals();
   const control: RunControl = {
     wait: options.wait,
-    signal: abort.signal,
-    listeners: [(e) => (renderer ? renderer.onEvent(e) : early.push(e))],
+    signal: stops.abort,
+    drain: stops.drain,
+    listeners: [stops.track, (e) => (renderer ? renderer.onEvent(e) : early.push(e))],
     onCreated: (id: string, plan: Plan) => {
       if (!options.json) err(`rollback ${id}: plan ${plan.hash.slice(0, 12)}, ${plan.steps.length} step(s)`);
       renderer = createProgressRenderer(mode, process.stdout, plan, {
@@ -59,7 +54,7 @@ export async function runSession(
   try {
     outcome = await start(control);
   } finally {
-    process.removeListener("SIGINT", onSigint);
+    stops.dispose();
     await renderer?.close();
   }
   if (options.json) {
@@ -68,11 +63,14 @@ export async function runSession(
     err(describeOutcome(outcome));
     for (const w of outcome.warnings ?? []) err(`warning: ${w}`);
   }
-  if (abort.signal.aborted && outcome.state === "running") return EXIT.interrupted;
+  if (outcome.takenOver) return EXIT.lockBusy;
   return exitCodeForState(outcome.state);
 }
 
 function describeOutcome(o: RunOutcome): string {
+  if (o.takenOver) {
+    return `rollback ${o.rollbackId} was taken over by another backout process, which continues it; this one stopped. Follow it with \`backout status\`.`;
+  }
   switch (o.state) {
     case "succeeded":
       return `rollback ${o.rollbackId} succeeded. Report: backout report ${o.rollbackId}`;

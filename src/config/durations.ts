@@ -3,6 +3,12 @@
  * ("500ms", "30s", "15m", "1h30m", "1.5h"). Everything inside backout is milliseconds.
  */
 
+/**
+ * The longest duration backout.yaml accepts (7 days), for every duration field. Far below the
+ * 2^31-1 ms a Node timer can hold, so no configured wait can overflow into "fire at once".
+ */
+export const MAX_DURATION_MS = 7 * 86_400_000;
+
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** The accepted string forms, also used as the JSON Schema pattern. */

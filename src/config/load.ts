@@ -65,18 +65,53 @@ function writtenOrder(doc: Document): string[] {
   return map.items.map((p) => (isScalar(p.key) ? String(p.key.value) : ""));
 }
 
+/** Larger than any real environment file; a bigger one is a mistake or an attack, refused before parsing. */
+export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+/** Aliases expanded at most this many times: a "billion laughs" file is a config error, not a hang. */
+const MAX_ALIAS_COUNT = 1000;
+
+function yamlLimit(file: string, message: string, cause: unknown): BackoutError {
+  return new BackoutError("CONFIG_INVALID", `${file}: ${message}`, {
+    hint: "write the file without deeply repeated anchors/aliases or deep nesting; an environment file is small",
+    where: { file },
+    cause,
+  });
+}
+
+/** The document as plain data; YAML's resource limits become configuration errors. */
+function toData(doc: Document, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    if (e instanceof ReferenceError && /alias/i.test(e.message)) {
+      throw yamlLimit(file, `YAML aliases expand too much (more than ${MAX_ALIAS_COUNT} uses)`, e);
+    }
+    if (e instanceof RangeError) throw yamlLimit(file, "the YAML is nested too deeply", e);
+    throw e;
+  }
+}
+
 export function loadEnvironment(file: string, opts: LoadOptions): EnvironmentConfig {
   const abs = resolve(file);
   const text = readConfig(abs);
+  if (text.length > MAX_CONFIG_BYTES) {
+    throw yamlLimit(abs, `the file is larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB`, undefined);
+  }
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
+  let doc: Document;
+  try {
+    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
+  } catch (e) {
+    if (e instanceof RangeError) throw yamlLimit(abs, "the YAML is nested too deeply", e);
+    throw e;
+  }
   const syntax = yamlSyntaxProblems(doc.errors, text, lines, abs);
   if (syntax.length > 0) throw problemsError(syntax, opts.redactor);
 
   const res = resolveVariables(doc, opts.env ?? process.env);
   for (const s of res.secrets) opts.redactor.add(s);
 
-  const data: unknown = doc.toJS({ maxAliasCount: 1000 });
+  const data = toData(doc, abs);
   const schema = buildEnvironmentSchema(opts.providers);
   const parsed = schema.safeParse(data);
 

@@ -6,7 +6,7 @@ import { basename } from "node:path";
 import { z } from "zod";
 import { LAYERS } from "../core/model.js";
 import type { CommandSpec } from "./types.js";
-import { DURATION_PATTERN, parseDuration } from "./durations.js";
+import { DURATION_PATTERN, formatDuration, MAX_DURATION_MS, parseDuration } from "./durations.js";
 
 // Spelled without the i flag so the JSON Schema pattern means the same to editors.
 export const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -32,6 +32,14 @@ export function duration(opts: { allowZero: boolean }) {
       const ms = parseDuration(v) ?? 0;
       if (ms === 0 && !opts.allowZero) {
         ctx.issues.push({ code: "custom", input: v, message: "must be longer than zero" });
+      }
+      // Infinity (1e308 s) and 30d alike: refused by name instead of overflowing a timer later.
+      if (!(ms <= MAX_DURATION_MS)) {
+        ctx.issues.push({
+          code: "custom",
+          input: v,
+          message: `must be at most ${formatDuration(MAX_DURATION_MS)} (7 days)`,
+        });
       }
       return ms;
     })

@@ -67,7 +67,7 @@ export function checkComponentReferences(data: unknown): RawProblem[] {
     const self = cycle.length === 2;
     problems.push({
       code: "CONFIG_CYCLE",
-      message: `dependency cycle: ${cycle.join(" → ")}${self ? ` (${first} depends on itself)` : ""}`,
+      message: `dependency cycle: ${showCycle(cycle)}${self ? ` (${first} depends on itself)` : ""}`,
       hint: self
         ? `remove "${first}" from components.${first}.dependsOn`
         : "remove one of these dependsOn entries; a rollback needs an order in which every component comes after the ones that depend on it",
@@ -76,4 +76,11 @@ export function checkComponentReferences(data: unknown): RawProblem[] {
     });
   }
   return problems;
+}
+
+/** A long cycle is named by its ends: thousands of names help nobody read the error. */
+function showCycle(cycle: string[]): string {
+  if (cycle.length <= 12) return cycle.join(" → ");
+  const hidden = cycle.length - 10;
+  return [...cycle.slice(0, 5), `… ${hidden} more …`, ...cycle.slice(-5)].join(" → ");
 }

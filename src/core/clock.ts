@@ -7,18 +7,29 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/** The longest delay a Node timer holds; a longer one fires at once (TimeoutOverflowWarning). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal) =>
     new Promise<void>((resolve) => {
-      if (signal?.aborted || ms <= 0) return resolve();
-      const timer = setTimeout(done, ms);
+      if (signal?.aborted || !(ms > 0)) return resolve();
+      // Long sleeps go in chunks a timer can hold, so a long lease or deadline never fires early.
+      const end = Date.now() + ms;
+      let timer: NodeJS.Timeout | undefined;
+      const arm = () => {
+        const left = end - Date.now();
+        if (left <= 0) return done();
+        timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+      };
       function done() {
         clearTimeout(timer);
         signal?.removeEventListener("abort", done);
         resolve();
       }
       signal?.addEventListener("abort", done, { once: true });
+      arm();
     }),
 };
 

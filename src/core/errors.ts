@@ -38,6 +38,7 @@ export type ErrorCode =
   | "HEALTH_CHECK_FAILED"
   | "STEP_CANCELLED"
   | "STORE_FAILED"
+  | "STORE_DAMAGED"
   | "INTERNAL";
 
 export interface ErrorLocation {

@@ -7,6 +7,8 @@ export interface Holder {
   token: string;
   pid: number;
   host: string;
+  /** The process's start time in clock ticks since boot (Linux): a reused pid is not this holder. */
+  startTicks?: number;
 }
 
 /**
@@ -22,6 +24,21 @@ export type JournalEventData =
   | { type: "gate-refused"; planHash: string; reason: string }
   | { type: "step-started"; stepId: string; attempt: number }
   | { type: "step-verified"; stepId: string; reached: boolean }
+  /**
+   * A program of a step's apply, journalled before it is let run: its process group and the
+   * leader's start time. A later process can find and end the tree if this one dies.
+   */
+  | {
+      type: "step-process";
+      stepId: string;
+      attempt: number;
+      pgid: number;
+      startTicks?: number;
+      host: string;
+      startedAt: number;
+    }
+  /** A resumed rollback found processes of a dead holder's step still running and ended them. */
+  | { type: "step-processes-ended"; stepId: string; pgids: number[] }
   | {
       type: "step-succeeded";
       stepId: string;
@@ -43,9 +60,18 @@ export type JournalEventData =
   | { type: "step-cancelled"; stepId: string; attempt: number; reason: string }
   | { type: "deadline-passed"; deadlineAt: number }
   | { type: "emergency-started"; steps: string[] }
-  | { type: "emergency-step"; name: string; ok: boolean; error?: SerializedError }
+  /** `index`: the step's place in policies.emergency (older journals lack it). */
+  | { type: "emergency-step"; name: string; index?: number; ok: boolean; error?: SerializedError }
   | { type: "emergency-finished" }
-  | { type: "escalated"; reason: string; failedSteps: string[]; done: string[]; notDone: string[] }
+  | {
+      type: "escalated";
+      reason: string;
+      failedSteps: string[];
+      done: string[];
+      notDone: string[];
+      /** How the rollback ends once the hook ran: escalated (steps, monitor) or failed (validation). */
+      finalState?: "escalated" | "failed";
+    }
   | { type: "escalation-hook"; ok: boolean; error?: SerializedError }
   /** One check of the validation that follows the steps (health, metric, integrity, command). */
   | { type: "validation"; result: CheckResult }

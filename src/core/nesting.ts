@@ -1,4 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import { hostname } from "node:os";
+import { ancestorGroups, groupAlive } from "../process/process-group.js";
+import type { Store } from "../store/store.js";
 import { BackoutError } from "./errors.js";
 
 /**
@@ -16,14 +19,28 @@ export function runInsideRollback<T>(rollbackId: string, fn: () => Promise<T>): 
 
 export function assertNotNested(env: NodeJS.ProcessEnv = process.env): void {
   const outer = insideStep.getStore() ?? env[ACTIVE_ROLLBACK_ENV];
-  if (outer) {
-    throw new BackoutError(
-      "NESTED_ROLLBACK",
-      `a step of rollback ${outer} tried to start or resume a rollback`,
-      {
-        hint: "Rollbacks cannot be nested. Remove the backout call from the step; run it separately once the current rollback has ended.",
-        details: { outerRollback: outer },
-      },
-    );
+  if (outer) throw nested(outer);
+}
+
+function nested(outer: string): BackoutError {
+  return new BackoutError("NESTED_ROLLBACK", `a step of rollback ${outer} tried to change backout's state`, {
+    hint: "Rollbacks cannot be nested, and a step cannot approve, cancel, checkpoint or mark anything. Remove the backout call from the step; run it separately once the current rollback has ended.",
+    details: { outerRollback: outer },
+  });
+}
+
+/**
+ * The full guard, checked before the first write of every command that changes state: the
+ * environment variable (cheap), and, since a step may drop its environment (`env -u`), the
+ * journal: is this process a descendant of a running step, i.e. is one of its ancestors' process
+ * groups a group a running step journalled on this host?
+ */
+export async function assertNotInsideStep(store: Store, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  assertNotNested(env);
+  const mine = new Set(ancestorGroups());
+  if (mine.size === 0) return;
+  const here = hostname();
+  for (const g of await store.runningStepGroups()) {
+    if (g.host === here && mine.has(g.pgid) && groupAlive(g)) throw nested(g.rollbackId);
   }
 }

@@ -8,7 +8,7 @@ import { isHolderGone } from "./holder.js";
 import { newId } from "./ids.js";
 import { JournalWriter, type JournalListener } from "./journal-writer.js";
 import { isTerminal, type Plan } from "./model.js";
-import { assertNotNested } from "./nesting.js";
+import { assertNotInsideStep } from "./nesting.js";
 import { plannedComponents } from "./planner/index.js";
 import { waitForLock, type WaitOptions } from "./wait-for-lock.js";
 
@@ -21,6 +21,8 @@ export interface RunControl extends GateOptions {
   /** Called once the rollback exists (before waiting for the lock), with its id and plan. */
   onCreated?: (rollbackId: string, plan: Plan) => void;
   signal?: AbortSignal;
+  /** A first Ctrl-C or SIGTERM: stop dispatching, let running steps finish (and stop waiting in the queue). */
+  drain?: AbortSignal;
   requestedBy?: string;
 }
 
@@ -30,7 +32,7 @@ export async function runRollback(
   request: PlanRequest,
   control: RunControl = {},
 ): Promise<RunOutcome> {
-  assertNotNested(engine.env);
+  await assertNotInsideStep(engine.store, engine.env);
   const plan = await engine.plan(request);
   assertConfirmationMatches(plan, control.confirmHash);
   const now = engine.clock.now();
@@ -64,7 +66,7 @@ export async function resumeRollback(
   id: string,
   control: RunControl = {},
 ): Promise<RunOutcome> {
-  assertNotNested(engine.env);
+  await assertNotInsideStep(engine.store, engine.env);
   const record = await requireRollback(engine, id);
   if (isTerminal(record.state)) {
     throw new BackoutError("ROLLBACK_NOT_RESUMABLE", `rollback ${id} has already ended (${record.state})`, {
@@ -97,7 +99,7 @@ async function acquireAndExecute(
     ({ epoch } = await waitForLock(engine.store, engine.config, engine.clock, engine.holder, id, {
       wait: control.wait ?? true,
       ...(control.onWaiting ? { onWaiting: control.onWaiting } : {}),
-      ...(control.signal ? { signal: control.signal } : {}),
+      ...(stopWaiting(control) ?? {}),
     }));
   } catch (e) {
     const err = toBackoutError(e);
@@ -163,6 +165,7 @@ export async function approveRollback(
   planHash: string,
   by: string,
 ): Promise<void> {
+  await assertNotInsideStep(engine.store, engine.env);
   const record = await requireRollback(engine, id);
   if (record.state !== "awaiting-confirmation") {
     throw new BackoutError(
@@ -181,6 +184,7 @@ export async function approveRollback(
 
 /** Ends a rollback that is queued, waiting for confirmation, or interrupted, and frees the lock. */
 export async function cancelRollback(engine: Engine, id: string, by: string): Promise<void> {
+  await assertNotInsideStep(engine.store, engine.env);
   const record = await requireRollback(engine, id);
   if (isTerminal(record.state)) {
     throw new BackoutError(
@@ -227,4 +231,11 @@ export async function findInterrupted(engine: Engine): Promise<InterruptedRollba
     }
   }
   return out;
+}
+
+/** Waiting in the queue ends on either signal: nothing runs yet, so there is nothing to let finish. */
+function stopWaiting(control: RunControl): { signal: AbortSignal } | undefined {
+  const signals = [control.signal, control.drain].filter((s): s is AbortSignal => s !== undefined);
+  if (signals.length === 0) return undefined;
+  return { signal: signals.length === 1 && signals[0] ? signals[0] : AbortSignal.any(signals) };
 }

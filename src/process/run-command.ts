@@ -1,4 +1,8 @@
-import { BackoutError, type ErrorLocation } from "../core/errors.js";
+import { BackoutError, toBackoutError, type ErrorLocation } from "../core/errors.js";
+import { accessSync, constants, statSync } from "node:fs";
+import { join, resolve as resolvePath } from "node:path";
+import { runTree } from "./spawn-tree.js";
+import { currentAnnouncer } from "./step-processes.js";
 
 export interface RunCommandOptions {
   /** Argument array: program first. Never a shell string. */
@@ -27,7 +31,8 @@ function tail(text: string): string {
 }
 
 /**
- * Runs a program with an argument array (no shell: metacharacters in arguments are literal).
+ * Runs a program with an argument array (no shell: metacharacters in arguments are literal),
+ * as the leader of its own process group: cancelling or a timeout ends its whole tree.
  * Resolves with the output whatever the exit code; rejects only when the program could not
  * run, timed out or was cancelled. Use `runCommandOk` to treat a non-zero exit as a failure.
  */
@@ -41,24 +46,33 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandOutput
     });
   }
   const started = Date.now();
-  // Loaded on first use so read-only commands (status, history) start faster.
-  const { execa } = await import("execa");
-  const result = await execa(file, args, {
-    cwd: opts.cwd,
-    env: opts.env,
-    extendEnv: opts.env === undefined,
+  const announce = currentAnnouncer();
+  const missing = announce === undefined ? undefined : gateNotStarted(opts, file);
+  if (missing !== undefined) {
+    throw new BackoutError(
+      "COMMAND_FAILED",
+      `command could not start (${missing}): ${redact(opts.argv.join(" "))}`,
+      {
+        where: opts.where,
+        hint: "Check that the program exists and is executable (commands run without a shell; give the full path if it is not on PATH).",
+      },
+    );
+  }
+  const result = await runTree({
+    file,
+    args,
+    ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }),
+    env: opts.env ?? process.env,
     input: opts.input ?? "",
-    timeout: opts.timeoutMs,
-    cancelSignal: opts.signal,
-    forceKillAfterDelay: 2000,
-    reject: false,
-    stripFinalNewline: true,
-    shell: false,
-    all: false,
+    ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
+    ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+    ...(announce === undefined ? {} : { announce }),
   });
   const durationMs = Date.now() - started;
   const shown = redact(opts.argv.join(" "));
-  if (result.isCanceled) {
+  // Announcing (journalling) the process failed: it never ran; the journal's error is the story.
+  if (result.announceError !== undefined) throw toBackoutError(result.announceError);
+  if (result.canceled) {
     throw new BackoutError("STEP_CANCELLED", `command cancelled: ${shown}`, { where: opts.where });
   }
   if (result.timedOut) {
@@ -68,9 +82,12 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandOutput
       hint: "Raise the command's timeout in backout.yaml, or find out why it hangs.",
     });
   }
-  if (result.failed && result.exitCode === undefined) {
+  const notStarted = result.spawnError?.message;
+  if (notStarted !== undefined || result.exitCode === undefined) {
     // Could not start (ENOENT, EACCES) or died by a signal.
-    const why = result.signal ? `was killed by ${result.signal}` : redact(result.shortMessage ?? "failed");
+    const why = result.signal
+      ? `was killed by ${result.signal}`
+      : `could not start (${redact(notStarted ?? "failed")})`;
     throw new BackoutError("COMMAND_FAILED", `command ${why}: ${shown}`, {
       where: opts.where,
       retryable: result.signal !== undefined,
@@ -80,11 +97,36 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandOutput
     });
   }
   return {
-    exitCode: result.exitCode ?? 0,
-    stdout: redact(String(result.stdout)),
-    stderr: redact(String(result.stderr)),
+    exitCode: result.exitCode,
+    stdout: redact(stripFinalNewline(result.stdout)),
+    stderr: redact(stripFinalNewline(result.stderr)),
     durationMs,
   };
+}
+
+function stripFinalNewline(text: string): string {
+  return text.endsWith("\r\n") ? text.slice(0, -2) : text.endsWith("\n") ? text.slice(0, -1) : text;
+}
+
+/**
+ * Behind the gate the shell would report a missing program as exit 127; it is looked up first
+ * instead, so it fails like a direct spawn (ENOENT/EACCES) without running anything.
+ */
+function gateNotStarted(opts: RunCommandOptions, file: string): string | undefined {
+  const env = opts.env ?? process.env;
+  const dirs = file.includes("/") ? [""] : (env.PATH ?? "/usr/bin:/bin").split(":");
+  let why = `spawn ${file} ENOENT`;
+  for (const dir of dirs) {
+    const path = dir === "" ? resolvePath(opts.cwd ?? process.cwd(), file) : join(dir, file);
+    try {
+      if (!statSync(path).isFile()) continue;
+      accessSync(path, constants.X_OK);
+      return undefined;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "EACCES") why = `spawn ${file} EACCES`;
+    }
+  }
+  return why;
 }
 
 /** Like runCommand, but a non-zero exit is a retryable COMMAND_FAILED carrying the output's tail. */

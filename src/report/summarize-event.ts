@@ -21,6 +21,10 @@ export function summarizeEvent(event: JournalEventData): string {
       return `${event.stepId} (attempt ${event.attempt})`;
     case "step-verified":
       return `${event.stepId} ${event.reached ? "target already reached" : "target not reached"}`;
+    case "step-process":
+      return `${event.stepId} (attempt ${event.attempt}) runs process group ${event.pgid} on ${event.host}`;
+    case "step-processes-ended":
+      return `${event.stepId}: ended process groups ${event.pgids.join(", ")} left by a process that died`;
     case "step-succeeded": {
       const skipped = event.skipped === "already-at-target" ? ", already at target" : "";
       return `${event.stepId} (attempt ${event.attempt}, ${formatDuration(event.durationMs)}${skipped})`;

@@ -135,5 +135,20 @@ export interface Store extends OutboxStore {
   leaveQueue(rollbackId: string): Promise<void>;
   listQueue(environment: string): Promise<QueueEntry[]>;
 
+  /**
+   * Process groups journalled by steps in flight of running rollbacks (step-process events
+   * since each step's last start, for steps not ended): what the nesting guard compares with
+   * this process's ancestors.
+   */
+  runningStepGroups(): Promise<RunningStepGroup[]>;
+
   close(): Promise<void>;
+}
+
+export interface RunningStepGroup {
+  rollbackId: string;
+  stepId: string;
+  pgid: number;
+  startTicks?: number;
+  host: string;
 }

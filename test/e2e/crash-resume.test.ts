@@ -9,8 +9,8 @@ const COMPONENTS: [string, string[]][] = [
   ["web", ["api"]],
   ["cache", []],
 ];
-/** createRollback + started + 2 per step + finished. */
-const JOURNAL_WRITES = 1 + 1 + 2 * COMPONENTS.length + 1;
+/** createRollback + started + 3 per step (started, its process, succeeded) + finished. */
+const JOURNAL_WRITES = 1 + 1 + 3 * COMPONENTS.length + 1;
 
 /** A fresh environment: checkpoint at v1 (good), then a "deploy" to v2. */
 async function environment(): Promise<string> {

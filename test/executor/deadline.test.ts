@@ -232,8 +232,12 @@ describe("time limit after an escalation", () => {
         escalation: { command: sb.node("hook-stdin.mjs", sb.path("escalation.jsonl")) },
       },
       components: {
-        // Cannot even start: a non-retryable failure, escalates at once.
-        broken: sb.commandComponent("broken", { apply: [sb.path("no-such-program")] }),
+        // Cannot even start: a non-retryable failure, escalates at once (once web's apply runs:
+        // its verify, run before every first apply, waits for that).
+        broken: {
+          ...sb.commandComponent("broken", { apply: [sb.path("no-such-program")] }),
+          verify: ["/bin/sh", "-c", 'while [ ! -e "$0" ]; do sleep 0.02; done; exit 1', sb.pidFile("web")],
+        },
         web: sb.commandComponent("web", { hang: true }),
       },
     });

@@ -57,7 +57,7 @@ describe("nested rollbacks", () => {
       expect(r.signal).toBeNull();
       expect(r.status).toBe(2);
       expect(r.stderr).toContain("error[NESTED_ROLLBACK]");
-      expect(r.stderr).toContain(`a step of rollback ${id} tried to start or resume a rollback`);
+      expect(r.stderr).toContain(`a step of rollback ${id} tried to change backout's state`);
     }
 
     // No second rollback was created, and the outer step failed.

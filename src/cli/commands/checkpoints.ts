@@ -2,7 +2,7 @@ import { openEngine, type GlobalOptions } from "../context.js";
 import { out, outJson, table } from "../output.js";
 
 export default async function checkpoints(opts: GlobalOptions & { limit: string }): Promise<number> {
-  const engine = await openEngine(opts);
+  const engine = await openEngine(opts, { readOnly: true });
   try {
     const list = await engine.store.listCheckpoints(Number(opts.limit) || 20);
     if (opts.json) outJson(list);

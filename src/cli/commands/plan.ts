@@ -19,7 +19,7 @@ export function planRequest(opts: ScopeOptions) {
 export default async function plan(
   opts: GlobalOptions & ScopeOptions & { preflight?: boolean },
 ): Promise<number> {
-  const engine = await openEngine(opts);
+  const engine = await openEngine(opts, { readOnly: true });
   try {
     const p = await engine.plan(planRequest(opts));
     // --preflight: the doctor's checks, and the steps a failing one would break (exit 1 then).

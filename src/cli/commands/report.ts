@@ -10,7 +10,7 @@ export default async function report(
   opts: GlobalOptions & { format: "md" | "json" | "html"; output?: string },
   [id]: string[],
 ): Promise<number> {
-  const engine = await openEngine(opts);
+  const engine = await openEngine(opts, { readOnly: true });
   try {
     const record = await requireRollback(engine, id ?? "");
     const entries = await engine.store.readJournal(record.id);

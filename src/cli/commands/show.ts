@@ -5,7 +5,7 @@ import { openEngine, type GlobalOptions } from "../context.js";
 import { out, outJson, table } from "../output.js";
 
 export default async function show(opts: GlobalOptions, [id]: string[]): Promise<number> {
-  const engine = await openEngine(opts);
+  const engine = await openEngine(opts, { readOnly: true });
   try {
     const record = await requireRollback(engine, id ?? "");
     const entries = await engine.store.readJournal(record.id);

@@ -6,7 +6,7 @@ import { out, outJson, redactor } from "../output.js";
 import { undeliveredLines, undeliveredNotifications } from "../undelivered.js";
 
 export default async function status(opts: GlobalOptions): Promise<number> {
-  const engine = await openEngine(opts, { warnInterrupted: false });
+  const engine = await openEngine(opts, { warnInterrupted: false, readOnly: true });
   try {
     const env = engine.config.environment;
     const [lock, queue, interrupted, latest, lastGood, undelivered] = await Promise.all([

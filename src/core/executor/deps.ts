@@ -26,8 +26,10 @@ export interface ExecuteDeps {
 
 export interface ExecuteOptions extends GateOptions {
   resumed: boolean;
-  /** Aborting it (Ctrl-C) stops dispatching and cancels running steps; the rollback stays resumable. */
+  /** Aborting it (a second Ctrl-C) stops dispatching and cancels running steps; the rollback stays resumable. */
   signal?: AbortSignal;
+  /** Aborting it (a first Ctrl-C, SIGTERM) stops dispatching and lets running steps finish. */
+  drain?: AbortSignal;
 }
 
 export interface RunOutcome {
@@ -37,10 +39,19 @@ export interface RunOutcome {
   planHash: string;
   /** What the operator must know even when the rollback succeeded (a blind monitor). */
   warnings?: string[];
+  /** This process was fenced out: another process resumed the rollback and carries it on. */
+  takenOver?: boolean;
 }
 
 /** Why dispatching stopped before every step succeeded. */
-export type StopReason = "escalate" | "monitor" | "paused" | "deadline" | "lock-lost" | "interrupted";
+export type StopReason =
+  | "escalate"
+  | "monitor"
+  | "paused"
+  | "deadline"
+  | "lock-lost"
+  | "interrupted"
+  | "store-failed";
 
 /** Environment of every child process of a rollback: carries the nesting guard. */
 export function childEnv(deps: ExecuteDeps): Record<string, string | undefined> {

@@ -84,18 +84,20 @@ export async function executeRollback(deps: ExecuteDeps, options: ExecuteOptions
       },
       running: () => [...state.steps].filter(([, s]) => s.inFlight).map(([sid]) => sid),
     });
-    const reason = state.escalated ? "escalate" : await runSteps(deps, options, state, control);
+    const reason = state.escalation ? "escalate" : await runSteps(deps, options, state, control);
     monitorStop.abort();
     const blind = blindWarning(await monitor);
     if (blind !== undefined) warnings.push(blind);
     if (reason === "paused")
       return outcome("running", `${monitorWhy ?? "paused"}; resume with backout resume ${id}`);
 
-    if (reason === "lock-lost") return outcome("failed", "another process took over this rollback's lock");
+    if (reason === "lock-lost") return takenOver(outcome);
     if (reason === "interrupted") return outcome("running", "interrupted; resume with backout resume");
     // The deadline wins over an escalation already under way: the emergency procedure must run.
     if (reason === "deadline" || control.deadlinePassed())
       return await timedOut(deps, state, deadlineAt, outcome);
+    if (state.escalation)
+      return await escalate(deps, state, state.escalation.reason, state.escalation.finalState, outcome);
     if (reason === "escalate" || reason === "monitor") {
       return await escalate(deps, state, monitorWhy ?? failedStepsReason(state), "escalated", outcome);
     }
@@ -110,7 +112,7 @@ export async function executeRollback(deps: ExecuteDeps, options: ExecuteOptions
     return outcome("succeeded");
   } catch (e) {
     const err = toBackoutError(e);
-    if (err.code === "LOCK_LOST") return outcome("failed", err.message);
+    if (err.code === "LOCK_LOST") return takenOver(outcome);
     throw err;
   } finally {
     stop.abort();
@@ -133,23 +135,44 @@ function hookDeps(deps: ExecuteDeps) {
   return { journal: deps.journal, env: childEnv(deps), baseDir: deps.config.baseDir, redact: deps.redact };
 }
 
-/** Circuit breaker 5: the emergency procedure runs once (even across restarts), then timed-out. */
+/** Fenced out: another process resumed this rollback; it goes on there, not "failed" here. */
+function takenOver(outcome: Outcome): RunOutcome {
+  return {
+    ...outcome("running", "another backout process took this rollback over; it continues there"),
+    takenOver: true,
+  };
+}
+
+/**
+ * Circuit breaker 5: the emergency procedure runs at least once (each step until its outcome
+ * is journalled, across restarts, with a stable idempotency key), then timed-out.
+ */
 async function timedOut(
   deps: ExecuteDeps,
   state: ExecutionState,
   deadlineAt: number,
   outcome: Outcome,
 ): Promise<RunOutcome> {
-  if (!state.emergencyStarted) {
-    await deps.journal.append({ type: "deadline-passed", deadlineAt });
-    await runEmergencyProcedure(hookDeps(deps), deps.config.policies.emergency, deps.journal.rollbackId);
+  if (!state.emergencyFinished) {
+    let seq = state.emergencySeq;
+    if (seq === undefined) {
+      await deps.journal.append({ type: "deadline-passed", deadlineAt });
+      const names = deps.config.policies.emergency.map((s) => s.name);
+      seq = (await deps.journal.append({ type: "emergency-started", steps: names })).seq;
+    }
+    const { emergency } = deps.config.policies;
+    await runEmergencyProcedure(hookDeps(deps), emergency, deps.journal.rollbackId, seq, state.emergencyDone);
   }
   const why = `time limit of ${Math.round(deps.config.policies.timeLimitMs / 1000)} s passed`;
   await deps.journal.append({ type: "finished", state: "timed-out", reason: why });
   return outcome("timed-out", why);
 }
 
-/** Circuit breaker 3: one escalation (event, hook, notification), then the final state. */
+/**
+ * Circuit breaker 3: one escalation (event, hook, notification), then the final state. The
+ * hook runs at least once: until its outcome is journalled, a resume runs it again with the
+ * same idempotency key (rollback id + the seq of the "escalated" event).
+ */
 async function escalate(
   deps: ExecuteDeps,
   state: ExecutionState,
@@ -158,23 +181,29 @@ async function escalate(
   outcome: Outcome,
 ): Promise<RunOutcome> {
   const id = deps.journal.rollbackId;
-  if (!state.escalated) {
+  let recorded = state.escalation;
+  if (!recorded) {
     const after = readExecutionState(await deps.store.readJournal(id));
     const done = [...after.steps].filter(([, s]) => s.succeeded).map(([sid]) => sid);
     const notDone = [...after.steps].filter(([, s]) => !s.succeeded).map(([sid]) => sid);
     const failed = [...after.steps].filter(([, s]) => !s.succeeded && s.failures > 0).map(([sid]) => sid);
-    await deps.journal.append({ type: "escalated", reason: why, failedSteps: failed, done, notDone });
+    const event = { reason: why, failedSteps: failed, done, notDone, finalState: final };
+    const entry = await deps.journal.append({ type: "escalated", ...event });
+    recorded = { seq: entry.seq, ...event };
+  }
+  if (!state.escalationHookRan) {
     const summary = {
       rollbackId: id,
       environment: deps.config.environment,
-      reason: why,
-      finalState: final,
-      failedSteps: failed,
-      done,
-      notDone,
+      reason: recorded.reason,
+      finalState: recorded.finalState,
+      failedSteps: recorded.failedSteps,
+      done: recorded.done,
+      notDone: recorded.notDone,
+      idempotencyKey: `${id}:${recorded.seq}`,
     };
     await runEscalationHook(hookDeps(deps), deps.config.policies.escalation, summary);
   }
-  await deps.journal.append({ type: "finished", state: final, reason: why });
-  return outcome(final, why);
+  await deps.journal.append({ type: "finished", state: recorded.finalState, reason: recorded.reason });
+  return outcome(recorded.finalState, recorded.reason);
 }

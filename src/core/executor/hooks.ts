@@ -12,6 +12,11 @@ export interface EscalationSummary {
   failedSteps: string[];
   done: string[];
   notDone: string[];
+  /**
+   * Rollback id + the journal seq of the event that decided the hook. A hook runs at least once:
+   * after a crash it runs again with the same key, so a receiver drops what it already handled.
+   */
+  idempotencyKey: string;
 }
 
 interface HookDeps {
@@ -21,11 +26,16 @@ interface HookDeps {
   redact: (text: string) => string;
 }
 
+export const IDEMPOTENCY_ENV = "BACKOUT_IDEMPOTENCY_KEY";
+
 function hookEnv(deps: HookDeps, spec: CommandSpec, extra: Record<string, string>) {
   return { ...deps.env, ...spec.env, ...extra };
 }
 
-/** Runs the escalation command once with the summary as JSON on stdin; its failure is journalled, not thrown. */
+/**
+ * Runs the escalation command with the summary as JSON on stdin; its failure is journalled, not
+ * thrown. The caller runs it again on resume until its outcome is journalled (at least once).
+ */
 export async function runEscalationHook(
   deps: HookDeps,
   spec: CommandSpec | undefined,
@@ -40,6 +50,7 @@ export async function runEscalationHook(
         BACKOUT_ROLLBACK_ID: summary.rollbackId,
         BACKOUT_STATE: summary.finalState,
         BACKOUT_REASON: summary.reason,
+        [IDEMPOTENCY_ENV]: summary.idempotencyKey,
       }),
       input: JSON.stringify(summary),
       timeoutMs: spec.timeoutMs,
@@ -52,28 +63,41 @@ export async function runEscalationHook(
   }
 }
 
-/** Runs the emergency procedure's steps in order, each once; a failing step does not stop the next. */
+/**
+ * Runs the emergency procedure's steps in order, skipping those whose outcome is already
+ * journalled (`done`, by index); a failing step does not stop the next. Each step's key is
+ * `<rollback>:<seq of emergency-started>:<index>`, the same on every run.
+ */
 export async function runEmergencyProcedure(
   deps: HookDeps,
   steps: CommandSpec[],
   rollbackId: string,
+  startedSeq: number,
+  done: ReadonlySet<string>,
 ): Promise<void> {
-  await deps.journal.append({ type: "emergency-started", steps: steps.map((s) => s.name) });
-  for (const spec of steps) {
+  for (const [index, spec] of steps.entries()) {
+    if (done.has(String(index))) continue;
+    const key = `${rollbackId}:${startedSeq}:${index}`;
     try {
       await runCommandOk({
         argv: spec.command,
         cwd: deps.baseDir,
-        env: hookEnv(deps, spec, { BACKOUT_ROLLBACK_ID: rollbackId, BACKOUT_STATE: "timed-out" }),
+        env: hookEnv(deps, spec, {
+          BACKOUT_ROLLBACK_ID: rollbackId,
+          BACKOUT_STATE: "timed-out",
+          [IDEMPOTENCY_ENV]: key,
+        }),
+        input: JSON.stringify({ rollbackId, state: "timed-out", step: spec.name, idempotencyKey: key }),
         timeoutMs: spec.timeoutMs,
         redact: deps.redact,
         where: { field: `policies.emergency (${spec.name})` },
       });
-      await deps.journal.append({ type: "emergency-step", name: spec.name, ok: true });
+      await deps.journal.append({ type: "emergency-step", name: spec.name, index, ok: true });
     } catch (e) {
       await deps.journal.append({
         type: "emergency-step",
         name: spec.name,
+        index,
         ok: false,
         error: toBackoutError(e).toJSON(),
       });

@@ -5,12 +5,17 @@ import { runInsideRollback } from "../nesting.js";
 import { plannedComponents, priorities, redactValueWith } from "../planner/index.js";
 import { asProvider, type ProviderContext } from "../provider.js";
 import { childEnv, type ExecuteDeps, type ExecuteOptions, type StopReason } from "./deps.js";
-import type { ExecutionState } from "./execution-state.js";
+import { exhausted, type ExecutionState } from "./execution-state.js";
+import { applyAnnounced, endSurvivingProcesses } from "./step-guards.js";
 import { backoffMs } from "./retry.js";
 
 export interface StepControl {
-  /** Stops dispatching; a deadline, a lost lock or Ctrl-C also cancel running steps. */
+  /** Stops dispatching; a deadline, a lost lock, a failed store or Ctrl-C also cancel running steps. */
   halt: (reason: StopReason) => void;
+  /** Stops dispatching only: running steps finish (a first Ctrl-C, SIGTERM). */
+  drain: (reason: StopReason) => void;
+  /** Aborted on any halt or drain: wakes steps waiting to retry, which then do not retry. */
+  stopped: AbortSignal;
   reason: () => StopReason | undefined;
   /** True once the time limit passed, even if dispatching had stopped for another reason first. */
   deadlinePassed: () => boolean;
@@ -24,16 +29,25 @@ export function stepControl(): StepControl {
   const cancel = new AbortController();
   // Every running step's child process listens on this one signal; hundreds may run at once.
   setMaxListeners(10_000, cancel.signal);
+  const stopped = new AbortController();
+  setMaxListeners(10_000, stopped.signal);
   const listeners: (() => void)[] = [];
   let reason: StopReason | undefined;
   let deadline = false;
+  const stop = (r: StopReason) => {
+    reason ??= r;
+    if (r === "deadline") deadline = true;
+    stopped.abort();
+    for (const l of listeners) l();
+  };
   return {
     halt: (r) => {
-      reason ??= r;
-      if (r === "deadline") deadline = true;
-      if (r === "deadline" || r === "lock-lost" || r === "interrupted") cancel.abort();
-      for (const l of listeners) l();
+      if (r === "deadline" || r === "lock-lost" || r === "interrupted" || r === "store-failed")
+        cancel.abort();
+      stop(r);
     },
+    drain: stop,
+    stopped: stopped.signal,
     reason: () => reason,
     deadlinePassed: () => deadline,
     cancel: cancel.signal,
@@ -65,8 +79,14 @@ export async function runSteps(
   let wake: () => void = () => {};
   control.onHalt(() => wake());
   const onUserAbort = () => control.halt("interrupted");
+  const onDrain = () => control.drain("interrupted");
   options.signal?.addEventListener("abort", onUserAbort, { once: true });
+  options.drain?.addEventListener("abort", onDrain, { once: true });
   if (options.signal?.aborted) control.halt("interrupted");
+  if (options.drain?.aborted) control.drain("interrupted");
+  // The first failure that is not a step's own (the store failing, the disk full): every running
+  // step is cancelled and waited for, then it is thrown, never left as an unhandled rejection.
+  let fatal: BackoutError | undefined;
 
   const isReady = (s: PlannedStep) =>
     !state.steps.get(s.id)?.succeeded &&
@@ -85,8 +105,9 @@ export async function runSteps(
           const p = runStep(deps, state, step, control, components.get(step.component))
             .catch((e: unknown) => {
               const err = toBackoutError(e);
-              if (err.code === "LOCK_LOST") control.halt("lock-lost");
-              else throw err;
+              if (err.code === "LOCK_LOST") return control.halt("lock-lost");
+              fatal ??= err;
+              control.halt("store-failed");
             })
             .finally(() => {
               running.delete(step.id);
@@ -100,7 +121,9 @@ export async function runSteps(
     }
   } finally {
     options.signal?.removeEventListener("abort", onUserAbort);
+    options.drain?.removeEventListener("abort", onDrain);
   }
+  if (fatal !== undefined) throw fatal;
   const allDone = [...state.steps.values()].every((s) => s.succeeded);
   const reason = control.reason();
   if (allDone && (reason === "deadline" || reason === "monitor" || reason === "paused")) return undefined;
@@ -139,30 +162,37 @@ async function runStep(
     dataLossPolicy: component.dataLoss ?? deps.config.policies.dataLoss,
   };
   const { journal, clock } = deps;
-
-  if (progress.inFlight) {
-    let reached = false;
-    try {
-      reached = await p.verify(ctx, step);
-    } catch {
-      reached = false;
-    }
-    await journal.append({ type: "step-verified", stepId: step.id, reached });
-    progress.inFlight = false;
-    if (reached) {
-      await journal.append({
-        type: "step-succeeded",
-        stepId: step.id,
-        attempt: progress.attempts,
-        durationMs: 0,
-        skipped: "already-at-target",
-      });
-      progress.succeeded = true;
-      return;
-    }
-  }
-
   const policy = deps.config.policies.retry;
+
+  // Spent across any number of restarts: never a (maxAttempts+1)th attempt.
+  if (exhausted(progress, policy.maxAttempts)) {
+    control.halt("escalate");
+    return;
+  }
+  // A dead holder's processes of this step are ended before anything looks at its target.
+  if (progress.inFlight) await endSurvivingProcesses(journal, step, progress);
+  // A step whose target is reached does nothing (after a crash, or because it already was).
+  let reached = false;
+  try {
+    reached = await p.verify(ctx, step);
+  } catch {
+    reached = false;
+  }
+  if (progress.inFlight) await journal.append({ type: "step-verified", stepId: step.id, reached });
+  progress.inFlight = false;
+  if (reached) {
+    await journal.append({
+      type: "step-succeeded",
+      stepId: step.id,
+      attempt: progress.attempts,
+      durationMs: 0,
+      skipped: "already-at-target",
+    });
+    progress.succeeded = true;
+    return;
+  }
+  if (control.reason() !== undefined) return;
+
   for (;;) {
     const attempt = progress.attempts + 1;
     progress.attempts = attempt;
@@ -170,7 +200,9 @@ async function runStep(
     await journal.append({ type: "step-started", stepId: step.id, attempt });
     const t0 = clock.now();
     try {
-      const result = await runInsideRollback(journal.rollbackId, () => p.apply(ctx, step));
+      const result = await runInsideRollback(journal.rollbackId, () =>
+        applyAnnounced(journal, step, attempt, progress, () => p.apply(ctx, step)),
+      );
       progress.inFlight = false;
       progress.succeeded = true;
       await journal.append({
@@ -182,9 +214,10 @@ async function runStep(
       });
       return;
     } catch (e) {
-      progress.inFlight = false;
       const err = toBackoutError(e, "PROVIDER_FAILED");
-      if (err.code === "LOCK_LOST") throw err;
+      // The journal itself failed (the disk is full, the lock was lost): the step's outcome is unknown.
+      if (err.code === "LOCK_LOST" || err.code === "STORE_FAILED" || err.code === "STORE_DAMAGED") throw err;
+      progress.inFlight = false;
       if (control.cancel.aborted) {
         await journal.append({ type: "step-cancelled", stepId: step.id, attempt, reason: err.message });
         return;
@@ -206,8 +239,8 @@ async function runStep(
         control.halt("escalate");
         return;
       }
-      await clock.sleep(retryInMs ?? 0, control.cancel);
-      if (control.cancel.aborted) return;
+      await clock.sleep(retryInMs ?? 0, control.stopped);
+      if (control.reason() !== undefined) return;
     }
   }
 }

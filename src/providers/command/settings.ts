@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { ProviderContext } from "../../core/provider.js";
 import { readProviderSettings } from "../../core/provider-settings.js";
+import { MAX_DURATION_MS } from "../../config/durations.js";
 
 const argv = z.array(z.string()).min(1);
 
@@ -24,7 +25,12 @@ export const commandSettingsSchema = z
       )
       .optional()
       .describe("Extra environment variables for every command."),
-    timeout: z.number().positive().default(300).describe("Seconds each command may run."),
+    timeout: z
+      .number()
+      .positive()
+      .max(MAX_DURATION_MS / 1000, { error: "must be at most 604800 seconds (7 days)" })
+      .default(300)
+      .describe("Seconds each command may run (at most 7 days)."),
     risk: z
       .strictObject({
         dataLoss: z
@@ -37,6 +43,7 @@ export const commandSettingsSchema = z
     estimate: z
       .number()
       .positive()
+      .max(MAX_DURATION_MS / 1000, { error: "must be at most 604800 seconds (7 days)" })
       .optional()
       .describe(
         "Seconds apply usually takes: orders the rollback by critical path and feeds the plan's estimate.",

@@ -1,5 +1,6 @@
 import type { Holder, JournalEntry, JournalEventData } from "../../core/journal-events.js";
 import type { CheckpointRecord, ComponentState, Plan, RollbackState } from "../../core/model.js";
+import { BackoutError } from "../../core/errors.js";
 import type { LockRecord, QueueEntry, RollbackRecord } from "../store.js";
 
 /** Rows as SQLite returns them, and their conversion to the store's records. */
@@ -49,9 +50,19 @@ export interface QueueRow {
   heartbeat_expires_at: number;
 }
 
-/** Only our own code writes these columns, so the shape is trusted. */
-function parseJson<T>(text: string): T {
-  return JSON.parse(text) as T;
+/**
+ * Only our own code writes these columns, so the shape is trusted; text that is not JSON means
+ * the file was damaged underneath SQLite (truncated, overwritten): STORE_DAMAGED, never INTERNAL.
+ */
+export function parseJson<T>(text: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new BackoutError("STORE_DAMAGED", `the state database holds a damaged record: ${String(e)}`, {
+      hint: "the store file was damaged (disk error, truncation, an outside write); run `backout doctor`, restore .backout from a backup",
+      cause: e,
+    });
+  }
 }
 
 /**

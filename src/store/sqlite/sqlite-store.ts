@@ -17,11 +17,13 @@ import type {
   OutboxSettlement,
   QueueEntry,
   RollbackRecord,
+  RunningStepGroup,
   Store,
 } from "../store.js";
 import { SqliteLockQueue } from "./lock-queue.js";
 import { SqliteOutbox } from "./outbox.js";
 import {
+  parseJson as parseEvent,
   toCheckpoint,
   checkpointComponentsJson,
   toJournalEntry,
@@ -100,6 +102,13 @@ export class SqliteStore implements Store {
       ),
       insertEvent: db.prepare<[string, number, number, string, string]>(
         "INSERT INTO journal (rollback_id, seq, at, type, data) VALUES (?, ?, ?, ?, ?)",
+      ),
+      // Only the journals of running rollbacks, only the events that open or close a step.
+      stepProcessEvents: db.prepare<[], { rollback_id: string; type: string; data: string }>(
+        `SELECT j.rollback_id, j.type, j.data FROM rollbacks r JOIN journal j ON j.rollback_id = r.id
+         WHERE r.state = 'running'
+           AND j.type IN ('step-started', 'step-process', 'step-processes-ended', 'step-succeeded', 'step-failed', 'step-cancelled')
+         ORDER BY j.rollback_id, j.seq`,
       ),
       journal: db.prepare<[string], JournalRow>(
         "SELECT rollback_id, seq, at, data FROM journal WHERE rollback_id = ? ORDER BY seq",
@@ -272,6 +281,34 @@ export class SqliteStore implements Store {
 
   listQueue(environment: string): Promise<QueueEntry[]> {
     return this.run(() => this.locks.list(environment));
+  }
+
+  runningStepGroups(): Promise<RunningStepGroup[]> {
+    return this.run(() => {
+      const open = new Map<string, RunningStepGroup[]>();
+      for (const row of this.s.stepProcessEvents.all()) {
+        const event = parseEvent<{ stepId?: string; pgid?: number; startTicks?: number; host?: string }>(
+          row.data,
+        );
+        if (typeof event.stepId !== "string") continue;
+        const key = `${row.rollback_id}\u0000${event.stepId}`;
+        if (row.type !== "step-process") {
+          open.delete(key);
+          continue;
+        }
+        if (typeof event.pgid !== "number" || typeof event.host !== "string") continue;
+        const list = open.get(key) ?? [];
+        list.push({
+          rollbackId: row.rollback_id,
+          stepId: event.stepId,
+          pgid: event.pgid,
+          host: event.host,
+          ...(typeof event.startTicks === "number" ? { startTicks: event.startTicks } : {}),
+        });
+        open.set(key, list);
+      }
+      return [...open.values()].flat();
+    });
   }
 
   close(): Promise<void> {
