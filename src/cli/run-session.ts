@@ -43,9 +43,9 @@ export async function runSession(
       });
       for (const e of early.splice(0)) renderer.onEvent(e);
     },
-    onWaiting: ({ position, lock }) => {
+    onWaiting: ({ position, lock, note }) => {
       const msg = lock ? `rollback ${lock.rollbackId} holds the environment` : "others are queued first";
-      if (!options.json) err(`waiting: ${msg}; queue position ${position}`);
+      if (!options.json) err(`waiting: ${msg}; queue position ${position}${note ? `\n  ${note}` : ""}`);
     },
     ...(options.confirm !== undefined ? { confirmHash: options.confirm } : {}),
     ...(interactive ? { prompt: confirmPrompt } : {}),

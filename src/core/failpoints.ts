@@ -1,25 +1,28 @@
 /**
  * Failpoints let crash tests kill the process at an exact journal write, the way a power
- * cut or an OOM kill would. Set BACKOUT_FAILPOINT=journal-write:<n>:<before|after>.
+ * cut or an OOM kill would. Set BACKOUT_FAILPOINT to
+ *   journal-write:<n>:<before|after>          the n-th journal write of this process, or
+ *   journal-event:<type>[:<k>]:<before|after> the k-th (default 1st) write of an event type.
  * Unset (the normal case), this costs one comparison per write.
  */
-interface JournalFailpoint {
-  n: number;
-  when: "before" | "after";
-}
+type When = "before" | "after";
+type Failpoint = { n: number; when: When; type?: string };
 
-function parse(spec: string | undefined): JournalFailpoint | undefined {
-  const m = /^journal-write:(\d+):(before|after)$/.exec(spec ?? "");
-  if (!m) return undefined;
-  return { n: Number(m[1]), when: m[2] as "before" | "after" };
+function parse(spec: string | undefined): Failpoint | undefined {
+  const byCount = /^journal-write:(\d+):(before|after)$/.exec(spec ?? "");
+  if (byCount) return { n: Number(byCount[1]), when: byCount[2] as When };
+  const byType = /^journal-event:([a-z-]+)(?::(\d+))?:(before|after)$/.exec(spec ?? "");
+  if (byType) return { type: byType[1], n: Number(byType[2] ?? 1), when: byType[3] as When };
+  return undefined;
 }
 
 const failpoint = parse(process.env.BACKOUT_FAILPOINT);
 let writes = 0;
 
 /** Call before a journal write; returns the write's number, to pass to afterJournalWrite. */
-export function beforeJournalWrite(): number {
+export function beforeJournalWrite(type?: string): number {
   if (!failpoint) return 0;
+  if (failpoint.type !== undefined && failpoint.type !== type) return 0;
   writes += 1;
   if (writes === failpoint.n && failpoint.when === "before") process.kill(process.pid, "SIGKILL");
   return writes;

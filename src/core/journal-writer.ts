@@ -40,7 +40,7 @@ export class JournalWriter {
     const safe = this.redactor.redactValue(event);
     const now = this.clock.now();
     const messages = this.outbox?.compose(safe, now) ?? [];
-    const n = beforeJournalWrite();
+    const n = beforeJournalWrite(event.type);
     const entry = await this.store.appendEvent(
       this.rollbackId,
       now,

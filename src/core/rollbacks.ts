@@ -4,13 +4,13 @@ import { BackoutError, toBackoutError } from "./errors.js";
 import { executeRollback, type RunOutcome } from "./executor/execute.js";
 import { assertConfirmationMatches, type GateOptions } from "./executor/gate.js";
 import { afterJournalWrite, beforeJournalWrite } from "./failpoints.js";
-import { isHolderGone } from "./holder.js";
+import { isHolderAliveHere, isHolderGone } from "./holder.js";
 import { newId } from "./ids.js";
 import { JournalWriter, type JournalListener } from "./journal-writer.js";
 import { isTerminal, type Plan } from "./model.js";
 import { assertNotInsideStep } from "./nesting.js";
 import { plannedComponents } from "./planner/index.js";
-import { waitForLock, type WaitOptions } from "./wait-for-lock.js";
+import { holderFacts, waitForLock, type WaitOptions } from "./wait-for-lock.js";
 
 export type { RunOutcome };
 
@@ -37,7 +37,7 @@ export async function runRollback(
   assertConfirmationMatches(plan, control.confirmHash);
   const now = engine.clock.now();
   const id = newId("r", now);
-  const write = beforeJournalWrite();
+  const write = beforeJournalWrite("queued");
   await engine.store.createRollback(
     {
       id,
@@ -141,13 +141,19 @@ export async function requireRollback(engine: Engine, id: string): Promise<Rollb
 async function assertNotRunningElsewhere(engine: Engine, record: RollbackRecord): Promise<void> {
   const lock = await engine.store.getLock(engine.config.environment);
   if (lock?.rollbackId !== record.id || !lock.holder) return;
-  const expired = lock.leaseExpiresAt !== undefined && lock.leaseExpiresAt < engine.clock.now();
-  if (lock.holder.token !== engine.holder.token && !expired && !isHolderGone(lock.holder)) {
+  const now = engine.clock.now();
+  const expired = lock.leaseExpiresAt !== undefined && lock.leaseExpiresAt < now;
+  if (lock.holder.token === engine.holder.token) return;
+  // A stalled holder on this host (SIGSTOP) is alive: taking over would run its steps twice.
+  const alive = isHolderAliveHere(lock.holder) || (!expired && !isHolderGone(lock.holder));
+  if (alive) {
     throw new BackoutError(
       "LOCK_BUSY",
-      `rollback ${record.id} is still running (pid ${lock.holder.pid} on ${lock.holder.host})`,
+      `rollback ${record.id} is still running (${holderFacts(lock, now)} on ${lock.holder.host})`,
       {
-        hint: "It needs no resume. Follow it with `backout status`.",
+        hint: expired
+          ? `It is stalled, not gone. To take over: end it (kill ${lock.holder.pid}), then \`backout resume ${record.id}\`.`
+          : "It needs no resume. Follow it with `backout status`.",
       },
     );
   }
@@ -217,13 +223,14 @@ export async function findInterrupted(engine: Engine): Promise<InterruptedRollba
     if (lock?.rollbackId === r.id) {
       const gone =
         !lock.holder ||
-        (lock.leaseExpiresAt !== undefined && lock.leaseExpiresAt < now) ||
-        isHolderGone(lock.holder);
-      if (gone) out.push({ record: r, why: `its process (pid ${lock.holder?.pid ?? "?"}) is gone` });
+        (!isHolderAliveHere(lock.holder) &&
+          ((lock.leaseExpiresAt !== undefined && lock.leaseExpiresAt < now) || isHolderGone(lock.holder)));
+      if (gone) out.push({ record: r, why: `its process is gone (${holderFacts(lock, now)})` });
       continue;
     }
     const entry = queue.find((q) => q.rollbackId === r.id);
-    if (!entry || entry.heartbeatExpiresAt < now || isHolderGone(entry.holder)) {
+    const waiting = entry !== undefined && isHolderAliveHere(entry.holder);
+    if (!waiting && (!entry || entry.heartbeatExpiresAt < now || isHolderGone(entry.holder))) {
       out.push({
         record: r,
         why: r.state === "queued" ? "it was queued by a process that is gone" : "it holds no lock",

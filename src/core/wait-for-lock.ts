@@ -2,13 +2,13 @@ import type { EnvironmentConfig } from "../config/types.js";
 import type { LockRecord, Store } from "../store/store.js";
 import type { Clock } from "./clock.js";
 import { BackoutError } from "./errors.js";
-import { isHolderGone } from "./holder.js";
+import { isHolderAliveHere, isHolderGone } from "./holder.js";
 import type { Holder } from "./journal-events.js";
 
 export interface WaitOptions {
   wait: boolean;
   /** Called when this rollback starts waiting or its queue position changes. */
-  onWaiting?: (info: { position: number; lock: LockRecord | undefined }) => void;
+  onWaiting?: (info: { position: number; lock: LockRecord | undefined; note?: string }) => void;
   signal?: AbortSignal;
   pollMs?: number;
 }
@@ -29,6 +29,7 @@ export async function waitForLock(
   const waitLimit = config.policies.lock.waitTimeoutMs;
   const startedWaiting = clock.now();
   let lastPosition = -1;
+  let lastStalled = false;
   for (;;) {
     const res = await store.acquireLock({
       environment: config.environment,
@@ -37,13 +38,14 @@ export async function waitForLock(
       now: clock.now(),
       leaseMs,
       isHolderGone,
+      isHolderAlive: isHolderAliveHere,
     });
     if (res.acquired) return { epoch: res.epoch, tookOver: res.tookOver };
     const other = res.lock?.rollbackId;
     if (res.reason === "held" && res.holderGone && res.lock?.holder !== undefined && other !== rollbackId) {
       throw new BackoutError(
         "ROLLBACK_INTERRUPTED",
-        `rollback ${other} holds the lock but its process is gone`,
+        `rollback ${other} holds the lock but its process is gone (${holderFacts(res.lock, clock.now())})`,
         {
           hint: `Finish it first: \`backout resume ${other}\`, or \`backout cancel ${other}\` if it must not continue.`,
           details: { interruptedRollback: other },
@@ -67,9 +69,16 @@ export async function waitForLock(
         },
       );
     }
-    if (res.position !== lastPosition) {
+    const stalled = res.reason === "held" && res.holderStalled === true;
+    if (res.position !== lastPosition || stalled !== lastStalled) {
       lastPosition = res.position;
-      options.onWaiting?.({ position: res.position, lock: res.lock });
+      lastStalled = stalled;
+      const note =
+        stalled && res.lock?.holder
+          ? `its ${holderFacts(res.lock, clock.now())}, so it is stalled, not gone; this rollback keeps its place. ` +
+            `To take over: end that process (kill ${res.lock.holder.pid}), then \`backout resume ${other}\``
+          : undefined;
+      options.onWaiting?.({ position: res.position, lock: res.lock, ...(note ? { note } : {}) });
     }
     await store.heartbeatQueue(rollbackId, holder.token, clock.now(), leaseMs);
     await clock.sleep(options.pollMs ?? 200, options.signal);
@@ -79,4 +88,22 @@ export async function waitForLock(
       });
     }
   }
+}
+
+/** What is known of a lock's holder: its lease, its pid and host, and whether it is alive here. */
+export function holderFacts(lock: LockRecord, now: number): string {
+  const h = lock.holder;
+  if (!h) return "holder: none (parked)";
+  const lease =
+    lock.leaseExpiresAt === undefined
+      ? "no lease"
+      : lock.leaseExpiresAt <= now
+        ? `lease expired ${Math.round((now - lock.leaseExpiresAt) / 1000)} s ago`
+        : "lease current";
+  const alive = isHolderAliveHere(h)
+    ? "alive on this host"
+    : isHolderGone(h)
+      ? "not running on this host"
+      : `on host ${h.host}, not visible from here`;
+  return `${lease}; process pid ${h.pid} ${alive}`;
 }

@@ -14,6 +14,7 @@ export interface GroupRef {
 }
 
 interface Stat {
+  state: string;
   ppid: number;
   pgrp: number;
   startTicks: number;
@@ -33,7 +34,7 @@ function readStat(pid: number | "self"): Stat | undefined {
   const pgrp = Number(fields[2]);
   const startTicks = Number(fields[19]);
   if (!Number.isInteger(ppid) || !Number.isInteger(pgrp)) return undefined;
-  return { ppid, pgrp, startTicks };
+  return { state: fields[0] ?? "", ppid, pgrp, startTicks };
 }
 
 export function processStartTicks(pid: number): number | undefined {
@@ -52,7 +53,8 @@ function members(pgid: number): number[] {
   for (const e of entries) {
     if (!/^\d+$/.test(e)) continue;
     const st = readStat(Number(e));
-    if (st?.pgrp === pgid) out.push(Number(e));
+    // A zombie runs nothing; an orphan's zombie may wait long for a reaper.
+    if (st?.pgrp === pgid && st.state !== "Z") out.push(Number(e));
   }
   return out;
 }

@@ -45,6 +45,11 @@ export interface AcquireRequest {
   leaseMs: number;
   /** Decides whether a holder whose lease has not expired is nevertheless gone (e.g. its pid is dead). */
   isHolderGone: (holder: Holder) => boolean;
+  /**
+   * Decides whether a holder is known to be alive (on this host): then an expired lease does not
+   * make it gone, and neither the lock nor its queue place is taken from it. Default: never known.
+   */
+  isHolderAlive?: (holder: Holder) => boolean;
 }
 
 export type AcquireResult =
@@ -56,6 +61,8 @@ export type AcquireResult =
       lock: LockRecord | undefined;
       /** True when the holding rollback's process is gone: it must be resumed or cancelled. */
       holderGone: boolean;
+      /** True when the holder's lease expired although its process is alive on this host (stalled). */
+      holderStalled?: boolean;
       position: number;
     };
 

@@ -9,6 +9,7 @@ import { keepLease } from "./lease.js";
 import { blindWarning, startMonitor } from "./monitor.js";
 import { outboxHook } from "./notifications.js";
 import { runSteps, stepControl } from "./run-steps.js";
+import { endSurvivingProcesses } from "./step-guards.js";
 
 export type { ExecuteDeps, ExecuteOptions, RunOutcome } from "./deps.js";
 
@@ -62,6 +63,12 @@ export async function executeRollback(deps: ExecuteDeps, options: ExecuteOptions
         epoch: deps.epoch,
         interruptedSteps: interrupted,
       });
+      // Before anything else (a verify, a new attempt, the emergency procedure): what the dead
+      // holder's steps left running is ended, so nothing of it overlaps what this process does.
+      for (const step of plan.steps) {
+        const progress = state.steps.get(step.id);
+        if (progress?.inFlight) await endSurvivingProcesses(journal, step, progress);
+      }
     }
     const deadlineAt = state.deadlineAt ?? clock.now() + config.policies.timeLimitMs;
 

@@ -6,7 +6,7 @@ import { plannedComponents, priorities, redactValueWith } from "../planner/index
 import { asProvider, type ProviderContext } from "../provider.js";
 import { childEnv, type ExecuteDeps, type ExecuteOptions, type StopReason } from "./deps.js";
 import { exhausted, type ExecutionState } from "./execution-state.js";
-import { applyAnnounced, endSurvivingProcesses } from "./step-guards.js";
+import { applyAnnounced } from "./step-guards.js";
 import { backoffMs } from "./retry.js";
 
 export interface StepControl {
@@ -169,8 +169,6 @@ async function runStep(
     control.halt("escalate");
     return;
   }
-  // A dead holder's processes of this step are ended before anything looks at its target.
-  if (progress.inFlight) await endSurvivingProcesses(journal, step, progress);
   // A step whose target is reached does nothing (after a crash, or because it already was).
   let reached = false;
   try {

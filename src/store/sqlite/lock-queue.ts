@@ -85,7 +85,8 @@ export class SqliteLockQueue {
         }
         // Another rollback's lock is never taken from it, even when its process is gone:
         // that rollback must be resumed or cancelled first (holderGone tells the caller).
-        return { acquired: false, reason: "held", lock, holderGone: gone, position };
+        const stalled = !gone && leaseExpired(lock, req.now);
+        return { acquired: false, reason: "held", lock, holderGone: gone, holderStalled: stalled, position };
       })
       .immediate();
   }
@@ -154,7 +155,8 @@ export class SqliteLockQueue {
   private liveQueue(req: AcquireRequest): QueueEntry[] {
     const live: QueueEntry[] = [];
     for (const entry of this.queueOf.all(req.environment).map(toQueueEntry)) {
-      const dead = entry.heartbeatExpiresAt <= req.now || req.isHolderGone(entry.holder);
+      const alive = req.isHolderAlive?.(entry.holder) ?? false;
+      const dead = !alive && (entry.heartbeatExpiresAt <= req.now || req.isHolderGone(entry.holder));
       if (dead && entry.rollbackId !== req.rollbackId) this.deleteQueued.run(entry.rollbackId);
       else live.push(entry);
     }
@@ -167,9 +169,15 @@ export class SqliteLockQueue {
   }
 }
 
+function leaseExpired(lock: LockRecord, now: number): boolean {
+  return lock.leaseExpiresAt !== undefined && lock.leaseExpiresAt <= now;
+}
+
+/** Gone: its process is dead, or its lease expired and it is not known to be alive (another host). */
 function holderGone(lock: LockRecord, req: AcquireRequest): boolean {
-  if (lock.leaseExpiresAt !== undefined && lock.leaseExpiresAt <= req.now) return true;
-  return lock.holder !== undefined && req.isHolderGone(lock.holder);
+  if (lock.holder === undefined) return false;
+  if (req.isHolderAlive?.(lock.holder)) return false;
+  return leaseExpired(lock, req.now) || req.isHolderGone(lock.holder);
 }
 
 function fenceHolds(lock: LockRecord | undefined, fence: Fence): boolean {

@@ -4,7 +4,7 @@ import Database from "better-sqlite3";
 import { migrate } from "./migrations.js";
 import { SqliteStore } from "./sqlite-store.js";
 import { BackoutError } from "../../core/errors.js";
-import { toStoreError } from "./store-errors.js";
+import { storeDamaged, toStoreError } from "./store-errors.js";
 
 export interface OpenSqliteOptions {
   /** Defaults to backout.db. */
@@ -12,6 +12,51 @@ export interface OpenSqliteOptions {
 }
 
 const BUSY_TIMEOUT_MS = 5000;
+
+function connect(file: string): Database.Database {
+  const db = new Database(file, { timeout: BUSY_TIMEOUT_MS, fileMustExist: true });
+  try {
+    // busy_timeout first: switching to WAL itself may have to wait for another process.
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = FULL");
+    db.pragma("foreign_keys = ON");
+    return db;
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
+/**
+ * A new store is built under a temporary name and linked into place complete, so a file at the
+ * store's path always holds a migrated schema: an empty (0-byte) one is damage, not "new".
+ */
+function createStore(file: string): void {
+  const tmp = `${file}.new-${process.pid}`;
+  fs.rmSync(tmp, { force: true });
+  const db = new Database(tmp);
+  try {
+    db.pragma("journal_mode = WAL");
+    migrate(db, tmp);
+  } finally {
+    db.close();
+  }
+  try {
+    fs.linkSync(tmp, file);
+  } catch (e) {
+    // Another process created it first: theirs is used.
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+/** The file exists but cannot be what backout wrote: refused, never taken for an empty store. */
+function assertSound(db: Database.Database, file: string): void {
+  const problems = db.pragma("quick_check(1)", { simple: true });
+  if (problems !== "ok") throw storeDamaged(file, String(problems));
+}
 
 /**
  * Opens (creating if needed) the state database in `dir`. Several backout processes
@@ -23,16 +68,15 @@ export function openSqliteStore(dir: string, opts: OpenSqliteOptions = {}): Sqli
   let db: Database.Database | undefined;
   try {
     fs.mkdirSync(dir, { recursive: true });
-    db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
-    // busy_timeout first: switching to WAL itself may have to wait for another process.
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = FULL");
-    db.pragma("foreign_keys = ON");
+    if (!fs.existsSync(file)) createStore(file);
+    if (fs.statSync(file).size === 0) throw storeDamaged(file, "the file is empty (0 bytes)");
+    db = connect(file);
+    assertSound(db, file);
     migrate(db, file);
     return new SqliteStore(db, file);
   } catch (e) {
     db?.close();
+    if (e instanceof BackoutError) throw e;
     const mapped = toStoreError(e, file);
     if (mapped instanceof BackoutError) throw mapped;
     // Not SQLite's own error: the directory or file could not be created or opened.

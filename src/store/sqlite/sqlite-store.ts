@@ -317,6 +317,18 @@ export class SqliteStore implements Store {
     });
   }
 
+  /**
+   * SQLite's full integrity check of the file (every page, index and constraint): what
+   * `backout doctor` reports. `ok` with no problems, or the problems SQLite names.
+   */
+  checkIntegrity(): Promise<{ ok: boolean; problems: string[] }> {
+    return this.run(() => {
+      const rows = this.db.pragma("integrity_check(100)") as { integrity_check: string }[];
+      const problems = rows.map((r) => r.integrity_check).filter((t) => t !== "ok");
+      return { ok: problems.length === 0, problems };
+    });
+  }
+
   /** The settings in effect on this connection (for tests and `doctor`-style diagnostics). */
   pragmas(): SqlitePragmas {
     return this.sync(() => ({
