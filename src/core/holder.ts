@@ -16,7 +16,6 @@ export function currentHolder(): Holder {
 
 /** On this host, whether the holder's process exists: its pid, and (when recorded) its start time. */
 function aliveHere(holder: Holder): boolean {
-  if (holder.pid === process.pid) return true;
   try {
     process.kill(holder.pid, 0);
   } catch (e) {
@@ -34,7 +33,7 @@ function aliveHere(holder: Holder): boolean {
  * judged by their lease only.
  */
 export function isHolderGone(holder: Holder): boolean {
-  return holder.host === hostname() && !aliveHere(holder);
+  return holder.host === hostname() && holder.pid !== process.pid && !aliveHere(holder);
 }
 
 /**
@@ -42,5 +41,6 @@ export function isHolderGone(holder: Holder): boolean {
  * it is stalled (SIGSTOP, a debugger, swapping), not gone, and it is never taken over for it.
  */
 export function isHolderAliveHere(holder: Holder): boolean {
-  return holder.host === hostname() && aliveHere(holder);
+  // Another engine in this very process (tests) is judged by its lease, like a remote holder.
+  return holder.host === hostname() && holder.pid !== process.pid && aliveHere(holder);
 }

@@ -79,6 +79,21 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** The argument vectors of this process's ancestors (parent first), from /proc. */
+export function ancestorCommandLines(): string[][] {
+  const out: string[][] = [];
+  let pid = readStat("self")?.ppid ?? 0;
+  for (let i = 0; i < 1000 && pid > 1; i++) {
+    try {
+      out.push(readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean));
+    } catch {
+      break;
+    }
+    pid = readStat(pid)?.ppid ?? 0;
+  }
+  return out;
+}
+
 /**
  * The process groups of this process and all its ancestors: a `backout` started from inside a
  * step has that step's group among them, whatever its environment says.
