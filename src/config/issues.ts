@@ -141,8 +141,11 @@ function fromIssue(issue: Issue, ctx: IssueContext): RawProblem[] {
         at: "key" as const,
       }));
     }
-    case "invalid_union":
+    case "invalid_union": {
+      const branch = closestBranch(issue, valueAt(ctx.data, path));
+      if (branch) return branch.flatMap((sub) => fromIssue({ ...sub, path: [...path, ...sub.path] }, ctx));
       return invalid(`${field}: ${issue.message}, not ${got}`, `fix ${field} to match the form described`);
+    }
     case "invalid_value": {
       const value = valueAt(ctx.data, path);
       if (value === undefined) return [missing(path, `one of ${quoteAll(issue.values)}`)];
@@ -174,6 +177,21 @@ function fromIssue(issue: Issue, ctx: IssueContext): RawProblem[] {
     default:
       return invalid(`${field}: ${issue.message}`, `fix ${field}`);
   }
+}
+
+/**
+ * For a mapping that matches no form of a union (a webhook channel without its `secret`), the
+ * form it was meant to be is the one that knows all its keys, with the fewest problems: its
+ * problems say what is missing, where "Invalid input" said nothing.
+ */
+function closestBranch(issue: Issue, value: unknown): Issue[] | undefined {
+  if (issue.code !== "invalid_union" || value === null || typeof value !== "object" || Array.isArray(value))
+    return undefined;
+  const fitting = issue.errors.filter(
+    (branch) => branch.length > 0 && !branch.some((sub) => sub.code === "unrecognized_keys"),
+  );
+  const best = fitting.sort((a, b) => a.length - b.length)[0];
+  return best as Issue[] | undefined;
 }
 
 export function problemsFromIssues(issues: readonly Issue[], ctx: IssueContext): RawProblem[] {

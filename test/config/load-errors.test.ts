@@ -117,6 +117,21 @@ describe("loadEnvironment: rejected files name the file, line, column and field"
     expect(error.hint).toBe('add "path:" under components.api');
   });
 
+  it("a webhook channel without its secret says the secret is missing, not 'Invalid input'", () => {
+    const { error } = loadError(
+      yaml(
+        ...HEAD,
+        "  api: { kind: release, path: /x }",
+        "notifications:",
+        "  - webhook: http://127.0.0.1:9/hook",
+      ),
+    );
+    expect(error.code).toBe("CONFIG_INVALID");
+    expect(error.where).toMatchObject({ field: "notifications[0].secret" });
+    expect(error.message).toContain("notifications[0].secret is missing");
+    expect(error.message).not.toContain("Invalid input");
+  });
+
   it("missing top-level field", () => {
     const { error } = loadError(
       yaml("environment: prod", "components:", "  api: { kind: release, path: /x }"),
