@@ -45,13 +45,7 @@ export interface RunOutcome {
 
 /** Why dispatching stopped before every step succeeded. */
 export type StopReason =
-  | "escalate"
-  | "monitor"
-  | "paused"
-  | "deadline"
-  | "lock-lost"
-  | "interrupted"
-  | "store-failed";
+  "escalate" | "monitor" | "paused" | "deadline" | "lock-lost" | "interrupted" | "store-failed";
 
 /** Environment of every child process of a rollback: carries the nesting guard. */
 export function childEnv(deps: ExecuteDeps): Record<string, string | undefined> {
