@@ -191,7 +191,7 @@ function closestBranch(issue: Issue, value: unknown): Issue[] | undefined {
     (branch) => branch.length > 0 && !branch.some((sub) => sub.code === "unrecognized_keys"),
   );
   const best = fitting.sort((a, b) => a.length - b.length)[0];
-  return best as Issue[] | undefined;
+  return best;
 }
 
 export function problemsFromIssues(issues: readonly Issue[], ctx: IssueContext): RawProblem[] {
