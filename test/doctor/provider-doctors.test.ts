@@ -290,8 +290,10 @@ describe("postgres doctor", () => {
       { url: url.replace("postgres@", "snapper@"), migrations: "db", format: "dbmate", snapshot: "dump" },
       dir,
     );
-    for (const name of ["privileges: replication", "privileges: createdb", "privileges: restore point"])
-      expectStatus(checks, name, "fail");
+    expectStatus(checks, "privileges: restore-dump", "fail");
+    const rights = checks.find((c) => c.name === "privileges: restore-dump");
+    for (const lacking of ["REPLICATION", "CREATEDB", "pg_create_restore_point"])
+      expect(rights?.detail).toContain(lacking);
     expectStatus(checks, "replication slot", "warn");
     expectStatus(checks, "disk for snapshots", "pass");
   });

@@ -9,6 +9,8 @@ import type { ProviderContext } from "../../core/provider.js";
 import { capturePostgres } from "./capture.js";
 import { withPostgres } from "./connect.js";
 import { privilegeChecks } from "./doctor-privileges.js";
+import type { MigrationFormat } from "./layouts/layout.js";
+import { migrationSet } from "./migration-set.js";
 import { readSettings, type PostgresSettings } from "./settings.js";
 import { snapshotDirOf } from "./snapshot/paths.js";
 
@@ -43,9 +45,14 @@ export async function doctorPostgres(ctx: ProviderContext<PostgresSettings>): Pr
   );
   let dbBytes = 0;
   let more: DoctorCheck[] = [];
+  // The history table to check depends on the tool; when the files cannot tell, the setting does.
+  const format: MigrationFormat = await migrationSet(ctx, settings).then(
+    (set) => set.format,
+    () => (settings.format === "auto" ? "dbmate" : settings.format),
+  );
   const rights = await checked("privileges", () =>
     withPostgres(ctx, settings, where, async ({ client }) => {
-      more = await privilegeChecks(client, settings, ctx.dataLossPolicy);
+      more = await privilegeChecks(client, settings, ctx.dataLossPolicy, format);
       if (settings.snapshot !== "none") more.push(await slotCheck(client, settings, ctx.component.name));
       const size = await client.query<{ b: string }>(
         "SELECT pg_database_size(current_database())::text AS b",
