@@ -149,6 +149,9 @@ export interface Store extends OutboxStore {
    */
   runningStepGroups(): Promise<RunningStepGroup[]>;
 
+  /** Optional: the store's own integrity check (SQLite's integrity_check), for `backout doctor`. */
+  checkIntegrity?(): Promise<{ ok: boolean; problems: string[] }>;
+
   close(): Promise<void>;
 }
 

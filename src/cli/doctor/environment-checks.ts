@@ -5,7 +5,6 @@
  */
 import { realpathSync } from "node:fs";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
-import Database from "better-sqlite3";
 import type { EnvironmentConfig } from "../../config/types.js";
 import type { CheckRunner } from "../../core/checks.js";
 import { checked, fail, pass, warn, type DoctorCheck } from "../../core/doctor-check.js";
@@ -16,28 +15,22 @@ const DAY = 86_400_000;
 /** A drill older than this proves little about today's migrations. */
 export const DRILL_MAX_AGE_DAYS = 7;
 
-export function storeIntegrity(storeDir: string): DoctorCheck {
+/** The store checks itself (it was opened already: a store too damaged to open never gets here). */
+export async function storeIntegrity(store: Store, storeDir: string): Promise<DoctorCheck> {
   const file = join(storeDir, "backout.db");
+  if (store.checkIntegrity === undefined) {
+    return warn("store integrity", "this store kind has no integrity check", "Nothing to do.");
+  }
   try {
-    const db = new Database(file, { readonly: true, fileMustExist: true });
-    try {
-      const rows = db.pragma("integrity_check") as { integrity_check: string }[];
-      const verdict = rows.map((r) => r.integrity_check).join("; ");
-      if (verdict === "ok") return pass("store integrity", `${file}: integrity_check ok`);
-      return fail(
-        "store integrity",
-        `${file}: ${verdict}`,
-        "Stop backout, copy the store aside, and restore it from a backup (`sqlite3 backout.db .recover` keeps what is readable).",
-      );
-    } finally {
-      db.close();
-    }
-  } catch (e) {
+    const { ok, problems } = await store.checkIntegrity();
+    if (ok) return pass("store integrity", `${file}: integrity_check ok`);
     return fail(
       "store integrity",
-      `${file}: ${String(e)}`,
-      `Check that ${storeDir} is readable; \`backout checkpoint\` creates the store.`,
+      `${file}: ${problems.join("; ")}`,
+      "Stop backout, copy the store aside, and restore it from a backup (`sqlite3 backout.db .recover` keeps what is readable).",
     );
+  } catch (e) {
+    return fail("store integrity", `${file}: ${String(e)}`, `Check that ${storeDir} is readable.`);
   }
 }
 

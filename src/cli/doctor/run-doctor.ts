@@ -64,7 +64,7 @@ export async function runDoctor(engine: Engine, runner: CheckRunner): Promise<Do
   });
   const redact = (t: string) => engine.redactor.redact(t);
   const environment: DoctorCheck[] = [
-    storeIntegrity(config.store.path),
+    await storeIntegrity(engine.store, config.store.path),
     await goodCheckpoint(engine.store),
     ...migrationsOutsideReleases(config),
     ...drillAge(config, engine.clock.now()),
