@@ -98,7 +98,9 @@ function isNetwork(e: unknown): boolean {
   )
     return true;
   const msg = e instanceof Error ? e.message : String(e);
-  return /Connection terminated|connection timeout|terminating connection|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE/i.test(
+  // "not queryable": node-postgres's answer on a client whose connection the server already
+  // ended (a terminated backend whose FATAL arrived before the query did).
+  return /Connection terminated|connection timeout|terminating connection|connection error and is not queryable|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE/i.test(
     msg,
   );
 }
