@@ -22,8 +22,15 @@ for (const l of lines) {
   if (l[0] === "start" && l[1] === name) open.add(l[2]);
   if (l[0] === "end" && l[1] === name) open.delete(l[2]);
 }
+// A zombie (killed, not yet reaped: PID 1 on some VMs never reaps orphans) runs no code: not alive.
+const alive = (pid) => {
+  try {
+    const stat = readFileSync("/proc/" + pid + "/stat", "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch { return false; }
+};
 for (const pid of open) {
-  try { process.kill(Number(pid), 0); appendFileSync(log, "overlap " + name + " " + pid + " " + process.pid + "\\n"); } catch {}
+  if (alive(pid)) appendFileSync(log, "overlap " + name + " " + pid + " " + process.pid + "\\n");
 }
 appendFileSync(log, "start " + name + " " + process.pid + " " + Date.now() + "\\n");
 if (childSleep && childSleep !== "0") {
