@@ -63,7 +63,9 @@ describe("backout doctor: the environment's checks", () => {
     closeSync(fd);
     const json = await cli(["doctor", "--json"], { cwd: dir });
     expect(json.exitCode).not.toBe(0);
-    expect(json.stdout + json.stderr).toMatch(/store integrity|STORE_DAMAGED|STORE_FAILED|malformed|not a database/i);
+    expect(json.stdout + json.stderr).toMatch(
+      /store integrity|STORE_DAMAGED|STORE_FAILED|malformed|not a database/i,
+    );
   });
 
   it("fails when a postgres component reads its migrations through a release's current link", async () => {
