@@ -1,13 +1,12 @@
 import { resolve } from "node:path";
 import { loadEnvironment } from "../config/load.js";
 import type { EnvironmentConfig } from "../config/types.js";
-import { Engine } from "../core/engine.js";
+import type { Engine } from "../core/engine.js";
 import { assertNotInsideStep } from "../core/nesting.js";
 import { findInterrupted } from "../core/rollbacks.js";
 import { builtinProviders } from "../providers/index.js";
-import { openSqliteStore } from "../store/sqlite/index.js";
 import { err, redactor } from "./output.js";
-import { checkRunner, notificationOutbox } from "./wiring.js";
+import { composeEngine } from "../api/compose.js";
 
 export interface GlobalOptions {
   config: string;
@@ -25,37 +24,10 @@ export async function openEngine(
 ): Promise<Engine> {
   const providers = builtinProviders();
   const config: EnvironmentConfig = loadEnvironment(resolve(opts.config), { providers, redactor });
-  const opened = openSqliteStore(config.store.path);
-  if (!readOnly) {
-    try {
-      await assertNotInsideStep(opened);
-    } catch (e) {
-      await opened.close();
-      throw e;
-    }
-  }
-  const notifications = await notificationOutbox(config, redactor, opened);
-  const delivery = notifications?.delivery;
-  // Every command closes the store when its work is done: that is when delivery is flushed
-  // (bounded by policies.notifications.flush) and what is left is journalled as undelivered.
-  const store = delivery
-    ? Object.assign(Object.create(opened) as typeof opened, {
-        close: async () => {
-          await delivery.finish();
-          await opened.close();
-        },
-      })
-    : opened;
-  const engine = new Engine({
-    config,
-    store,
-    providers,
-    redactor,
-    checks: checkRunner(),
-    ...(notifications ? { notify: notifications.outbox } : {}),
-  });
-  // Messages earlier processes left undelivered go out in the background of this command.
-  delivery?.kick();
+  const engine = await composeEngine(
+    { config, providers, redactor },
+    readOnly ? {} : { beforeUse: (store) => assertNotInsideStep(store) },
+  );
   if (warnInterrupted) {
     for (const { record, why } of await findInterrupted(engine)) {
       err(

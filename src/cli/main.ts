@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { EXIT } from "./exit-codes.js";
 import { reportError } from "./output.js";
+import { version } from "../version.js";
 
 /**
  * The `backout` command. Each action imports its module only when it runs, so a command
@@ -15,7 +16,7 @@ const program = new Command("backout")
     "Roll a running system back to a known-good checkpoint: releases, databases, configuration, " +
       "caches and traffic, in dependency order, with hard safety limits.",
   )
-  .version("0.1.0")
+  .version(version)
   .addOption(
     new Option("-c, --config <file>", "environment file").env("BACKOUT_CONFIG").default("backout.yaml"),
   )

@@ -93,7 +93,15 @@ function toData(doc: Document, file: string): unknown {
 
 export function loadEnvironment(file: string, opts: LoadOptions): EnvironmentConfig {
   const abs = resolve(file);
-  const text = readConfig(abs);
+  return parseEnvironmentText(readConfig(abs), abs, opts);
+}
+
+/**
+ * The same validation for text that is not (yet) a file: `file` is where it is said to live
+ * (its directory resolves relative paths, and errors name it).
+ */
+export function parseEnvironmentText(text: string, file: string, opts: LoadOptions): EnvironmentConfig {
+  const abs = resolve(file);
   if (text.length > MAX_CONFIG_BYTES) {
     throw yamlLimit(abs, `the file is larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB`, undefined);
   }

@@ -3,43 +3,47 @@
  * where (file/line/field/component/step), what to do about it, and whether trying
  * again may help (Temporal-style failures carry a type and a retryable flag).
  */
-export type ErrorCode =
+/** Every error code, stable: scripts and embedders match on them. */
+export const ERROR_CODES = [
   // usage and configuration (exit 2)
-  | "USAGE"
-  | "CONFIG_NOT_FOUND"
-  | "CONFIG_YAML"
-  | "CONFIG_INVALID"
-  | "CONFIG_UNKNOWN_KIND"
-  | "CONFIG_UNKNOWN_DEPENDENCY"
-  | "CONFIG_CYCLE"
-  | "CONFIG_ENV_MISSING"
-  | "CHECKPOINT_NOT_FOUND"
-  | "CHECKPOINT_INCOMPLETE"
-  | "NO_GOOD_CHECKPOINT"
-  | "ROLLBACK_NOT_FOUND"
-  | "UNKNOWN_COMPONENT"
-  | "PLAN_INVALID"
-  | "PLAN_STALE"
-  | "PLAN_DRIFTED"
-  | "PLAN_FILE_INVALID"
-  | "COMPATIBILITY_UNSATISFIABLE"
-  | "CONFIRMATION_MISMATCH"
-  | "NESTED_ROLLBACK"
-  | "ROLLBACK_NOT_RESUMABLE"
-  | "PG_PRIVILEGE_MISSING"
+  "USAGE",
+  "CONFIG_NOT_FOUND",
+  "CONFIG_YAML",
+  "CONFIG_INVALID",
+  "CONFIG_UNKNOWN_KIND",
+  "CONFIG_UNKNOWN_DEPENDENCY",
+  "CONFIG_CYCLE",
+  "CONFIG_ENV_MISSING",
+  "CHECKPOINT_NOT_FOUND",
+  "CHECKPOINT_INCOMPLETE",
+  "NO_GOOD_CHECKPOINT",
+  "ROLLBACK_NOT_FOUND",
+  "UNKNOWN_COMPONENT",
+  "PLAN_INVALID",
+  "PLAN_STALE",
+  "PLAN_DRIFTED",
+  "PLAN_FILE_INVALID",
+  "COMPATIBILITY_UNSATISFIABLE",
+  "CONFIRMATION_MISMATCH",
+  "NESTED_ROLLBACK",
+  "ROLLBACK_NOT_RESUMABLE",
+  "PG_PRIVILEGE_MISSING",
   // lock (exit 4)
-  | "LOCK_BUSY"
-  | "LOCK_LOST"
-  | "ROLLBACK_INTERRUPTED"
+  "LOCK_BUSY",
+  "LOCK_LOST",
+  "ROLLBACK_INTERRUPTED",
   // runtime (exit 1)
-  | "PROVIDER_FAILED"
-  | "COMMAND_FAILED"
-  | "COMMAND_TIMEOUT"
-  | "HEALTH_CHECK_FAILED"
-  | "STEP_CANCELLED"
-  | "STORE_FAILED"
-  | "STORE_DAMAGED"
-  | "INTERNAL";
+  "PROVIDER_FAILED",
+  "COMMAND_FAILED",
+  "COMMAND_TIMEOUT",
+  "HEALTH_CHECK_FAILED",
+  "STEP_CANCELLED",
+  "STORE_FAILED",
+  "STORE_DAMAGED",
+  "INTERNAL",
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface ErrorLocation {
   file?: string;

@@ -7,7 +7,7 @@ import { doctorText } from "../doctor/doctor-text.js";
 import { runDoctor } from "../doctor/run-doctor.js";
 import { EXIT } from "../exit-codes.js";
 import { out, outJson } from "../output.js";
-import { checkRunner } from "../wiring.js";
+import { checkRunner } from "../../api/wiring.js";
 
 export default async function doctor(opts: GlobalOptions): Promise<number> {
   const engine = await openEngine(opts);

@@ -5,7 +5,7 @@
  */
 import type { Engine } from "../../core/engine.js";
 import type { Plan } from "../../core/model.js";
-import { checkRunner } from "../wiring.js";
+import { checkRunner } from "../../api/wiring.js";
 import { runDoctor, type DoctorLine, type DoctorReport } from "./run-doctor.js";
 
 export interface Preflight extends DoctorReport {
