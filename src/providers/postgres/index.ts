@@ -1,6 +1,7 @@
 import type { Provider } from "../../core/provider.js";
 import { applyPostgres } from "./apply.js";
 import { capturePostgres } from "./capture.js";
+import { refuseUnrevertable } from "./checkpoint-downs.js";
 import { planPostgres } from "./plan.js";
 import { postgresSettingsSchema, type PostgresSettings } from "./settings.js";
 import { verifyPostgres } from "./verify.js";
@@ -18,8 +19,11 @@ export const postgresProvider: Provider<PostgresSettings> = {
   capture: capturePostgres,
   // Without a snapshot setting, checkpointPostgres is capturePostgres (no slot, no dump).
   // Loaded on first use: snapshots (slots, dumps) are only taken by `backout checkpoint`.
-  checkpoint: async (ctx, checkpointId) =>
-    (await import("./snapshot/index.js")).checkpointPostgres(ctx, checkpointId),
+  // First refused when a down the rollback will need cannot be had (checkpoint-downs.ts).
+  checkpoint: async (ctx, checkpointId) => {
+    await refuseUnrevertable(ctx);
+    return (await import("./snapshot/index.js")).checkpointPostgres(ctx, checkpointId);
+  },
   plan: planPostgres,
   apply: applyPostgres,
   verify: verifyPostgres,

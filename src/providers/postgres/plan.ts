@@ -4,7 +4,7 @@ import type { ProviderContext } from "../../core/provider.js";
 import { NO_VERSION } from "./capture.js";
 import { withPostgres } from "./connect.js";
 import type { Queryable } from "./db.js";
-import type { Migration } from "./layouts/layout.js";
+import { withToolSql, type Migration } from "./layouts/layout.js";
 import { compareVersions } from "./layouts/options.js";
 import { migrationSet, type MigrationSet } from "./migration-set.js";
 import { dataPolicy } from "./policy.js";
@@ -131,6 +131,13 @@ async function planReverse(
     }
     const keep = keptVersions(ctx, target, applied, set);
     const pending = applied.filter((v) => !keep.has(v)).reverse();
+    // node-pg-migrate JS/TS migrations: their SQL from the tool's dry run, stored in the step.
+    const resolved = await withToolSql(
+      set.layout,
+      set.migrations,
+      pending.map((v) => byVersion.get(v) as Migration),
+    );
+    for (const m of resolved) byVersion.set(m.version, m);
     const steps: StepSpec[] = [];
     let remaining = [...applied];
     for (const [i, version] of pending.entries()) {
@@ -198,12 +205,20 @@ async function stepFor(
   migration: Migration,
   target: ComponentState,
 ): Promise<StepSpec> {
+  if (migration.downProblem !== undefined) {
+    throw invalid(
+      ctx,
+      `migration ${migration.version} (${migration.file}) cannot be reverted: node-pg-migrate's dry run of its down fails: ${migration.downProblem}`,
+      toolDownHint(migration.version),
+      migration.file,
+    );
+  }
   if (migration.downSql === undefined || migration.downFile === undefined) {
     throw invalid(
       ctx,
       `migration ${migration.version} (${migration.name}, ${migration.file}) has no down script`,
-      /\.[cm]?[jt]s$/.test(migration.file)
-        ? `A JavaScript/TypeScript migration builds its SQL at run time, so backout cannot read its down: rewrite ${migration.version} as a .sql migration with -- Up Migration / -- Down Migration sections, or set snapshot: dump (or pitr) and strategy: restore so the rollback restores the checkpoint instead.`
+      migration.runtime === true
+        ? toolDownHint(migration.version)
         : `Write its down SQL (${downHint(set.format)}), then plan again; without it backout cannot revert ${migration.version}.`,
       migration.file,
     );
@@ -234,7 +249,7 @@ async function stepFor(
   return {
     action: "migrate-down",
     description: ctx.redact(
-      `revert ${set.format} migration ${migration.version}${migration.name === "" ? "" : ` (${migration.name})`} of ${ctx.component.name} with ${migration.downFile}`,
+      `revert ${set.format} migration ${migration.version}${migration.name === "" ? "" : ` (${migration.name})`} of ${ctx.component.name} with ${migration.downFile}${migration.runtime === true ? " (its SQL from node-pg-migrate's dry run)" : ""}`,
     ),
     phase: "main",
     target,
@@ -247,6 +262,11 @@ async function stepFor(
     reversible: !(destructive && !policy.archive),
     estimateMs: BASE_MS + Math.round((risk.rowsAtRisk ?? 0) / ROWS_PER_MS),
   };
+}
+
+/** What to do about a JavaScript/TypeScript migration whose down node-pg-migrate cannot give. */
+export function toolDownHint(version: string): string {
+  return `Give ${version} a down node-pg-migrate can run without the database (export const down = (pgm) => { ... }, or omit down when every operation of the up can be reversed automatically), check it with \`node-pg-migrate down --dry-run\`, or set snapshot: dump (or pitr) with strategy: auto or restore so the rollback restores the checkpoint instead.`;
 }
 
 function downHint(format: string): string {

@@ -7,6 +7,7 @@
 import type pg from "pg";
 import type { Migration, MigrationLayout } from "../layouts/layout.js";
 import { isBlankSql } from "../layouts/options.js";
+import { classifyScript } from "../sql/classify.js";
 import {
   drift,
   newDrift,
@@ -29,6 +30,11 @@ export interface RoundTripInput {
   beforeDown?: (m: Migration) => Promise<void>;
 }
 
+/** The statements of a script, cut by the real parser. */
+async function splitScript(sql: string): Promise<string[]> {
+  return (await classifyScript(sql, "drill")).map((s) => s.sql);
+}
+
 function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -37,8 +43,19 @@ async function inTransaction(
   input: RoundTripInput,
   sql: string,
   history: () => Promise<void>,
+  transaction = true,
 ): Promise<void> {
   const { db } = input;
+  if (!transaction) {
+    // As the tool runs it (pgm.noTransaction, dbmate transaction:false): statement by statement
+    // (CREATE INDEX CONCURRENTLY refuses a multi-statement query), then the history alone.
+    await db.query(`SET statement_timeout = ${Math.max(0, Math.floor(input.statementTimeoutMs))}`);
+    for (const st of await splitScript(sql)) await db.query(st);
+    await db.query("BEGIN");
+    await history();
+    await db.query("COMMIT");
+    return;
+  }
   await db.query("BEGIN");
   try {
     await db.query(`SET LOCAL statement_timeout = ${Math.max(0, Math.floor(input.statementTimeoutMs))}`);
@@ -88,8 +105,15 @@ export async function roundTrip(input: RoundTripInput, drills: Map<string, Migra
   const up: Migration[] = [];
   for (const m of input.pending) {
     before.push(after.at(-1) ?? (await snapshot(db, scope)));
+    if (m.upProblem !== undefined) {
+      find(m)?.findings.push({
+        kind: "up-fails",
+        message: `node-pg-migrate's dry run of its up fails: ${m.upProblem}`,
+      });
+      break;
+    }
     try {
-      await inTransaction(input, m.upSql ?? "", () => layout.recordApplied(db, m));
+      await inTransaction(input, m.upSql ?? "", () => layout.recordApplied(db, m), m.upTransaction);
     } catch (e) {
       find(m)?.findings.push({ kind: "up-fails", message: `the up fails: ${messageOf(e)}` });
       break;
@@ -109,7 +133,7 @@ export async function roundTrip(input: RoundTripInput, drills: Map<string, Migra
     if (!hasDown(m)) break;
     await input.beforeDown?.(m);
     try {
-      await inTransaction(input, m.downSql ?? "", () => layout.recordReverted(db, m));
+      await inTransaction(input, m.downSql ?? "", () => layout.recordReverted(db, m), m.downTransaction);
     } catch (e) {
       d?.findings.push({ kind: "down-fails", message: `the down fails: ${messageOf(e)}` });
       break;
@@ -127,7 +151,7 @@ export async function roundTrip(input: RoundTripInput, drills: Map<string, Migra
     const m = up[i] as Migration;
     const d = find(m);
     try {
-      await inTransaction(input, m.upSql ?? "", () => layout.recordApplied(db, m));
+      await inTransaction(input, m.upSql ?? "", () => layout.recordApplied(db, m), m.upTransaction);
     } catch (e) {
       d?.findings.push({
         kind: "reapply-fails",

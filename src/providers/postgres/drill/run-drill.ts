@@ -3,7 +3,7 @@
  * make a scratch copy, run the round trip there, judge every down, and always drop the copy.
  */
 import type { DataLossPolicy } from "../../../core/model.js";
-import type { Migration, MigrationLayout } from "../layouts/layout.js";
+import { withToolSql, type Migration, type MigrationLayout } from "../layouts/layout.js";
 import { connectUrl, DRILL_APP } from "../client.js";
 import { judgeDown, judgeUp } from "./down-risk.js";
 import { hasDown, roundTrip } from "./round-trip.js";
@@ -48,7 +48,12 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
   const started = performance.now();
   const applied = await appliedOn(input.url, input.layout);
   const done = new Set(applied);
-  const pending = input.migrations.filter((m) => !done.has(m.version));
+  // node-pg-migrate JS/TS migrations: the same dry-run SQL plan stores, so drill and plan agree.
+  const pending = await withToolSql(
+    input.layout,
+    input.migrations,
+    input.migrations.filter((m) => !done.has(m.version)),
+  );
   const drills = new Map<string, MigrationDrill>(
     pending.map((m) => [
       m.version,
@@ -66,7 +71,13 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
   for (const m of pending) {
     const d = drills.get(m.version);
     if (!hasDown(m))
-      d?.findings.push({ kind: "no-down", message: "no down script: backout cannot revert it" });
+      d?.findings.push({
+        kind: "no-down",
+        message:
+          m.downProblem === undefined
+            ? "no down script: backout cannot revert it"
+            : `node-pg-migrate's dry run of its down fails (${m.downProblem}): backout cannot revert it`,
+      });
     if (d !== undefined) await judgeUp(m, d, input.schema, input.restorable === true);
   }
   const report: DrillReport = {

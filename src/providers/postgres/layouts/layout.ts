@@ -16,6 +16,17 @@ export interface Migration {
   downSql: string | undefined;
   /** False when the tool runs the down outside a transaction (dbmate `transaction:false`). */
   downTransaction?: boolean;
+  /** False when the tool runs the up outside a transaction (node-pg-migrate `pgm.noTransaction()`). */
+  upTransaction?: boolean;
+  /**
+   * The tool builds this migration's SQL when it runs it (node-pg-migrate JavaScript/TypeScript):
+   * upSql/downSql stay undefined until `toolSql` asked the tool.
+   */
+  runtime?: boolean;
+  /** Why the tool cannot give the down (its own error), once `toolSql` asked. */
+  downProblem?: string;
+  /** Why the tool cannot give the up, once `toolSql` asked. */
+  upProblem?: string;
 }
 
 /**
@@ -38,6 +49,21 @@ export interface MigrationLayout {
   recordReverted(db: Queryable, migration: Migration): Promise<void>;
   /** Inside the caller's transaction, after the up ran: record it as the tool's own up does (drill). */
   recordApplied(db: Queryable, migration: Migration): Promise<void>;
+  /**
+   * For `runtime` migrations among `wanted`: their SQL as the tool itself would run it (its dry
+   * run), or the tool's reason why not. `all` is every migration, oldest first.
+   */
+  toolSql?(all: Migration[], wanted: Migration[]): Promise<Migration[]>;
+}
+
+/** `wanted` with the SQL of runtime migrations filled in by the tool (unchanged for SQL files). */
+export async function withToolSql(
+  layout: MigrationLayout,
+  all: Migration[],
+  wanted: Migration[],
+): Promise<Migration[]> {
+  if (layout.toolSql === undefined || !wanted.some((m) => m.runtime === true)) return wanted;
+  return layout.toolSql(all, wanted);
 }
 
 export type MigrationFormat = "dbmate" | "golang-migrate" | "node-pg-migrate" | "sqitch" | "flyway";

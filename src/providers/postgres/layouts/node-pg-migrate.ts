@@ -7,18 +7,23 @@
  * and its up `INSERT (name, run_on) VALUES (<name>, NOW())`.
  */
 import { readdir, readFile } from "node:fs/promises";
-import { basename, extname, join, resolve } from "node:path";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import { BackoutError } from "../../../core/errors.js";
 import type { Queryable } from "../db.js";
 import { relationExists } from "../sql/catalog.js";
 import { qualified } from "../sql/quote.js";
 import type { Migration, MigrationLayout } from "./layout.js";
+import { nodePgMigrateDryRun } from "./npm-dry-run.js";
 
 export interface NodePgMigrateOptions {
   /** `--migrations-table` (default pgmigrations). */
   table?: string;
   /** `--migrations-schema`, else the first `--schema` (default public). */
   schema?: string;
+  /** The migrations directory (where the project's node-pg-migrate is looked for). */
+  migrationsDir?: string;
+  /** The environment the migration code runs with (it may read settings from it). */
+  env?: Record<string, string | undefined>;
 }
 
 // The tool's own marker regexes (src/sqlMigration.ts): `-- Up Migration`, `--- up migration`...
@@ -103,14 +108,15 @@ export function createNodePgMigrateLayout(options: NodePgMigrateOptions = {}): M
         const file = resolve(dir, name);
         const version = basename(name, extname(name));
         if (extname(name) !== ".sql") {
-          // JS/TS migrations build their SQL at run time: listed (so history lines up) but not revertible.
+          // JS/TS migrations build their SQL at run time: toolSql asks the tool when it is needed.
           out.push({
             version,
-            name: version,
+            name: version.replace(/^\d+_/, ""),
             file,
             upSql: undefined,
             downFile: undefined,
             downSql: undefined,
+            runtime: true,
           });
           continue;
         }
@@ -145,6 +151,33 @@ export function createNodePgMigrateLayout(options: NodePgMigrateOptions = {}): M
           },
         );
       }
+    },
+
+    async toolSql(all, wanted) {
+      const runtime = wanted.filter((m) => m.runtime === true);
+      const answers = await nodePgMigrateDryRun({
+        dir: options.migrationsDir ?? dirname(runtime[0]?.file ?? "."),
+        files: all.map((m) => m.file),
+        wanted: runtime.map((m) => m.file),
+        table,
+        schema,
+        env: options.env ?? process.env,
+      });
+      return wanted.map((m) => {
+        const a = answers.get(m.file);
+        if (m.runtime !== true || a === undefined) return m;
+        const filled: Migration = { ...m };
+        if ("sql" in a.down) {
+          filled.downSql = a.down.sql;
+          filled.downFile = m.file;
+          filled.downTransaction = a.down.transaction;
+        } else filled.downProblem = a.down.problem;
+        if ("sql" in a.up) {
+          filled.upSql = a.up.sql;
+          filled.upTransaction = a.up.transaction;
+        } else filled.upProblem = a.up.problem;
+        return filled;
+      });
     },
 
     async recordApplied(db, migration) {

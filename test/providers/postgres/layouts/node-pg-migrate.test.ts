@@ -1,8 +1,11 @@
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { nodePgMigrateLayout as layout } from "../../../../src/providers/postgres/layouts/node-pg-migrate.js";
+import {
+  createNodePgMigrateLayout,
+  nodePgMigrateLayout as layout,
+} from "../../../../src/providers/postgres/layouts/node-pg-migrate.js";
 import { runCommand } from "../../../../src/process/run-command.js";
 import { type PgCluster, startPostgres } from "../../../support/postgres.js";
 import { applyWith, columns, revertNewest, writeTree } from "./revert.js";
@@ -102,6 +105,36 @@ describe("node-pg-migrate layout (real node-pg-migrate 8 and PostgreSQL)", () =>
     } finally {
       await client.end();
     }
+  });
+
+  it("JS migrations: the SQL is the tool's dry run; an impossible down is the tool's own reason", async () => {
+    const root = writeTree({
+      "package.json": '{ "type": "module" }',
+      "migrations/1700000000000_auto.js":
+        'export const up = (pgm) => { pgm.createTable("t", { id: "id" }); };',
+      "migrations/1700000000001_sql-no-down.js":
+        'export const up = (pgm) => { pgm.sql("UPDATE t SET id = id"); };',
+      "migrations/1700000000002_throws.cjs":
+        'exports.up = (pgm) => { pgm.addColumn("t", { c: "text" }); };\nexports.down = () => { throw new Error("boom"); };',
+      "migrations/1700000000003_queries.mjs":
+        'export const up = () => {};\nexport const down = async (pgm) => { await pgm.db.query("SELECT 1"); };',
+      "migrations/1700000000004_plain.sql": "-- Up Migration\nSELECT 1;\n-- Down Migration\nSELECT 2;\n",
+    });
+    const dir = join(root, "migrations");
+    const npm = createNodePgMigrateLayout({ migrationsDir: dir });
+    const all = await npm.readMigrations(dir);
+    expect(all.map((m) => m.runtime === true)).toEqual([true, true, true, true, false]);
+    const [auto, sqlNoDown, throws, queries, plain] = await npm.toolSql!(all, all);
+    // No down export: node-pg-migrate reverses the up itself.
+    expect(auto?.downSql).toBe('DROP TABLE "t";');
+    expect(auto?.upSql).toBe('CREATE TABLE "t" (\n  "id" serial PRIMARY KEY\n);');
+    expect(auto?.downTransaction).toBe(true);
+    expect(sqlNoDown?.downSql).toBeUndefined();
+    expect(sqlNoDown?.downProblem).toMatch(/Impossible to automatically infer down migration/);
+    expect(throws?.downProblem).toBe("boom");
+    expect(throws?.upSql).toBe('ALTER TABLE "t"\n  ADD "c" text;');
+    expect(queries?.downProblem).toMatch(/queries the database \(pgm\.db\)/);
+    expect(plain).toBe(all[4]);
   });
 
   it("refuses to record a revert the history does not list", async () => {
