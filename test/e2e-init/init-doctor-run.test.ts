@@ -15,6 +15,7 @@ import { dbmateProject } from "../support/dbmate.js";
 import { freePort } from "../support/free-port.js";
 import { startNginx, type NginxInstance } from "../support/nginx.js";
 import { startPostgres, type PgCluster } from "../support/postgres.js";
+import { until } from "../support/until.js";
 
 const FIRST = {
   "20240101000001_create_users.sql":
@@ -28,14 +29,6 @@ const DEPLOY = {
 function backend(name: string, port: number): Promise<Server> {
   const server = createServer((_req, res) => res.writeHead(200, { "x-served-by": name }).end(name));
   return new Promise((resolve) => server.listen(port, "127.0.0.1", () => resolve(server)));
-}
-
-async function until(what: string, check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe("init → doctor → rollback on a real system (nginx, PostgreSQL with dbmate, release directories)", () => {

@@ -13,6 +13,7 @@ import { Receiver } from "../notify/receiver.js";
 import { startMonitoredFlakyService } from "../support/prometheus.js";
 import { checkpointThenDeploy, eventsOf, latestRollback, readJournal } from "./helpers.js";
 import { componentYaml, starts } from "./steps.js";
+import { until } from "../support/until.js";
 
 const NAMES = ["d", "c", "b", "a"]; // rollback order a, b, c, d
 const QUERY = 'sum(rate(http_requests_total{code="500"}[5s])) / sum(rate(http_requests_total[5s]))';
@@ -65,14 +66,6 @@ components:
 ${components.join("")}`,
   });
   return dir;
-}
-
-async function until(what: string, ok: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe("a blind monitor", () => {

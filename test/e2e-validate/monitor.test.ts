@@ -19,6 +19,7 @@ import {
   type SwitchableEndpoint,
 } from "./helpers.js";
 import { componentYaml, starts, versionOf } from "./steps.js";
+import { until } from "../support/until.js";
 
 const NAMES = ["d", "c", "b", "a"]; // a depends on b on c on d: rollback order a, b, c, d
 let endpoints: SwitchableEndpoint[] = [];
@@ -58,14 +59,6 @@ ${checks.join("")}components:
 ${components.join("")}`,
   });
   return dir;
-}
-
-async function until(what: string, ok: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe("live monitor", () => {

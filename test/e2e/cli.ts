@@ -1,7 +1,6 @@
 /** Runs the built CLI (dist/) as a real process; the tests build it first (npm test does). */
 import { execa, type ResultPromise } from "execa";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -30,9 +29,7 @@ export async function cli(
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
-export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `backout-${prefix}-`));
-}
+export { tempDir } from "../support/temp-dir.js";
 
 /**
  * Writes a Node script used as an idempotent step: it applies a target at most once, using an

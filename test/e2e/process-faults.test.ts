@@ -14,18 +14,7 @@ import {
   writeRecordingStep,
 } from "../fault-harness/recording-step.js";
 import { CLI, cli, startCli, tempDir } from "./cli.js";
-
-async function until(
-  what: string,
-  cond: () => boolean | Promise<boolean>,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { until } from "../support/until.js";
 
 /** Components at v1 (checkpointed good), then "deployed" to v2. */
 async function environment(

@@ -18,6 +18,7 @@ import type { Holder, JournalEntry, JournalEventData } from "../../src/core/jour
 import { ACTIVE_ROLLBACK_ENV } from "../../src/core/nesting.js";
 import { builtinProviders } from "../../src/providers/index.js";
 import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/index.js";
+import { sleep, until } from "../support/until.js";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const CLI = path.join(REPO_ROOT, "dist/cli/main.js");
@@ -310,21 +311,7 @@ export function types(entries: JournalEntry[]): string[] {
   return entries.map((e) => e.event.type);
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `check` with short real sleeps until it holds; fails with `what` after `timeoutMs`. */
-export async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const limit = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > limit) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}
+export { sleep, until };
 
 /** Waits until the rollback's journal holds an event of `type` (for `stepId`, when given). */
 export async function untilEvent(

@@ -1,14 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { BackoutError, type ErrorCode } from "../../src/core/errors.js";
 
-/** A fresh real directory (realpath, so cwd comparisons hold), removed by the returned cleanup. */
-export function tempDir(): { dir: string; cleanup: () => void } {
-  const dir = realpathSync(mkdtempSync(join(tmpdir(), "backout-providers-")));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
+export { tempDir } from "../support/temp-dir.js";
 
 /** A value with every shell metacharacter we care about; a shell would run `touch CANARY`. */
 export const NASTY = `v1; $(touch CANARY) \`touch CANARY\` 'single' "double" two  spaces\nline2 $HOME $& $1 | & > x < y *`;

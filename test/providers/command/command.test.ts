@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { ProviderContext } from "../../../src/core/provider.js";
 import { commandProvider, type CommandSettings } from "../../../src/providers/command/index.js";
 import { planned } from "../context.js";
@@ -15,9 +15,7 @@ async function stepTo(ctx: ProviderContext<CommandSettings>, from: string, to: s
 
 describe("command provider", () => {
   let dir: string;
-  let cleanup: () => void;
-  beforeEach(() => ({ dir, cleanup } = tempDir()));
-  afterEach(() => cleanup());
+  beforeEach(() => (dir = tempDir()));
 
   it("captures the trimmed stdout of the capture command", async () => {
     const { ctx } = commandFixture(dir, "  1.4.2 \n");

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { commandProvider } from "../../../src/providers/command/index.js";
 import { planned } from "../context.js";
 import { NASTY, readRecords, tempDir, writeTool } from "../fixtures.js";
@@ -8,9 +8,7 @@ import { commandFixture } from "./command-fixture.js";
 
 describe("command provider: shell metacharacters are literal", () => {
   let dir: string;
-  let cleanup: () => void;
-  beforeEach(() => ({ dir, cleanup } = tempDir()));
-  afterEach(() => cleanup());
+  beforeEach(() => (dir = tempDir()));
 
   it("passes versions, placeholders, env values and the cwd through unchanged", async () => {
     const work = join(dir, NASTY);

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { fileProvider } from "../../../src/providers/file/index.js";
 import { tempDir } from "../fixtures.js";
 import { fileContext, planTo } from "./file-fixture.js";
@@ -34,9 +34,7 @@ console.log(JSON.stringify({ reads, bad, missing }));
 
 describe("file provider: atomic restore", () => {
   let dir: string;
-  let cleanup: () => void;
-  beforeEach(() => ({ dir, cleanup } = tempDir()));
-  afterEach(() => cleanup());
+  beforeEach(() => (dir = tempDir()));
 
   it("a reader never sees a partial or missing file during 200 restores", async () => {
     const file = join(dir, "big.conf");

@@ -10,7 +10,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { fileProvider } from "../../../src/providers/file/index.js";
 import { expectBackoutError, NASTY, readRecords, tempDir, writeTool } from "../fixtures.js";
 import { fileContext, planTo } from "./file-fixture.js";
@@ -21,9 +21,7 @@ function modeOf(path: string): number {
 
 describe("file provider", () => {
   let dir: string;
-  let cleanup: () => void;
-  beforeEach(() => ({ dir, cleanup } = tempDir()));
-  afterEach(() => cleanup());
+  beforeEach(() => (dir = tempDir()));
 
   it("captures hashes and copies, then restores content, mode and absence", async () => {
     writeFileSync(join(dir, "app.conf"), "good\n");

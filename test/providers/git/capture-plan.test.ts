@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { gitProvider } from "../../../src/providers/git/index.js";
 import { commitFiles, git, makeConfigRepo, type ConfigRepo } from "../../support/git.js";
 import { expectBackoutError, tempDir } from "../fixtures.js";
@@ -8,13 +8,11 @@ import { gitContext, planOne } from "./git-fixture.js";
 
 describe("git provider: capture and plan", () => {
   let dir: string;
-  let cleanup: () => void;
   let repo: ConfigRepo;
   beforeEach(async () => {
-    ({ dir, cleanup } = tempDir());
+    dir = tempDir();
     repo = await makeConfigRepo(dir);
   });
-  afterEach(() => cleanup());
 
   it("captures HEAD's full sha, the branch, describe and both tag lists", async () => {
     const ctx = gitContext(dir, { repo: "work" });

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { gitProvider } from "../../../src/providers/git/index.js";
 import { commitFiles, git, makeConfigRepo, treeOf } from "../../support/git.js";
 import { NASTY, tempDir } from "../fixtures.js";
@@ -11,9 +11,7 @@ const AUTHOR = `Ops $(touch CANARY) \`touch CANARY\` 'single' "double"; | & $HOM
 
 describe("git provider: shell metacharacters stay literal", () => {
   let dir: string;
-  let cleanup: () => void;
-  beforeEach(() => ({ dir, cleanup } = tempDir()));
-  afterEach(() => cleanup());
+  beforeEach(() => (dir = tempDir()));
 
   it("in the repo path, file names, the commit message and the author", async () => {
     const root = join(dir, NASTY);

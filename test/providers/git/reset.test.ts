@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { gitProvider } from "../../../src/providers/git/index.js";
 import { commitCount, commitFiles, git, makeConfigRepo, type ConfigRepo } from "../../support/git.js";
 import { expectBackoutError, tempDir } from "../fixtures.js";
@@ -7,13 +7,11 @@ import { gitContext, planOne } from "./git-fixture.js";
 
 describe("git provider: reset strategy", () => {
   let dir: string;
-  let cleanup: () => void;
   let repo: ConfigRepo;
   beforeEach(async () => {
-    ({ dir, cleanup } = tempDir());
+    dir = tempDir();
     repo = await makeConfigRepo(dir);
   });
-  afterEach(() => cleanup());
 
   it("plans reset-to without data loss when the later commits are on the remote, and resets", async () => {
     const ctx = gitContext(dir, { repo: "work", strategy: "reset" });

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { gitProvider } from "../../../src/providers/git/index.js";
 import { commitCount, git, makeConfigRepo, treeOf, type ConfigRepo } from "../../support/git.js";
 import { expectBackoutError, tempDir } from "../fixtures.js";
@@ -8,13 +8,11 @@ import { gitContext, planOne } from "./git-fixture.js";
 
 describe("git provider: revert strategy", () => {
   let dir: string;
-  let cleanup: () => void;
   let repo: ConfigRepo;
   beforeEach(async () => {
-    ({ dir, cleanup } = tempDir());
+    dir = tempDir();
     repo = await makeConfigRepo(dir);
   });
-  afterEach(() => cleanup());
 
   it("adds one commit whose tree is the target's, keeps history and pushes it", async () => {
     const ctx = gitContext(dir, { repo: "work", remote: "origin" });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { ComponentState } from "../../../src/core/model.js";
 import { gitProvider } from "../../../src/providers/git/index.js";
 import { gitSatisfies } from "../../../src/providers/git/satisfies.js";
@@ -7,7 +7,7 @@ import { tempDir } from "../fixtures.js";
 import { gitContext } from "./git-fixture.js";
 
 describe("gitSatisfies on captured states", () => {
-  const { dir, cleanup } = tempDir();
+  const dir = tempDir();
   const at: Record<string, ComponentState> = {};
   beforeAll(async () => {
     const repo = await makeConfigRepo(dir, { push: false });
@@ -19,7 +19,6 @@ describe("gitSatisfies on captured states", () => {
       at[tag] = await gitProvider.capture(ctx);
     }
   });
-  afterAll(() => cleanup());
 
   function state(name: string): ComponentState {
     const s = at[name];

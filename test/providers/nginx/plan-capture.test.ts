@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { nginxProvider, nginxSettingsSchema } from "../../../src/providers/nginx/index.js";
 import { parseInclude, renderInclude } from "../../../src/providers/nginx/include-file.js";
 import { contextFor } from "../context.js";
@@ -17,9 +17,7 @@ const base = {
 
 describe("nginx provider: settings, plan and capture (no nginx needed)", () => {
   let dir: string;
-  let cleanup: () => void;
-  beforeEach(() => ({ dir, cleanup } = tempDir()));
-  afterEach(() => cleanup());
+  beforeEach(() => (dir = tempDir()));
 
   it("refuses settings that could inject configuration or are incomplete", () => {
     const bad = [

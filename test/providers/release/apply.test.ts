@@ -1,6 +1,6 @@
 import { readdirSync, readlinkSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { releaseProvider } from "../../../src/providers/release/index.js";
 import { contextFor } from "../context.js";
 import { expectBackoutError, readRecords, tempDir, writeTool } from "../fixtures.js";
@@ -8,14 +8,12 @@ import { makeReleases, stepTo } from "./layout-fixture.js";
 
 describe("release provider: apply and verify", () => {
   let dir: string;
-  let cleanup: () => void;
   let root: string;
   beforeEach(() => {
-    ({ dir, cleanup } = tempDir());
+    dir = tempDir();
     root = join(dir, "app");
     makeReleases(root, ["r1", "r2", "r3"]);
   });
-  afterEach(() => cleanup());
 
   it("swaps current to a relative link, keeps every release and leaves no temporary link", async () => {
     const ctx = contextFor(releaseProvider, { baseDir: dir, settings: { path: root } });

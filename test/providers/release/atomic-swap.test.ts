@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { symlink, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { runCommand } from "../../../src/process/run-command.js";
 import { releaseProvider } from "../../../src/providers/release/index.js";
 import { contextFor, planned } from "../context.js";
@@ -56,14 +56,12 @@ async function whileReading(dir: string, current: string, swaps: () => Promise<v
 
 describe("release provider: atomic swap", () => {
   let dir: string;
-  let cleanup: () => void;
   let root: string;
   beforeEach(() => {
-    ({ dir, cleanup } = tempDir());
+    dir = tempDir();
     root = join(dir, "app");
     makeReleases(root, ["blue", "green"]);
   });
-  afterEach(() => cleanup());
 
   it("never lets a concurrent reader see a missing current during 200 swaps", async () => {
     const ctx = contextFor(releaseProvider, { baseDir: dir, settings: { path: root } });

@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { releaseProvider } from "../../../src/providers/release/index.js";
 import { contextFor } from "../context.js";
 import { expectBackoutError, tempDir } from "../fixtures.js";
@@ -8,9 +8,7 @@ import { makeReleases } from "./layout-fixture.js";
 
 describe("release provider: capture and plan", () => {
   let dir: string;
-  let cleanup: () => void;
-  beforeEach(() => ({ dir, cleanup } = tempDir()));
-  afterEach(() => cleanup());
+  beforeEach(() => (dir = tempDir()));
 
   it("captures the release current points at, resolving a relative path against baseDir", async () => {
     makeReleases(join(dir, "app"), ["20240101", "20240202"]);

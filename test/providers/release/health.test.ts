@@ -24,16 +24,14 @@ async function healthServer(
 
 describe("release provider: health check", () => {
   let dir: string;
-  let cleanup: () => void;
   let server: Server | undefined;
   beforeEach(() => {
-    ({ dir, cleanup } = tempDir());
+    dir = tempDir();
     makeReleases(join(dir, "app"), ["r1", "r2"]);
   });
   afterEach(async () => {
     if (server) await new Promise((r) => server?.close(r));
     server = undefined;
-    cleanup();
   });
 
   function ctxWith(url: string, extra: Record<string, unknown> = {}) {

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { releaseProvider } from "../../../src/providers/release/index.js";
 import { contextFor, planned } from "../context.js";
 import { NASTY, readRecords, tempDir, writeTool } from "../fixtures.js";
@@ -8,9 +8,7 @@ import { makeReleases } from "./layout-fixture.js";
 
 describe("release provider: shell metacharacters are literal", () => {
   let dir: string;
-  let cleanup: () => void;
-  beforeEach(() => ({ dir, cleanup } = tempDir()));
-  afterEach(() => cleanup());
+  beforeEach(() => (dir = tempDir()));
 
   it("handles release names, paths and restart arguments full of metacharacters", async () => {
     // Every character but "/" is legal in a file name, so the nasty value names the root and a release.

@@ -1,6 +1,6 @@
 import { existsSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { releaseProvider } from "../../../src/providers/release/index.js";
 import { contextFor } from "../context.js";
 import { expectBackoutError, tempDir, writeTool } from "../fixtures.js";
@@ -8,14 +8,12 @@ import { makeReleases, stepTo } from "./layout-fixture.js";
 
 describe("release provider: a swap whose restart failed is not called done", () => {
   let dir: string;
-  let cleanup: () => void;
   let root: string;
   beforeEach(() => {
-    ({ dir, cleanup } = tempDir());
+    dir = tempDir();
     root = join(dir, "app");
     makeReleases(root, ["r1", "r2"]);
   });
-  afterEach(() => cleanup());
 
   const ctxWith = (restart: string[]) =>
     contextFor(releaseProvider, { baseDir: dir, settings: { path: root, restart: { command: restart } } });

@@ -21,7 +21,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await cluster?.stop();
-  tmp.cleanup();
 });
 
 const base: Mig = {
@@ -33,7 +32,7 @@ const base: Mig = {
 
 async function setUp(database: string, second: Mig): Promise<{ dir: string; url: string }> {
   const url = await cluster.createDatabase(database);
-  const dir = join(tmp.dir, database);
+  const dir = join(tmp, database);
   const migrations = writeDbmate(join(dir, "migrations"), [base, second]);
   await migrateUp(cluster, database, "dbmate", migrations, 1);
   await cluster.sql("ALTER TABLE accounts ADD COLUMN note text", [], database);

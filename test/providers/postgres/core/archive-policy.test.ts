@@ -13,13 +13,12 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await cluster?.stop();
-  tmp.cleanup();
 });
 
 describe("postgres provider under the archive policy", () => {
   it("plans archiving instead of data loss, and keeps every value the downs destroy", async () => {
     const url = await cluster.createDatabase("archived");
-    const base = join(tmp.dir, "archived");
+    const base = join(tmp, "archived");
     const dir = writeGolangMigrate(join(base, "migrations"));
     await migrateUp(cluster, "archived", "golang-migrate", dir, 1);
     await seedUsers(cluster, "archived");

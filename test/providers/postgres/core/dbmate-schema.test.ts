@@ -21,7 +21,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await cluster?.stop();
-  tmp.cleanup();
 });
 
 /** The real dbmate with a schema file (no --no-dump-schema), as a project using db/schema.sql runs it. */
@@ -39,7 +38,7 @@ function dbmate(url: string, dir: string, schemaFile: string, ...args: string[])
 
 async function project(name: string): Promise<{ dir: string; url: string; schema: string }> {
   const url = await cluster.createDatabase(name);
-  const dir = join(tmp.dir, name);
+  const dir = join(tmp, name);
   mkdirSync(join(dir, "db"), { recursive: true });
   writeDbmate(join(dir, "db", "migrations"));
   const schema = join(dir, "db", "schema.sql");

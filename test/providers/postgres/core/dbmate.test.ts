@@ -18,7 +18,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await cluster?.stop();
-  tmp.cleanup();
 });
 
 /** The real dbmate, as its users run it (no schema dump: pg_dump's version need not match). */
@@ -39,7 +38,7 @@ async function history(db: string): Promise<string[]> {
 describe("postgres provider with dbmate", () => {
   it("captures, plans newest first with risk, reverts one migration per step, and dbmate agrees", async () => {
     const url = await cluster.createDatabase("dbmate_roundtrip");
-    const base = join(tmp.dir, "roundtrip");
+    const base = join(tmp, "roundtrip");
     const dir = join(base, "migrations");
     const ctx = pgCtx(base, { url, format: "auto" });
 
@@ -107,7 +106,7 @@ describe("postgres provider with dbmate", () => {
 
   it("plans nothing when the target is the current state, and everything down to 0", async () => {
     const url = await cluster.createDatabase("dbmate_all");
-    const base = join(tmp.dir, "all");
+    const base = join(tmp, "all");
     const dir = writeDbmate(join(base, "migrations"));
     const ctx = pgCtx(base, { url, format: "dbmate" });
     const empty = await postgresProvider.capture(ctx);
@@ -126,7 +125,7 @@ describe("postgres provider with dbmate", () => {
 
   it("runs a `transaction:false` down outside a transaction (DROP INDEX CONCURRENTLY)", async () => {
     const url = await cluster.createDatabase("dbmate_notx");
-    const base = join(tmp.dir, "notx");
+    const base = join(tmp, "notx");
     const dir = writeDbmate(join(base, "migrations"), MIGRATIONS.slice(0, 1));
     writeFileSync(
       join(dir, "20240102000000_index.sql"),

@@ -22,12 +22,11 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await cluster?.stop();
-  tmp.cleanup();
 });
 
 async function prepared(name: string, migs: Mig[] = MIGRATIONS, settings: Record<string, unknown> = {}) {
   const url = await cluster.createDatabase(name);
-  const base = join(tmp.dir, name);
+  const base = join(tmp, name);
   const dir = writeGolangMigrate(join(base, "migrations"), migs);
   await migrateUp(cluster, name, "golang-migrate", dir, migs.length);
   return { url, dir, ctx: pgCtx(base, { url, ...settings }) };
@@ -93,7 +92,7 @@ describe("postgres provider failures", () => {
   it("an unreachable database is a clear, retryable PROVIDER_FAILED without the password", async () => {
     const port = await freePortFor();
     const secret = "S3cret/pa:ss@word";
-    const base = join(tmp.dir, "unreachable");
+    const base = join(tmp, "unreachable");
     writeGolangMigrate(join(base, "migrations"));
     const ctx = pgCtx(base, { url: `postgres://app:${encodeURIComponent(secret)}@127.0.0.1:${port}/app` });
     const e = await expectBackoutError(postgresProvider.capture(ctx), "PROVIDER_FAILED");

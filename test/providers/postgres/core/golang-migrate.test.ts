@@ -13,7 +13,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await cluster?.stop();
-  tmp.cleanup();
 });
 
 /** golang-migrate's one row, exactly as its postgres driver leaves it. */
@@ -25,7 +24,7 @@ async function row(db: string): Promise<{ version: string; dirty: boolean }[]> {
 describe("postgres provider with golang-migrate", () => {
   it("reverts newest first, leaving ONE row with the previous version (none after the first)", async () => {
     const url = await cluster.createDatabase("gm_roundtrip");
-    const base = join(tmp.dir, "roundtrip");
+    const base = join(tmp, "roundtrip");
     const dir = writeGolangMigrate(join(base, "migrations"));
     const ctx = pgCtx(base, { url });
     await migrateUp(cluster, "gm_roundtrip", "golang-migrate", dir, 2);
@@ -67,7 +66,7 @@ describe("postgres provider with golang-migrate", () => {
 
   it("refuses a dirty database, naming the version and `migrate force`", async () => {
     const url = await cluster.createDatabase("gm_dirty");
-    const base = join(tmp.dir, "dirty");
+    const base = join(tmp, "dirty");
     const dir = writeGolangMigrate(join(base, "migrations"));
     const ctx = pgCtx(base, { url, format: "golang-migrate" });
     await migrateUp(cluster, "gm_dirty", "golang-migrate", dir, 3);

@@ -20,7 +20,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await cluster?.stop();
-  tmp.cleanup();
 });
 
 const CUSTOMERS: Mig[] = [
@@ -46,7 +45,7 @@ const CUSTOMERS: Mig[] = [
 ];
 
 async function deployed(db: string, upTo: number) {
-  const base = join(tmp.dir, db);
+  const base = join(tmp, db);
   const dir = writeGolangMigrate(join(base, "migrations"), CUSTOMERS);
   await cluster.createDatabase(db);
   await migrateUp(cluster, db, "golang-migrate", dir, 1);
@@ -96,7 +95,7 @@ describe("plan risk: no false alarms, and loss that already happened", () => {
 
 describe("node-pg-migrate JavaScript migrations", () => {
   it("a plan that cannot read a .js down says so with a fix that is right for a .js file", async () => {
-    const base = join(tmp.dir, "npm-js");
+    const base = join(tmp, "npm-js");
     const dir = join(base, "migrations");
     mkdirSync(dir, { recursive: true });
     writeFileSync(

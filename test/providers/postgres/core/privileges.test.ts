@@ -22,7 +22,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await cluster?.stop();
-  tmp.cleanup();
 });
 
 const limitedUrl = (db: string): string => `postgres://limited@127.0.0.1:${cluster.port}/${db}`;
@@ -39,7 +38,7 @@ async function failure(p: Promise<unknown>): Promise<BackoutError> {
 describe("privileges per strategy", () => {
   it("checkpoint with snapshot: dump names every missing privilege, and nothing was created", async () => {
     await cluster.createDatabase("priv_cp");
-    const base = join(tmp.dir, "priv_cp");
+    const base = join(tmp, "priv_cp");
     writeDbmate(join(base, "migrations"));
     await migrateUp(cluster, "priv_cp", "dbmate", join(base, "migrations"), 2);
     const ctx = pgCtx(base, { url: limitedUrl("priv_cp"), format: "dbmate", snapshot: "dump" });
@@ -56,7 +55,7 @@ describe("privileges per strategy", () => {
 
   it("plan (reverse) names the history privilege the revert needs; granted, every check passes", async () => {
     await cluster.createDatabase("priv_plan");
-    const base = join(tmp.dir, "priv_plan");
+    const base = join(tmp, "priv_plan");
     writeDbmate(join(base, "migrations"));
     await migrateUp(cluster, "priv_plan", "dbmate", join(base, "migrations"), 2);
     await cluster.sql("GRANT SELECT ON schema_migrations TO limited", [], "priv_plan");

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseDbmate } from "../../../../src/providers/postgres/layouts/dbmate.js";
 import { layoutFor, resolveFormat } from "../../../../src/providers/postgres/layouts/detect.js";
 import { durationMs, postgresSettingsSchema } from "../../../../src/providers/postgres/settings.js";
@@ -8,7 +8,6 @@ import { expectBackoutError, tempDir } from "../../fixtures.js";
 import { writeDbmate, writeGolangMigrate } from "./pg-fixture.js";
 
 const tmp = tempDir();
-afterAll(() => tmp.cleanup());
 
 describe("postgres settings", () => {
   it("applies defaults, keeps durations as written (parsing twice changes nothing), rejects unknown keys", () => {
@@ -57,9 +56,9 @@ describe("postgres settings", () => {
 
 describe("migration layouts", () => {
   it("detects dbmate and golang-migrate from the files", async () => {
-    expect(await resolveFormat("auto", writeDbmate(join(tmp.dir, "d")))).toBe("dbmate");
-    expect(await resolveFormat("auto", writeGolangMigrate(join(tmp.dir, "g")))).toBe("golang-migrate");
-    const e = await expectBackoutError(resolveFormat("auto", join(tmp.dir, "none"), "db"), "CONFIG_INVALID");
+    expect(await resolveFormat("auto", writeDbmate(join(tmp, "d")))).toBe("dbmate");
+    expect(await resolveFormat("auto", writeGolangMigrate(join(tmp, "g")))).toBe("golang-migrate");
+    const e = await expectBackoutError(resolveFormat("auto", join(tmp, "none"), "db"), "CONFIG_INVALID");
     expect(e.hint).toMatch(/format:/);
   });
 
@@ -75,7 +74,7 @@ describe("migration layouts", () => {
   });
 
   it("golang-migrate versions are the numbers the bigint column holds", async () => {
-    const dir = join(tmp.dir, "g");
+    const dir = join(tmp, "g");
     const ms = await layoutFor("golang-migrate", { migrationsDir: dir }).readMigrations(dir);
     expect(ms.map((m) => m.version)).toEqual(["1", "2", "3", "4"]);
     expect(ms[0]?.downFile).toMatch(/0001_create_users\.down\.sql$/);

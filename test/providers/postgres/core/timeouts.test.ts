@@ -21,7 +21,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await cluster?.stop();
-  tmp.cleanup();
 });
 
 /** Holds ACCESS EXCLUSIVE on `table` in an open transaction until release(). */
@@ -40,9 +39,9 @@ async function holdLock(database: string, table: string): Promise<{ release: () 
 describe("timeouts on every connection", () => {
   it("capture and plan stop after lockTimeout behind a lock on the history table (retryable)", async () => {
     const url = await cluster.createDatabase("held");
-    const dir = writeDbmate(join(tmp.dir, "held", "migrations"));
+    const dir = writeDbmate(join(tmp, "held", "migrations"));
     await migrateUp(cluster, "held", "dbmate", dir, 2);
-    const ctx = pgCtx(join(tmp.dir, "held"), { url, format: "dbmate", lockTimeout: "300ms" });
+    const ctx = pgCtx(join(tmp, "held"), { url, format: "dbmate", lockTimeout: "300ms" });
     const current = await postgresProvider.capture(ctx);
     const lock = await holdLock("held", "schema_migrations");
     try {

@@ -32,7 +32,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await cluster?.stop();
-  tmp.cleanup();
 });
 
 function writeFiles(dir: string, files: Record<string, string>): string {
@@ -98,7 +97,7 @@ describe("the migration tools' own advisory locks", () => {
 
   it("node-pg-migrate: the real tool is blocked by the key, and backout waits for it then names the holder", async () => {
     const url = await cluster.createDatabase("npm_lock");
-    const base = join(tmp.dir, "npm_lock");
+    const base = join(tmp, "npm_lock");
     const dir = writeFiles(join(base, "migrations"), {
       "1700000000000_users.sql":
         "-- Up Migration\nCREATE TABLE users (id serial PRIMARY KEY);\n-- Down Migration\nDROP TABLE users;\n",
@@ -124,7 +123,7 @@ describe("the migration tools' own advisory locks", () => {
 
   it("Sqitch: the real sqitch waits on the key, and backout waits for it then names the holder", async () => {
     await cluster.createDatabase("sq_lock");
-    const base = join(tmp.dir, "sq_lock");
+    const base = join(tmp, "sq_lock");
     const dir = writeFiles(join(base, "migrations"), {
       "sqitch.conf": "[core]\n\tengine = pg\n",
       "sqitch.plan":
@@ -190,7 +189,7 @@ describe("the migration tools' own advisory locks", () => {
     ] as const) {
       const database = format === "flyway" ? "fw_lock" : "gm_lock";
       await cluster.createDatabase(database);
-      const base = join(tmp.dir, database);
+      const base = join(tmp, database);
       const dir = writeFiles(join(base, "migrations"), files);
       await migrateUp(cluster, database, format, dir, 2);
       await applyWhileHeld(database, base, format, key, target);

@@ -8,6 +8,7 @@ import { compareLsn } from "../../../../src/providers/postgres/snapshot/lsn.js";
 import type { PgCluster } from "../../../support/postgres.js";
 import { migrateUp, pgCtx, writeDbmate } from "../core/pg-fixture.js";
 import { confirmedFlush, snapshotOf, startLogicalCluster, tempDir } from "./fixture.js";
+import { until } from "../../../support/until.js";
 
 let cluster: PgCluster;
 const archive = tempDir("walarchive");
@@ -23,15 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await cluster.stop();
 });
-
-async function until(check: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return check();
-}
 
 describe("checkpointPostgres (snapshot: pitr)", () => {
   it("takes a base backup, then a slot and restore point; the slot starts at the restore point", async () => {
@@ -55,7 +47,9 @@ describe("checkpointPostgres (snapshot: pitr)", () => {
     expect(existsSync(join(snap.baseBackup ?? "", "backup_label"))).toBe(true);
     expect(compareLsn(await confirmedFlush(cluster, snap.slot), snap.restoreLsn)).toBeGreaterThanOrEqual(0);
     // pg_switch_wal closed the restore point's segment: the archiver ships it.
-    expect(await until(() => readdirSync(archive).some((f) => /^[0-9A-F]{24}$/.test(f)), 5000)).toBe(true);
+    await until("a WAL segment in the archive", () =>
+      readdirSync(archive).some((f) => /^[0-9A-F]{24}$/.test(f)),
+    );
 
     await cluster.sql("INSERT INTO users (email) VALUES ('after@x')", [], "pitr");
     const store = openCaptureStore(join(baseDir, "capture.db"));

@@ -1,6 +1,5 @@
 /** Shared pieces of the snapshot/capture tests: a logical-decoding cluster and a capture store. */
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ComponentState } from "../../../../src/core/model.js";
 import type { SnapshotRecord } from "../../../../src/providers/postgres/snapshot/types.js";
@@ -17,9 +16,7 @@ export async function startLogicalCluster(extra: Record<string, string> = {}): P
   return startPostgres({ settings: { ...LOGICAL, ...extra } });
 }
 
-export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `backout-${prefix}-`));
-}
+export { tempDir } from "../../../support/temp-dir.js";
 
 export async function createSlot(cluster: PgCluster, db: string, slot: string): Promise<void> {
   await cluster.sql("SELECT pg_create_logical_replication_slot($1, 'wal2json')", [slot], db);
