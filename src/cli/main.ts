@@ -104,11 +104,20 @@ scopeOptions(
     "--preflight",
     "also run `backout doctor`'s checks and name the steps a failing one would break (exit 1 then)",
   )
+  .option(
+    "--out <file>",
+    "also save the complete plan (secrets redacted) to this file, for `backout run --plan FILE`",
+  )
+  .option("--force", "with --out: replace the file if it exists")
   .action(action(() => import("./commands/plan.js")));
 
 scopeOptions(program.command("run").description("roll back to the last good checkpoint (or --to)"))
   .option("--no-wait", "refuse (exit 4) instead of queueing when another rollback holds the environment")
   .option("--confirm <plan-hash>", "confirm the data-loss steps of exactly this plan (see `backout plan`)")
+  .option(
+    "--plan <file>",
+    "run exactly the plan saved by `backout plan --out FILE`; refused (PLAN_DRIFTED) if a component is no longer in the state the plan starts from",
+  )
   .action(action(() => import("./commands/run.js")));
 
 program

@@ -1,5 +1,12 @@
-import { riskText, type Plan } from "../core/model.js";
-import { table } from "./output.js";
+import { riskText, type Plan, type PlannedStep } from "../core/model.js";
+import { wrap, wrapCommand } from "./text-wrap.js";
+
+export interface PlanTextOptions {
+  /** Columns to fit (see terminalWidth); 80 by default. */
+  width?: number;
+  /** The plan was saved to this file: the commands shown run the file. */
+  savedTo?: string;
+}
 
 /** Depth of each step in the DAG: steps with the same depth may run at the same time. */
 function depths(plan: Plan): Map<string, number> {
@@ -17,64 +24,94 @@ function depths(plan: Plan): Map<string, number> {
   return depth;
 }
 
-export function planText(plan: Plan): string {
+/**
+ * The plan for a person, fitted to `width` columns. The risk comes first, where the eye lands:
+ * whether any step may lose data (which ones and what they lose, and how to confirm) before the
+ * components and the steps. Every step is a block of wrapped lines, never a table row that
+ * runs off the screen.
+ */
+export function planText(plan: Plan, options: PlanTextOptions = {}): string {
+  const width = options.width ?? 80;
   const cp = plan.checkpoint;
   const lines: string[] = [];
-  lines.push(
-    `Plan ${plan.hash.slice(0, 12)} — roll back ${plan.environment} to checkpoint "${cp.name}" (${cp.id}, ${new Date(cp.createdAt).toISOString()})`,
+  const add = (text: string, first = "", rest?: string) => lines.push(...wrap(text, width, first, rest));
+  add(
+    `roll back ${plan.environment} to checkpoint "${cp.name}" (${cp.id}, ${new Date(cp.createdAt).toISOString()})`,
+    `Plan ${plan.hash.slice(0, 12)}: `,
+    "  ",
   );
-  if (plan.scope.only.length) lines.push(`Scope: only ${plan.scope.only.join(", ")}`);
-  if (plan.scope.except.length) lines.push(`Scope: all except ${plan.scope.except.join(", ")}`);
+  lines.push(...riskLines(plan, width, options.savedTo));
+  if (plan.scope.only.length) add(plan.scope.only.join(", "), "Scope: only ", "  ");
+  if (plan.scope.except.length) add(plan.scope.except.join(", "), "Scope: all except ", "  ");
+
   lines.push("", "Components:");
-  lines.push(
-    table(
-      ["  component", "kind", "now", "target", "why"],
-      plan.components.map((c) => [
-        `  ${c.name}`,
-        c.kind,
-        c.from.version,
-        c.upToDate ? `${c.to.version} (up to date)` : c.to.version,
-        c.reason === "pulled-in" ? `pulled in: ${c.because ?? ""}` : "selected",
-      ]),
-    ),
-  );
+  for (const c of plan.components) {
+    const to = c.upToDate ? `${c.to.version} (up to date)` : c.to.version;
+    add(`${c.from.version} → ${to}`, `  ${c.name} (${c.kind}): `, "      ");
+    if (c.reason === "pulled-in") add(c.because ?? "", "      pulled in: ", "        ");
+  }
   lines.push("");
   if (plan.steps.length === 0) {
-    lines.push("Nothing to roll back: every component is already at the checkpoint's state.");
+    add("Nothing to roll back: every component is already at the checkpoint's state.");
     return lines.join("\n");
   }
   const d = depths(plan);
-  lines.push(`Steps (same wave = may run in parallel, up to ${plan.concurrency} at once):`);
-  lines.push(
-    table(
-      ["  wave", "step", "what", "risk", "undo"],
-      [...plan.steps]
-        .sort((a, b) => (d.get(a.id) ?? 0) - (d.get(b.id) ?? 0))
-        .map((s) => [
-          `  ${(d.get(s.id) ?? 0) + 1}`,
-          s.id,
-          s.description,
-          s.risk.dataLoss ? `DATA LOSS: ${riskText(s.risk)}` : riskText(s.risk),
-          s.reversible ? "yes" : "no",
-        ]),
-    ),
-  );
-  lines.push("", `Estimate: about ${Math.max(1, Math.round(plan.estimateMs / 1000))} s`);
-  if (plan.dataLoss) {
-    lines.push(
-      "",
-      "This plan may lose data. It will not run those steps until someone confirms this exact plan:",
-      `  backout run --confirm ${plan.hash.slice(0, 12)}${scopeFlags(plan)}`,
-    );
-  } else {
-    lines.push("No step may lose data.");
+  add(`Steps (a wave's steps may run in parallel, up to ${plan.concurrency} at once):`);
+  const sorted = [...plan.steps].sort((a, b) => (d.get(a.id) ?? 0) - (d.get(b.id) ?? 0));
+  let wave = -1;
+  for (const s of sorted) {
+    const w = d.get(s.id) ?? 0;
+    if (w !== wave) lines.push(`  wave ${w + 1}`);
+    wave = w;
+    lines.push(...stepLines(s, width));
   }
+  lines.push("", `Estimate: about ${Math.max(1, Math.round(plan.estimateMs / 1000))} s`);
   return lines.join("\n");
 }
 
-function scopeFlags(plan: Plan): string {
-  let s = ` --to ${plan.checkpoint.id}`;
-  if (plan.scope.only.length) s += ` --only ${plan.scope.only.join(",")}`;
-  if (plan.scope.except.length) s += ` --except ${plan.scope.except.join(",")}`;
-  return s;
+function stepLines(s: PlannedStep, width: number): string[] {
+  const out = wrap(s.id, width, "    ");
+  out.push(...wrap(s.description, width, "      "));
+  const undo = s.reversible ? "can be undone" : "cannot be undone";
+  const risk = s.risk.dataLoss ? `DATA LOSS: ${riskText(s.risk)}` : `risk: ${riskText(s.risk)}`;
+  out.push(...wrap(`${risk}; ${undo}`, width, "      ", "        "));
+  return out;
+}
+
+/** The first thing after the title: the data-loss steps and how to confirm, or that there are none. */
+function riskLines(plan: Plan, width: number, savedTo: string | undefined): string[] {
+  const steps = plan.steps.length;
+  const estimate = `about ${Math.max(1, Math.round(plan.estimateMs / 1000))} s`;
+  if (!plan.dataLoss) {
+    return wrap(
+      `no step may lose data (${steps} step${steps === 1 ? "" : "s"}, ${estimate}).`,
+      width,
+      "Risk: ",
+    );
+  }
+  const risky = plan.steps.filter((s) => s.risk.dataLoss);
+  const lines = wrap(
+    `${risky.length} of ${steps} steps may lose data. No step runs until someone confirms this exact plan.`,
+    width,
+    "DATA LOSS: ",
+    "  ",
+  );
+  for (const s of risky) lines.push(...wrap(riskText(s.risk), width, `  ${s.id}: `, "    "));
+  lines.push(...wrapCommand(confirmCommand(plan, savedTo), width, "  "));
+  return lines;
+}
+
+function confirmCommand(plan: Plan, savedTo: string | undefined): string[] {
+  const words = ["backout", "run"];
+  if (savedTo !== undefined)
+    return [...words, "--plan", shellWord(savedTo), "--confirm", plan.hash.slice(0, 12)];
+  words.push("--confirm", plan.hash.slice(0, 12), "--to", plan.checkpoint.id);
+  if (plan.scope.only.length) words.push("--only", plan.scope.only.join(","));
+  if (plan.scope.except.length) words.push("--except", plan.scope.except.join(","));
+  return words;
+}
+
+/** A file name as a shell reads it back: quoted when it holds anything but plain characters. */
+function shellWord(word: string): string {
+  return /^[\w./:@%+=,-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }

@@ -6,6 +6,7 @@ import { createProgressRenderer, type ProgressRenderer } from "./progress/index.
 import { EXIT, exitCodeForState } from "./exit-codes.js";
 import { err, out } from "./output.js";
 import { planText } from "./plan-text.js";
+import { terminalWidth } from "./text-wrap.js";
 import { stopSignals } from "./stop-signals.js";
 
 export interface SessionOptions {
@@ -90,7 +91,7 @@ function describeOutcome(o: RunOutcome): string {
 }
 
 async function confirmPrompt(plan: Plan): Promise<boolean> {
-  err(planText(plan));
+  err(planText(plan, { width: terminalWidth(process.stderr) }));
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = await rl.question(

@@ -274,14 +274,15 @@ export class Engine {
         wrapComponent: async (c, state) => (await this.provider(c).wrap?.(this.context(c), state)) ?? [],
         redactValue: (v) => this.redactor.redactValue(v),
       });
-      this.refuseForbiddenDataLoss(plan);
+      this.assertDataLossAllowed(plan);
       return plan;
     } catch (e) {
       throw aboutTarget(toBackoutError(e), checkpoint);
     }
   }
 
-  private refuseForbiddenDataLoss(plan: Plan): void {
+  /** The data-loss policy `refuse` stops a plan with a data-loss step before anything is recorded. */
+  assertDataLossAllowed(plan: Plan): void {
     for (const step of plan.steps) {
       if (!step.risk.dataLoss) continue;
       const c = this.config.components.find((x) => x.name === step.component);

@@ -12,11 +12,21 @@ export interface Holder {
 }
 
 /**
+ * The rollback runs a saved plan (`run --plan FILE`): the file and when it was saved. Such a
+ * rollback starts its first step only once every component is shown to be still in the plan's
+ * starting state (PLAN_DRIFTED otherwise), also when it starts after an approval.
+ */
+export interface SavedPlanOrigin {
+  file: string;
+  savedAt: string;
+}
+
+/**
  * The journal is append-only and is the source of truth of a rollback: its state,
  * resume, status and reports are all folded from these events.
  */
 export type JournalEventData =
-  | { type: "queued"; plan: Plan; requestedBy: string }
+  | { type: "queued"; plan: Plan; requestedBy: string; savedPlan?: SavedPlanOrigin }
   | { type: "started"; holder: Holder; epoch: number; deadlineAt: number }
   | { type: "resumed"; holder: Holder; epoch: number; interruptedSteps: string[] }
   | { type: "gate-waiting"; planHash: string; steps: string[] }

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import type { RollbackRecord } from "../store/store.js";
 import type { Engine, PlanRequest } from "./engine.js";
 import { BackoutError, toBackoutError } from "./errors.js";
@@ -7,9 +8,12 @@ import { afterJournalWrite, beforeJournalWrite } from "./failpoints.js";
 import { isHolderAliveHere, isHolderGone } from "./holder.js";
 import { newId } from "./ids.js";
 import { JournalWriter, type JournalListener } from "./journal-writer.js";
+import type { SavedPlanOrigin } from "./journal-events.js";
 import { isTerminal, type Plan } from "./model.js";
 import { assertNotInsideStep } from "./nesting.js";
+import type { SavedPlan } from "./plan-file.js";
 import { plannedComponents } from "./planner/index.js";
+import { assertNoDrift, assertSavedPlanApplies } from "./saved-plan.js";
 import { holderFacts, waitForLock, type WaitOptions } from "./wait-for-lock.js";
 
 export type { RunOutcome };
@@ -34,6 +38,31 @@ export async function runRollback(
 ): Promise<RunOutcome> {
   await assertNotInsideStep(engine.store, engine.env);
   const plan = await engine.plan(request);
+  return startRollback(engine, plan, control);
+}
+
+/**
+ * Runs a saved plan (`run --plan FILE`) exactly: refused before anything is recorded when it is
+ * for another environment or stale; refused under the lock, before the first step, when a
+ * component is no longer in the plan's starting state (PLAN_DRIFTED).
+ */
+export async function runSavedPlan(
+  engine: Engine,
+  saved: SavedPlan,
+  file: string,
+  control: RunControl = {},
+): Promise<RunOutcome> {
+  await assertNotInsideStep(engine.store, engine.env);
+  await assertSavedPlanApplies(engine, saved, file);
+  return startRollback(engine, saved.plan, control, { file: resolve(file), savedAt: saved.savedAt });
+}
+
+async function startRollback(
+  engine: Engine,
+  plan: Plan,
+  control: RunControl,
+  savedPlan?: SavedPlanOrigin,
+): Promise<RunOutcome> {
   assertConfirmationMatches(plan, control.confirmHash);
   const now = engine.clock.now();
   const id = newId("r", now);
@@ -51,6 +80,7 @@ export async function runRollback(
       type: "queued",
       plan,
       requestedBy: control.requestedBy ?? `${engine.holder.host}:${engine.holder.pid}`,
+      ...(savedPlan ? { savedPlan } : {}),
     },
     engine.holder,
     engine.config.policies.lock.leaseMs,
@@ -121,6 +151,7 @@ async function acquireAndExecute(
       holder: engine.holder,
       epoch,
       env: engine.env,
+      checkDrift: (plan) => assertNoDrift(engine, plan),
       ...(engine.checks ? { checks: engine.checks } : {}),
       ...(engine.notify ? { notify: engine.notify } : {}),
     },

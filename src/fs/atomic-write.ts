@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, rename, unlink } from "node:fs/promises";
+import { link, mkdir, open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { isErrno } from "./errno.js";
 import { syncDirectory } from "./sync-directory.js";
@@ -10,6 +10,11 @@ export interface WriteRequest {
   mode: number;
   uid?: number;
   gid?: number;
+  /**
+   * False: never replace an existing file. The complete file is linked into place with link(2),
+   * which fails with EEXIST (nothing written) when the name exists, even if it appeared meanwhile.
+   */
+  replace?: boolean;
 }
 
 /**
@@ -35,7 +40,10 @@ export async function writeAtomically(req: WriteRequest): Promise<string | undef
   }
   await handle.close();
   try {
-    await rename(tmp, req.path);
+    if (req.replace === false) {
+      await link(tmp, req.path);
+      await unlink(tmp);
+    } else await rename(tmp, req.path);
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
     throw e;

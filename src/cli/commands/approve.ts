@@ -5,6 +5,7 @@ import { approveRollback, requireRollback, resumeRollback } from "../../core/rol
 import { openEngine, type GlobalOptions } from "../context.js";
 import { err, out } from "../output.js";
 import { planText } from "../plan-text.js";
+import { terminalWidth } from "../text-wrap.js";
 import { runSession } from "../run-session.js";
 
 export default async function approve(
@@ -22,7 +23,7 @@ export default async function approve(
           hint: `Review the plan (\`backout show ${rollbackId}\`) and pass --plan-hash ${record.planHash.slice(0, 12)}.`,
         });
       }
-      err(planText(record.plan));
+      err(planText(record.plan, { width: terminalWidth(process.stderr) }));
       const rl = createInterface({ input: process.stdin, output: process.stderr });
       const answer = await rl.question(`\nType "yes" to approve plan ${record.planHash.slice(0, 12)}: `);
       rl.close();

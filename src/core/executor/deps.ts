@@ -4,7 +4,7 @@ import type { CheckRunner, NotificationOutbox } from "../checks.js";
 import type { Clock } from "../clock.js";
 import type { Holder } from "../journal-events.js";
 import type { JournalWriter } from "../journal-writer.js";
-import type { RollbackState } from "../model.js";
+import type { Plan, RollbackState } from "../model.js";
 import { ACTIVE_ROLLBACK_ENV } from "../nesting.js";
 import type { ProviderRegistry } from "../provider.js";
 import type { GateOptions } from "./gate.js";
@@ -22,6 +22,8 @@ export interface ExecuteDeps {
   /** Runs health/metric/command checks (validation, monitor); none configured means none run. */
   checks?: CheckRunner;
   notify?: NotificationOutbox;
+  /** Throws PLAN_DRIFTED when a component is no longer in the plan's starting state (saved plans). */
+  checkDrift?: (plan: Plan) => Promise<void>;
 }
 
 export interface ExecuteOptions extends GateOptions {

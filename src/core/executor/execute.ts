@@ -41,6 +41,17 @@ export async function executeRollback(deps: ExecuteDeps, options: ExecuteOptions
   const lease = keepLease(deps.store, config, fence, clock, stop.signal);
   try {
     if (state.startedAt === undefined) {
+      // A saved plan runs only from the state it was computed from, checked under the lock.
+      if (state.savedPlan !== undefined && deps.checkDrift) {
+        const drift = await deps.checkDrift(plan).then(
+          () => undefined,
+          (e: unknown) => toBackoutError(e),
+        );
+        if (drift !== undefined) {
+          await journal.append({ type: "finished", state: "cancelled", reason: drift.message });
+          throw drift;
+        }
+      }
       // The gate comes before the start: waiting for a person does not eat into the time limit.
       if ((await decideGate(journal, plan, state, options)) === "wait") {
         const why = "the plan may lose data and has not been confirmed";

@@ -1,4 +1,4 @@
-import type { JournalEntry } from "../journal-events.js";
+import type { JournalEntry, SavedPlanOrigin } from "../journal-events.js";
 import type { Plan } from "../model.js";
 
 export interface StepGroup {
@@ -34,6 +34,8 @@ export interface RecordedEscalation {
 /** What the executor needs to know to continue a rollback, folded from its journal. */
 export interface ExecutionState {
   plan: Plan;
+  /** Set when the rollback runs a saved plan: its starting state is checked before the first step. */
+  savedPlan: SavedPlanOrigin | undefined;
   startedAt: number | undefined;
   deadlineAt: number | undefined;
   approvedHash: string | undefined;
@@ -61,6 +63,7 @@ export function readExecutionState(entries: JournalEntry[]): ExecutionState {
   const plan = first.plan;
   const state: ExecutionState = {
     plan,
+    savedPlan: first.savedPlan,
     startedAt: undefined,
     deadlineAt: undefined,
     approvedHash: undefined,
