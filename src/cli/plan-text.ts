@@ -35,12 +35,12 @@ export function planText(plan: Plan, options: PlanTextOptions = {}): string {
   const cp = plan.checkpoint;
   const lines: string[] = [];
   const add = (text: string, first = "", rest?: string) => lines.push(...wrap(text, width, first, rest));
+  lines.push(...riskLines(plan, width, options.savedTo));
   add(
-    `roll back ${plan.environment} to checkpoint "${cp.name}" (${cp.id}, ${new Date(cp.createdAt).toISOString()})`,
-    `Plan ${plan.hash.slice(0, 12)}: `,
+    `${plan.environment} to checkpoint "${cp.name}" (${cp.id}, ${new Date(cp.createdAt).toISOString()})`,
+    "Rolls back ",
     "  ",
   );
-  lines.push(...riskLines(plan, width, options.savedTo));
   if (plan.scope.only.length) add(plan.scope.only.join(", "), "Scope: only ", "  ");
   if (plan.scope.except.length) add(plan.scope.except.join(", "), "Scope: all except ", "  ");
 
@@ -78,22 +78,21 @@ function stepLines(s: PlannedStep, width: number): string[] {
   return out;
 }
 
-/** The first thing after the title: the data-loss steps and how to confirm, or that there are none. */
+/** The first lines: whether any step may lose data (which, what, and how to confirm), or that none may. */
 function riskLines(plan: Plan, width: number, savedTo: string | undefined): string[] {
+  const title = `Plan ${plan.hash.slice(0, 12)}: `;
   const steps = plan.steps.length;
-  const estimate = `about ${Math.max(1, Math.round(plan.estimateMs / 1000))} s`;
+  // A no-break space keeps "1 s" together when the line wraps.
+  const estimate = `about ${Math.max(1, Math.round(plan.estimateMs / 1000))}\u00a0s`;
   if (!plan.dataLoss) {
-    return wrap(
-      `no step may lose data (${steps} step${steps === 1 ? "" : "s"}, ${estimate}).`,
-      width,
-      "Risk: ",
-    );
+    const what = steps === 0 ? "nothing to do" : `${steps} step${steps === 1 ? "" : "s"}, ${estimate}`;
+    return wrap(`no step may lose data (${what}).`, width, `${title}`, "  ");
   }
   const risky = plan.steps.filter((s) => s.risk.dataLoss);
   const lines = wrap(
-    `${risky.length} of ${steps} steps may lose data. No step runs until someone confirms this exact plan.`,
+    `DATA LOSS: ${risky.length} of ${steps} steps may lose data. No step runs until someone confirms this exact plan:`,
     width,
-    "DATA LOSS: ",
+    title,
     "  ",
   );
   for (const s of risky) lines.push(...wrap(riskText(s.risk), width, `  ${s.id}: `, "    "));

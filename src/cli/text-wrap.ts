@@ -31,7 +31,8 @@ export function wrap(text: string, width: number, first = "", rest = " ".repeat(
   let line = first;
   let empty = true;
   const room = (prefix: string) => Math.max(10, width - prefix.length);
-  for (const word of text.split(/\s+/).filter((w) => w !== "")) {
+  // Split on ordinary white space only: a no-break space holds its words together.
+  for (const word of text.split(/[ \t\r\n]+/).filter((w) => w !== "")) {
     const sep = empty ? "" : " ";
     if (line.length + sep.length + word.length <= width) {
       line += sep + word;
