@@ -68,6 +68,34 @@ describe("README", () => {
   });
 });
 
+describe("README saved plans", () => {
+  const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+
+  it("the saved-plan flow runs verbatim: plan --out, then run --plan rolls the release back", () => {
+    const block = /## Saved plans[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    expect(block).toContain("plan --out rollback.json");
+    expect(block).toContain("run --plan rollback.json");
+    const repo = fileURLToPath(new URL("..", import.meta.url));
+    const dir = mkdtempSync(join(repo, ".readme-saved-plan-"));
+    try {
+      const output = execFileSync("bash", ["-euo", "pipefail", "-c", block ?? "false"], {
+        cwd: dir,
+        env: { ...withoutConfig(process.env), DATABASE_URL: "", REDIS_URL: "" },
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      expect(output.trimEnd().split("\n").pop()).toBe("releases/v1");
+      const saved = JSON.parse(readFileSync(join(dir, "rollback.json"), "utf8")) as {
+        plan: { steps: unknown[] };
+      };
+      expect(saved.plan.steps).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 function withoutConfig(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const copy = { ...env };
   delete copy.BACKOUT_CONFIG;
