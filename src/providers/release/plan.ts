@@ -30,7 +30,17 @@ export async function planRelease(
         version: name,
         details: { releasesDir: layout.releasesDir, target: releaseDir(layout, name) },
       },
-      params: { release: name, path: layout.root },
+      // What apply runs after the swap, for the reviewer and the hash. apply takes it from the
+      // settings, which the executor has shown are the planned ones (PLAN_STALE otherwise); secret
+      // values never enter a plan.
+      params: {
+        release: name,
+        path: layout.root,
+        ...(settings.restart
+          ? { restart: { argv: settings.restart.command, timeout: settings.restart.timeout } }
+          : {}),
+        ...(settings.health ? { health: settings.health } : {}),
+      },
       risk: { dataLoss: false, summary: "symlink swap; previous release kept" },
       reversible: true,
       estimateMs: SWAP_MS + restartMs + (settings.health ? HEALTH_GUESS_MS : 0),

@@ -69,6 +69,21 @@ describe("release provider: capture and plan", () => {
     expect(step?.estimateMs).toBeGreaterThan(0);
   });
 
+  it("the step carries the restart command and health check it will run (hashed, shown)", async () => {
+    makeReleases(join(dir, "app"), ["a", "b"]);
+    const settings = {
+      path: "app",
+      restart: { command: ["systemctl", "restart", "api"] },
+      health: { http: "http://127.0.0.1:9/health" },
+    };
+    const ctx = contextFor(releaseProvider, { name: "api", baseDir: dir, settings });
+    const [step] = await releaseProvider.plan(ctx, { version: "b" }, { version: "a" });
+    expect(step?.params).toMatchObject({
+      restart: { argv: ["systemctl", "restart", "api"], timeout: 60 },
+      health: { http: "http://127.0.0.1:9/health", expectStatus: 200 },
+    });
+  });
+
   it("refuses to plan towards a pruned release, before anything runs", async () => {
     makeReleases(join(dir, "app"), ["a", "b"]);
     rmSync(join(dir, "app", "releases", "a"), { recursive: true });
