@@ -6,38 +6,13 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli, tempDir } from "./cli.js";
-
-interface HookCall {
-  env: string;
-  stdin: { idempotencyKey?: string; rollbackId?: string };
-}
-
-/** A hook that appends one JSON line per call: its key from the environment and its stdin. */
-function writeHook(dir: string): string {
-  const file = join(dir, "hook.mjs");
-  writeFileSync(
-    file,
-    `import { appendFileSync, readFileSync } from "node:fs";
-const stdin = readFileSync(0, "utf8");
-let parsed = {};
-try { parsed = JSON.parse(stdin); } catch {}
-appendFileSync(process.argv[2], JSON.stringify({ env: process.env.BACKOUT_IDEMPOTENCY_KEY, stdin: parsed }) + "\\n");
-`,
-  );
-  return file;
-}
-
-function calls(file: string): HookCall[] {
-  try {
-    return readFileSync(file, "utf8")
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as HookCall);
-  } catch {
-    return [];
-  }
-}
+import { hookCalls as calls, writeHook } from "../fault-harness/hooks.js";
+import {
+  readApplicationList,
+  recordingComponent,
+  writeRecordingStep,
+} from "../fault-harness/recording-step.js";
+import { cli, startCli, tempDir } from "./cli.js";
 
 function lines(file: string): string[] {
   try {
@@ -94,6 +69,39 @@ describe("the attempt budget and hooks across a SIGKILL", () => {
     expect(resumed.exitCode, resumed.stderr).toBe(1);
     expect(lines(applyLog)).toHaveLength(3);
     expect(calls(hookLog)).toHaveLength(1);
+  });
+
+  it("killed mid-attempt: the cut-off attempt counts, so resume stops at maxAttempts applications in all", async () => {
+    // Found by the fault harness (seed 1010): the budget counted only recorded failures, so an
+    // attempt cut off by a crash was free and resume granted maxAttempts more.
+    const dir = tempDir("cut-off");
+    writeRecordingStep(dir);
+    writeFileSync(
+      join(dir, "backout.yaml"),
+      `version: 1
+environment: cut-off
+policies:
+  retry: { maxAttempts: 2, initialInterval: 10ms, maximumInterval: 10ms }
+components:
+${recordingComponent(dir, "svc", { sleepMs: 300, failTimes: 99 })}`,
+    );
+    writeFileSync(join(dir, "state", "svc"), "v1");
+    expect((await cli(["checkpoint", "--good", "--name", "v1"], { cwd: dir })).exitCode).toBe(0);
+    writeFileSync(join(dir, "state", "svc"), "v2");
+    const run = startCli(["run"], { cwd: dir });
+    for (let i = 0; readApplicationList(dir).length === 0; i++) {
+      if (i > 2000) throw new Error("the step never started");
+      await new Promise((r) => setTimeout(r, 15));
+    }
+    run.kill("SIGKILL");
+    await run;
+    const resumed = await cli(["resume", await interruptedId(dir)], { cwd: dir });
+    expect(resumed.exitCode, resumed.stderr).toBe(1);
+    expect(readApplicationList(dir)).toHaveLength(2);
+    const history = JSON.parse((await cli(["history", "--json"], { cwd: dir })).stdout) as {
+      state: string;
+    }[];
+    expect(history[0]?.state).toBe("escalated");
   });
 
   it("killed just after the escalated write: resume runs the escalation hook, with the key", async () => {

@@ -83,7 +83,7 @@ export function makeScenario(seed: number, opts: ScenarioOptions = {}): Scenario
       failTimes = maxAttempts;
       alwaysFailing = true;
     }
-    const sleepMs = opts.broken ? 8000 : randInt(rand, 100, 700);
+    const sleepMs = opts.broken ? 15_000 : randInt(rand, 100, 700);
     components.push({ name: `c${i}`, dependsOn, sleepMs, failTimes, slow: false });
   }
   const last = components[components.length - 1];

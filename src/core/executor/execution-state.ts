@@ -11,12 +11,19 @@ export interface StepProgress {
   succeeded: boolean;
   /** Attempts started so far (an attempt cut off by a crash counts). */
   attempts: number;
-  /** Attempts that ended in a recorded failure: what the retry budget counts. */
+  /**
+   * Attempts that ended in a recorded failure: what the retry budget counts. An attempt cut off
+   * (a crash, a cancel) is recorded as a failure once a resume finds its target not reached.
+   */
   failures: number;
   /** The last recorded failure could not be retried (it spends the whole budget). */
   lastFailureFinal: boolean;
   /** Started and never ended: the process died or was cancelled mid-step. */
   inFlight: boolean;
+  /** The last attempt ended without an outcome (in flight at a crash, or cancelled). */
+  cutOff: boolean;
+  /** The last attempt journalled a program it started (so that program may have run). */
+  announced: boolean;
   /** Process groups journalled by the attempt in flight (empty once it ended). */
   groups: StepGroup[];
 }
@@ -77,7 +84,16 @@ export function readExecutionState(entries: JournalEntry[]): ExecutionState {
     steps: new Map(
       plan.steps.map((s) => [
         s.id,
-        { succeeded: false, attempts: 0, failures: 0, lastFailureFinal: false, inFlight: false, groups: [] },
+        {
+          succeeded: false,
+          attempts: 0,
+          failures: 0,
+          lastFailureFinal: false,
+          inFlight: false,
+          cutOff: false,
+          announced: false,
+          groups: [],
+        },
       ]),
     ),
   };
@@ -99,10 +115,13 @@ export function readExecutionState(entries: JournalEntry[]): ExecutionState {
         if (step) {
           step.attempts = Math.max(step.attempts, event.attempt);
           step.inFlight = true;
+          step.cutOff = true;
+          step.announced = false;
           step.groups = [];
         }
         break;
       case "step-process":
+        if (step) step.announced = true;
         step?.groups.push({
           pgid: event.pgid,
           host: event.host,
@@ -113,14 +132,14 @@ export function readExecutionState(entries: JournalEntry[]): ExecutionState {
         if (step) step.groups = [];
         break;
       case "step-succeeded":
-        if (step) Object.assign(step, { succeeded: true, inFlight: false, groups: [] });
+        if (step) Object.assign(step, { succeeded: true, inFlight: false, cutOff: false, groups: [] });
         break;
       case "step-failed":
         if (step) {
           step.failures += 1;
           // A failure not retried although budget was left (a deadline, Ctrl-C) does not end the step.
           step.lastFailureFinal = event.error.retryable !== true;
-          Object.assign(step, { inFlight: false, groups: [] });
+          Object.assign(step, { inFlight: false, cutOff: false, groups: [] });
         }
         break;
       case "step-cancelled":

@@ -5,7 +5,7 @@ import { runInsideRollback } from "../nesting.js";
 import { plannedComponents, priorities, redactValueWith } from "../planner/index.js";
 import { asProvider, type ProviderContext } from "../provider.js";
 import { childEnv, type ExecuteDeps, type ExecuteOptions, type StopReason } from "./deps.js";
-import { exhausted, type ExecutionState } from "./execution-state.js";
+import { exhausted, type ExecutionState, type StepProgress } from "./execution-state.js";
 import { applyAnnounced } from "./step-guards.js";
 import { backoffMs } from "./retry.js";
 
@@ -130,6 +130,47 @@ export async function runSteps(
   return reason ?? (allDone ? undefined : "escalate");
 }
 
+/**
+ * An attempt cut off by a crash or a cancel whose target is not reached ran (maybe to its end):
+ * it spends one attempt of the budget, recorded as a failure, so that no restart ever grants a
+ * (maxAttempts+1)th application. A `command` step acts only through its program, journalled
+ * before it may run: cut off before that, nothing ran, and the attempt is made again under the
+ * same number. False when the budget is spent (the rollback escalates).
+ */
+async function settleCutOffAttempt(
+  deps: ExecuteDeps,
+  step: PlannedStep,
+  progress: StepProgress,
+  control: StepControl,
+): Promise<boolean> {
+  progress.cutOff = false;
+  if (step.kind === "command" && !progress.announced) {
+    progress.attempts -= 1;
+    return true;
+  }
+  progress.failures += 1;
+  const willRetry = progress.failures < deps.config.policies.retry.maxAttempts;
+  const error = new BackoutError(
+    "ROLLBACK_INTERRUPTED",
+    `attempt ${progress.attempts} was cut off (backout stopped mid-step) and the target is not reached`,
+    {
+      where: { component: step.component, step: step.id },
+      retryable: true,
+      hint: "Nothing to do: it counts as one attempt; the next runs while attempts are left.",
+    },
+  );
+  await deps.journal.append({
+    type: "step-failed",
+    stepId: step.id,
+    attempt: progress.attempts,
+    durationMs: 0,
+    error: error.toJSON(),
+    willRetry,
+  });
+  if (!willRetry) control.halt("escalate");
+  return willRetry;
+}
+
 /** One step: verification after a crash, then attempts with backoff until success or the budget is spent. */
 async function runStep(
   deps: ExecuteDeps,
@@ -189,12 +230,15 @@ async function runStep(
     progress.succeeded = true;
     return;
   }
+  if (progress.cutOff && !(await settleCutOffAttempt(deps, step, progress, control))) return;
   if (control.reason() !== undefined) return;
 
   for (;;) {
     const attempt = progress.attempts + 1;
     progress.attempts = attempt;
     progress.inFlight = true;
+    progress.cutOff = true;
+    progress.announced = false;
     await journal.append({ type: "step-started", stepId: step.id, attempt });
     const t0 = clock.now();
     try {
@@ -202,6 +246,7 @@ async function runStep(
         applyAnnounced(journal, step, attempt, progress, () => p.apply(ctx, step)),
       );
       progress.inFlight = false;
+      progress.cutOff = false;
       progress.succeeded = true;
       await journal.append({
         type: "step-succeeded",
@@ -221,6 +266,7 @@ async function runStep(
         return;
       }
       progress.failures += 1;
+      progress.cutOff = false;
       const willRetry =
         err.retryable && progress.failures < policy.maxAttempts && control.reason() === undefined;
       const retryInMs = willRetry ? backoffMs(policy, attempt + 1) : undefined;

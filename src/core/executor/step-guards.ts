@@ -35,6 +35,7 @@ export function applyAnnounced<T>(
   const host = hostname();
   return withProcessAnnouncer(async (g) => {
     await journal.append({ type: "step-process", stepId: step.id, attempt, host, ...g });
+    progress.announced = true;
     progress.groups.push({
       pgid: g.pgid,
       host,
