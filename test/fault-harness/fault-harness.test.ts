@@ -22,7 +22,7 @@ function explain(r: TrialResult): string {
   return [
     describeScenario(r.scenario),
     ...r.violations,
-    `replay: npx tsx bench/fault-trials.ts --seed ${r.seed} --trials 1 (trial directory kept: ${r.dir})`,
+    `replay: npx tsx bench/fault-trials.ts --seed ${r.seed} --trials 1 (its directory ${r.dir} is kept with BACKOUT_KEEP_TEMP=1)`,
   ].join("\n");
 }
 

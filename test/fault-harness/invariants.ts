@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { cli } from "../e2e/cli.js";
 import { hookCalls } from "./hooks.js";
-import { until, type Ran } from "./processes.js";
+import { holds, type Ran } from "./processes.js";
 import { descendantPids, isAlive, readApplicationList, readApplications } from "./recording-step.js";
 import { CANCEL_GRACE_MS, type Scenario } from "./scenario.js";
 
@@ -57,7 +57,8 @@ export async function checkInvariants(o: Observed): Promise<string[]> {
   const apps = readApplications(dir);
   const list = readApplicationList(dir);
   v.push(...apps.overlaps.map((l) => `overlapping applications: ${l}`));
-  const allDead = await until(
+  const allDead = await holds(
+    "step processes to end",
     () => list.every((a) => !isAlive(a.pid)) && descendantPids(dir).every((p) => !isAlive(p)),
     5000,
   );

@@ -4,6 +4,8 @@
  */
 import type { ResultPromise } from "execa";
 import { startCli } from "../e2e/cli.js";
+import { until } from "../support/until.js";
+export { sleep } from "../support/until.js";
 import { readApplicationList } from "./recording-step.js";
 
 export interface Ran {
@@ -65,24 +67,18 @@ export function launch(dir: string, args: string[], env: Record<string, string> 
   };
 }
 
-/** Polls cond; false if it did not hold within timeoutMs. */
-export async function until(cond: () => boolean, timeoutMs = 30_000): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 15));
-  }
-  return true;
+/** Polls cond (test/support's until); false if it did not hold in time: a finding, not an error. */
+export function holds(what: string, cond: () => boolean, timeoutMs = 30_000): Promise<boolean> {
+  return until(what, cond, timeoutMs).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Waits until an application begins that was not there before (or the process ends). */
 export async function untilNewApplication(dir: string, before: number, p: Running): Promise<boolean> {
   let ended = false;
   void p.done.then(() => (ended = true));
-  await until(() => ended || readApplicationList(dir).length > before, 60_000);
+  await holds("a step to start", () => ended || readApplicationList(dir).length > before, 60_000);
   return !ended;
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

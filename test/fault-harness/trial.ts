@@ -18,7 +18,7 @@ import {
   unmountStore,
 } from "./faults.js";
 import { checkInvariants, type Observed } from "./invariants.js";
-import { launch, sleep, until, untilNewApplication, type Ran, type Running } from "./processes.js";
+import { holds, launch, sleep, untilNewApplication, type Ran, type Running } from "./processes.js";
 import { readApplicationList } from "./recording-step.js";
 import { makeScenario, writeEnvironment, type Scenario, type ScenarioOptions } from "./scenario.js";
 
@@ -145,7 +145,11 @@ class Trial {
     if (!(await untilNewApplication(this.dir, before, holder))) return;
     this.kill(holder, "stall", "SIGSTOP");
     const waiter = launch(this.dir, ["run"]);
-    const saw = await until(() => waiter.stderr().includes("stalled, not gone"), 20_000);
+    const saw = await holds(
+      "the waiter to see the stall",
+      () => waiter.stderr().includes("stalled, not gone"),
+      20_000,
+    );
     this.kill(holder, "stall", "SIGCONT");
     if (!saw)
       this.violations.push(
@@ -224,7 +228,7 @@ export async function runTrial(seed: number, opts: ScenarioOptions = {}): Promis
   } finally {
     if (mounted) unmountStore(dir);
   }
-  if (t.violations.length === 0 && !process.env.FAULT_HARNESS_KEEP)
+  if (t.violations.length === 0 && !process.env.BACKOUT_KEEP_TEMP)
     rmSync(dir, { recursive: true, force: true });
   return {
     seed,
