@@ -15,7 +15,7 @@ import { contextFor } from "../providers/context.js";
 import { dbmateProject } from "../support/dbmate.js";
 import { freePort } from "../support/free-port.js";
 import { commitFiles, git, makeConfigRepo } from "../support/git.js";
-import { startHaproxy, type HaproxyService } from "../support/haproxy.js";
+import { useHaproxy } from "../support/haproxy.js";
 import { startNginx, type NginxInstance } from "../support/nginx.js";
 import { startPostgres, type PgCluster } from "../support/postgres.js";
 
@@ -166,13 +166,7 @@ describe("nginx doctor", () => {
 });
 
 describe("haproxy doctor", () => {
-  let haproxy: HaproxyService;
-  beforeAll(async () => {
-    haproxy = await startHaproxy();
-  });
-  afterAll(async () => {
-    await haproxy?.stop();
-  });
+  const haproxy = useHaproxy();
   it("passes on the admin socket, fails on a user-level one", async () => {
     expectStatus(
       await doctor("haproxy", { socket: haproxy.socket, backend: haproxy.backend }),

@@ -4,8 +4,8 @@
  */
 
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type PgCluster, startPostgres } from "../support/postgres.js";
+import { describe, expect, it } from "vitest";
+import { useCluster } from "../support/postgres.js";
 import { cli, startCli } from "../e2e/cli.js";
 import { LOGICAL, replayEnvironment } from "./environment.js";
 import { endState, scriptedWrites } from "./scripted-writes.js";
@@ -59,13 +59,7 @@ async function progress(url: string): Promise<number> {
 }
 
 describe("SIGKILL of `backout run` during the replay, then `backout resume`", () => {
-  let pgc: PgCluster;
-  beforeAll(async () => {
-    pgc = await startPostgres({ settings: LOGICAL });
-  });
-  afterAll(async () => {
-    await pgc?.stop();
-  });
+  const pgc = useCluster({ settings: LOGICAL });
 
   it("ends in the same state as a rollback that was not interrupted", async () => {
     const straight = await replayEnvironment(pgc, "straight");

@@ -4,19 +4,13 @@
  * the schema, and leaves the slot, the live database and the server as they were — so a real
  * rollback afterwards still has every write. Without the slot it says the rollback would lose data.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { cli } from "../e2e/cli.js";
-import { type PgCluster, startPostgres } from "../support/postgres.js";
+import { useCluster } from "../support/postgres.js";
 import { LOGICAL, replayEnvironment, SEEDED } from "./environment.js";
 
 describe("backout drill --restore", () => {
-  let pg: PgCluster;
-  beforeAll(async () => {
-    pg = await startPostgres({ settings: LOGICAL });
-  });
-  afterAll(async () => {
-    await pg?.stop();
-  });
+  const pg = useCluster({ settings: LOGICAL });
 
   it("drills restore-and-replay on a scratch database and leaves the slot for the real rollback", async () => {
     const env = await replayEnvironment(pg, "drill");

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type PgCluster, startPostgres } from "../support/postgres.js";
+import { describe, expect, it } from "vitest";
+import { useCluster } from "../support/postgres.js";
 import { cli } from "../e2e/cli.js";
 import { LOGICAL, replayEnvironment, schemaOf, SEEDED } from "./environment.js";
 import { expectNothingLost, rollbackUnderLoad } from "./rollback-under-load.js";
@@ -11,13 +11,7 @@ interface PlanJson {
 }
 
 describe("restore-and-replay through the CLI: a bad deploy under load, then back to the checkpoint with every write", () => {
-  let pg: PgCluster;
-  beforeAll(async () => {
-    pg = await startPostgres({ settings: LOGICAL });
-  });
-  afterAll(async () => {
-    await pg?.stop();
-  });
+  const pg = useCluster({ settings: LOGICAL });
 
   it("loses no committed write, does not replay the backfill, and brings back the checkpoint's schema", async () => {
     const env = await replayEnvironment(pg, "main");

@@ -6,9 +6,9 @@
  */
 import { existsSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runCommand } from "../../src/process/run-command.js";
-import { type PgCluster, startPostgres } from "../support/postgres.js";
+import { useCluster } from "../support/postgres.js";
 import { cli, tempDir } from "./cli.js";
 
 const MODULES = resolve("node_modules");
@@ -55,13 +55,7 @@ interface PlanJson {
 }
 
 describe("node-pg-migrate JS/TS migrations: the tool's dry run gives the down (real node-pg-migrate 8, PostgreSQL 15)", () => {
-  let pg: PgCluster;
-  beforeAll(async () => {
-    pg = await startPostgres();
-  });
-  afterAll(async () => {
-    await pg?.stop();
-  });
+  const pg = useCluster();
 
   let count = 0;
   /** A project as its users have it: package.json (ESM), node_modules with node-pg-migrate and tsx. */

@@ -6,9 +6,9 @@
  */
 import { mkdirSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { dbmateProject } from "../support/dbmate.js";
-import { type PgCluster, startPostgres } from "../support/postgres.js";
+import { useCluster } from "../support/postgres.js";
 import { cli, tempDir } from "./cli.js";
 
 const V1 = {
@@ -35,13 +35,7 @@ function switchCurrent(app: string, name: string): void {
 }
 
 describe("postgres with migrations under a Capistrano `current` (real PostgreSQL, real dbmate)", () => {
-  let pg: PgCluster;
-  beforeAll(async () => {
-    pg = await startPostgres();
-  });
-  afterAll(async () => {
-    await pg?.stop();
-  });
+  const pg = useCluster();
 
   it("the release rolls back first and switches current; the db step still reverts from the plan", async () => {
     const dir = tempDir("capistrano");

@@ -1,8 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { dbmateProject } from "../support/dbmate.js";
-import { type PgCluster, startPostgres } from "../support/postgres.js";
+import { useCluster } from "../support/postgres.js";
 import { cli, tempDir } from "./cli.js";
 
 const FIRST = {
@@ -18,13 +18,7 @@ const DEPLOY = {
 };
 
 describe("postgres through the CLI: gate, archive and the migration tool's own view (real PostgreSQL, real dbmate)", () => {
-  let pg: PgCluster;
-  beforeAll(async () => {
-    pg = await startPostgres();
-  });
-  afterAll(async () => {
-    await pg?.stop();
-  });
+  const pg = useCluster();
 
   async function usersColumns(db: string): Promise<string[]> {
     const rows = await pg.sql(

@@ -8,21 +8,15 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Client as PgClient } from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runCommand } from "../../src/process/run-command.js";
 import { until } from "../executor/helpers.js";
-import { startPostgres, type PgCluster } from "../support/postgres.js";
+import { useCluster } from "../support/postgres.js";
 import { cli, startCli, tempDir } from "./cli.js";
 
 const SQITCH = "/usr/bin/sqitch";
-let pg: PgCluster;
 
-beforeAll(async () => {
-  pg = await startPostgres();
-});
-afterAll(async () => {
-  await pg?.stop();
-});
+const pg = useCluster();
 
 const PROJECT: Record<string, string> = {
   "sqitch.conf":

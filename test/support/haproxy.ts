@@ -5,6 +5,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./free-port.js";
+import { useService } from "./use-service.js";
 
 /**
  * A throwaway HAProxy in front of small node:http servers (each answers its own name), with
@@ -262,4 +263,13 @@ function httpGet(port: number): Promise<string> {
     req.on("timeout", () => req.destroy(new Error("request timed out")));
     req.on("error", reject);
   });
+}
+
+/** An HAProxy started once for the enclosing file or describe block (see useService). */
+export function useHaproxy(opts: HaproxyOptions = {}): HaproxyService {
+  return useService(
+    "haproxy",
+    () => startHaproxy(opts),
+    (s) => s.stop(),
+  );
 }

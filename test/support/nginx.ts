@@ -13,6 +13,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { freePort } from "./free-port.js";
+import { useService } from "./use-service.js";
 
 /**
  * A real, private nginx for tests: its own prefix in a temp dir (pid file, logs and every temp
@@ -180,4 +181,13 @@ function readOr(path: string): string {
   } catch {
     return "";
   }
+}
+
+/** An nginx started once for the enclosing file or describe block (see useService). */
+export function useNginx(opts: StartNginxOptions): NginxInstance {
+  return useService(
+    "nginx",
+    () => startNginx(opts),
+    (s) => s.stop(),
+  );
 }

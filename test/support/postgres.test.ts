@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type PgCluster, startPostgres } from "./postgres.js";
+import { describe, expect, it } from "vitest";
+import { useCluster } from "./postgres.js";
 
 describe("the PostgreSQL test cluster (real server)", () => {
-  let pg: PgCluster;
-  beforeAll(async () => {
-    pg = await startPostgres();
-  });
-  afterAll(async () => {
-    await pg?.stop();
-  });
+  const pg = useCluster();
 
   it("starts a real PostgreSQL 15 on a loopback port and runs SQL with bind parameters", async () => {
     const [row] = await pg.sql("SELECT current_setting('server_version_num')::int AS v, $1::text AS echo", [

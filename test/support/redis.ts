@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { freePort } from "./free-port.js";
+import { useService } from "./use-service.js";
 
 /** A throwaway redis-server on a free 127.0.0.1 port, with its own config and directory. */
 export interface RedisServer {
@@ -149,4 +150,13 @@ export async function commandCalls(redis: Redis): Promise<Record<string, number>
     if (m[1] !== undefined && m[2] !== undefined) calls[m[1]] = Number(m[2]);
   }
   return calls;
+}
+
+/** A redis-server started once for the enclosing file or describe block (see useService). */
+export function useRedis(opts: RedisServerOptions = {}): RedisServer {
+  return useService(
+    "redis-server",
+    () => startRedis(opts),
+    (s) => s.stop(),
+  );
 }

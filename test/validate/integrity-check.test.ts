@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { integrityCheck } from "../../src/validate/integrity-check.js";
 import { integrityCheckSchema } from "../../src/validate/integrity-schema.js";
-import { type PgCluster, startPostgres } from "../support/postgres.js";
+import { useCluster } from "../support/postgres.js";
 import { closedPort, plain } from "./servers.js";
 
 const SHOP = `
@@ -13,14 +13,8 @@ const SHOP = `
 `;
 
 describe("integrity check (real PostgreSQL)", () => {
-  let pg: PgCluster;
   let n = 0;
-  beforeAll(async () => {
-    pg = await startPostgres();
-  });
-  afterAll(async () => {
-    await pg?.stop();
-  });
+  const pg = useCluster();
 
   async function shop(): Promise<{ url: string; db: string }> {
     const db = `shop${++n}`;

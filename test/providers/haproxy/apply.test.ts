@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { haproxyProvider } from "../../../src/providers/haproxy/index.js";
-import { type HaproxyService, startHaproxy } from "../../support/haproxy.js";
+import { useHaproxy } from "../../support/haproxy.js";
 import { applyAll, haCtx, planTo, resetServers, stateWith, wrapNow } from "./helpers.js";
 
-let ha: HaproxyService;
-beforeAll(async () => {
-  ha = await startHaproxy();
-});
-afterAll(async () => {
-  await ha?.stop();
-});
+const ha = useHaproxy();
 beforeEach(async () => {
   await resetServers(ha);
 });

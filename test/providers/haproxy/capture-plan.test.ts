@@ -1,17 +1,11 @@
 import { wrapHaproxy } from "../../../src/providers/haproxy/plan.js";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { haproxyProvider } from "../../../src/providers/haproxy/index.js";
-import { type HaproxyService, startHaproxy } from "../../support/haproxy.js";
+import { useHaproxy } from "../../support/haproxy.js";
 import { expectBackoutError } from "../fixtures.js";
 import { haCtx, resetServers, stateWith } from "./helpers.js";
 
-let ha: HaproxyService;
-beforeAll(async () => {
-  ha = await startHaproxy();
-});
-afterAll(async () => {
-  await ha?.stop();
-});
+const ha = useHaproxy();
 beforeEach(async () => {
   await resetServers(ha);
 });

@@ -1,16 +1,10 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { haproxyProvider } from "../../../src/providers/haproxy/index.js";
-import { type HaproxyService, startHaproxy } from "../../support/haproxy.js";
+import { useHaproxy } from "../../support/haproxy.js";
 import { applyAll, haCtx, planTo, stateWith } from "./helpers.js";
 
-let ha: HaproxyService;
-beforeAll(async () => {
-  ha = await startHaproxy();
-});
-afterAll(async () => {
-  await ha?.stop();
-});
+const ha = useHaproxy();
 
 const target = stateWith({
   web1: { state: "ready", weight: 30 },

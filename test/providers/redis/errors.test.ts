@@ -1,23 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { BackoutError } from "../../../src/core/errors.js";
 import { redisProvider } from "../../../src/providers/redis/index.js";
 import { expectBackoutError } from "../fixtures.js";
 import { freePort } from "../../support/free-port.js";
-import { fillKeys, type RedisServer, startRedis } from "../../support/redis.js";
+import { fillKeys, useRedis } from "../../support/redis.js";
 import { planOne, redisCtx } from "./redis-fixture.js";
 
 // Characters that need percent-encoding in a URL, so both spellings must be redacted.
 const PASSWORD = "Pw-s3cret/with:chars@x";
 const WRONG = "Wr0ng-guess/p@ss:word";
 
-let server: RedisServer;
-
-beforeAll(async () => {
-  server = await startRedis({ password: PASSWORD });
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const server = useRedis({ password: PASSWORD });
 
 /** Everything an operator or the journal could see of an error. */
 function visible(e: BackoutError): string {

@@ -4,24 +4,18 @@
  * same data: every value committed before the down committed is live afterwards or archived.
  */
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { postgresProvider } from "../../../../src/providers/postgres/index.js";
 import { until } from "../../../executor/helpers.js";
-import { startPostgres, type PgCluster } from "../../../support/postgres.js";
+import { useCluster } from "../../../support/postgres.js";
 import { tempDir } from "../../fixtures.js";
 import { dbmateVersion, migrateUp, pgCtx, planSteps, writeDbmate, type Mig } from "../core/pg-fixture.js";
 import { startRaceWriters } from "./race-writers.js";
 
 const ROWS = 200_000;
-let cluster: PgCluster;
 const tmp = tempDir();
 
-beforeAll(async () => {
-  cluster = await startPostgres();
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = useCluster();
 
 const base: Mig = {
   n: 1,

@@ -1,19 +1,13 @@
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { postgresProvider } from "../../../../src/providers/postgres/index.js";
-import { startPostgres, type PgCluster } from "../../../support/postgres.js";
+import { useCluster } from "../../../support/postgres.js";
 import { tempDir } from "../../fixtures.js";
 import { migrateUp, pgCtx, planSteps, seedUsers, USERS, writeGolangMigrate } from "./pg-fixture.js";
 
-let cluster: PgCluster;
 const tmp = tempDir();
 
-beforeAll(async () => {
-  cluster = await startPostgres();
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = useCluster();
 
 describe("postgres provider under the archive policy", () => {
   it("plans archiving instead of data loss, and keeps every value the downs destroy", async () => {

@@ -1,24 +1,18 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ComponentState } from "../../../../src/core/model.js";
 import { runCommand } from "../../../../src/process/run-command.js";
 import { postgresProvider } from "../../../../src/providers/postgres/index.js";
-import { startPostgres, type PgCluster } from "../../../support/postgres.js";
+import { useCluster } from "../../../support/postgres.js";
 import { tempDir } from "../../fixtures.js";
 import { dbmateVersion, MIGRATIONS, pgCtx, planSteps, seedUsers, writeDbmate } from "./pg-fixture.js";
 
 const DBMATE = join(process.cwd(), "node_modules/.bin/dbmate");
 
-let cluster: PgCluster;
 const tmp = tempDir();
 
-beforeAll(async () => {
-  cluster = await startPostgres();
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = useCluster();
 
 /** The real dbmate, as its users run it (no schema dump: pg_dump's version need not match). */
 async function dbmate(url: string, dir: string, ...args: string[]): Promise<string> {

@@ -1,8 +1,8 @@
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { postgresProvider } from "../../../../src/providers/postgres/index.js";
 import { freePortFor } from "./free-port.js";
-import { startPostgres, type PgCluster } from "../../../support/postgres.js";
+import { useCluster } from "../../../support/postgres.js";
 import { expectBackoutError, tempDir } from "../../fixtures.js";
 import {
   migrateUp,
@@ -14,15 +14,9 @@ import {
   type Mig,
 } from "./pg-fixture.js";
 
-let cluster: PgCluster;
 const tmp = tempDir();
 
-beforeAll(async () => {
-  cluster = await startPostgres();
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = useCluster();
 
 async function prepared(name: string, migs: Mig[] = MIGRATIONS, settings: Record<string, unknown> = {}) {
   const url = await cluster.createDatabase(name);

@@ -1,19 +1,13 @@
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { postgresProvider } from "../../../../src/providers/postgres/index.js";
-import { startPostgres, type PgCluster } from "../../../support/postgres.js";
+import { useCluster } from "../../../support/postgres.js";
 import { expectBackoutError, tempDir } from "../../fixtures.js";
 import { migrateUp, pgCtx, planSteps, seedUsers, writeGolangMigrate } from "./pg-fixture.js";
 
-let cluster: PgCluster;
 const tmp = tempDir();
 
-beforeAll(async () => {
-  cluster = await startPostgres();
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = useCluster();
 
 /** golang-migrate's one row, exactly as its postgres driver leaves it. */
 async function row(db: string): Promise<{ version: string; dirty: boolean }[]> {

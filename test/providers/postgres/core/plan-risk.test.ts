@@ -5,22 +5,16 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { BackoutError } from "../../../../src/core/errors.js";
 import { postgresProvider } from "../../../../src/providers/postgres/index.js";
-import { startPostgres, type PgCluster } from "../../../support/postgres.js";
+import { useCluster } from "../../../support/postgres.js";
 import { tempDir } from "../../fixtures.js";
 import { type Mig, migrateUp, pgCtx, planSteps, writeGolangMigrate } from "./pg-fixture.js";
 
-let cluster: PgCluster;
 const tmp = tempDir();
 
-beforeAll(async () => {
-  cluster = await startPostgres();
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = useCluster();
 
 const CUSTOMERS: Mig[] = [
   {

@@ -5,23 +5,17 @@
  */
 import { join } from "node:path";
 import type pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { BackoutError } from "../../../../src/core/errors.js";
 import { connectUrl } from "../../../../src/providers/postgres/client.js";
 import { postgresProvider } from "../../../../src/providers/postgres/index.js";
-import { startPostgres, type PgCluster } from "../../../support/postgres.js";
+import { useCluster } from "../../../support/postgres.js";
 import { tempDir } from "../../fixtures.js";
 import { migrateUp, pgCtx, writeDbmate } from "./pg-fixture.js";
 
-let cluster: PgCluster;
 const tmp = tempDir();
 
-beforeAll(async () => {
-  cluster = await startPostgres();
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = useCluster();
 
 /** Holds ACCESS EXCLUSIVE on `table` in an open transaction until release(). */
 async function holdLock(database: string, table: string): Promise<{ release: () => Promise<void> }> {

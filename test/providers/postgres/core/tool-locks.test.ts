@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { BackoutError } from "../../../../src/core/errors.js";
 import { runCommand } from "../../../../src/process/run-command.js";
 import { postgresProvider } from "../../../../src/providers/postgres/index.js";
@@ -18,21 +18,15 @@ import {
   NODE_PG_MIGRATE_LOCK,
   SQITCH_LOCK,
 } from "../../../../src/providers/postgres/tool-locks.js";
-import { startPostgres, type PgCluster } from "../../../support/postgres.js";
+import { useCluster } from "../../../support/postgres.js";
 import { tempDir } from "../../fixtures.js";
 import { migrateUp, pgCtx, planSteps } from "./pg-fixture.js";
 
 const NPM_BIN = resolve("node_modules/.bin/node-pg-migrate");
 const SQITCH = "/usr/bin/sqitch";
-let cluster: PgCluster;
 const tmp = tempDir();
 
-beforeAll(async () => {
-  cluster = await startPostgres();
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = useCluster();
 
 function writeFiles(dir: string, files: Record<string, string>): string {
   for (const [rel, text] of Object.entries(files)) {

@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { drillText, runDrill } from "../../../../src/providers/postgres/drill/index.js";
-import { type PgCluster, startPostgres } from "../../../support/postgres.js";
+import { useCluster } from "../../../support/postgres.js";
 import { drillInput, liveDatabase, migration, scratchDatabases } from "./fixtures.js";
 
 describe("backout drill: up, down, up again on a scratch copy (real PostgreSQL)", () => {
-  let pg: PgCluster;
-  beforeAll(async () => {
-    pg = await startPostgres();
-  });
-  afterAll(async () => {
-    await pg?.stop();
-  });
+  const pg = useCluster();
 
   it("finds a clean migration set clean, on a template copy, and leaves the live database alone", async () => {
     const f = await liveDatabase(pg);

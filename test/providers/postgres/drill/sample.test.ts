@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { drillInputFor, runDrill } from "../../../../src/providers/postgres/drill/index.js";
-import { PG_BIN, type PgCluster, startPostgres } from "../../../support/postgres.js";
+import { PG_BIN, useCluster } from "../../../support/postgres.js";
 import { liveDatabase, migration, scratchDatabases } from "./fixtures.js";
 
 describe("backout drill on a database in use: schema plus sampled data (real PostgreSQL)", () => {
-  let pg: PgCluster;
-  beforeAll(async () => {
-    pg = await startPostgres();
-  });
-  afterAll(async () => {
-    await pg?.stop();
-  });
+  const pg = useCluster();
 
   it("falls back to pg_dump --schema-only and a foreign-key-safe sample when others are connected", async () => {
     const f = await liveDatabase(pg, 300);

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   createFlywayLayout,
   flywayCreateTableSql,
@@ -9,7 +9,7 @@ import {
   compareFlywayVersions,
   flywayChecksum,
 } from "../../../../src/providers/postgres/layouts/flyway-names.js";
-import { type PgCluster, startPostgres } from "../../../support/postgres.js";
+import { useCluster } from "../../../support/postgres.js";
 import { applyWith, columns, revertNewest, writeTree } from "./revert.js";
 
 const FILES = {
@@ -55,13 +55,7 @@ async function seedAsFlyway(
 }
 
 describe("Flyway is not installable on this machine: follows the documented table layout (PostgreSQL, hand-seeded history)", () => {
-  let cluster: PgCluster;
-  beforeAll(async () => {
-    cluster = await startPostgres();
-  });
-  afterAll(async () => {
-    await cluster?.stop();
-  });
+  const cluster = useCluster();
 
   async function db(name: string): Promise<pg.Client> {
     await cluster.createDatabase(name);

@@ -1,13 +1,13 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   createNodePgMigrateLayout,
   nodePgMigrateLayout as layout,
 } from "../../../../src/providers/postgres/layouts/node-pg-migrate.js";
 import { runCommand } from "../../../../src/process/run-command.js";
-import { type PgCluster, startPostgres } from "../../../support/postgres.js";
+import { useCluster } from "../../../support/postgres.js";
 import { applyWith, columns, revertNewest, writeTree } from "./revert.js";
 
 const BIN = resolve("node_modules/.bin/node-pg-migrate");
@@ -36,13 +36,7 @@ async function tool(url: string, dir: string, ...args: string[]) {
 }
 
 describe("node-pg-migrate layout (real node-pg-migrate 8 and PostgreSQL)", () => {
-  let cluster: PgCluster;
-  beforeAll(async () => {
-    cluster = await startPostgres();
-  });
-  afterAll(async () => {
-    await cluster?.stop();
-  });
+  const cluster = useCluster();
 
   async function db(name: string): Promise<[string, pg.Client]> {
     const url = await cluster.createDatabase(name);

@@ -6,12 +6,12 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runCommand } from "../../../../src/process/run-command.js";
 import { layoutFor } from "../../../../src/providers/postgres/layouts/detect.js";
 import { withoutOuterTransaction } from "../../../../src/providers/postgres/layouts/sqitch-script.js";
 import { parseSqitchUser, sqitchCommitter } from "../../../../src/providers/postgres/layouts/sqitch-user.js";
-import { startPostgres, type PgCluster } from "../../../support/postgres.js";
+import { useCluster } from "../../../support/postgres.js";
 import { applyWith, writeTree } from "./revert.js";
 
 function files(): { project: string; home: string; system: string } {
@@ -74,13 +74,7 @@ describe("Sqitch's committer", () => {
 });
 
 describe("the component's committer override", () => {
-  let cluster: PgCluster;
-  beforeAll(async () => {
-    cluster = await startPostgres();
-  });
-  afterAll(async () => {
-    await cluster?.stop();
-  });
+  const cluster = useCluster();
 
   it("is what the registry records", async () => {
     const dir = writeTree({

@@ -2,11 +2,11 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readSqitchPlan } from "../../../../src/providers/postgres/layouts/sqitch-plan.js";
 import { sqitchLayout as layout } from "../../../../src/providers/postgres/layouts/sqitch.js";
 import { runCommand } from "../../../../src/process/run-command.js";
-import { type PgCluster, startPostgres } from "../../../support/postgres.js";
+import { useCluster } from "../../../support/postgres.js";
 import { applyWith, columns, revertNewest, writeTree } from "./revert.js";
 
 const SQITCH = "/usr/bin/sqitch";
@@ -63,13 +63,7 @@ async function sqitchOk(dir: string, ...args: string[]): Promise<string> {
 }
 
 describe("Sqitch layout (real sqitch 1.3 and PostgreSQL)", () => {
-  let cluster: PgCluster;
-  beforeAll(async () => {
-    cluster = await startPostgres();
-  });
-  afterAll(async () => {
-    await cluster?.stop();
-  });
+  const cluster = useCluster();
 
   async function db(name: string): Promise<[string, pg.Client]> {
     await cluster.createDatabase(name);

@@ -4,21 +4,14 @@
  * progress counts and sequences compared.
  */
 import type pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { replayChanges, type ReplayOptions } from "../../../../src/providers/postgres/replay/index.js";
 import type { ReplaySummary } from "../../../../src/providers/postgres/snapshot/types.js";
-import { startPostgres, type PgCluster } from "../../../support/postgres.js";
+import { useCluster } from "../../../support/postgres.js";
 import { archiveRows, storeOf, tableRows } from "./fixture.js";
 import { WORKLOAD_SCHEMA, workload } from "./workload.js";
 
-let cluster: PgCluster;
-
-beforeAll(async () => {
-  cluster = await startPostgres();
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = useCluster();
 
 async function restored(name: string): Promise<pg.Client> {
   await cluster.createDatabase(name);

@@ -3,9 +3,9 @@
  * users.nickname and the audit_log table), from a capture store filled by hand.
  */
 import type pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { REASON, replayChanges } from "../../../../src/providers/postgres/replay/index.js";
-import { startPostgres, type PgCluster } from "../../../support/postgres.js";
+import { useCluster } from "../../../support/postgres.js";
 import { archiveRows, ChangeLog, del, ins, storeOf, tableRows, upd } from "./fixture.js";
 
 const CHECKPOINT_SCHEMA = `
@@ -18,7 +18,6 @@ const CHECKPOINT_SCHEMA = `
 
 const OPTS = { archiveSchema: "backout_archive", exclude: [], historyTables: ["schema_migrations"] };
 
-let cluster: PgCluster;
 let n = 0;
 
 /** A fresh database "restored" at the checkpoint, and a connection to it. */
@@ -58,12 +57,7 @@ function deployLog(): ChangeLog {
   );
 }
 
-beforeAll(async () => {
-  cluster = await startPostgres();
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = useCluster();
 
 describe("replayChanges", () => {
   it("replays user writes onto the checkpoint schema, archiving what no longer fits", async () => {

@@ -4,23 +4,16 @@
  * rate is printed for the record only; the speed goal (50,000 rows/s) is measured by
  * bench/postgres-replay.ts, since a floor here failed whenever the machine was loaded.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { replayChanges } from "../../../../src/providers/postgres/replay/index.js";
 import type { CaptureStore } from "../../../../src/providers/postgres/snapshot/types.js";
-import { startPostgres, type PgCluster } from "../../../support/postgres.js";
+import { useCluster } from "../../../support/postgres.js";
 import { storeOf } from "./fixture.js";
 import { WORKLOAD_SCHEMA, workload } from "./workload.js";
 
 const CHANGES = 50_000;
 
-let cluster: PgCluster;
-
-beforeAll(async () => {
-  cluster = await startPostgres();
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = useCluster();
 
 /** One replay of the whole store onto a fresh database: rows per second. */
 async function round(n: number, store: CaptureStore): Promise<number> {

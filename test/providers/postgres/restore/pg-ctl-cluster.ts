@@ -17,7 +17,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { PG_BIN } from "../../../support/postgres.js";
+import { initDataDir, PG_BIN } from "../../../support/postgres.js";
 import { freePort } from "../../../support/free-port.js";
 
 export interface CtlCluster {
@@ -68,7 +68,7 @@ export async function startCtlCluster(settings: Record<string, string> = {}): Pr
     const [file, argv] = user ? ["runuser", ["-u", user, "--", bin, ...args]] : [bin, args];
     return execFileSync(file, argv, { stdio: ["ignore", "pipe", "pipe"], cwd: root }).toString();
   };
-  run("initdb", ["-D", dataDir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--locale=C"]);
+  initDataDir(dataDir);
   const port = await freePort();
   const conf: Record<string, string> = {
     listen_addresses: "'127.0.0.1'",

@@ -1,22 +1,16 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { pruneKept, restoreDump, restoreNames } from "../../../../src/providers/postgres/restore/index.js";
-import { PG_BIN, type PgCluster, startPostgres } from "../../../support/postgres.js";
+import { PG_BIN, useCluster } from "../../../support/postgres.js";
 import { appWithDump, dbNames, redact } from "./dump-fixture.js";
 
 const FIRST = restoreNames("pr", "first-1").before;
 const SECOND = restoreNames("pr", "second-2").before;
 
-let cluster: PgCluster;
-beforeAll(async () => {
-  cluster = await startPostgres({
-    settings: { wal_level: "logical", max_replication_slots: "10", max_wal_senders: "10" },
-  });
-});
-afterAll(async () => {
-  await cluster?.stop();
+const cluster = useCluster({
+  settings: { wal_level: "logical", max_replication_slots: "10", max_wal_senders: "10" },
 });
 
 describe("pruneKept", () => {

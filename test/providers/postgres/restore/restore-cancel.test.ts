@@ -4,23 +4,17 @@
  * database is blocked, nothing is swapped and the live database takes connections again; a
  * resume then finishes. A replay cancelled between batches keeps the batches it committed.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../../../src/core/clock.js";
 import { BackoutError } from "../../../../src/core/errors.js";
 import { replayChanges } from "../../../../src/providers/postgres/replay/index.js";
 import { restoreDump, restoreNames } from "../../../../src/providers/postgres/restore/index.js";
-import { PG_BIN, type PgCluster, startPostgres } from "../../../support/postgres.js";
+import { PG_BIN, useCluster } from "../../../support/postgres.js";
 import { storeOf } from "../replay/fixture.js";
 import { WORKLOAD_SCHEMA, workload } from "../replay/workload.js";
 import { appWithDump, count, dbNames, redact } from "./dump-fixture.js";
 
-let cluster: PgCluster;
-beforeAll(async () => {
-  cluster = await startPostgres();
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = useCluster();
 
 describe("restore under the time limit", () => {
   it("a cancel while the live database is blocked stops before the swap, opens the live database again, and a resume finishes", async () => {

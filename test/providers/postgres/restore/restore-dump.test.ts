@@ -1,21 +1,16 @@
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { BackoutError } from "../../../../src/core/errors.js";
 import { restoreDump, restoreNames } from "../../../../src/providers/postgres/restore/index.js";
-import { PG_BIN, type PgCluster, startPostgres } from "../../../support/postgres.js";
+import { PG_BIN, useCluster } from "../../../support/postgres.js";
+import { until } from "../../../support/until.js";
 import { appWithDump, count, dbNames, redact } from "./dump-fixture.js";
 
 const SHOP = restoreNames("shop", "RB-aaaa-1111-zz");
 const HALF = restoreNames("half", "RB-bbbb-2222");
 const REDO = restoreNames("redo", "RB-cccc-3333");
 
-let cluster: PgCluster;
-beforeAll(async () => {
-  cluster = await startPostgres();
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = useCluster();
 
 /** A client writing in a loop until its connection is terminated; counts commits. */
 function writer(url: string): { done: Promise<{ commits: number; error: string }> } {
@@ -38,10 +33,13 @@ function writer(url: string): { done: Promise<{ commits: number; error: string }
   return { done };
 }
 
-/** Connects again and again, recording the row count each connection saw (or "refused"). */
-function watcher(url: string, stop: () => boolean): Promise<(number | "refused")[]> {
+/** Connects again and again, recording in `seen` the row count each connection saw (or "refused"). */
+function watcher(
+  url: string,
+  stop: () => boolean,
+  seen: (number | "refused")[],
+): Promise<(number | "refused")[]> {
   return (async () => {
-    const seen: (number | "refused")[] = [];
     while (!stop()) {
       const c = new pg.Client({ connectionString: url });
       c.on("error", () => undefined);
@@ -72,9 +70,18 @@ describe("restoreDump", () => {
     const writers = [writer(cluster.url("shop")), writer(cluster.url("shop"))];
     const idle = await cluster.connect("shop");
     idle.on("error", () => undefined);
-    await new Promise((r) => setTimeout(r, 200));
+    // Both writers writing and the idle session connected before the swap (no sleep-and-hope).
+    await until("two writing sessions and an idle one on shop", async () => {
+      const [row] = await cluster.sql(
+        `SELECT count(*)::int AS sessions,
+                count(*) FILTER (WHERE query LIKE 'INSERT INTO items%')::int AS writing
+           FROM pg_stat_activity WHERE datname = 'shop'`,
+      );
+      return Number(row?.sessions) >= 3 && Number(row?.writing) >= 2;
+    });
     let stop = false;
-    const watching = watcher(cluster.url("shop"), () => stop);
+    const seen: (number | "refused")[] = [];
+    const watching = watcher(cluster.url("shop"), () => stop, seen);
 
     const result = await restoreDump({
       url: cluster.url("shop"),
@@ -84,9 +91,9 @@ describe("restoreDump", () => {
       redact,
     });
     const afterSwap = Date.now();
-    await new Promise((r) => setTimeout(r, 200));
+    await until("a connection that sees the restored copy", () => seen.includes(500), 30_000);
     stop = true;
-    const seen = await watching;
+    await watching;
     const wrote = await Promise.all(writers.map((w) => w.done));
     await idle.end().catch(() => undefined);
 
