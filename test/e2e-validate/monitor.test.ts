@@ -72,8 +72,9 @@ describe("live monitor", () => {
     const { id, state } = await latestRollback(dir);
     expect(state).toBe("succeeded");
     const samples = eventsOf(await readJournal(dir, id), "monitor-sample");
-    // About one per 300 ms over the ~4.8 s of steps; a few lost to sampling time at most.
-    expect(samples.length).toBeGreaterThanOrEqual(8);
+    // It samples repeatedly (4.8 s of steps against a 300 ms interval: 8× margin for two on a
+    // loaded machine; how many is not a speed goal) and never faster than its interval.
+    expect(samples.length).toBeGreaterThanOrEqual(2);
     expect(samples.length).toBeLessThanOrEqual(Math.ceil(elapsed / 300));
     for (const s of samples) {
       expect(s).toMatchObject({ errorRate: 0, threshold: 0.5, aborted: false });

@@ -124,15 +124,15 @@ describe("notify: signed webhooks", () => {
 });
 
 describe("notify: failures never throw and never leak", () => {
-  it("a receiver that is down gives ok:false with a clear error, quickly", async () => {
+  it("a receiver that is down gives ok:false with a clear error, without waiting out the timeout", async () => {
     const port = await closedPort();
     const chans = channels([
       { slack: `http://127.0.0.1:${port}${SLACK_PATH}` },
       { webhook: `http://127.0.0.1:${port}${HOOK_PATH}?token=abc123`, secret: SECRET },
     ]);
-    const started = Date.now();
-    const results = await notify(chans, message, { ...opts, timeoutMs: 2000 });
-    expect(Date.now() - started).toBeLessThan(2000);
+    // A refused connection is the error, not the budget running out (that would say "no answer
+    // ... within 60000 ms"): no wall-clock bound needed to prove it did not wait.
+    const results = await notify(chans, message, { ...opts, timeoutMs: 60_000 });
     expect(results).toHaveLength(2);
     for (const r of results) {
       expect(r.ok).toBe(false);
@@ -148,8 +148,10 @@ describe("notify: failures never throw and never leak", () => {
     const started = Date.now();
     const [result] = await notify(chans, message, { ...opts, timeoutMs: 700 });
     const elapsed = Date.now() - started;
+    // Not before the budget (a lower bound cannot fail because a machine is slow); the budget
+    // covers both attempts, so an attempt that used it all up is not retried.
     expect(elapsed).toBeGreaterThanOrEqual(650);
-    expect(elapsed).toBeLessThan(1500);
+    expect(receiver.requests).toHaveLength(1);
     expect(result?.ok).toBe(false);
     expect(result?.error?.code).toBe("COMMAND_TIMEOUT");
     expect(result?.error?.message).toContain("within 700 ms");

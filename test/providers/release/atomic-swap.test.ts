@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { symlink, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -6,6 +6,7 @@ import { runCommand } from "../../../src/process/run-command.js";
 import { releaseProvider } from "../../../src/providers/release/index.js";
 import { contextFor, planned } from "../context.js";
 import { tempDir } from "../fixtures.js";
+import { until } from "../../support/until.js";
 import { makeReleases } from "./layout-fixture.js";
 
 /**
@@ -13,20 +14,29 @@ import { makeReleases } from "./layout-fixture.js";
  * told to stop, counting failures by errno. The stop file is polled rarely so reads dominate.
  */
 const READER = `
-import { existsSync, readlinkSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readlinkSync, renameSync, statSync, writeFileSync } from "node:fs";
 const [current, stop, ready] = process.argv.slice(2);
+// Progress for the test (reads so far, first failure), written atomically now and then.
+const progress = (failed) => {
+  writeFileSync(ready + ".tmp", JSON.stringify({ reads, failed }));
+  renameSync(ready + ".tmp", ready + ".progress");
+};
 let reads = 0;
 const failures = {};
 const seen = new Set();
 writeFileSync(ready, "");
 for (let i = 0; ; i++) {
-  if (i % 64 === 0 && existsSync(stop)) break;
+  if (i % 64 === 0) {
+    if (existsSync(stop)) break;
+    progress(Object.keys(failures).length > 0);
+  }
   try {
     seen.add(readlinkSync(current));
     statSync(current);
     reads++;
   } catch (e) {
     failures[e.code] = (failures[e.code] ?? 0) + 1;
+    if (failures[e.code] === 1) progress(true);
   }
 }
 console.log(JSON.stringify({ reads, failures, seen: [...seen].sort() }));
@@ -38,16 +48,33 @@ interface ReaderReport {
   seen: string[];
 }
 
+interface Progress {
+  reads: number;
+  failed: boolean;
+}
+
+/** What the reader reported so far (nothing before its first report). */
+function progressOf(dir: string): Progress {
+  const file = join(dir, "ready.progress");
+  return existsSync(file)
+    ? (JSON.parse(readFileSync(file, "utf8")) as Progress)
+    : { reads: 0, failed: false };
+}
+
 /** Runs `swaps` while the reader process hammers `current`; returns what the reader saw. */
-async function whileReading(dir: string, current: string, swaps: () => Promise<void>): Promise<ReaderReport> {
+async function whileReading(
+  dir: string,
+  current: string,
+  swaps: (progress: () => Progress) => Promise<void>,
+): Promise<ReaderReport> {
   const script = join(dir, "reader.mjs");
   const stop = join(dir, "stop");
   const ready = join(dir, "ready");
   writeFileSync(script, READER);
   const reader = runCommand({ argv: [process.execPath, script, current, stop, ready] });
   try {
-    while (!existsSync(ready)) await new Promise((r) => setTimeout(r, 10));
-    await swaps();
+    await until("the reader to start", () => existsSync(ready));
+    await swaps(() => progressOf(dir));
   } finally {
     writeFileSync(stop, "");
   }
@@ -72,8 +99,9 @@ describe("release provider: atomic swap", () => {
         return planned(ctx, spec);
       }),
     );
-    const report = await whileReading(dir, join(root, "current"), async () => {
-      for (let i = 0; i < 200; i++) {
+    const report = await whileReading(dir, join(root, "current"), async (progress) => {
+      // At least 200 swaps, and on until the reader has made 200 reads: no speed assumed.
+      for (let i = 0; i < 200 || progress().reads < 200; i++) {
         const step = steps[i % 2];
         if (step === undefined) throw new Error("unreachable");
         await releaseProvider.apply(ctx, step);
@@ -81,7 +109,7 @@ describe("release provider: atomic swap", () => {
     });
     expect(report.failures).toEqual({});
     expect(report.seen).toEqual(["releases/blue", "releases/green"]);
-    expect(report.reads).toBeGreaterThan(200);
+    expect(report.reads).toBeGreaterThanOrEqual(200);
     expect(readdirSync(join(root, "releases")).sort()).toEqual(["blue", "green"]);
     // No temporary links left behind.
     expect(readdirSync(root).sort()).toEqual(["current", "releases"]);
@@ -89,13 +117,12 @@ describe("release provider: atomic swap", () => {
 
   it("(control) the same reader does catch a non-atomic unlink-then-link swap", async () => {
     const current = join(root, "current");
-    const report = await whileReading(dir, current, async () => {
-      // Long enough that the reader is surely running while we swap, even on a busy machine.
-      const until = Date.now() + 300;
-      for (let i = 0; i < 200 || Date.now() < until; i++) {
-        await unlink(current);
-        await symlink(i % 2 === 0 ? "releases/green" : "releases/blue", current);
-      }
+    const report = await whileReading(dir, current, async (progress) => {
+      // The gap between unlink and link is held open until the reader has fallen into it, so
+      // this shows the reader can see a missing link, however slow the machine.
+      await unlink(current);
+      await until("the reader to find current missing", () => progress().failed, 30_000);
+      await symlink("releases/green", current);
     });
     expect(report.failures.ENOENT ?? 0).toBeGreaterThan(0);
   });

@@ -65,7 +65,16 @@ describe("release provider: health check", () => {
     const s = await healthServer([204]);
     server = s.server;
     const ctx = ctxWith(s.url, { expectStatus: 204 });
-    await releaseProvider.apply(ctx, await stepTo(ctx, "r2", "r1"));
+    const result = await releaseProvider.apply(ctx, await stepTo(ctx, "r2", "r1"));
+    expect(result.output).toContain("healthy");
+    expect(s.hits()).toBe(1);
+    // The same 204 is a failure when 200 (the default) is expected: the setting is what passed.
+    const strict = ctxWith(s.url);
+    const e = await expectBackoutError(
+      releaseProvider.apply(strict, await stepTo(strict, "r1", "r2")),
+      "HEALTH_CHECK_FAILED",
+    );
+    expect(e.message).toContain("status 204");
   });
 
   it("fails with a retryable HEALTH_CHECK_FAILED naming the URL and the last status", async () => {
