@@ -1,11 +1,35 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * Unit tests: in-process only (no services started, no CLI or tool processes spawned), so
+ * `npm run test:unit` answers in seconds. Everything else is the integration project. A new
+ * test file is integration unless listed here.
+ */
+const UNIT = [
+  "test/config/**/*.test.ts",
+  "test/planner/**/*.test.ts",
+  "test/progress/**/*.test.ts",
+  "test/report/**/*.test.ts",
+  "test/store/{checkpoints,damage,journal,lock-queue}.test.ts",
+  "test/notify/schema.test.ts",
+  "test/validate/schema.test.ts",
+  "test/report-html/html-report.test.ts",
+  "test/providers/registry.test.ts",
+  "test/providers/release/capture-plan.test.ts",
+  "test/providers/postgres/restore/names.test.ts",
+  "test/providers/postgres/snapshot/{transactions,wal2json}.test.ts",
+  "test/providers/postgres/sql/classify{,-corpus}.test.ts",
+];
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     setupFiles: ["test/support/setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    projects: [
+      { extends: true, test: { name: "unit", include: UNIT } },
+      { extends: true, test: { name: "integration", include: ["test/**/*.test.ts"], exclude: UNIT } },
+    ],
   },
 });
