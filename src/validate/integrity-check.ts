@@ -3,27 +3,26 @@
  * break a declared foreign key, and sequences behind their column. Any problem fails the check;
  * a database that cannot be reached is an "error": nothing was judged.
  */
-import pg from "pg";
+import type pg from "pg";
+import { DEFAULT_TIMEOUTS, openPgClient } from "../providers/postgres/client-config.js";
 import { databaseLabel, type IntegrityCheckSpec } from "./integrity-schema.js";
 import { findOrphans, findSequencesBehind, findUnvalidated } from "./integrity-queries.js";
 import { messageOf } from "./net-errors.js";
 import type { CheckOptions, Verdict } from "./options.js";
 
-async function connect(spec: IntegrityCheckSpec): Promise<pg.Client> {
-  const client = new pg.Client({
-    connectionString: spec.integrity.postgres,
-    connectionTimeoutMillis: spec.timeout,
-    statement_timeout: spec.timeout,
-    application_name: "backout integrity check",
+/**
+ * The check's own timeout bounds the connect and each query; a lock wait gives up sooner (half
+ * of it, at most the provider's 5 s), so a check blocked by a lock says "lock timeout".
+ */
+function connect(spec: IntegrityCheckSpec): Promise<pg.Client> {
+  return openPgClient(spec.integrity.postgres, {
+    applicationName: "backout integrity check",
+    connectTimeoutMs: spec.timeout,
+    timeouts: {
+      lockTimeoutMs: Math.max(1, Math.min(DEFAULT_TIMEOUTS.lockTimeoutMs, Math.floor(spec.timeout / 2))),
+      statementTimeoutMs: spec.timeout,
+    },
   });
-  client.on("error", () => undefined); // a dropped connection surfaces in the running query
-  try {
-    await client.connect();
-    return client;
-  } catch (e) {
-    await client.end().catch(() => undefined);
-    throw e;
-  }
 }
 
 export async function integrityCheck(spec: IntegrityCheckSpec, opts: CheckOptions): Promise<Verdict> {

@@ -107,120 +107,130 @@ ${extraYaml}`,
     return { dir, db, migrations, write, tool, applied };
   }
 
-  it("checkpoint → up → plan shows the dry-run down with its risk → the approved plan reverts it from the stored SQL; drill agrees", async () => {
-    const example = readmeMigration();
-    const p = await project({ "1700000000000_create-users.js": CREATE_USERS });
-    await p.tool("up");
-    await pg.sql(
-      "INSERT INTO users (email) SELECT 'u' || g || '@example.com' FROM generate_series(1, 40) g",
-      [],
-      p.db,
-    );
-    // The deploy's migrations are in place, not applied yet: checkpoint, then drill them.
-    p.write({ [example.name]: example.text, "1700000000002_email-index.ts": EMAIL_INDEX });
-    const cp = await cli(["checkpoint", "--good", "--name", "before-deploy"], { cwd: p.dir });
-    expect(cp.exitCode, cp.stderr).toBe(0);
-    const drill = await cli(["drill", "--json"], { cwd: p.dir });
-    expect(drill.exitCode, drill.stderr).toBe(1);
-    const drilled = (
-      JSON.parse(drill.stdout) as {
-        components: {
-          migrations: {
-            version: string;
-            up: boolean;
-            down: boolean;
-            reapplied: boolean;
-            findings: { kind: string; details?: string[] }[];
+  it(
+    "checkpoint → up → plan shows the dry-run down with its risk → the approved plan reverts it from the stored SQL; drill agrees",
+    { timeout: 300_000 },
+    async () => {
+      const example = readmeMigration();
+      const p = await project({ "1700000000000_create-users.js": CREATE_USERS });
+      await p.tool("up");
+      await pg.sql(
+        "INSERT INTO users (email) SELECT 'u' || g || '@example.com' FROM generate_series(1, 40) g",
+        [],
+        p.db,
+      );
+      // The deploy's migrations are in place, not applied yet: checkpoint, then drill them.
+      p.write({ [example.name]: example.text, "1700000000002_email-index.ts": EMAIL_INDEX });
+      const cp = await cli(["checkpoint", "--good", "--name", "before-deploy"], { cwd: p.dir });
+      expect(cp.exitCode, cp.stderr).toBe(0);
+      const drill = await cli(["drill", "--json"], { cwd: p.dir });
+      expect(drill.exitCode, drill.stderr).toBe(1);
+      const drilled = (
+        JSON.parse(drill.stdout) as {
+          components: {
+            migrations: {
+              version: string;
+              up: boolean;
+              down: boolean;
+              reapplied: boolean;
+              findings: { kind: string; details?: string[] }[];
+            }[];
           }[];
-        }[];
-      }
-    ).components[0]?.migrations;
-    expect(drilled?.map((m) => [m.version, m.up, m.down, m.reapplied])).toEqual([
-      ["1700000000001_add-nickname", true, true, true],
-      ["1700000000002_email-index", true, true, true],
-    ]);
-    expect(drilled?.[1]?.findings).toEqual([]);
-    const drillLoss = drilled?.[0]?.findings.find((f) => f.kind === "down-loses-data");
+        }
+      ).components[0]?.migrations;
+      expect(drilled?.map((m) => [m.version, m.up, m.down, m.reapplied])).toEqual([
+        ["1700000000001_add-nickname", true, true, true],
+        ["1700000000002_email-index", true, true, true],
+      ]);
+      expect(drilled?.[1]?.findings).toEqual([]);
+      const drillLoss = drilled?.[0]?.findings.find((f) => f.kind === "down-loses-data");
 
-    await p.tool("up");
-    expect(await p.applied()).toEqual([
-      "1700000000000_create-users",
-      "1700000000001_add-nickname",
-      "1700000000002_email-index",
-    ]);
-    await pg.sql("INSERT INTO users (email, nickname) VALUES ('late@example.com', 'late')", [], p.db);
+      await p.tool("up");
+      expect(await p.applied()).toEqual([
+        "1700000000000_create-users",
+        "1700000000001_add-nickname",
+        "1700000000002_email-index",
+      ]);
+      await pg.sql("INSERT INTO users (email, nickname) VALUES ('late@example.com', 'late')", [], p.db);
 
-    const planned = await cli(["plan", "--json"], { cwd: p.dir });
-    expect(planned.exitCode, planned.stderr).toBe(0);
-    const plan = JSON.parse(planned.stdout) as PlanJson;
-    expect(plan.steps.map((s) => s.id)).toEqual(["db#1:migrate-down", "db#2:migrate-down"]);
-    const [index, nickname] = plan.steps;
-    expect(index?.description).toMatch(
-      /1700000000002_email-index\.ts \(its SQL from node-pg-migrate's dry run\)/,
-    );
-    expect(index?.params.downSql).toBe('DROP INDEX CONCURRENTLY "users_email_index";');
-    expect(index?.params.transaction).toBe(false);
-    expect(index?.risk.summary).toMatch(/outside a transaction/);
-    expect(nickname?.params.downSql).toBe('ALTER TABLE "users"\n  DROP "nickname";');
-    expect(nickname?.risk.dataLoss).toBe(true);
-    expect(nickname?.risk.summary).toBe("drops column users.nickname");
-    expect(nickname?.risk.measured).toBe("users.nickname: 41 non-null values");
-    expect(plan.dataLoss).toBe(true);
-    // The drill judged the same SQL: the same statement, line and reason as the plan's step.
-    const planned2 = nickname?.params.statements.filter((s) => s.class !== "safe") ?? [];
-    expect(drillLoss?.details).toEqual(planned2.map((s) => `${example.name} line ${s.line}: ${s.reason}`));
+      const planned = await cli(["plan", "--json"], { cwd: p.dir });
+      expect(planned.exitCode, planned.stderr).toBe(0);
+      const plan = JSON.parse(planned.stdout) as PlanJson;
+      expect(plan.steps.map((s) => s.id)).toEqual(["db#1:migrate-down", "db#2:migrate-down"]);
+      const [index, nickname] = plan.steps;
+      expect(index?.description).toMatch(
+        /1700000000002_email-index\.ts \(its SQL from node-pg-migrate's dry run\)/,
+      );
+      expect(index?.params.downSql).toBe('DROP INDEX CONCURRENTLY "users_email_index";');
+      expect(index?.params.transaction).toBe(false);
+      expect(index?.risk.summary).toMatch(/outside a transaction/);
+      expect(nickname?.params.downSql).toBe('ALTER TABLE "users"\n  DROP "nickname";');
+      expect(nickname?.risk.dataLoss).toBe(true);
+      expect(nickname?.risk.summary).toBe("drops column users.nickname");
+      expect(nickname?.risk.measured).toBe("users.nickname: 41 non-null values");
+      expect(plan.dataLoss).toBe(true);
+      // The drill judged the same SQL: the same statement, line and reason as the plan's step.
+      const planned2 = nickname?.params.statements.filter((s) => s.class !== "safe") ?? [];
+      expect(drillLoss?.details).toEqual(planned2.map((s) => `${example.name} line ${s.line}: ${s.reason}`));
 
-    const gated = await cli(["run"], { cwd: p.dir });
-    expect(gated.exitCode, gated.stderr).toBe(3);
-    const id =
-      (JSON.parse((await cli(["history", "--json"], { cwd: p.dir })).stdout) as { id: string }[])[0]?.id ??
-      "";
-    // The plan is self-contained: with the migration files gone, the approval still reverts both.
-    rmSync(join(p.migrations, example.name));
-    rmSync(join(p.migrations, "1700000000002_email-index.ts"));
-    const ok = await cli(["approve", id, "--plan-hash", plan.hash.slice(0, 12)], { cwd: p.dir });
-    expect(ok.exitCode, ok.stderr + ok.stdout).toBe(0);
-    expect(await p.applied()).toEqual(["1700000000000_create-users"]);
-    const cols = await pg.sql(
-      "SELECT column_name FROM information_schema.columns WHERE table_name = 'users' ORDER BY 1",
-      [],
-      p.db,
-    );
-    expect(cols.map((c) => c.column_name as string)).toEqual(["email", "id"]);
-    expect(
-      await pg.sql("SELECT indexname FROM pg_indexes WHERE tablename = 'users' ORDER BY 1", [], p.db),
-    ).toEqual([{ indexname: "users_pkey" }]);
-    // The tool agrees: with the files back, its `up` re-applies both.
-    p.write({ [example.name]: example.text, "1700000000002_email-index.ts": EMAIL_INDEX });
-    expect(await p.tool("up")).toMatch(/add-nickname[\s\S]*email-index/);
-  });
+      const gated = await cli(["run"], { cwd: p.dir });
+      expect(gated.exitCode, gated.stderr).toBe(3);
+      const id =
+        (JSON.parse((await cli(["history", "--json"], { cwd: p.dir })).stdout) as { id: string }[])[0]?.id ??
+        "";
+      // The plan is self-contained: with the migration files gone, the approval still reverts both.
+      rmSync(join(p.migrations, example.name));
+      rmSync(join(p.migrations, "1700000000002_email-index.ts"));
+      const ok = await cli(["approve", id, "--plan-hash", plan.hash.slice(0, 12)], { cwd: p.dir });
+      expect(ok.exitCode, ok.stderr + ok.stdout).toBe(0);
+      expect(await p.applied()).toEqual(["1700000000000_create-users"]);
+      const cols = await pg.sql(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'users' ORDER BY 1",
+        [],
+        p.db,
+      );
+      expect(cols.map((c) => c.column_name as string)).toEqual(["email", "id"]);
+      expect(
+        await pg.sql("SELECT indexname FROM pg_indexes WHERE tablename = 'users' ORDER BY 1", [], p.db),
+      ).toEqual([{ indexname: "users_pkey" }]);
+      // The tool agrees: with the files back, its `up` re-applies both.
+      p.write({ [example.name]: example.text, "1700000000002_email-index.ts": EMAIL_INDEX });
+      expect(await p.tool("up")).toMatch(/add-nickname[\s\S]*email-index/);
+    },
+  );
 
-  it("a migration whose down the tool refuses (down = false) is refused at checkpoint, by plan and by drill, naming the file", async () => {
-    const p = await project({ "1700000000000_create-users.js": CREATE_USERS });
-    await p.tool("up");
-    p.write({ "1700000000001_purge-test-users.js": NO_DOWN });
-    const cp = await cli(["checkpoint", "--good", "--name", "cp"], { cwd: p.dir });
-    expect(cp.exitCode).toBe(2);
-    expect(cp.stderr).toMatch(/PLAN_INVALID/);
-    expect(cp.stderr).toMatch(/1700000000001_purge-test-users\.js/);
-    expect(cp.stderr).toMatch(/User has disabled down migration/);
-    expect(JSON.parse((await cli(["checkpoints", "--json"], { cwd: p.dir })).stdout)).toEqual([]);
+  it(
+    "a migration whose down the tool refuses (down = false) is refused at checkpoint, by plan and by drill, naming the file",
+    { timeout: 300_000 },
+    async () => {
+      const p = await project({ "1700000000000_create-users.js": CREATE_USERS });
+      await p.tool("up");
+      p.write({ "1700000000001_purge-test-users.js": NO_DOWN });
+      const cp = await cli(["checkpoint", "--good", "--name", "cp"], { cwd: p.dir });
+      expect(cp.exitCode).toBe(2);
+      expect(cp.stderr).toMatch(/PLAN_INVALID/);
+      expect(cp.stderr).toMatch(/1700000000001_purge-test-users\.js/);
+      expect(cp.stderr).toMatch(/User has disabled down migration/);
+      expect(JSON.parse((await cli(["checkpoints", "--json"], { cwd: p.dir })).stdout)).toEqual([]);
 
-    const drill = await cli(["drill"], { cwd: p.dir });
-    expect(drill.exitCode).toBe(1);
-    expect(drill.stdout).toMatch(
-      /no-down: node-pg-migrate's dry run of its down fails \(User has disabled down migration/,
-    );
+      const drill = await cli(["drill"], { cwd: p.dir });
+      expect(drill.exitCode).toBe(1);
+      expect(drill.stdout).toMatch(
+        /no-down: node-pg-migrate's dry run of its down fails \(User has disabled down migration/,
+      );
 
-    // Without the file the checkpoint is taken; once the migration is deployed, plan refuses.
-    rmSync(join(p.migrations, "1700000000001_purge-test-users.js"));
-    expect((await cli(["checkpoint", "--good", "--name", "cp"], { cwd: p.dir })).exitCode).toBe(0);
-    p.write({ "1700000000001_purge-test-users.js": NO_DOWN });
-    await p.tool("up");
-    const plan = await cli(["plan"], { cwd: p.dir });
-    expect(plan.exitCode).toBe(2);
-    expect(plan.stderr).toMatch(/PLAN_INVALID[\s\S]*1700000000001_purge-test-users\.js\) cannot be reverted/);
-  });
+      // Without the file the checkpoint is taken; once the migration is deployed, plan refuses.
+      rmSync(join(p.migrations, "1700000000001_purge-test-users.js"));
+      expect((await cli(["checkpoint", "--good", "--name", "cp"], { cwd: p.dir })).exitCode).toBe(0);
+      p.write({ "1700000000001_purge-test-users.js": NO_DOWN });
+      await p.tool("up");
+      const plan = await cli(["plan"], { cwd: p.dir });
+      expect(plan.exitCode).toBe(2);
+      expect(plan.stderr).toMatch(
+        /PLAN_INVALID[\s\S]*1700000000001_purge-test-users\.js\) cannot be reverted/,
+      );
+    },
+  );
 
   it("with a snapshot to restore instead, the same migration does not block the checkpoint", async () => {
     const p = await project(

@@ -5,7 +5,7 @@
  * statement_timeout (client-config.ts).
  */
 import type pg from "pg";
-import { clientConfig, DEFAULT_TIMEOUTS, type PgTimeouts } from "./client-config.js";
+import { DEFAULT_TIMEOUTS, openPgClient, type PgTimeouts } from "./client-config.js";
 import { connectFailure } from "./connect.js";
 import { pgTarget } from "./url.js";
 
@@ -26,18 +26,11 @@ export async function connectUrl(
   applicationName = "backout",
   timeouts: PgTimeouts = DEFAULT_TIMEOUTS,
 ): Promise<pg.Client> {
-  // Loaded on first use: the driver is heavy, and most commands never connect.
-  const { default: pgLib } = await import("pg");
-  const client = new pgLib.Client(clientConfig(url, applicationName, timeouts));
-  // An idle connection that drops emits 'error'; the next query reports it instead.
-  client.on("error", () => undefined);
   try {
-    await client.connect();
+    return await openPgClient(url, { applicationName, timeouts });
   } catch (e) {
-    await client.end().catch(() => undefined);
     // A refused or timed-out connect is the operator's to fix: say where and what, not ECONNREFUSED.
     const target = pgTarget(url);
     throw connectFailure(e, target, (t) => target.scrub(t), {});
   }
-  return client;
 }

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { BackoutError, type ErrorLocation } from "../../core/errors.js";
 import type { ProviderContext } from "../../core/provider.js";
-import { clientConfig, timeoutsOf } from "./client-config.js";
+import { openPgClient, timeoutsOf } from "./client-config.js";
 import { failureOf } from "./pg-errors.js";
 import type { PostgresSettings } from "./settings.js";
 import { pgTarget, type PgTarget } from "./url.js";
@@ -28,19 +28,15 @@ export async function withPostgres<T>(
 ): Promise<T> {
   const target = pgTarget(settings.url);
   const redact = (text: string): string => ctx.redact(target.scrub(text));
-  // Loaded on first use so commands that never reach the database start faster.
-  const { default: pgLib } = await import("pg");
   // lockTimeout and statementTimeout hold for every query of the session, planning's catalog
   // and history reads included (a down's transaction sets them again, locally).
-  const client = new pgLib.Client(clientConfig(settings.url, "backout", timeoutsOf(settings)));
-  // An idle connection that drops emits 'error'; without a listener that would crash the process.
-  client.on("error", () => undefined);
+  let client: pg.Client;
   try {
-    try {
-      await client.connect();
-    } catch (e) {
-      throw connectFailure(e, target, redact, where);
-    }
+    client = await openPgClient(settings.url, { timeouts: timeoutsOf(settings) });
+  } catch (e) {
+    throw connectFailure(e, target, redact, where);
+  }
+  try {
     try {
       return await fn({ client, target, redact, where });
     } catch (e) {

@@ -2,10 +2,11 @@
  * A connection to the server's maintenance database: a database cannot be renamed or dropped
  * from a session connected to it, so restore and prune work from `postgres` (or `template1`).
  */
-import pg from "pg";
+import type pg from "pg";
 import { type Clock, systemClock } from "../../../core/clock.js";
 import { BackoutError, type ErrorLocation } from "../../../core/errors.js";
 import { withDatabase } from "../client.js";
+import { MAINTENANCE_TIMEOUTS, openPgClient } from "../client-config.js";
 import { pgErrorKind } from "../pg-errors.js";
 import { pgTarget } from "../url.js";
 
@@ -26,18 +27,12 @@ export async function connectAdmin(
   const scrub = (t: string): string => redact(target.scrub(t));
   let last: unknown;
   for (const maintenance of ["postgres", "template1"]) {
-    const client = new pg.Client({
-      connectionString: withDatabase(url, maintenance),
-      application_name: "backout",
-      connectionTimeoutMillis: 10_000,
-    });
-    client.on("error", () => undefined);
     try {
-      await client.connect();
+      // Lock waits bounded, run time not (CREATE DATABASE ... TEMPLATE grows with the database).
+      const client = await openPgClient(withDatabase(url, maintenance), { timeouts: MAINTENANCE_TIMEOUTS });
       return { client, live: target.database, redact: scrub, where };
     } catch (e) {
       last = e;
-      await client.end().catch(() => undefined);
     }
   }
   throw new BackoutError(

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { BackoutError, type ErrorLocation } from "../../../core/errors.js";
+import { openPgClient } from "../client-config.js";
 import type { Queryable } from "../db.js";
 
 /** Slot names allow [a-z0-9_] and at most 63 characters. */
@@ -33,20 +34,13 @@ export async function createSlotWithSnapshot(
   slot: string,
   where: ErrorLocation,
 ): Promise<ExportedSlot> {
-  const { default: pgLib } = await import("pg");
-  const config: pg.ClientConfig & { replication: string } = {
-    connectionString: url,
-    replication: "database",
-    application_name: "backout",
-    connectionTimeoutMillis: 10_000,
-  };
-  const repl = new pgLib.Client(config);
-  repl.on("error", () => undefined);
+  let repl: pg.Client | undefined;
   try {
-    await repl.connect();
+    repl = await openPgClient(url, { replication: "database" });
+    const conn = repl;
     // Simple-query protocol (no parameters): the walsender grammar takes no bind values; the
     // name is [a-z0-9_] only (slotNameFor), so it needs no quoting.
-    const r = await repl.query<{ slot_name: string; consistent_point: string; snapshot_name: string }>(
+    const r = await conn.query<{ slot_name: string; consistent_point: string; snapshot_name: string }>(
       `CREATE_REPLICATION_SLOT ${slot} LOGICAL wal2json EXPORT_SNAPSHOT`,
     );
     const row = r.rows[0];
@@ -55,10 +49,10 @@ export async function createSlotWithSnapshot(
       slot: row.slot_name,
       consistentPoint: row.consistent_point,
       snapshotName: row.snapshot_name,
-      close: () => repl.end().catch(() => undefined),
+      close: () => conn.end().catch(() => undefined),
     };
   } catch (e) {
-    await repl.end().catch(() => undefined);
+    await repl?.end().catch(() => undefined);
     throw slotFailure(e, slot, where);
   }
 }

@@ -1,8 +1,8 @@
 /** Helpers around the live server's WAL: make sure the restore point reached the archive. */
 import { createServer } from "node:net";
-import pg from "pg";
 import { type Clock, systemClock } from "../../../../core/clock.js";
 import { BackoutError, type ErrorLocation } from "../../../../core/errors.js";
+import { openPgClient } from "../../client-config.js";
 
 /**
  * pg_switch_wal() and wait (up to 60 s) until the archiver has archived that segment: the
@@ -14,9 +14,7 @@ export async function waitArchived(
   where: ErrorLocation,
   clock: Clock = systemClock,
 ): Promise<void> {
-  const client = new pg.Client({ connectionString: url, application_name: "backout" });
-  client.on("error", () => undefined);
-  await client.connect();
+  const client = await openPgClient(url);
   try {
     const { rows } = await client.query<{ wal: string }>("SELECT pg_walfile_name(pg_switch_wal()) AS wal");
     const wal = rows[0]?.wal ?? "";
