@@ -45,6 +45,10 @@ export async function runSession(
       for (const e of early.splice(0)) renderer.onEvent(e);
     },
     onWaiting: ({ position, lock, note }) => {
+      if (position < 0) {
+        if (!options.json && note) err(`waiting: ${note}`);
+        return;
+      }
       const msg = lock ? `rollback ${lock.rollbackId} holds the environment` : "others are queued first";
       if (!options.json) err(`waiting: ${msg}; queue position ${position}${note ? `\n  ${note}` : ""}`);
     },

@@ -14,6 +14,7 @@ import { assertNotInsideStep } from "./nesting.js";
 import type { SavedPlan } from "./plan-file.js";
 import { plannedComponents } from "./planner/index.js";
 import { assertNoDrift, assertSavedPlanApplies } from "./saved-plan.js";
+import { whileStoreBusy } from "./store-busy.js";
 import { holderFacts, waitForLock, type WaitOptions } from "./wait-for-lock.js";
 
 export type { RunOutcome };
@@ -67,24 +68,26 @@ async function startRollback(
   const now = engine.clock.now();
   const id = newId("r", now);
   const write = beforeJournalWrite("queued");
-  await engine.store.createRollback(
-    {
-      id,
-      environment: engine.config.environment,
-      checkpointId: plan.checkpoint.id,
-      planHash: plan.hash,
-      plan,
-      createdAt: now,
-    },
-    {
-      type: "queued",
-      plan,
-      requestedBy: control.requestedBy ?? `${engine.holder.host}:${engine.holder.pid}`,
-      ...(savedPlan ? { savedPlan } : {}),
-    },
-    engine.holder,
-    engine.config.policies.lock.leaseMs,
-  );
+  const create = () =>
+    engine.store.createRollback(
+      {
+        id,
+        environment: engine.config.environment,
+        checkpointId: plan.checkpoint.id,
+        planHash: plan.hash,
+        plan,
+        createdAt: now,
+      },
+      {
+        type: "queued",
+        plan,
+        requestedBy: control.requestedBy ?? `${engine.holder.host}:${engine.holder.pid}`,
+        ...(savedPlan ? { savedPlan } : {}),
+      },
+      engine.holder,
+      engine.config.policies.lock.leaseMs,
+    );
+  await (control.wait === false ? create() : whileStoreBusy(create, busyWait(engine, control, now)));
   afterJournalWrite(write);
   control.onCreated?.(id, plan);
   return acquireAndExecute(engine, id, false, control);
@@ -106,13 +109,17 @@ export async function resumeRollback(
   assertPlanCurrent(engine, record);
   assertConfirmationMatches(record.plan, control.confirmHash, id);
   await assertNotRunningElsewhere(engine, record);
-  await engine.store.joinQueue(
-    engine.config.environment,
-    id,
-    engine.holder,
-    engine.clock.now(),
-    engine.config.policies.lock.leaseMs,
-  );
+  const join = () =>
+    engine.store.joinQueue(
+      engine.config.environment,
+      id,
+      engine.holder,
+      engine.clock.now(),
+      engine.config.policies.lock.leaseMs,
+    );
+  await (control.wait === false
+    ? join()
+    : whileStoreBusy(join, busyWait(engine, control, engine.clock.now())));
   control.onCreated?.(id, record.plan);
   return acquireAndExecute(engine, id, true, control);
 }
@@ -272,6 +279,19 @@ export async function findInterrupted(engine: Engine): Promise<InterruptedRollba
 }
 
 /** Waiting in the queue ends on either signal: nothing runs yet, so there is nothing to let finish. */
+/** Waiting on a store another process keeps locked counts against the lock's wait limit. */
+function busyWait(engine: Engine, control: RunControl, startedAt: number) {
+  return {
+    clock: engine.clock,
+    startedAt,
+    limitMs: engine.config.policies.lock.waitTimeoutMs,
+    ...(control.onWaiting
+      ? { onBusy: (note: string) => control.onWaiting?.({ position: -1, lock: undefined, note }) }
+      : {}),
+    ...(stopWaiting(control) ?? {}),
+  };
+}
+
 function stopWaiting(control: RunControl): { signal: AbortSignal } | undefined {
   const signals = [control.signal, control.drain].filter((s): s is AbortSignal => s !== undefined);
   if (signals.length === 0) return undefined;

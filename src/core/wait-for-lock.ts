@@ -4,10 +4,14 @@ import type { Clock } from "./clock.js";
 import { BackoutError } from "./errors.js";
 import { isHolderAliveHere, isHolderGone } from "./holder.js";
 import type { Holder } from "./journal-events.js";
+import { whileStoreBusy } from "./store-busy.js";
 
 export interface WaitOptions {
   wait: boolean;
-  /** Called when this rollback starts waiting or its queue position changes. */
+  /**
+   * Called when this rollback starts waiting or its queue position changes; position -1 when
+   * it waits for the state database itself (another process holds it mid-write).
+   */
   onWaiting?: (info: { position: number; lock: LockRecord | undefined; note?: string }) => void;
   signal?: AbortSignal;
   pollMs?: number;
@@ -31,15 +35,26 @@ export async function waitForLock(
   let lastPosition = -1;
   let lastStalled = false;
   for (;;) {
-    const res = await store.acquireLock({
-      environment: config.environment,
-      rollbackId,
-      holder,
-      now: clock.now(),
-      leaseMs,
-      isHolderGone,
-      isHolderAlive: isHolderAliveHere,
-    });
+    const busyWait = {
+      clock,
+      startedAt: startedWaiting,
+      limitMs: waitLimit,
+      ...(options.onWaiting
+        ? { onBusy: (note: string) => options.onWaiting?.({ position: -1, lock: undefined, note }) }
+        : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    };
+    const acquire = () =>
+      store.acquireLock({
+        environment: config.environment,
+        rollbackId,
+        holder,
+        now: clock.now(),
+        leaseMs,
+        isHolderGone,
+        isHolderAlive: isHolderAliveHere,
+      });
+    const res = options.wait ? await whileStoreBusy(acquire, busyWait) : await acquire();
     if (res.acquired) return { epoch: res.epoch, tookOver: res.tookOver };
     const other = res.lock?.rollbackId;
     if (res.reason === "held" && res.holderGone && res.lock?.holder !== undefined && other !== rollbackId) {
@@ -80,7 +95,10 @@ export async function waitForLock(
           : undefined;
       options.onWaiting?.({ position: res.position, lock: res.lock, ...(note ? { note } : {}) });
     }
-    await store.heartbeatQueue(rollbackId, holder.token, clock.now(), leaseMs);
+    await whileStoreBusy(
+      () => store.heartbeatQueue(rollbackId, holder.token, clock.now(), leaseMs),
+      busyWait,
+    );
     await clock.sleep(options.pollMs ?? 200, options.signal);
     if (options.signal?.aborted) {
       throw new BackoutError("STEP_CANCELLED", "stopped while waiting for the lock", {
