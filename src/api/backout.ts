@@ -1,12 +1,14 @@
 import type { EnvironmentConfig } from "../config/types.js";
 import type { Engine, PlanRequest } from "../core/engine.js";
 import type { CheckpointRecord, Plan } from "../core/model.js";
+import { readPlanFile, savedPlanText, writePlanFile } from "../core/plan-file.js";
 import {
   approveRollback,
   cancelRollback,
   findInterrupted,
   resumeRollback,
   runRollback,
+  runSavedPlan,
   type InterruptedRollback,
   type RunControl,
   type RunOutcome,
@@ -75,6 +77,24 @@ export class Backout {
    */
   run(request: PlanRequest = {}, control: RunControl = {}): Promise<RunOutcome> {
     return runRollback(this.engine, request, control);
+  }
+
+  /**
+   * Saves a plan to a file (`backout plan --out`): complete, secrets redacted, written whole or
+   * not at all; an existing file is replaced only with `force`.
+   */
+  async savePlan(plan: Plan, path: string, options: { force?: boolean } = {}): Promise<void> {
+    const text = this.engine.redact(savedPlanText(plan, new Date(this.engine.clock.now())));
+    await writePlanFile(path, text, options.force ?? false);
+  }
+
+  /**
+   * Runs exactly a saved plan (`backout run --plan`): PLAN_FILE_INVALID for a damaged or edited
+   * file, PLAN_STALE for a changed configuration, PLAN_DRIFTED (before the first step) when a
+   * component is no longer in the plan's starting state.
+   */
+  async runSaved(path: string, control: RunControl = {}): Promise<RunOutcome> {
+    return runSavedPlan(this.engine, await readPlanFile(path), path, control);
   }
 
   /** Continues an interrupted rollback, or one that was approved. */
