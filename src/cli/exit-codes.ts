@@ -45,6 +45,8 @@ const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "NESTED_ROLLBACK",
   "ROLLBACK_NOT_RESUMABLE",
   "PG_PRIVILEGE_MISSING",
+  "AUTH_FAILED",
+  "FORBIDDEN",
 ]);
 
 const LOCK_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([

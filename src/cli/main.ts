@@ -199,6 +199,18 @@ program
   .action(action(() => import("./commands/status.js")));
 
 program
+  .command("serve")
+  .description(
+    "serve the HTTP API (/api/v1, /metrics) on the same store, lock and journal as the CLI, until SIGTERM (drains; a second one cancels running steps)",
+  )
+  .option("--listen <host:port>", "address to listen on (default serve.listen, else 127.0.0.1:8080)")
+  .option(
+    "--insecure-listen",
+    "allow plain HTTP on a non-loopback address (tokens then cross the network in clear text)",
+  )
+  .action(action(() => import("./commands/serve.js")));
+
+program
   .command("history")
   .description("list rollbacks, newest first")
   .option("--limit <n>", "how many", "20")

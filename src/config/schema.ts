@@ -9,6 +9,7 @@ import type { ProviderRegistry } from "../core/provider.js";
 import type { EnvironmentConfig } from "./types.js";
 import { notificationDeliverySchema, notificationsSchema } from "../notify/schema.js";
 import { checkSchema } from "../validate/schema.js";
+import { serveSchema, toServeConfig } from "../serve/config.js";
 import { VAR_NAME } from "./env-vars.js";
 import {
   commandSpec,
@@ -275,6 +276,9 @@ export function buildEnvironmentSchema(providers: ProviderRegistry) {
         description:
           "Slack incoming webhooks and signed webhooks told when a rollback starts, waits, ends or escalates.",
       }),
+      serve: serveSchema
+        .optional()
+        .meta({ description: "`backout serve`: the HTTP API, its tokens and limits." }),
       components: z
         .record(componentName, componentSchema(providers))
         .refine((c) => Object.keys(c).length > 0, { error: "there must be at least one component" })
@@ -309,6 +313,7 @@ export function buildEnvironmentSchema(providers: ProviderRegistry) {
           }
         : {}),
       notifications: f.notifications,
+      ...(f.serve ? { serve: toServeConfig(f.serve) } : {}),
     }))
     .meta({ title: "backout environment", description: "The system as backout sees it: backout.yaml." });
 }

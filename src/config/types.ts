@@ -1,6 +1,7 @@
 import type { CheckDefinition } from "../core/checks.js";
 import type { NotificationChannel } from "../notify/schema.js";
 import type { ComponentConfig, DataLossPolicy } from "../core/model.js";
+import type { ServeConfig } from "../serve/config.js";
 
 /** Temporal-style retry policy for one step. */
 export interface RetryPolicy {
@@ -71,6 +72,8 @@ export interface EnvironmentConfig {
   watch?: WatchConfig;
   /** Channels (Slack, signed webhooks), validated by the config schema; the CLI builds the notifier. */
   notifications?: NotificationChannel[];
+  /** `backout serve`: tokens, TLS, limits (the `serve:` section). */
+  serve?: ServeConfig;
 }
 
 export interface MonitorConfig {

@@ -28,6 +28,10 @@ export const ERROR_CODES = [
   "NESTED_ROLLBACK",
   "ROLLBACK_NOT_RESUMABLE",
   "PG_PRIVILEGE_MISSING",
+  // `backout serve` callers (HTTP 401, 403; exit 2), too many requests (HTTP 429; exit 1)
+  "AUTH_FAILED",
+  "FORBIDDEN",
+  "RATE_LIMITED",
   // lock (exit 4)
   "LOCK_BUSY",
   "LOCK_LOST",

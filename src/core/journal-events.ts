@@ -28,7 +28,8 @@ export interface SavedPlanOrigin {
 export type JournalEventData =
   | { type: "queued"; plan: Plan; requestedBy: string; savedPlan?: SavedPlanOrigin }
   | { type: "started"; holder: Holder; epoch: number; deadlineAt: number }
-  | { type: "resumed"; holder: Holder; epoch: number; interruptedSteps: string[] }
+  /** `by`: who asked for the resume, when known (a `backout serve` token's name). */
+  | { type: "resumed"; holder: Holder; epoch: number; interruptedSteps: string[]; by?: string }
   | { type: "gate-waiting"; planHash: string; steps: string[] }
   | { type: "gate-approved"; planHash: string; by: string; via: "prompt" | "flag" | "approve" }
   | { type: "gate-refused"; planHash: string; reason: string }

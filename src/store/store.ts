@@ -17,6 +17,11 @@ export interface RollbackRecord {
   updatedAt: number;
 }
 
+/** A journal entry with its place in the store-wide order (the SSE event id). */
+export interface FeedEntry extends JournalEntry {
+  feedId: number;
+}
+
 export interface LockRecord {
   environment: string;
   rollbackId: string;
@@ -114,6 +119,12 @@ export interface Store extends OutboxStore {
     outbox?: readonly OutboxMessage[],
   ): Promise<JournalEntry>;
   readJournal(rollbackId: string): Promise<JournalEntry[]>;
+  /**
+   * Optional: every rollback's events in one order (commit order), after feed id `after`, at
+   * most `limit`; what `backout serve` streams. `feedHead`: the newest feed id (0: none).
+   */
+  readFeed?(after: number, limit: number): Promise<FeedEntry[]>;
+  feedHead?(): Promise<number>;
 
   /**
    * Takes the environment lock for a rollback if it is free (or its holder's lease expired,

@@ -1,8 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { requireRollback } from "../../core/rollbacks.js";
-import { foldJournal } from "../../report/fold-journal.js";
-import { buildJsonReport } from "../../report/json-report.js";
-import { renderMarkdownReport } from "../../report/markdown-report.js";
+import { renderReport } from "../../report/render.js";
 import { openEngine, type GlobalOptions } from "../context.js";
 import { err, out, redactor } from "../output.js";
 
@@ -14,13 +12,7 @@ export default async function report(
   try {
     const record = await requireRollback(engine, id ?? "");
     const entries = await engine.store.readJournal(record.id);
-    const view = foldJournal(record.id, entries);
-    const text =
-      opts.format === "json" || opts.json
-        ? JSON.stringify(buildJsonReport(view, entries), null, 2)
-        : opts.format === "html"
-          ? (await import("../../report/html/index.js")).renderHtmlReport(view, entries)
-          : renderMarkdownReport(view, entries);
+    const text = await renderReport(record.id, entries, opts.json ? "json" : opts.format);
     if (opts.output) {
       writeFileSync(opts.output, redactor.redact(text.endsWith("\n") ? text : `${text}\n`));
       err(`report written to ${opts.output}`);

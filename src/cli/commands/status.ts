@@ -1,38 +1,23 @@
-import { defaultTarget } from "../../core/checkpoint-targets.js";
-import { findInterrupted } from "../../core/rollbacks.js";
-import { keptStatus, keptStatusLines } from "../../providers/postgres/restore/kept-status.js";
+import { keptStatusLines } from "../../providers/postgres/restore/kept-status.js";
 import { openEngine, type GlobalOptions } from "../context.js";
-import { out, outJson, redactor } from "../output.js";
-import { undeliveredLines, undeliveredNotifications } from "../undelivered.js";
+import { out, outJson } from "../output.js";
+import { statusData } from "../status-data.js";
+import { undeliveredLines } from "../undelivered.js";
 
 export default async function status(opts: GlobalOptions): Promise<number> {
   const engine = await openEngine(opts, { warnInterrupted: false, readOnly: true });
   try {
-    const env = engine.config.environment;
-    const [lock, queue, interrupted, latest, lastGood, undelivered] = await Promise.all([
-      engine.store.getLock(env),
-      engine.store.listQueue(env),
-      findInterrupted(engine),
-      engine.store.listRollbacks({ limit: 1 }),
-      defaultTarget(engine.store).then((d) => d.target),
-      undeliveredNotifications(engine.store),
-    ]);
-    const kept = await keptStatus(engine.config.components, engine.config.baseDir, (t) => redactor.redact(t));
-    const last = latest[0];
-    const data = {
+    const data = await statusData(engine);
+    const {
       environment: env,
-      lock: lock ?? null,
-      queue: queue.map((q) => ({ rollbackId: q.rollbackId, pid: q.holder.pid, host: q.holder.host })),
-      interrupted: interrupted.map((i) => ({ id: i.record.id, state: i.record.state, why: i.why })),
-      latest: last
-        ? { id: last.id, state: last.state, createdAt: last.createdAt, planHash: last.planHash }
-        : null,
-      lastGoodCheckpoint: lastGood
-        ? { id: lastGood.id, name: lastGood.name, createdAt: lastGood.createdAt }
-        : null,
-      undeliveredNotifications: undelivered,
+      lock,
+      queue,
+      interrupted,
+      lastGoodCheckpoint: lastGood,
       keptCopies: kept,
-    };
+    } = data;
+    const last = data.latest;
+    const undelivered = data.undeliveredNotifications;
     if (opts.json) {
       outJson(data);
       return 0;
@@ -46,7 +31,7 @@ export default async function status(opts: GlobalOptions): Promise<number> {
       );
     out(`queue: ${queue.length === 0 ? "empty" : queue.map((q) => q.rollbackId).join(" ← ")}`);
     for (const i of interrupted)
-      out(`interrupted: ${i.record.id} (${i.why}); resume with \`backout resume ${i.record.id}\``);
+      out(`interrupted: ${i.id} (${i.why}); resume with \`backout resume ${i.id}\``);
     out(
       last
         ? `latest rollback: ${last.id} ${last.state} (${new Date(last.createdAt).toISOString()})`

@@ -32,6 +32,8 @@ export interface ExecuteOptions extends GateOptions {
   signal?: AbortSignal;
   /** Aborting it (a first Ctrl-C, SIGTERM) stops dispatching and lets running steps finish. */
   drain?: AbortSignal;
+  /** Who asked for this run or resume (journalled with `resumed`). */
+  requestedBy?: string;
 }
 
 export interface RunOutcome {

@@ -73,6 +73,7 @@ export async function executeRollback(deps: ExecuteDeps, options: ExecuteOptions
         holder: deps.holder,
         epoch: deps.epoch,
         interruptedSteps: interrupted,
+        ...(options.requestedBy === undefined ? {} : { by: options.requestedBy }),
       });
       // Before anything else (a verify, a new attempt, the emergency procedure): what the dead
       // holder's steps left running is ended, so nothing of it overlaps what this process does.

@@ -98,6 +98,23 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX outbox_by_rollback ON outbox (rollback_id, created_at);
     `,
   },
+  {
+    version: 3,
+    description: "journal feed: one order over every rollback's journal",
+    // `backout serve` streams every journal event to its clients by this id (SSE Last-Event-ID).
+    // Writers are serialized (IMMEDIATE transactions), so ids grow in commit order: a reader
+    // that has seen id N has seen every event committed before it, whichever process wrote it.
+    sql: `
+      CREATE TABLE journal_feed (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        rollback_id TEXT NOT NULL,
+        seq         INTEGER NOT NULL,
+        UNIQUE (rollback_id, seq)
+      );
+      INSERT INTO journal_feed (rollback_id, seq)
+        SELECT rollback_id, seq FROM journal ORDER BY at, rollback_id, seq;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -9,6 +9,7 @@ import type { CheckpointRecord, RollbackState } from "../../core/model.js";
 import type {
   AcquireRequest,
   AcquireResult,
+  FeedEntry,
   Fence,
   LockRecord,
   OutboxMessage,
@@ -103,6 +104,13 @@ export class SqliteStore implements Store {
       insertEvent: db.prepare<[string, number, number, string, string]>(
         "INSERT INTO journal (rollback_id, seq, at, type, data) VALUES (?, ?, ?, ?, ?)",
       ),
+      insertFeed: db.prepare<[string, number]>("INSERT INTO journal_feed (rollback_id, seq) VALUES (?, ?)"),
+      feed: db.prepare<[number, number], JournalRow & { id: number }>(
+        `SELECT f.id, j.rollback_id, j.seq, j.at, j.data FROM journal_feed f
+         JOIN journal j ON j.rollback_id = f.rollback_id AND j.seq = f.seq
+         WHERE f.id > ? ORDER BY f.id LIMIT ?`,
+      ),
+      feedHead: db.prepare<[], { id: number }>("SELECT COALESCE(MAX(id), 0) AS id FROM journal_feed"),
       // Only the journals of running rollbacks, only the events that open or close a step.
       stepProcessEvents: db.prepare<[], { rollback_id: string; type: string; data: string }>(
         `SELECT j.rollback_id, j.type, j.data FROM rollbacks r JOIN journal j ON j.rollback_id = r.id
@@ -184,7 +192,7 @@ export class SqliteStore implements Store {
         at,
         at,
       );
-      this.s.insertEvent.run(id, 1, at, queued.type, JSON.stringify(queued));
+      this.insertEvent(id, 1, at, queued);
       this.locks.join(environment, id, holder, at, heartbeatMs);
       return { ...record, state: "queued", updatedAt: at };
     });
@@ -216,7 +224,7 @@ export class SqliteStore implements Store {
       if (rollback === undefined) throw rollbackNotFound(rollbackId);
       if (fence !== undefined) this.locks.assertFence(rollback.environment, rollbackId, fence);
       const seq = this.s.nextSeq.get(rollbackId)?.next ?? 1;
-      this.s.insertEvent.run(rollbackId, seq, at, event.type, JSON.stringify(event));
+      this.insertEvent(rollbackId, seq, at, event);
       const state = stateAfter(event);
       // Only state changes rewrite the rollback row (it carries the plan): cheap writes per step.
       if (state !== undefined) this.s.setState.run(state, at, rollbackId);
@@ -239,6 +247,14 @@ export class SqliteStore implements Store {
 
   readJournal(rollbackId: string): Promise<JournalEntry[]> {
     return this.run(() => this.s.journal.all(rollbackId).map(toJournalEntry));
+  }
+
+  readFeed(after: number, limit: number): Promise<FeedEntry[]> {
+    return this.run(() => this.s.feed.all(after, limit).map((r) => ({ ...toJournalEntry(r), feedId: r.id })));
+  }
+
+  feedHead(): Promise<number> {
+    return this.run(() => this.s.feedHead.get()?.id ?? 0);
   }
 
   acquireLock(req: AcquireRequest): Promise<AcquireResult> {
@@ -352,6 +368,12 @@ export class SqliteStore implements Store {
     } catch (e) {
       throw toStoreError(e, this.file);
     }
+  }
+
+  /** Every journal row has its feed row, in the same transaction (the SSE order). */
+  private insertEvent(rollbackId: string, seq: number, at: number, event: JournalEventData): void {
+    this.s.insertEvent.run(rollbackId, seq, at, event.type, JSON.stringify(event));
+    this.s.insertFeed.run(rollbackId, seq);
   }
 
   /** The Store is async (for PostgreSQL); here the work is done before the promise is made. */

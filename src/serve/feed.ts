@@ -1,0 +1,108 @@
+/**
+ * One reader of the store's journal feed for the whole server. It polls the store (the CLI and
+ * other processes write there too), keeps the newest events in memory, and wakes the SSE
+ * clients and metrics that wait for more. A client behind the kept window reads the store.
+ */
+import type { FeedEntry, Store } from "../store/store.js";
+
+const KEEP = 5000;
+const BATCH = 1000;
+
+export type FeedListener = (entries: readonly FeedEntry[]) => void;
+
+export class FeedHub {
+  private recent: FeedEntry[] = [];
+  private head = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private polling: Promise<void> | undefined;
+  private again = false;
+  private waiters = new Set<() => void>();
+  private listeners: FeedListener[] = [];
+
+  constructor(
+    private readonly store: Required<Pick<Store, "readFeed" | "feedHead">>,
+    private readonly intervalMs: number,
+    private readonly onError: (e: unknown) => void,
+  ) {}
+
+  /** Starts from the store's current head: events before it are read from the store on demand. */
+  async start(): Promise<void> {
+    this.head = await this.store.feedHead();
+    this.timer = setInterval(() => this.kick(), this.intervalMs);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    for (const w of this.waiters) w();
+    this.waiters.clear();
+  }
+
+  get latest(): number {
+    return this.head;
+  }
+
+  /** Called for every new event, in order (metrics). */
+  subscribe(listener: FeedListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Reads now (an event was just written in this process) instead of at the next tick. */
+  kick = (): void => {
+    if (this.polling) {
+      this.again = true;
+      return;
+    }
+    this.polling = this.poll()
+      .catch(this.onError)
+      .finally(() => {
+        this.polling = undefined;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  };
+
+  private async poll(): Promise<void> {
+    for (;;) {
+      const rows = await this.store.readFeed(this.head, BATCH);
+      if (rows.length === 0) return;
+      this.head = rows[rows.length - 1]?.feedId ?? this.head;
+      this.recent.push(...rows);
+      if (this.recent.length > KEEP) this.recent = this.recent.slice(-KEEP);
+      for (const l of this.listeners) l(rows);
+      for (const w of this.waiters) w();
+      this.waiters.clear();
+      if (rows.length < BATCH) return;
+    }
+  }
+
+  /** Events after `after`, oldest first, at most `limit`: from memory when it holds them, else the store. */
+  async read(after: number, limit: number): Promise<FeedEntry[]> {
+    if (after >= this.head) return [];
+    const first = this.recent[0];
+    if (first && first.feedId <= after + 1) {
+      const out: FeedEntry[] = [];
+      for (const e of this.recent) {
+        if (e.feedId > after && e.feedId <= this.head) out.push(e);
+        if (out.length >= limit) break;
+      }
+      return out;
+    }
+    const rows = await this.store.readFeed(after, limit);
+    return rows.filter((r) => r.feedId <= this.head);
+  }
+
+  /** Resolves when new events arrive, or after `ms` (a keep-alive), or when the hub stops. */
+  wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      this.waiters.add(done);
+    });
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Errors over HTTP keep the CLI's shape: `{ error: { code, message, where, hint, retryable } }`,
+ * with a status that says whose fault it is. Nothing else (no stack, no fastify internals) is sent.
+ */
+import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
+import type { FastifyError } from "fastify";
+import { BackoutError, toBackoutError, type ErrorCode, type SerializedError } from "../core/errors.js";
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  AUTH_FAILED: 401,
+  FORBIDDEN: 403,
+  RATE_LIMITED: 429,
+  ROLLBACK_NOT_FOUND: 404,
+  CHECKPOINT_NOT_FOUND: 404,
+  LOCK_BUSY: 409,
+  LOCK_LOST: 409,
+  ROLLBACK_INTERRUPTED: 409,
+  ROLLBACK_NOT_RESUMABLE: 409,
+  CONFIRMATION_MISMATCH: 409,
+  NO_GOOD_CHECKPOINT: 409,
+  NESTED_ROLLBACK: 409,
+  PLAN_STALE: 409,
+  PLAN_DRIFTED: 409,
+  STORE_FAILED: 503,
+  STORE_DAMAGED: 503,
+  INTERNAL: 500,
+};
+
+/** Usage-like codes are the caller's (400); runtime failures are ours (500). */
+const RUNTIME: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  "PROVIDER_FAILED",
+  "COMMAND_FAILED",
+  "COMMAND_TIMEOUT",
+  "HEALTH_CHECK_FAILED",
+  "STEP_CANCELLED",
+]);
+
+export function httpStatus(code: ErrorCode): number {
+  return STATUS[code] ?? (RUNTIME.has(code) ? 502 : 400);
+}
+
+/** What fastify itself refuses (bad JSON, a body too large, a bad content type) in our shape. */
+export function toHttpError(e: unknown): { status: number; error: BackoutError } {
+  if (e instanceof BackoutError) return { status: httpStatus(e.code), error: e };
+  if (hasZodFastifySchemaValidationErrors(e)) {
+    const issues = e.validation.map((v) => ({
+      field: [e.validationContext, ...v.instancePath.split("/").filter(Boolean)].join("."),
+      message: v.message ?? "invalid",
+    }));
+    const first = issues[0];
+    return {
+      status: 400,
+      error: new BackoutError(
+        "USAGE",
+        `invalid request: ${first ? `${first.field}: ${first.message}` : "schema"}`,
+        {
+          ...(first ? { where: { field: first.field } } : {}),
+          hint: "See /api/v1/openapi.json for what this endpoint takes.",
+          details: { issues },
+        },
+      ),
+    };
+  }
+  const fe = e as Partial<FastifyError>;
+  if (typeof fe.statusCode === "number" && fe.statusCode >= 400 && fe.statusCode < 500) {
+    const hint =
+      fe.statusCode === 413
+        ? "Send a smaller body (serve.bodyLimit)."
+        : fe.statusCode === 415
+          ? "Send Content-Type: application/json."
+          : "Send a JSON object as the body.";
+    return {
+      status: fe.statusCode,
+      error: new BackoutError("USAGE", `bad request: ${fe.message ?? "refused"}`, { hint }),
+    };
+  }
+  return { status: 500, error: toBackoutError(e) };
+}
+
+export function errorBody(
+  error: BackoutError,
+  redact: (v: SerializedError) => SerializedError,
+): { error: SerializedError } {
+  return { error: redact(error.toJSON()) };
+}

@@ -1,0 +1,76 @@
+/**
+ * GET /api/v1/events: every journal event as Server-Sent Events. The event id is the store's
+ * feed id (one order over all rollbacks, commit order), so a client that reconnects with
+ * Last-Event-ID gets exactly what it missed, whichever process wrote it.
+ */
+import type { FastifyInstance } from "fastify";
+import type { ServerResponse } from "node:http";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import type { ServeContext } from "../context.js";
+import { eventsQuery } from "../schemas.js";
+
+const KEEPALIVE_MS = 15_000;
+const PAGE = 500;
+
+export function eventRoutes(app: FastifyInstance, ctx: ServeContext, open: Set<ServerResponse>): void {
+  app.withTypeProvider<ZodTypeProvider>().get(
+    "/events",
+    {
+      config: { role: "viewer" },
+      schema: {
+        summary: "Journal events as Server-Sent Events (Last-Event-ID resumes)",
+        querystring: eventsQuery,
+      },
+    },
+    async (req, reply) => {
+      const header = req.headers["last-event-id"];
+      const fromHeader = typeof header === "string" && /^\d+$/.test(header) ? Number(header) : undefined;
+      let cursor = fromHeader ?? req.query.after ?? ctx.feed.latest;
+      const only = req.query.rollback;
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-store",
+        connection: "keep-alive",
+        "x-accel-buffering": "no",
+      });
+      open.add(res);
+      let closed = false;
+      res.on("close", () => {
+        closed = true;
+        open.delete(res);
+      });
+      const send = async (text: string) => {
+        if (!res.write(text)) await new Promise((r) => res.once("drain", r));
+      };
+      await send(`retry: 1000\n: feed at ${ctx.feed.latest}\n\n`);
+      try {
+        while (!closed) {
+          const entries = await ctx.feed.read(cursor, PAGE);
+          for (const e of entries) {
+            cursor = e.feedId;
+            if (only !== undefined && e.rollbackId !== only) continue;
+            const data = ctx.engine.redactor.redactValue({
+              rollbackId: e.rollbackId,
+              seq: e.seq,
+              at: e.at,
+              event: e.event,
+            });
+            await send(`id: ${e.feedId}\nevent: ${e.event.type}\ndata: ${JSON.stringify(data)}\n\n`);
+          }
+          // A filtered stream still moves its id on, so a reconnect does not re-read what it skipped.
+          if (entries.length > 0 && only !== undefined) await send(`id: ${cursor}\n\n`);
+          if (entries.length < PAGE && !closed) {
+            const before = ctx.feed.latest;
+            await ctx.feed.wait(KEEPALIVE_MS);
+            if (ctx.feed.latest === before && !closed) await send(": keep-alive\n\n");
+          }
+        }
+      } catch (e) {
+        req.log.warn({ err: e }, "event stream ended");
+        res.destroy();
+      }
+    },
+  );
+}

@@ -1,0 +1,159 @@
+/**
+ * `backout serve`: opens the environment like any command, then serves the API until SIGTERM
+ * or SIGINT. The first signal stops accepting, ends the event streams, lets running steps finish
+ * (no new step starts; the rollback stays resumable) and exits; a second one cancels the running
+ * steps (their process trees are ended) and exits as soon as they are.
+ */
+import { readFileSync } from "node:fs";
+import type { ServerResponse } from "node:http";
+import { resolve } from "node:path";
+import { openEngine, type GlobalOptions } from "../cli/context.js";
+import { BackoutError, toBackoutError } from "../core/errors.js";
+import { findInterrupted } from "../core/rollbacks.js";
+import { buildApp } from "./app.js";
+import { serveSchema, toServeConfig } from "./config.js";
+import type { ServeContext } from "./context.js";
+import { FeedHub } from "./feed.js";
+import { assertSafeListen, parseListen } from "./listen.js";
+import { serveLogger } from "./logger.js";
+import { ServeMetrics } from "./metrics.js";
+import { Runner } from "./runner.js";
+import { TokenTable } from "./tokens.js";
+
+export interface ServeOptions extends GlobalOptions {
+  listen?: string;
+  insecureListen?: boolean;
+}
+
+const FEED_POLL_MS = 250;
+
+export async function serve(opts: ServeOptions): Promise<number> {
+  const engine = await openEngine(opts, { warnInterrupted: false });
+  const log = serveLogger(engine.redactor);
+  try {
+    const config = engine.config.serve ?? toServeConfig(serveSchema.parse({}));
+    if (config.tokens.length === 0) {
+      throw new BackoutError("USAGE", "backout serve needs at least one token under serve.tokens", {
+        where: { file: engine.config.file, field: "serve.tokens" },
+        hint: "Add serve: { tokens: [{ name: ops, env: BACKOUT_TOKEN_OPS, roles: [operator] }] } and set that variable.",
+      });
+    }
+    const { table, secrets } = TokenTable.fromEnv(config, process.env);
+    for (const s of secrets) engine.redactor.add(s);
+    const addr = parseListen(opts.listen ?? config.listen);
+    assertSafeListen(addr, config.tls !== undefined, Boolean(opts.insecureListen));
+    const https = config.tls
+      ? {
+          cert: readFileSync(resolve(engine.config.baseDir, config.tls.cert)),
+          key: readFileSync(resolve(engine.config.baseDir, config.tls.key)),
+        }
+      : undefined;
+    const store = engine.store;
+    if (!store.readFeed || !store.feedHead)
+      throw new BackoutError("STORE_FAILED", "this store has no journal feed", {});
+    const feed = new FeedHub(
+      { readFeed: store.readFeed.bind(store), feedHead: store.feedHead.bind(store) },
+      FEED_POLL_MS,
+      (e) => log.error({ err: toBackoutError(e).toJSON() }, "reading the journal feed failed"),
+    );
+    await feed.start();
+    const metrics = new ServeMetrics(engine);
+    feed.subscribe(metrics.observe);
+    const runner = new Runner(engine, {
+      listener: () => feed.kick(),
+      onOutcome: (o) =>
+        log.info({ rollback: o.rollbackId, state: o.state, reason: o.reason }, "rollback stopped"),
+      onFailure: (id, e) => log.error({ rollback: id, err: toBackoutError(e).toJSON() }, "rollback failed"),
+    });
+    const ctx: ServeContext = { engine, runner, feed, config, metrics, log };
+    const streams = new Set<ServerResponse>();
+    const { app } = await buildApp({
+      logger: log,
+      tokens: table,
+      ...(https ? { https } : {}),
+      streams,
+      context: ctx,
+    });
+
+    const stopped = stopOnSignals(
+      log,
+      async () => {
+        feed.stop();
+        for (const s of streams) s.end();
+        await Promise.all([app.close(), runner.drain()]);
+      },
+      () => runner.abort(),
+    );
+
+    await app.listen({ host: addr.host, port: addr.port });
+    log.info(
+      {
+        url: `${https ? "https" : "http"}://${addr.host.includes(":") ? `[${addr.host}]` : addr.host}:${addr.port}`,
+        environment: engine.config.environment,
+      },
+      "listening",
+    );
+    await resumeInterrupted(ctx);
+    await stopped;
+    log.info("stopped");
+    return 0;
+  } finally {
+    await engine.store.close();
+  }
+}
+
+/** Per serve.resumeInterrupted: what a dead process (this server before a crash, a CLI) left behind. */
+async function resumeInterrupted(ctx: ServeContext): Promise<void> {
+  for (const { record, why } of await findInterrupted(ctx.engine)) {
+    if (ctx.config.resumeInterrupted === "manual") {
+      ctx.log.warn(
+        { rollback: record.id, why },
+        `rollback ${record.id} was interrupted; POST /api/v1/rollbacks/${record.id}/resume or cancel`,
+      );
+      continue;
+    }
+    try {
+      await ctx.runner.resume(record.id, "serve@resumeInterrupted");
+      ctx.log.warn(
+        { rollback: record.id, why },
+        `rollback ${record.id} was interrupted; resuming it (serve.resumeInterrupted: auto)`,
+      );
+    } catch (e) {
+      ctx.log.error(
+        { rollback: record.id, err: toBackoutError(e).toJSON() },
+        "could not resume an interrupted rollback",
+      );
+    }
+  }
+}
+
+function stopOnSignals(
+  log: ServeContext["log"],
+  drain: () => Promise<void>,
+  abort: () => void,
+): Promise<void> {
+  return new Promise((resolveStop) => {
+    let draining = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (draining) {
+        log.warn({ signal }, "second stop signal: cancelling running steps (the rollback stays resumable)");
+        abort();
+        return;
+      }
+      draining = true;
+      log.info(
+        { signal },
+        "stopping: no new requests or steps; running steps finish (send it again to cancel them)",
+      );
+      drain().then(
+        () => resolveStop(),
+        (e: unknown) => {
+          log.error({ err: toBackoutError(e).toJSON() }, "shutdown failed");
+          resolveStop();
+        },
+      );
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  });
+}
