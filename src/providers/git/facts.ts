@@ -40,20 +40,20 @@ export async function isAncestor(repo: Repo, ancestor: string, of: string): Prom
   return (await repo.ask(["merge-base", "--is-ancestor", ancestor, of])).exitCode === 0;
 }
 
-/** `git status` lines: modified, staged and untracked files (ignored files do not count). */
-export async function localChanges(repo: Repo): Promise<string[]> {
-  const out = await repo.run(["status", "--porcelain=v1", "--untracked-files=normal"]);
+/** `git status` lines for tracked files: modified, staged, deleted (untracked files are judged apart). */
+export async function trackedChanges(repo: Repo): Promise<string[]> {
+  const out = await repo.run(["status", "--porcelain=v1", "--untracked-files=no"]);
   return out.split("\n").filter((l) => l !== "");
 }
 
-export function dirtyError(repo: Repo, changes: string[]): BackoutError {
+export function dirtyError(repo: Repo, changes: string[], why = "has uncommitted changes"): BackoutError {
   const shown = changes.slice(0, 10).join("; ");
   return new BackoutError(
     "PLAN_INVALID",
-    `${repo.dir} has uncommitted changes (${changes.length}): ${shown}${changes.length > 10 ? "; …" : ""}`,
+    `${repo.dir} ${why} (${changes.length}): ${shown}${changes.length > 10 ? "; …" : ""}`,
     {
       where: repo.where,
-      hint: "commit or stash your changes (or remove untracked files), then plan again.",
+      hint: "commit or stash your changes (or move the untracked files away), then plan again.",
       details: { changes: changes.slice(0, 50) },
     },
   );
@@ -67,18 +67,6 @@ export async function remoteTip(repo: Repo, remote: string, branch: string): Pro
     if (ref === `refs/heads/${branch}` && sha !== undefined && SHA.test(sha)) return sha;
   }
   return undefined;
-}
-
-/** Commits between target and HEAD that no remote-tracking branch (nor `alsoPushed`) contains. */
-export async function unpushedSince(
-  repo: Repo,
-  target: string,
-  alsoPushed: string | undefined,
-): Promise<string[]> {
-  const args = ["rev-list", `${target}..HEAD`, "--not", "--remotes"];
-  if (alsoPushed !== undefined && (await findCommit(repo, alsoPushed)) !== undefined) args.push(alsoPushed);
-  const out = await repo.run(args);
-  return out.split("\n").filter((l) => l !== "");
 }
 
 export function short(sha: string): string {

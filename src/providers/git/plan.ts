@@ -1,22 +1,22 @@
 import { BackoutError } from "../../core/errors.js";
-import type { ComponentState, Risk, StepSpec } from "../../core/model.js";
+import type { ComponentState, StepSpec } from "../../core/model.js";
 import type { ProviderContext } from "../../core/provider.js";
 import { assertOnBranch } from "./capture.js";
+import { commitsAtRisk, resetRisk } from "./at-risk.js";
 import {
-  dirtyError,
   findCommit,
   type Head,
   isAncestor,
-  localChanges,
   readHead,
   remoteTip,
   short,
+  trackedChanges,
   treeOf,
-  unpushedSince,
 } from "./facts.js";
 import { openRepo, type Repo } from "./repo.js";
 import { type GitSettings, pushTarget, readSettings } from "./settings.js";
 import type { GitStepParams } from "./step-params.js";
+import { checkWorkingCopy, keptText } from "./working-copy.js";
 
 const LOCAL_MS = 500;
 const PUSH_MS = 3_000;
@@ -47,10 +47,10 @@ export async function planGit(
   }
   const remoteSha =
     remote !== undefined && branch !== null ? await remoteTip(repo, remote, branch) : undefined;
-  const changes = await localChanges(repo);
   const treeReached = head.tree === targetTree;
-  if (treeReached && changes.length === 0 && (remote === undefined || remoteSha === head.sha)) return [];
-  if (changes.length > 0) throw dirtyError(repo, changes);
+  const clean = (await trackedChanges(repo)).length === 0;
+  if (treeReached && clean && (remote === undefined || remoteSha === head.sha)) return [];
+  const { kept } = await checkWorkingCopy(repo, settings, head.sha, targetSha);
   if (remote !== undefined && remoteSha !== undefined) {
     await assertRemoteNotAhead(repo, head, settings.strategy, remote, remoteSha);
   }
@@ -87,9 +87,15 @@ export async function planGit(
       params: { ...params },
       risk: revert
         ? { dataLoss: false, summary: "one new commit restores the old tree; history kept" }
-        : await resetRisk(repo, targetSha, remoteSha, remote),
+        : resetRisk(
+            targetSha,
+            await commitsAtRisk(repo, targetSha, { branch: head.branch, pushTo: remote }),
+            remote,
+            (t) => ctx.redact(t),
+          ),
       reversible: true,
       estimateMs: LOCAL_MS + (remote === undefined ? 0 : PUSH_MS),
+      ...(kept.length > 0 ? { measured: ctx.redact(keptText(kept)) } : {}),
     },
   ];
 }
@@ -126,26 +132,4 @@ async function assertRemoteNotAhead(
       details: { remoteSha },
     },
   );
-}
-
-/** A reset loses only what exists nowhere else: commits after the target that no remote branch has. */
-async function resetRisk(
-  repo: Repo,
-  target: string,
-  remoteSha: string | undefined,
-  remote: string | undefined,
-): Promise<Risk> {
-  const unpushed = await unpushedSince(repo, target, remoteSha);
-  if (unpushed.length === 0) {
-    // Say what the force-push really does: it removes the commits from the remote branch.
-    const summary =
-      remote === undefined
-        ? `rewrites history here; the commits after ${short(target)} stay on the remote branches that have them (nothing is pushed)`
-        : `rewrites history; the force-push (with a lease) removes the commits after ${short(target)} from the branch on ${remote}: they remain there only if another ref has them (otherwise the remote's gc deletes them), and in clones`;
-    return { dataLoss: false, summary };
-  }
-  return {
-    dataLoss: true,
-    summary: `rewrites history; ${unpushed.length} commit(s) after ${short(target)} were never pushed anywhere and will only remain in the reflog`,
-  };
 }

@@ -36,6 +36,12 @@ export const gitSettingsSchema = z
     remote: refName.optional().describe('Remote to push the result to, e.g. "origin".'),
     push: z.boolean().optional().describe("Push after the rollback (default: true when remote is set)."),
     author: authorSchema.optional(),
+    untracked: z
+      .enum(["touched", "any"])
+      .default("touched")
+      .describe(
+        "Which untracked files refuse a rollback: touched (default) only those at paths it writes or removes, the others are kept and reported; any: every untracked file.",
+      ),
     message: z
       .string()
       .min(1)

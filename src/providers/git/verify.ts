@@ -1,6 +1,6 @@
 import type { PlannedStep } from "../../core/model.js";
 import type { ProviderContext } from "../../core/provider.js";
-import { localChanges, readHead, remoteTip } from "./facts.js";
+import { readHead, remoteTip, trackedChanges } from "./facts.js";
 import { openRepo } from "./repo.js";
 import { type GitSettings, readSettings } from "./settings.js";
 import { gitParams } from "./step-params.js";
@@ -12,7 +12,7 @@ export async function verifyGit(ctx: ProviderContext<GitSettings>, step: Planned
   const repo = await openRepo(ctx, settings, { step: step.id });
   const head = await readHead(repo);
   if (head.tree !== p.targetTree) return false;
-  if ((await localChanges(repo)).length > 0) return false;
+  if ((await trackedChanges(repo)).length > 0) return false;
   if (p.remote === null || p.branch === null) return true;
   return (await remoteTip(repo, p.remote, p.branch)) === head.sha;
 }

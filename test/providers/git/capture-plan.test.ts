@@ -66,10 +66,10 @@ describe("git provider: capture and plan", () => {
     expect(await git(repo.work, "rev-parse", "HEAD")).toBe(repo.commits.v1_2);
   });
 
-  it("counts an untracked file as a change", async () => {
+  it("counts an untracked file at a path the rollback writes as a change", async () => {
     const ctx = gitContext(dir, { repo: "work" });
     const current = await gitProvider.capture(ctx);
-    writeFileSync(join(repo.work, "new.conf"), "x\n");
+    writeFileSync(join(repo.work, "b.conf"), "x\n");
     await expectBackoutError(gitProvider.plan(ctx, current, { version: repo.commits.v1_0 }), "PLAN_INVALID");
   });
 

@@ -20,7 +20,7 @@ describe("git provider: reset strategy", () => {
     expect(step.reversible).toBe(true);
     expect(step.risk.dataLoss).toBe(false);
     expect(step.risk.summary).toMatch(
-      /^rewrites history here; the commits after \w+ stay on the remote branches/,
+      /^rewrites history here; the commits after \w+ stay on the other refs that have them/,
     );
     await gitProvider.apply(ctx, step);
     expect(await git(repo.work, "rev-parse", "HEAD")).toBe(repo.commits.v1_0);
@@ -59,9 +59,10 @@ describe("git provider: reset strategy", () => {
     await git(dir, "clone", "--quiet", repo.remote, other);
     const theirs = await commitFiles(other, "pushed meanwhile", { "a.conf": "theirs\n" });
     await git(other, "push", "--quiet", "origin", "main");
-    const e = await expectBackoutError(gitProvider.apply(ctx, step), "PROVIDER_FAILED");
+    const e = await expectBackoutError(gitProvider.apply(ctx, step), "GIT_PUSH_REFUSED");
     expect(e.retryable).toBe(false);
-    expect(e.hint).toContain("plan again");
+    expect(e.hint).toContain("make a new plan");
+    expect(await git(repo.work, "rev-parse", "HEAD")).toBe(repo.commits.v1_2);
     expect(await git(repo.remote, "rev-parse", "refs/heads/main")).toBe(theirs);
   });
 });

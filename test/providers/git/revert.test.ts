@@ -60,20 +60,18 @@ describe("git provider: revert strategy", () => {
     expect(await treeOf(repo.work, "HEAD")).toBe(await treeOf(repo.work, repo.commits.v1_1));
   });
 
-  it("after a crash between commit and push, commits nothing more and only pushes", async () => {
+  it("with the remote unreachable, moves nothing; a repeat commits once and pushes", async () => {
     const ctx = gitContext(dir, { repo: "work", remote: "origin" });
     const step = await planOne(ctx, repo.commits.v1_0);
-    // The remote vanishes: the commit is made, then the push side fails.
+    // The remote vanishes: the commit is pushed before the branch moves, so nothing moves.
     renameSync(repo.remote, `${repo.remote}.away`);
     await expectBackoutError(gitProvider.apply(ctx, step), "PROVIDER_FAILED");
-    expect(await commitCount(repo.work)).toBe(4);
-    // An unreachable remote is "cannot tell", not "not reached".
-    await expectBackoutError(gitProvider.verify(ctx, step), "PROVIDER_FAILED");
+    expect(await git(repo.work, "rev-parse", "HEAD")).toBe(repo.commits.v1_2);
+    expect(await gitProvider.verify(ctx, step)).toBe(false);
     renameSync(`${repo.remote}.away`, repo.remote);
-    expect(await gitProvider.verify(ctx, step)).toBe(false); // the remote is behind
 
     const again = await gitProvider.apply(ctx, step);
-    expect(again.output).toContain("already has the tree");
+    expect(again.output).toContain("committed");
     expect(again.output).toContain("pushed");
     expect(await commitCount(repo.work)).toBe(4);
     expect(await git(repo.remote, "rev-parse", "refs/heads/main")).toBe(
@@ -84,6 +82,29 @@ describe("git provider: revert strategy", () => {
     const third = await gitProvider.apply(ctx, step);
     expect(third.output).toContain("already at");
     expect(await commitCount(repo.work)).toBe(4);
+  });
+
+  it("after a crash between a local commit and its push, commits nothing more and only pushes", async () => {
+    const ctx = gitContext(dir, { repo: "work", remote: "origin" });
+    const step = await planOne(ctx, repo.commits.v1_0);
+    // The state an earlier version (commit first, push second) left when it crashed in between.
+    const tree = await treeOf(repo.work, repo.commits.v1_0);
+    const made = await git(repo.work, "commit-tree", tree, "-p", "HEAD", "-m", "earlier attempt");
+    await git(repo.work, "merge", "--ff-only", "--quiet", made);
+    const again = await gitProvider.apply(ctx, step);
+    expect(again.output).toContain("already has the tree");
+    expect(again.output).toContain("pushed");
+    expect(await commitCount(repo.work)).toBe(4);
+    expect(await git(repo.remote, "rev-parse", "refs/heads/main")).toBe(made);
+    expect(await gitProvider.verify(ctx, step)).toBe(true);
+  });
+
+  it('verify cannot tell (an error, not "not reached") while the remote is unreachable', async () => {
+    const ctx = gitContext(dir, { repo: "work", remote: "origin" });
+    const step = await planOne(ctx, repo.commits.v1_0);
+    await gitProvider.apply(ctx, step);
+    renameSync(repo.remote, `${repo.remote}.away`);
+    await expectBackoutError(gitProvider.verify(ctx, step), "PROVIDER_FAILED");
   });
 
   it("refuses at apply time when someone edited the working copy after the plan", async () => {
