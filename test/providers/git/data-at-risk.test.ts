@@ -4,23 +4,21 @@
  * at risk; the branch the reset force-pushes does not keep anything, since the push rewrites it.
  */
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { commitFiles, git, makeConfigRepo, type ConfigRepo } from "../../support/git.js";
 import { tempDir } from "../fixtures.js";
 import { gitContext, planOne } from "./git-fixture.js";
 
 describe("git provider: commits a reset would drop", () => {
   let dir: string;
-  let cleanup: () => void;
   let repo: ConfigRepo;
   beforeEach(async () => {
-    ({ dir, cleanup } = tempDir());
+    dir = tempDir();
     repo = await makeConfigRepo(dir);
     // v1.2 is then only on main: here, as origin/main, and on the remote's main.
     await git(repo.work, "tag", "-d", "v1.2");
     await git(repo.work, "push", "--quiet", "origin", ":refs/tags/v1.2");
   });
-  afterEach(() => cleanup());
 
   it("counts a commit only on the force-pushed branch as data at risk, with hash, subject and author", async () => {
     const ctx = gitContext(dir, { repo: "work", strategy: "reset", remote: "origin" });

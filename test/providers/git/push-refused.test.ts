@@ -6,7 +6,7 @@
  */
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { gitProvider } from "../../../src/providers/git/index.js";
 import { commitCount, commitFiles, git, makeConfigRepo, type ConfigRepo } from "../../support/git.js";
 import { expectBackoutError, tempDir } from "../fixtures.js";
@@ -14,17 +14,15 @@ import { gitContext, planOne } from "./git-fixture.js";
 
 describe("git provider: a push the remote refuses", () => {
   let dir: string;
-  let cleanup: () => void;
   let repo: ConfigRepo;
   let theirs: string;
   beforeEach(async () => {
-    ({ dir, cleanup } = tempDir());
+    dir = tempDir();
     repo = await makeConfigRepo(dir);
     const other = join(dir, "other");
     await git(dir, "clone", "--quiet", repo.remote, other);
     theirs = await commitFiles(other, "pushed meanwhile", { "a.conf": "theirs\n" });
   });
-  afterEach(() => cleanup());
 
   /** The first push from the working copy first lets the other clone push its commit. */
   function interleaveOtherPush(): void {

@@ -4,7 +4,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { gitProvider } from "../../../src/providers/git/index.js";
 import { git, makeConfigRepo, type ConfigRepo } from "../../support/git.js";
 import { expectBackoutError, tempDir } from "../fixtures.js";
@@ -12,13 +12,11 @@ import { gitContext, planOne } from "./git-fixture.js";
 
 describe("git provider: untracked files", () => {
   let dir: string;
-  let cleanup: () => void;
   let repo: ConfigRepo;
   beforeEach(async () => {
-    ({ dir, cleanup } = tempDir());
+    dir = tempDir();
     repo = await makeConfigRepo(dir);
   });
-  afterEach(() => cleanup());
 
   it("keeps an untracked file the rollback does not touch, and says so in the plan and the output", async () => {
     writeFileSync(join(repo.work, "notes.txt"), "mine\n");
