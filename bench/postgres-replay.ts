@@ -221,6 +221,41 @@ function printRun(label: string, run: ProviderRun, lost: number): void {
   row(`${label}: total`, `${fmtMs(run.totalMs)}, lost rows ${lost}`);
 }
 
+/** The 1 s goal of issue 12 for the time the live database refuses connections. */
+const BLOCK_GOAL_MS = 1000;
+
+/**
+ * The block, from the step outputs: how long the database refused connections (the goal is
+ * ≤ 1 s, whatever the number of writes since the checkpoint), each phase under it as the step
+ * timed it, and what the last drain had to decode.
+ */
+function printBlocked(outputs: string[]): void {
+  const text = outputs.join("\n");
+  const block = /connections refused for (\d+) ms: (.*)/.exec(text);
+  if (!block) {
+    row("connections refused", "not reported (the step did not swap)");
+    return;
+  }
+  const ms = Number(block[1]);
+  const down = /of which the server was down (\d+) ms/.exec(text);
+  row(
+    "connections refused",
+    `${fmtMs(ms)}${down ? ` (server down ${down[1]} ms)` : ""}: ${fmtRatio(ms / BLOCK_GOAL_MS)} of the 1 s goal (${goal(ms, BLOCK_GOAL_MS, "goal ms")})`,
+  );
+  for (const part of (block[2] ?? "").split(", ")) {
+    const p = /^(.*) (\d+) ms$/.exec(part);
+    if (p) row(`  under the block: ${p[1]}`, `${p[2]} ms`);
+  }
+  for (const d of text.matchAll(
+    /while writes were blocked: captured (\d+) changes .*decoded ([\d.]+) MB of WAL in (\d+) ms/g,
+  ))
+    row("  under the block: last drain", `${d[1]} changes, ${d[2]} MB of WAL decoded in ${d[3]} ms`);
+  // PITR times its last replay among the phases; dump mode reports it on its own line.
+  if ((block[2] ?? "").includes("last replay")) return;
+  const last = /replayed the last writes while blocked, before the swap, in (\d+) ms/.exec(text);
+  row("  under the block: last replay", last ? `${last[1]} ms` : "none (the last drain brought nothing)");
+}
+
 /** Replay rates: the replay alone (its own timer) and end to end (what keeping the writes adds to a plain restore). */
 function printRates(run: ProviderRun, plainMs: number, writes: number): void {
   const replay = replayFigures(run.outputs, writes);
@@ -285,6 +320,7 @@ async function pitrSide(o: Options, dir: string): Promise<void> {
       `${fmtRatio(run.totalMs / plainMs)} (${goal(run.totalMs / plainMs, 3)})`,
     );
     printRates(run, plainMs, o.writes);
+    printBlocked(run.outputs);
     for (const line of run.outputs.join("\n").split("\n")) note(line);
   } finally {
     stopDirs(c, "pdata");
@@ -400,6 +436,7 @@ async function dumpSide(o: Options, dir: string): Promise<void> {
     );
     row("restore+replay / pg_restore", fmtRatio(run.totalMs / pgRestoreMs));
     printRates(run, plainMs, o.writes);
+    printBlocked(run.outputs);
     for (const line of run.outputs.join("\n").split("\n")) note(line);
   } finally {
     await c.stop();

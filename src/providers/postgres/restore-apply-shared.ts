@@ -4,6 +4,7 @@
  */
 import { existsSync, writeFileSync } from "node:fs";
 import type pg from "pg";
+import type { Clock } from "../../core/clock.js";
 import type { ErrorLocation } from "../../core/errors.js";
 import { BackoutError } from "../../core/errors.js";
 import type { ProviderContext } from "../../core/provider.js";
@@ -14,7 +15,7 @@ import { pruneKept } from "./restore/prune.js";
 import type { RestoreParams } from "./restore-params.js";
 import { summaryLines } from "./restore-report.js";
 import { readSettings, type PostgresSettings } from "./settings.js";
-import { drainSlot, openCaptureStore } from "./snapshot/index.js";
+import { drainSlot, openCaptureStore, settleSlot } from "./snapshot/index.js";
 import { PROGRESS_TABLE } from "./replay/ledger.js";
 import { qualified, quoteIdent } from "./sql/quote.js";
 
@@ -37,7 +38,7 @@ export async function capture(
   return (await captureCounted(ctx, params, where, url)).text;
 }
 
-interface Drained {
+export interface Drained {
   added: number;
   text: string;
 }
@@ -59,27 +60,31 @@ async function captureCounted(
       [params.snapshot.slot],
     );
     if (here.rows.length === 0) return none(`the slot ${params.snapshot.slot} is not in this database`);
-    return drainCounted(client, params);
+    return drainCounted(client, params, ctx.clock);
   });
 }
 
 /** One drain of the slot on an open session of its database. */
-export async function drainWith(client: pg.Client, params: RestoreParams): Promise<string> {
-  return (await drainCounted(client, params)).text;
+export async function drainWith(client: pg.Client, params: RestoreParams, clock: Clock): Promise<Drained> {
+  return drainCounted(client, params, clock);
 }
 
-async function drainCounted(client: pg.Client, params: RestoreParams): Promise<Drained> {
+async function drainCounted(client: pg.Client, params: RestoreParams, clock: Clock): Promise<Drained> {
   const store = openCaptureStore(params.captureFile);
+  const started = clock.now();
   try {
     const r = await drainSlot(client, params.snapshot.slot, store, { historyTables: params.historyTables });
+    const ms = clock.now() - started;
     return {
       added: r.added,
-      text: `captured ${r.added} changes (${store.count()} in the store, up to ${store.lastCommitLsn() ?? "-"})`,
+      text: `captured ${r.added} changes (${store.count()} in the store, up to ${store.lastCommitLsn() ?? "-"}; decoded ${mb(r.walBytes)} MB of WAL in ${ms} ms)`,
     };
   } finally {
     store.close();
   }
 }
+
+const mb = (bytes: number): string => (bytes / 1048576).toFixed(1);
 
 /** Catch-up stops once a drain brings fewer changes than this: the rest is replayed under the block. */
 const CATCH_UP_ENOUGH = 1000;
@@ -89,7 +94,7 @@ const CATCH_UP_ROUNDS = 8;
  * While the live database still serves: replay the store into the restored copy (nobody else
  * knows it), drain what the application wrote meanwhile, replay again, until a drain brings
  * little. Then only that little is left for the block (a last drain, its replay and the check
- * of the rows it wrote). Returns the last replay's summary.
+ * of the rows it wrote). Returns each replay pass's summary, in order.
  */
 export async function catchUp(
   ctx: ProviderContext<PostgresSettings>,
@@ -98,14 +103,51 @@ export async function catchUp(
   liveUrl: string,
   copyUrl: string,
   lines: string[],
-): Promise<string> {
+): Promise<string[]> {
+  const passes: string[] = [];
   for (let round = 1; ; round++) {
-    const replayed = await replayInto(ctx, params, where, copyUrl);
-    if (!params.slotIntact || round >= CATCH_UP_ROUNDS) return replayed;
+    passes.push(await replayInto(ctx, params, where, copyUrl));
+    if (!params.slotIntact) return passes;
     const drained = await captureCounted(ctx, params, where, liveUrl);
     lines.push(`catching up while the database serves, round ${round}: ${drained.text}`);
-    if (drained.added < CATCH_UP_ENOUGH) return replayed;
+    if (drained.added >= CATCH_UP_ENOUGH && round < CATCH_UP_ROUNDS) continue;
+    // Little came in (or enough rounds ran): move the slot's restart point past the WAL written so far (the replay's
+    // own, in dump mode), replay what that brought, and leave the block only what comes next.
+    await settleLiveSlot(ctx, params, where, liveUrl, lines);
+    passes.push(await replayInto(ctx, params, where, copyUrl));
+    return passes;
   }
+}
+
+/**
+ * While the database still serves: move the slot's restart point past the WAL written so far
+ * (snapshot/settle.ts), so the drain under the block reads only what comes after.
+ */
+async function settleLiveSlot(
+  ctx: ProviderContext<PostgresSettings>,
+  params: RestoreParams,
+  where: ErrorLocation,
+  liveUrl: string,
+  lines: string[],
+): Promise<void> {
+  const settings = { ...readSettings(ctx), url: liveUrl };
+  await withPostgres(ctx, settings, where, async ({ client }) => {
+    const store = openCaptureStore(params.captureFile);
+    try {
+      const t = ctx.clock.now();
+      const r = await settleSlot(client, params.snapshot.slot, store, { historyTables: params.historyTables });
+      lines.push(
+        `the slot's restart point was ${mb(r.beforeBytes)} MB of WAL behind, now ${mb(r.afterBytes)} MB (${r.drains} drains, ${r.added} changes, ${ctx.clock.now() - t} ms)`,
+      );
+    } finally {
+      store.close();
+    }
+  });
+}
+
+/** A pass's rate line ("… rows replayed in … ms …"): its figures, not its cumulative counts. */
+export function rateLine(pass: string | undefined): string {
+  return pass?.split("\n").find((l) => / rows replayed in \d+ ms/.test(l)) ?? "-";
 }
 
 /**

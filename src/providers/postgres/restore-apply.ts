@@ -17,6 +17,7 @@ import {
   markCaptureComplete,
   drainWith,
   replayInto,
+  rateLine,
   rollbackIdOf,
 } from "./restore-apply-shared.js";
 import { restoreCluster } from "./restore-apply-pitr.js";
@@ -81,6 +82,7 @@ async function restore(
   const drainer = await connectUrl(settings.url);
   const pid = Number((await drainer.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid);
   let replayed: string | undefined;
+  let replayedMs = 0;
   let r;
   try {
     r = await restoreDump({
@@ -94,20 +96,35 @@ async function restore(
       runtime: { clock: ctx.clock, signal: ctx.signal },
       beforeBlock: async () => {
         const t = ctx.clock.now();
-        await catchUp(ctx, params, where, settings.url, restoredUrl, lines);
-        lines.push(`replayed while the database served in ${ctx.clock.now() - t} ms`);
+        const passes = await catchUp(ctx, params, where, settings.url, restoredUrl, lines);
+        lines.push(
+          `replayed while the database served in ${ctx.clock.now() - t} ms (${passes.length} passes), the first: ${rateLine(passes[0])}`,
+        );
       },
       beforeSwap: async () => {
-        if (params.slotIntact) lines.push(`while writes were blocked: ${await drainWith(drainer, params)}`);
-        await drainer.end().catch(() => undefined);
+        const last = params.slotIntact ? await drainWith(drainer, params, ctx.clock) : undefined;
+        if (last !== undefined) lines.push(`while writes were blocked: ${last.text}`);
+        // Not awaited: the swap's own wait for the live database's sessions covers its exit.
+        void drainer.end().catch(() => undefined);
+        // The catch-up's last pass replayed every change stored before this drain: when it
+        // brought nothing, the copy is complete and checked, and the block ends with the swap.
+        if (last?.added === 0) return;
+        const t = ctx.clock.now();
         replayed = await replayInto(ctx, params, where, restoredUrl);
+        replayedMs = ctx.clock.now() - t;
       },
     });
   } finally {
     await drainer.end().catch(() => undefined);
   }
   if (replayed !== undefined)
-    lines.push(`replayed the last writes while blocked, before the swap:\n${replayed}`);
+    lines.push(`replayed the last writes while blocked, before the swap, in ${replayedMs} ms:\n${replayed}`);
+  if (r.phases !== undefined) {
+    const p = r.phases;
+    lines.push(
+      `connections refused for ${r.blockedMs} ms: ending sessions ${p.endSessionsMs} ms, last drain and replay ${p.hookMs} ms, renames ${p.renameMs} ms`,
+    );
+  }
   lines.push(
     r.did === "nothing"
       ? `already restored (the pre-rollback database is ${r.keptAs})`

@@ -36,6 +36,16 @@ export interface ReplayStats {
    * a later pass compares only the rows it wrote, so the check under the block stays small.
    */
   checkedSeq?: number;
+  /**
+   * The archive rows of changes up to `seq` were counted already (by an earlier pass): a later
+   * pass counts only the rows after it, so the count under the block does not read them all.
+   */
+  archiveCounted?: ArchiveCount & { seq: number };
+}
+
+export interface ArchiveCount {
+  whole: number;
+  partial: number;
 }
 
 export const emptyStats = (): ReplayStats => ({
@@ -153,16 +163,23 @@ export async function archiveRows(
   );
 }
 
-/** Archive rows of this rollback: whole changes and partial (dropped-column) ones. */
+/**
+ * Archive rows of this rollback, whole changes and partial (dropped-column) ones: those after
+ * the seq an earlier pass counted up to (an index range), added to what that pass counted.
+ */
 export async function countArchived(
   db: Queryable,
   schema: string,
   rollbackId: string,
-): Promise<{ whole: number; partial: number }> {
+  counted: ReplayStats["archiveCounted"],
+): Promise<ArchiveCount> {
   const { rows } = await db.query<{ whole: string; partial: string }>(
     `SELECT count(*) FILTER (WHERE NOT partial) AS whole, count(*) FILTER (WHERE partial) AS partial
-       FROM ${qualified(schema, UNMAPPED_TABLE)} WHERE rollback_id = $1`,
-    [rollbackId],
+       FROM ${qualified(schema, UNMAPPED_TABLE)} WHERE rollback_id = $1 AND seq > $2`,
+    [rollbackId, counted?.seq ?? 0],
   );
-  return { whole: Number(rows[0]?.whole ?? 0), partial: Number(rows[0]?.partial ?? 0) };
+  return {
+    whole: (counted?.whole ?? 0) + Number(rows[0]?.whole ?? 0),
+    partial: (counted?.partial ?? 0) + Number(rows[0]?.partial ?? 0),
+  };
 }

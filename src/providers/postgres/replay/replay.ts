@@ -113,9 +113,16 @@ export async function replayChanges(
     }
     const checked = mergeChecks(earlier, await check.compare(db));
     checkedMs = checked.ms - (earlier?.ms ?? 0);
+    const archived = await countArchived(db, opts.archiveSchema, opts.rollbackId, progress.stats.archiveCounted);
     progress = {
       ...progress,
-      stats: { ...progress.stats, done: true, state: checked, checkedSeq: progress.lastSeq },
+      stats: {
+        ...progress.stats,
+        done: true,
+        state: checked,
+        checkedSeq: progress.lastSeq,
+        archiveCounted: { ...archived, seq: progress.lastSeq },
+      },
     };
     await saveProgress(db, opts.archiveSchema, opts.rollbackId, progress);
   }
@@ -137,7 +144,7 @@ async function summarize(
   incomplete: string | undefined,
 ): Promise<ReplaySummary> {
   const stored = store.count();
-  const archived = await countArchived(db, opts.archiveSchema, opts.rollbackId);
+  const archived = await countArchived(db, opts.archiveSchema, opts.rollbackId, stats.archiveCounted);
   const totals = Object.values(stats.tables).reduce(
     (t, c) => ({
       replayed: t.replayed + c.replayed,

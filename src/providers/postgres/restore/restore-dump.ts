@@ -17,7 +17,7 @@ import { parseBeforeMark, restoredMark, restoringMark, userComment } from "./mar
 import { restoreNames, type RestoreNames } from "./names.js";
 import { pgRestore } from "./pg-restore.js";
 import { type Runtime, safePoint, uncancelled } from "./runtime.js";
-import { finishSwap, swapIn } from "./swap.js";
+import { finishSwap, swapIn, type SwapResult } from "./swap.js";
 
 export interface RestoreDumpOptions {
   /** The live database's url (a secret: only ever shown redacted). */
@@ -56,6 +56,8 @@ export interface RestoreDumpResult {
   sessionsTerminated: number;
   /** How long the live name refused connections. */
   blockedMs: number;
+  /** Where the blocked time went (a swap done by this call). */
+  phases?: SwapResult["phases"];
 }
 
 export async function restoreDump(opts: RestoreDumpOptions): Promise<RestoreDumpResult> {
@@ -81,7 +83,7 @@ async function restoreWith(admin: Admin, opts: RestoreDumpOptions): Promise<Rest
   const result = (
     did: RestoreDumpResult["did"],
     restoreMs = 0,
-    swap = { sessionsTerminated: 0, blockedMs: 0 },
+    swap: SwapResult = { sessionsTerminated: 0, blockedMs: 0 },
   ) => ({
     restoredFrom: opts.dumpFile,
     keptAs: names.before,

@@ -20,6 +20,8 @@ export interface SwapResult {
   sessionsTerminated: number;
   /** How long new connections to the live name were refused. */
   blockedMs: number;
+  /** Where the blocked time went: ending sessions, the hook (last drain and replay), the renames. */
+  phases?: { endSessionsMs: number; hookMs: number; renameMs: number };
 }
 
 function commentSql(db: string, text: string | null): string {
@@ -47,11 +49,15 @@ export async function swapIn(
   const started = clock.now();
   await db.query(`ALTER DATABASE ${quoteIdent(names.live)} ALLOW_CONNECTIONS false`);
   let terminated = 0;
+  let hookStarted = started;
+  let hookEnded = started;
   try {
     if (hook.beforeSwap) {
       // Nobody else can write now: what the hook drains is every write the old database got.
       terminated += await terminateSessions(admin, [names.live, names.restored], hook.keepSessions, clock);
+      hookStarted = clock.now();
       await hook.beforeSwap();
+      hookEnded = clock.now();
     }
     // The last safe point: once the renames begin they finish (one transaction).
     safePoint(rt, admin.where, "the swap");
@@ -71,7 +77,16 @@ export async function swapIn(
     await db.query(`ALTER DATABASE ${quoteIdent(names.live)} ALLOW_CONNECTIONS true`).catch(() => undefined);
     throw e;
   }
-  return { sessionsTerminated: terminated, blockedMs: clock.now() - started };
+  const ended = clock.now();
+  return {
+    sessionsTerminated: terminated,
+    blockedMs: ended - started,
+    phases: {
+      endSessionsMs: hookStarted - started,
+      hookMs: hookEnded - hookStarted,
+      renameMs: ended - hookEnded,
+    },
+  };
 }
 
 /** Second half of an interrupted swap: the live name is free, the kept copy and the restored one exist. */

@@ -25,6 +25,8 @@ CREATE TABLE IF NOT EXISTS changes (
   UNIQUE (commit_key, pos)
 );`;
 
+const TOTALS = "CREATE TABLE IF NOT EXISTS totals (one INTEGER PRIMARY KEY CHECK (one = 1), n INTEGER NOT NULL)";
+
 interface Row {
   seq: number;
   xid: number;
@@ -60,6 +62,10 @@ export function openCaptureStore(file: string): CaptureStore {
     const columns = db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('changes')").all();
     if (!columns.some((c) => c.name === "n"))
       db.exec("ALTER TABLE changes ADD COLUMN n INTEGER NOT NULL DEFAULT 1");
+    // The count, kept in the appends' own transactions: summing the rows reads the whole store
+    // (hundreds of MB at 200k changes), and the count is asked for while writes are blocked.
+    db.exec(TOTALS);
+    db.exec("INSERT OR IGNORE INTO totals (one, n) SELECT 1, coalesce(sum(n), 0) FROM changes");
   } catch (e) {
     throw new BackoutError("STORE_FAILED", `cannot open the capture store ${file}: ${String(e)}`, {
       hint: `Check that ${path.dirname(file)} exists or can be created and is writable (captureDir in backout.yaml).`,
@@ -75,7 +81,8 @@ export function openCaptureStore(file: string): CaptureStore {
   const readStmt = db.prepare<[number, number], Row>(
     "SELECT * FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
   );
-  const countStmt = db.prepare<[], { n: number }>("SELECT coalesce(sum(n), 0) AS n FROM changes");
+  const countStmt = db.prepare<[], { n: number }>("SELECT n FROM totals WHERE one = 1");
+  const addCount = db.prepare<[number]>("UPDATE totals SET n = n + ? WHERE one = 1");
   const lastStmt = db.prepare<[], { commit_lsn: string }>(
     "SELECT commit_lsn FROM changes ORDER BY commit_key DESC LIMIT 1",
   );
@@ -121,6 +128,7 @@ export function openCaptureStore(file: string): CaptureStore {
       )
         added += n;
     }
+    if (added > 0) addCount.run(added);
     return added;
   });
 

@@ -15,6 +15,13 @@ export interface DrainOptions {
 // A few MB of JSON per fetch and per store commit: fewer, bigger rounds are measurably faster.
 const DEFAULT_BATCH = 20_000;
 
+export interface DrainResult {
+  added: number;
+  lastLsn?: string;
+  /** WAL the server read to decode this drain: from the slot's restart point to the flush point. */
+  walBytes: number;
+}
+
 export async function slotExists(db: Queryable, slot: string): Promise<boolean> {
   const r = await db.query("SELECT 1 FROM pg_replication_slots WHERE slot_name = $1", [slot]);
   return r.rows.length > 0;
@@ -34,7 +41,7 @@ export async function drainSlot(
   slot: string,
   store: CaptureStore,
   opts: DrainOptions,
-): Promise<{ added: number; lastLsn?: string }> {
+): Promise<DrainResult> {
   if (!(await slotExists(db, slot))) {
     throw new BackoutError("PROVIDER_FAILED", `the replication slot ${slot} no longer exists`, {
       retryable: false,
@@ -46,6 +53,7 @@ export async function drainSlot(
   let added = 0;
   let lastLsn: string | undefined;
   const upto = await flushedLsn(db);
+  const walBytes = await walBehind(db, slot, upto);
   await db.query("BEGIN");
   try {
     await declarePeek(db, slot, upto);
@@ -79,7 +87,20 @@ export async function drainSlot(
     await db.query("ROLLBACK").catch(() => undefined);
     throw e;
   }
-  return lastLsn === undefined ? { added } : { added, lastLsn };
+  return lastLsn === undefined ? { added, walBytes } : { added, lastLsn, walBytes };
+}
+
+/**
+ * Bytes of WAL a decode of the slot reads, from its restart point (where decoding starts, not
+ * confirmed_flush_lsn) up to `upto` (default: the flush point).
+ */
+export async function walBehind(db: Queryable, slot: string, upto?: string): Promise<number> {
+  const r = await db.query<{ bytes: string | null }>(
+    `SELECT pg_wal_lsn_diff(coalesce($2::pg_lsn, pg_current_wal_flush_lsn()), restart_lsn)::text AS bytes
+       FROM pg_replication_slots WHERE slot_name = $1`,
+    [slot, upto ?? null],
+  );
+  return Math.max(0, Number(r.rows[0]?.bytes ?? 0));
 }
 
 const CURSOR = "backout_drain";

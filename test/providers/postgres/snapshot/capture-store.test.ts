@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { openCaptureStore } from "../../../../src/providers/postgres/snapshot/capture-store.js";
 import type { CapturedChange } from "../../../../src/providers/postgres/snapshot/types.js";
@@ -48,6 +49,26 @@ describe("capture store", () => {
     expect(all[0]?.values).toEqual({ id: 1, big: "9007199254740993" });
     expect(again.read(2, 1).map((c) => c.seq)).toEqual([3]);
     again.close();
+  });
+
+  it("keeps its count with the appends (collapsed rows counted by their n), also for a store made before the count was kept", () => {
+    const file = join(tempDir("store"), "old.db");
+    const store = openCaptureStore(file);
+    store.append([change("0/A", 1), { ...change("0/A", 2), count: 5 }]);
+    store.close();
+    // A store written by a version without the kept count: the count is taken once, on open.
+    const raw = new Database(file);
+    raw.exec("DROP TABLE totals");
+    raw.close();
+    const again = openCaptureStore(file);
+    expect(again.count()).toBe(6);
+    expect(again.append([change("0/B", 3), change("0/A", 1)])).toBe(1);
+    expect(again.count()).toBe(7);
+    // The kept count is the rows' own sum.
+    again.close();
+    const check = new Database(file, { readonly: true });
+    expect(check.prepare("SELECT sum(n) AS n FROM changes").get()).toEqual({ n: 7 });
+    check.close();
   });
 
   it("orders the newest commit by LSN value, not by text", () => {

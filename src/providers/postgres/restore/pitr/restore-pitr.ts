@@ -80,6 +80,19 @@ export interface RestorePitrResult {
   blockedMs: number;
   /** The loopback port the recovered copy served on until the swap (when this call started it). */
   copyPort?: number;
+  /** Where the blocked time went (a swap done by this call). */
+  phases?: PitrPhases;
+}
+
+export interface PitrPhases {
+  /** Refusing connections, ending sessions, the last drain (the block hook). */
+  blockMs: number;
+  /** The last replay into the copy. */
+  replayMs: number;
+  /** Stopping the recovered copy and the live server, together (their shutdown checkpoints). */
+  stopMs: number;
+  /** Renaming the directories and starting the restored cluster on the live port. */
+  swapStartMs: number;
 }
 
 export async function restorePitr(opts: RestorePitrOptions): Promise<RestorePitrResult> {
@@ -160,26 +173,55 @@ export async function restorePitr(opts: RestorePitrOptions): Promise<RestorePitr
   const port = opts.sparePort ?? (await freeLoopbackPort());
   await startCopy(ctl, restored, port);
   let blockedAt: number | undefined;
+  const marks: number[] = [];
   try {
     await hooks.replay?.(port);
     safePoint(rt, where, "the live database is blocked");
     blockedAt = clock.now();
     await hooks.block?.();
+    marks.push(clock.now());
     await hooks.replay?.(port);
+    marks.push(clock.now());
     // The last safe point: from the stop of the live server on, the swap runs to its end.
     safePoint(rt, where, "the swap");
-    await pgCtl(ctl, ["-D", restored, "-m", "fast", "-w", "stop"]);
   } catch (e) {
     await stopIfRunning(ctl, restored, "fast").catch(() => undefined);
     // Nothing is swapped: the application gets its database back (a resume starts over from here).
     if (blockedAt !== undefined) await hooks.unblock?.().catch(() => undefined);
     throw e;
   }
+  // Both servers stop at once (each writes its shutdown checkpoint): the block and the downtime
+  // last one stop, not two. The new cluster must take over the live port and data directory, so
+  // the live server has to stop and the restored one start on its port: that much downtime is
+  // physical; the checkpoints before the block keep the stops short.
   const t = clock.now();
-  await pgCtl(ctl, ["-D", live, "-m", "fast", "-w", "stop"]);
+  const [copyStop, liveStop] = await Promise.allSettled([
+    pgCtl(ctl, ["-D", restored, "-m", "fast", "-w", "stop"]),
+    pgCtl(ctl, ["-D", live, "-m", "fast", "-w", "stop"]),
+  ]);
+  if (copyStop.status === "rejected") {
+    // Nothing is swapped: the old cluster serves again (a resume starts over from the replay).
+    await stopIfRunning(ctl, restored, "immediate").catch(() => undefined);
+    if (liveStop.status === "fulfilled") await start(ctl, live, options);
+    await hooks.unblock?.().catch(() => undefined);
+    throw copyStop.reason;
+  }
+  if (liveStop.status === "rejected") throw liveStop.reason;
+  const stopped = clock.now();
   await swapIn(ctl, live, restored, kept, opts.rollbackId, options, clock);
   const now = clock.now();
-  return { ...result("restored", recoveryMs, now - t, now - blockedAt), copyPort: port };
+  const [blocked = blockedAt, replayed = blocked] = marks;
+  return {
+    ...result("restored", recoveryMs, now - t, now - blockedAt),
+    copyPort: port,
+    phases: {
+      blockMs: blocked - blockedAt,
+      replayMs: replayed - blocked,
+      // The safe point between the replay and the stops takes no time worth a phase of its own.
+      stopMs: stopped - replayed,
+      swapStartMs: now - stopped,
+    },
+  };
 }
 
 async function swapIn(
