@@ -135,7 +135,9 @@ async function settleLiveSlot(
     const store = openCaptureStore(params.captureFile);
     try {
       const t = ctx.clock.now();
-      const r = await settleSlot(client, params.snapshot.slot, store, { historyTables: params.historyTables });
+      const r = await settleSlot(client, params.snapshot.slot, store, {
+        historyTables: params.historyTables,
+      });
       lines.push(
         `the slot's restart point was ${mb(r.beforeBytes)} MB of WAL behind, now ${mb(r.afterBytes)} MB (${r.drains} drains, ${r.added} changes, ${ctx.clock.now() - t} ms)`,
       );

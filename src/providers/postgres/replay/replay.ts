@@ -113,7 +113,12 @@ export async function replayChanges(
     }
     const checked = mergeChecks(earlier, await check.compare(db));
     checkedMs = checked.ms - (earlier?.ms ?? 0);
-    const archived = await countArchived(db, opts.archiveSchema, opts.rollbackId, progress.stats.archiveCounted);
+    const archived = await countArchived(
+      db,
+      opts.archiveSchema,
+      opts.rollbackId,
+      progress.stats.archiveCounted,
+    );
     progress = {
       ...progress,
       stats: {

@@ -25,7 +25,8 @@ CREATE TABLE IF NOT EXISTS changes (
   UNIQUE (commit_key, pos)
 );`;
 
-const TOTALS = "CREATE TABLE IF NOT EXISTS totals (one INTEGER PRIMARY KEY CHECK (one = 1), n INTEGER NOT NULL)";
+const TOTALS =
+  "CREATE TABLE IF NOT EXISTS totals (one INTEGER PRIMARY KEY CHECK (one = 1), n INTEGER NOT NULL)";
 
 interface Row {
   seq: number;

@@ -30,7 +30,11 @@ describe("settleSlot", () => {
     try {
       await cluster.sql("INSERT INTO t SELECT g, 'a' FROM generate_series(1, 100) g", [], "live");
       // About 60 MB of WAL in the other database, in one transaction (no running-xacts record inside).
-      await cluster.sql("INSERT INTO bulk SELECT g, repeat('x', 400) FROM generate_series(1, 120000) g", [], "copy");
+      await cluster.sql(
+        "INSERT INTO bulk SELECT g, repeat('x', 400) FROM generate_series(1, 120000) g",
+        [],
+        "copy",
+      );
       expect((await drainSlot(client, "s_live", store, HISTORY)).added).toBe(100);
       const lagging = await walBehind(client, "s_live");
       // Writes that commit while the slot settles are captured by its drains (or the next one).
