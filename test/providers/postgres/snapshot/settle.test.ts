@@ -51,7 +51,7 @@ describe("settleSlot", () => {
       expect(store.count()).toBe(110);
       // No marker slot is left behind.
       const slots = await cluster.sql("SELECT slot_name FROM pg_replication_slots ORDER BY 1");
-      expect(slots.map((s) => s.slot_name)).toEqual(["s_live"]);
+      expect(slots.map((s) => String(s.slot_name))).toEqual(["s_live"]);
     } finally {
       store.close();
       await client.end();
