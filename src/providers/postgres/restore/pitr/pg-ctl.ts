@@ -2,8 +2,9 @@
  * pg_ctl and pg_controldata for a data directory, run as the directory's owner when we are
  * root (PostgreSQL refuses to run as root).
  */
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import type { Clock } from "../../../../core/clock.js";
 import { BackoutError, type ErrorLocation } from "../../../../core/errors.js";
 import { runCommand, runCommandOk } from "../../../../process/run-command.js";
 
@@ -34,6 +35,73 @@ function argv(ctl: PgCtl, program: string, args: string[]): string[] {
 
 export async function pgCtl(ctl: PgCtl, args: string[], timeoutMs = 120_000): Promise<void> {
   await runCommandOk({ argv: argv(ctl, "pg_ctl", args), redact: ctl.redact, where: ctl.where, timeoutMs });
+}
+
+// pg_ctl -w looks every 100 ms: up to a tenth of a second of block time per wait, twice per swap.
+const POLL_MS = 10;
+
+/**
+ * pg_ctl stop -m fast without pg_ctl's own wait, then waits (polling postmaster.pid, which the
+ * postmaster removes last) until the server is gone.
+ */
+export async function stopFast(
+  ctl: PgCtl,
+  dataDir: string,
+  clock: Clock,
+  timeoutMs = 120_000,
+): Promise<void> {
+  await pgCtl(ctl, ["-D", dataDir, "-m", "fast", "-W", "stop"]);
+  const pidFile = join(dataDir, "postmaster.pid");
+  for (const until = clock.now() + timeoutMs; existsSync(pidFile); await clock.sleep(POLL_MS)) {
+    if (clock.now() > until) {
+      throw new BackoutError(
+        "PROVIDER_FAILED",
+        ctl.redact(`the server on ${dataDir} did not stop within ${timeoutMs} ms`),
+        {
+          where: ctl.where,
+          retryable: true,
+          hint: "See its log; stop it (pg_ctl stop -m immediate), then resume.",
+        },
+      );
+    }
+  }
+}
+
+/**
+ * pg_ctl start without pg_ctl's own wait, then waits until postmaster.pid says the server
+ * accepts connections. False when the server exited or never became ready in time.
+ */
+export async function startFast(
+  ctl: PgCtl,
+  dataDir: string,
+  args: string[],
+  clock: Clock,
+  timeoutMs = 120_000,
+): Promise<boolean> {
+  await pgCtl(ctl, ["-D", dataDir, ...args, "-W", "start"]);
+  const pidFile = join(dataDir, "postmaster.pid");
+  const started = clock.now();
+  for (;;) {
+    const lines = existsSync(pidFile) ? readFileSync(pidFile, "utf8").split("\n") : [];
+    const status = lines[7]?.trim();
+    if (status === "ready" || status === "standby") return true;
+    const pid = Number(lines[0]);
+    if (lines.length > 0 && Number.isInteger(pid) && pid > 0 && !alive(pid)) return false;
+    // No pid file yet: the postmaster exited before writing it, or has not got that far.
+    if (lines.length === 0 && clock.now() - started > 10_000) return false;
+    if (clock.now() - started > timeoutMs) return false;
+    await clock.sleep(POLL_MS);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists, owned by someone else.
+    return (e as { code?: string }).code === "EPERM";
+  }
 }
 
 /** pg_ctl status: true when a server runs on the directory. */

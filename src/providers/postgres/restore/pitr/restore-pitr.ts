@@ -17,7 +17,7 @@ import { readKeptDir } from "../markers.js";
 import { type Runtime, safePoint, uncancelled } from "../runtime.js";
 import { KEPT_DIR_MARKER, restoreDirs } from "../names.js";
 import { startCopy, stopIfRunning } from "./copy-server.js";
-import { failed, isRunning, pgCtl, pgCtlFor, startOptions } from "./pg-ctl.js";
+import { failed, isRunning, pgCtl, pgCtlFor, startFast, startOptions, stopFast } from "./pg-ctl.js";
 import { isRecovered, RECOVERED_MARKER, recoverCopy } from "./recovery.js";
 import { freeLoopbackPort, waitArchived } from "./wal.js";
 
@@ -196,8 +196,8 @@ export async function restorePitr(opts: RestorePitrOptions): Promise<RestorePitr
   // physical; the checkpoints before the block keep the stops short.
   const t = clock.now();
   const [copyStop, liveStop] = await Promise.allSettled([
-    pgCtl(ctl, ["-D", restored, "-m", "fast", "-w", "stop"]),
-    pgCtl(ctl, ["-D", live, "-m", "fast", "-w", "stop"]),
+    stopFast(ctl, restored, clock),
+    stopFast(ctl, live, clock),
   ]);
   if (copyStop.status === "rejected") {
     // Nothing is swapped: the old cluster serves again (a resume starts over from the replay).
@@ -245,28 +245,29 @@ async function swapIn(
   rmSync(join(live, RECOVERED_MARKER), { force: true });
   // The base backup copied whatever marker the live directory had then: it is not a kept copy.
   rmSync(join(live, KEPT_DIR_MARKER), { force: true });
-  await start(ctl, live, options);
+  await start(ctl, live, options, clock);
 }
 
+/** Starts the cluster with the live server's options; with `clock`, waits by polling (the swap's start). */
 async function start(
   ctl: Awaited<ReturnType<typeof pgCtlFor>>,
   dataDir: string,
   options: string,
+  clock?: Runtime["clock"],
 ): Promise<void> {
   const log = join(dataDir, "backout-start.log");
+  const args = ["-l", log, ...(options ? ["-o", options] : [])];
+  let ok = false;
   try {
-    await pgCtl(ctl, [
-      "-D",
-      dataDir,
-      "-l",
-      log,
-      "-w",
-      "-t",
-      "120",
-      ...(options ? ["-o", options] : []),
-      "start",
-    ]);
+    if (clock !== undefined) ok = await startFast(ctl, dataDir, args, clock);
+    else {
+      await pgCtl(ctl, ["-D", dataDir, ...args, "-w", "-t", "120", "start"]);
+      ok = true;
+    }
   } catch {
+    ok = false;
+  }
+  if (!ok) {
     throw failed(
       ctl,
       `the restored cluster in ${dataDir} did not start`,
