@@ -78,6 +78,17 @@ async function liveBlocked(p: Probe): Promise<boolean> {
   }
 }
 
+/** The live server's postmaster.pid is gone or says it is shutting down. */
+function liveStopping(p: Probe): boolean {
+  try {
+    return (
+      readFileSync(join(p.cluster.dataDir, "postmaster.pid"), "utf8").split("\n")[7]?.trim() === "stopping"
+    );
+  } catch {
+    return true;
+  }
+}
+
 const KILL_POINTS: Record<string, (p: Probe) => Promise<boolean> | boolean> = {
   // The copy is being recovered (no marker yet): the next run throws it away and recovers again.
   recovering: (p) => {
@@ -92,8 +103,10 @@ const KILL_POINTS: Record<string, (p: Probe) => Promise<boolean> | boolean> = {
   replaying: async (p) => (await copyProgress(p)) > 0,
   // The live database refuses connections: the last drain, the second pass, the stops.
   blocked: liveBlocked,
-  // The live server is stopped, the directories not yet renamed (or the copy not yet started).
-  stopped: (p) => restoredDir(p) !== undefined && !existsSync(join(p.cluster.dataDir, "postmaster.pid")),
+  // The live server is stopping or stopped, the directories not yet renamed (or the copy not
+  // yet started). Both servers stop at once and the renames follow the stop within a
+  // millisecond, so the shutdown itself (postmaster.pid says "stopping") is the window to hit.
+  stopped: (p) => restoredDir(p) !== undefined && liveStopping(p),
 };
 
 describe("SIGKILL of `backout run` during a PITR restore, then `backout resume`", () => {
