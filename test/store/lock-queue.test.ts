@@ -227,6 +227,8 @@ describe("sqlite store: lock and queue", () => {
     await createRollback(store, "r2", 1001, holder("t2"));
     await store.acquireLock(req("r1", h1, 1000));
     await store.appendEvent("r1", 1100, { type: "finished", state: "cancelled" }, { epoch: 1, token: "t1" });
+    // Killed before releasing: the row is left, but nobody is told it is held (status, metrics).
+    expect(await store.getLock(ENV)).toBeUndefined();
     expect(await store.acquireLock(req("r2", holder("t2"), 1200))).toEqual({
       acquired: true,
       epoch: 2,

@@ -116,8 +116,14 @@ export class SqliteLockQueue {
     this.release.run(environment, rollbackId);
   }
 
+  /**
+   * The lock as everyone should see it: a process killed after its rollback's "finished" write
+   * but before releasing leaves the row behind; acquire already treats that lock as free, so
+   * status, metrics and resume must not report it as held either.
+   */
   getLock(environment: string): LockRecord | undefined {
-    return toLock(this.lockRow.get(environment));
+    const lock = toLock(this.lockRow.get(environment));
+    return lock !== undefined && this.finished(lock.rollbackId) ? undefined : lock;
   }
 
   join(environment: string, rollbackId: string, holder: Holder, now: number, heartbeatMs: number): void {
