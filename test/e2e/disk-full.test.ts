@@ -31,7 +31,7 @@ describe("disk full under the store", () => {
       writeStepScripts(dir);
       const storeDir = join(dir, "store");
       mkdirSync(storeDir);
-      execFileSync("mount", ["-t", "tmpfs", "-o", "size=300k", "tmpfs", storeDir]);
+      execFileSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", storeDir]);
       mounts.push(storeDir);
       const filler = join(storeDir, "filler");
       // The step fills the store's disk before it applies, so the journal write after it fails.
