@@ -1,5 +1,5 @@
 /**
- * The store's disk fills up while a step runs (a 300 KiB tmpfs, filled by the step itself): the
+ * The store's disk fills up while a step runs (a 1 MiB tmpfs, filled by the step itself): the
  * journal write after the step fails with SQLITE_FULL. backout must stop with STORE_FAILED saying
  * the disk is full, with no unhandled rejection or stack trace, and once space is freed the
  * rollback resumes to success with the step applied once. Needs root to mount the tmpfs (CI and
