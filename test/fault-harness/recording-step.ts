@@ -18,7 +18,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 
-const SCRIPT = `import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+const SCRIPT = `import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 const [name, target, dir, sleepMs, childSleep, failTimes = "0", mode = ""] = process.argv.slice(2);
@@ -70,7 +70,10 @@ if (earlier < Number(failTimes)) {
   finish(1);
   process.exit(1);
 }
-writeFileSync(join(dir, "state", name), target);
+// Atomically, as a deploy tool would: a capture by another backout (a queued run planning
+// while this step runs) must never read a half-written version.
+writeFileSync(join(dir, "state", name + "." + process.pid), target);
+renameSync(join(dir, "state", name + "." + process.pid), join(dir, "state", name));
 appendFileSync(log, "effect " + name + " " + target + " " + Date.now() + "\\n");
 appendFileSync(log, "end " + name + " " + process.pid + " " + Date.now() + "\\n");
 finish(0);
