@@ -16,9 +16,9 @@ const UNIT = [
   "test/report-html/html-report.test.ts",
   "test/providers/registry.test.ts",
   "test/providers/release/capture-plan.test.ts",
-  "test/providers/postgres/restore/names.test.ts",
-  "test/providers/postgres/snapshot/{transactions,wal2json}.test.ts",
-  "test/providers/postgres/sql/classify{,-corpus}.test.ts",
+  "test/providers/postgres/strategies/restore/names.test.ts",
+  "test/providers/postgres/strategies/restore/snapshot/{transactions,wal2json}.test.ts",
+  "test/providers/postgres/classify/classify{,-corpus}.test.ts",
 ];
 
 export default defineConfig({

@@ -20,7 +20,7 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { runCommandOk } from "../src/process/run-command.js";
-import { drainSlot, openCaptureStore } from "../src/providers/postgres/snapshot/index.js";
+import { drainSlot, openCaptureStore } from "../src/providers/postgres/strategies/restore/snapshot/index.js";
 import { PG_BIN, type PgCluster, startPostgres } from "../test/support/postgres.js";
 import { heading, intOptions, machine, median, note, row, scratchDir } from "./lib.js";
 

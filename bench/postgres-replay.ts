@@ -29,10 +29,13 @@ import type { ComponentState } from "../src/core/model.js";
 import type { ProviderContext } from "../src/core/provider.js";
 import { runCommandOk } from "../src/process/run-command.js";
 import { postgresProvider, type PostgresSettings } from "../src/providers/postgres/index.js";
-import { restoreDump, restorePitr } from "../src/providers/postgres/restore/index.js";
-import type { SnapshotRecord } from "../src/providers/postgres/snapshot/types.js";
+import { restoreDump, restorePitr } from "../src/providers/postgres/strategies/restore/copy/index.js";
+import type { SnapshotRecord } from "../src/providers/postgres/strategies/restore/snapshot/types.js";
 import { contextFor, planned } from "../test/providers/context.js";
-import { startCtlCluster, type CtlCluster } from "../test/providers/postgres/restore/pg-ctl-cluster.js";
+import {
+  startCtlCluster,
+  type CtlCluster,
+} from "../test/providers/postgres/strategies/restore/pg-ctl-cluster.js";
 import { freePort } from "../test/support/free-port.js";
 import { PG_BIN, startPostgres } from "../test/support/postgres.js";
 import { captureCost, printCaptureCost } from "./postgres-capture-cost.js";

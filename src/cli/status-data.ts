@@ -1,7 +1,7 @@
 import { defaultTarget } from "../core/checkpoint-targets.js";
 import type { Engine } from "../core/engine.js";
 import { findInterrupted } from "../core/rollbacks.js";
-import { keptStatus } from "../providers/postgres/restore/kept-status.js";
+import { keptStatus } from "../providers/postgres/strategies/restore/copy/kept-status.js";
 import { undeliveredNotifications } from "./undelivered.js";
 
 /** What `backout status --json` prints and `GET /api/v1/status` answers: one shape for both. */

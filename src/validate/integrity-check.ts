@@ -4,7 +4,7 @@
  * a database that cannot be reached is an "error": nothing was judged.
  */
 import type pg from "pg";
-import { DEFAULT_TIMEOUTS, openPgClient } from "../providers/postgres/client-config.js";
+import { DEFAULT_TIMEOUTS, openPgClient } from "../providers/postgres/connection/client.js";
 import { databaseLabel, type IntegrityCheckSpec } from "./integrity-schema.js";
 import { findOrphans, findSequencesBehind, findUnvalidated } from "./integrity-queries.js";
 import { messageOf } from "./net-errors.js";

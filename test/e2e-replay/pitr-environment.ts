@@ -7,7 +7,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
-import { type CtlCluster, startCtlCluster } from "../providers/postgres/restore/pg-ctl-cluster.js";
+import { type CtlCluster, startCtlCluster } from "../providers/postgres/strategies/restore/pg-ctl-cluster.js";
 import { LOGICAL, replayEnvironment, type EnvOptions, type ReplayEnv } from "./environment.js";
 
 export interface PitrCluster extends CtlCluster {

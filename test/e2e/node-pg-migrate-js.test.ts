@@ -237,7 +237,8 @@ ${extraYaml}`,
       { "1700000000000_create-users.js": CREATE_USERS, "1700000000001_purge-test-users.js": NO_DOWN },
       "    strategy: restore\n    snapshot: dump\n",
     );
-    const { refuseUnrevertable } = await import("../../src/providers/postgres/checkpoint-downs.js");
+    const { refuseUnrevertable } =
+      await import("../../src/providers/postgres/strategies/reverse/checkpoint-downs.js");
     const ctx = {
       component: {
         name: "db",

@@ -1,16 +1,20 @@
 import { BackoutError } from "../../core/errors.js";
-import { connectTarget, pickComponent } from "../../providers/postgres/archive-cli/connect.js";
+import { connectTarget, pickComponent } from "../../providers/postgres/archive/commands/connect.js";
 import {
   formatList,
   formatRestore,
   formatShow,
   formatUnmappedList,
   formatUnmappedShow,
-} from "../../providers/postgres/archive-cli/format.js";
-import { listArchives } from "../../providers/postgres/archive-cli/list.js";
-import { showArchive } from "../../providers/postgres/archive-cli/show.js";
-import { listUnmapped, showUnmapped, UNMAPPED_TABLE } from "../../providers/postgres/archive-cli/unmapped.js";
-import { restoreArchive } from "../../providers/postgres/sql/restore.js";
+} from "../../providers/postgres/archive/commands/format.js";
+import { listArchives } from "../../providers/postgres/archive/commands/list.js";
+import { showArchive } from "../../providers/postgres/archive/commands/show.js";
+import {
+  listUnmapped,
+  showUnmapped,
+  UNMAPPED_TABLE,
+} from "../../providers/postgres/archive/commands/unmapped.js";
+import { restoreArchive } from "../../providers/postgres/archive/restore-archive.js";
 import { openEngine, type GlobalOptions } from "../context.js";
 import { out, outJson, table } from "../output.js";
 

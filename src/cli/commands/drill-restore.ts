@@ -10,7 +10,7 @@ import {
   runRestoreDrill,
   type RestoreDrillReport,
 } from "../../providers/postgres/drill/index.js";
-import { pgTarget } from "../../providers/postgres/url.js";
+import { pgTarget } from "../../providers/postgres/connection/url.js";
 import { openEngine } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 import { err, out, outJson, redactor } from "../output.js";

@@ -14,7 +14,7 @@ import {
   runDrill,
   type DrillReport,
 } from "../../providers/postgres/drill/index.js";
-import { pgTarget } from "../../providers/postgres/url.js";
+import { pgTarget } from "../../providers/postgres/connection/url.js";
 import { builtinProviders } from "../../providers/index.js";
 import type { GlobalOptions } from "../context.js";
 import { recordDrills } from "../doctor/drill-record.js";

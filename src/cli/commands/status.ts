@@ -1,4 +1,4 @@
-import { keptStatusLines } from "../../providers/postgres/restore/kept-status.js";
+import { keptStatusLines } from "../../providers/postgres/strategies/restore/copy/kept-status.js";
 import { openEngine, type GlobalOptions } from "../context.js";
 import { out, outJson } from "../output.js";
 import { statusData } from "../status-data.js";

@@ -1,11 +1,11 @@
 import type { Provider } from "../../core/provider.js";
-import { applyPostgres } from "./apply.js";
-import { capturePostgres } from "./capture.js";
-import { refuseUnrevertable } from "./checkpoint-downs.js";
+import { applyPostgres } from "./strategies/reverse/apply.js";
+import { capturePostgres } from "./capture/state.js";
+import { refuseUnrevertable } from "./strategies/reverse/checkpoint-downs.js";
 import { planPostgres } from "./plan.js";
 import { postgresSettingsSchema, type PostgresSettings } from "./settings.js";
-import { verifyPostgres } from "./verify.js";
-import { doctorPostgres } from "./doctor.js";
+import { verifyPostgres } from "./strategies/reverse/verify.js";
+import { doctorPostgres } from "./preflight/doctor.js";
 
 export { postgresSettingsSchema, type PostgresSettings } from "./settings.js";
 
@@ -22,7 +22,7 @@ export const postgresProvider: Provider<PostgresSettings> = {
   // First refused when a down the rollback will need cannot be had (checkpoint-downs.ts).
   checkpoint: async (ctx, checkpointId) => {
     await refuseUnrevertable(ctx);
-    return (await import("./snapshot/index.js")).checkpointPostgres(ctx, checkpointId);
+    return (await import("./strategies/restore/snapshot/index.js")).checkpointPostgres(ctx, checkpointId);
   },
   plan: planPostgres,
   apply: applyPostgres,

@@ -1,23 +1,23 @@
 import { BackoutError } from "../../core/errors.js";
 import type { ComponentState, StepSpec } from "../../core/model.js";
 import type { ProviderContext } from "../../core/provider.js";
-import { NO_VERSION } from "./capture.js";
-import { withPostgres } from "./connect.js";
-import type { Queryable } from "./db.js";
+import { NO_VERSION } from "./capture/state.js";
+import { withPostgres } from "./connection/session.js";
+import type { Queryable } from "./connection/queryable.js";
 import { withToolSql, type Migration } from "./layouts/layout.js";
 import { compareVersions } from "./layouts/options.js";
-import { migrationSet, type MigrationSet } from "./migration-set.js";
-import { dataPolicy } from "./policy.js";
-import { privilegeInput, requirePrivileges } from "./privileges.js";
-import { riskOf } from "./risk.js";
-import { snapshotOf } from "./restore-params.js";
-import { restoreSituation, restoreSteps } from "./restore-plan.js";
-import { missingSnapshotFile, restorePreflight } from "./restore-preflight.js";
+import { migrationSet, type MigrationSet } from "./layouts/migration-set.js";
+import { dataPolicy } from "./classify/policy.js";
+import { privilegeInput, requirePrivileges } from "./preflight/privileges.js";
+import { riskOf } from "./classify/risk.js";
+import { snapshotOf } from "./strategies/restore/params.js";
+import { restoreSituation, restoreSteps } from "./strategies/restore/plan.js";
+import { missingSnapshotFile, restorePreflight } from "./strategies/restore/preflight.js";
 import { readSettings, type PostgresSettings } from "./settings.js";
-import { classifyScript } from "./sql/classify.js";
-import { measureAtRisk } from "./sql/measure.js";
-import { lostByUp, lostByUpText } from "./sql/up-loss.js";
-import { sha256, type DownParams } from "./step-params.js";
+import { classifyScript } from "./classify/classify.js";
+import { measureAtRisk } from "./classify/measure.js";
+import { lostByUp, lostByUpText } from "./classify/up-loss.js";
+import { sha256, type DownParams } from "./strategies/reverse/step-params.js";
 
 // Guesses for the estimate: a DDL statement is quick; archiving copies rows.
 const BASE_MS = 200;

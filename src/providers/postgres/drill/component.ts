@@ -5,9 +5,9 @@
 import { systemClock } from "../../../core/clock.js";
 import type { ComponentConfig, ComponentState, DataLossPolicy } from "../../../core/model.js";
 import type { ProviderContext } from "../../../core/provider.js";
-import { migrationSet } from "../migration-set.js";
+import { migrationSet } from "../layouts/migration-set.js";
 import { durationMs, readSettings, type PostgresSettings } from "../settings.js";
-import { historyTablesFor, snapshotOf } from "../restore-params.js";
+import { historyTablesFor, snapshotOf } from "../strategies/restore/params.js";
 import type { RestoreDrillInput } from "./restore-drill.js";
 import type { DrillInput } from "./run-drill.js";
 

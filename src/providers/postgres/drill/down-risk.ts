@@ -7,11 +7,11 @@
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import type { DataLossPolicy } from "../../../core/model.js";
-import type { Queryable } from "../db.js";
+import type { Queryable } from "../connection/queryable.js";
 import type { Migration } from "../layouts/layout.js";
-import { archivable } from "../policy.js";
-import { classifyScript } from "../sql/classify.js";
-import { lostByUp } from "../sql/up-loss.js";
+import { archivable } from "../classify/policy.js";
+import { classifyScript } from "../classify/classify.js";
+import { lostByUp } from "../classify/up-loss.js";
 import type { MigrationDrill } from "./types.js";
 
 /**

@@ -4,9 +4,9 @@
  * advance; the slot is left exactly where it was. Returns the changes stored.
  */
 import type pg from "pg";
-import { declarePeek } from "../snapshot/drain.js";
-import { historyMatcher, toStored, TransactionReader } from "../snapshot/transactions.js";
-import type { CaptureStore } from "../snapshot/types.js";
+import { declarePeek } from "../strategies/restore/snapshot/drain.js";
+import { historyMatcher, toStored, TransactionReader } from "../strategies/restore/snapshot/transactions.js";
+import type { CaptureStore } from "../strategies/restore/snapshot/types.js";
 
 const FETCH_ROWS = 20_000;
 

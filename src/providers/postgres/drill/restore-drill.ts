@@ -8,17 +8,17 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { schemaFingerprint } from "../fingerprint.js";
-import { replayChanges } from "../replay/index.js";
-import { summaryLines } from "../restore-report.js";
-import { connectAdmin } from "../restore/admin.js";
-import { createLike } from "../restore/create-copy.js";
-import { pgRestore } from "../restore/pg-restore.js";
+import { schemaFingerprint } from "../capture/fingerprint.js";
+import { replayChanges } from "../strategies/restore/replay/index.js";
+import { summaryLines } from "../strategies/restore/report.js";
+import { connectAdmin } from "../strategies/restore/copy/admin.js";
+import { createLike } from "../strategies/restore/copy/create-copy.js";
+import { pgRestore } from "../strategies/restore/copy/pg-restore.js";
 import { quoteIdent } from "../sql/quote.js";
-import { openCaptureStore } from "../snapshot/capture-store.js";
-import { slotExists } from "../snapshot/drain.js";
-import type { SnapshotRecord } from "../snapshot/types.js";
-import { connectUrl, withDatabase, DRILL_APP } from "../client.js";
+import { openCaptureStore } from "../strategies/restore/snapshot/capture-store.js";
+import { slotExists } from "../strategies/restore/snapshot/drain.js";
+import type { SnapshotRecord } from "../strategies/restore/snapshot/types.js";
+import { connectUrl, withDatabase, DRILL_APP } from "../connection/by-url.js";
 import { peekSlot } from "./peek-slot.js";
 
 export interface RestoreDrillInput {

@@ -7,7 +7,7 @@
 import type pg from "pg";
 import type { Migration, MigrationLayout } from "../layouts/layout.js";
 import { isBlankSql } from "../layouts/options.js";
-import { classifyScript } from "../sql/classify.js";
+import { classifyScript } from "../classify/classify.js";
 import {
   drift,
   newDrift,
@@ -16,7 +16,7 @@ import {
   type Drift,
   type Snapshot,
   type SnapshotScope,
-} from "./snapshot.js";
+} from "./stage-state.js";
 import type { DrillFinding, MigrationDrill } from "./types.js";
 
 export interface RoundTripInput {

@@ -11,8 +11,8 @@ import type pg from "pg";
 import { BackoutError } from "../../../core/errors.js";
 import { runCommand } from "../../../process/run-command.js";
 import { qualified, quoteIdent } from "../sql/quote.js";
-import { pgTarget } from "../url.js";
-import { connectUrl, DRILL_APP } from "../client.js";
+import { pgTarget } from "../connection/url.js";
+import { connectUrl, DRILL_APP } from "../connection/by-url.js";
 import { tablesInKeyOrder, type TableInfo } from "./tables.js";
 
 export interface PgTools {

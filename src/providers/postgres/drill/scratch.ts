@@ -9,8 +9,8 @@ import { randomBytes } from "node:crypto";
 import type pg from "pg";
 import { BackoutError } from "../../../core/errors.js";
 import { quoteIdent } from "../sql/quote.js";
-import { pgTarget } from "../url.js";
-import { connectUrl, withDatabase, DRILL_APP, MAINTENANCE_TIMEOUTS } from "../client.js";
+import { pgTarget } from "../connection/url.js";
+import { connectUrl, withDatabase, DRILL_APP, MAINTENANCE_TIMEOUTS } from "../connection/by-url.js";
 import { copySample, restoreSchema, type PgTools } from "./sample.js";
 
 export interface Scratch {

@@ -11,7 +11,7 @@ import { existsSync } from "node:fs";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { runCommand, runCommandOk } from "../../../process/run-command.js";
-import type { Queryable } from "../db.js";
+import type { Queryable } from "../connection/queryable.js";
 
 export interface DbmateSchemaOptions {
   /** The component's url (the password goes to pg_dump through PGPASSWORD, not its argv). */

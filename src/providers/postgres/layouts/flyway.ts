@@ -8,7 +8,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { BackoutError } from "../../../core/errors.js";
-import type { Queryable } from "../db.js";
+import type { Queryable } from "../connection/queryable.js";
 import { relationExists } from "../sql/catalog.js";
 import { qualified, quoteIdent } from "../sql/quote.js";
 import { compareFlywayVersions, flywayChecksum, parseFlywayName, sameFlywayVersion } from "./flyway-names.js";

@@ -1,7 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { BackoutError } from "../../../core/errors.js";
-import type { Queryable } from "../db.js";
+import type { Queryable } from "../connection/queryable.js";
 import { relationExists } from "../sql/catalog.js";
 import { quoteIdent } from "../sql/quote.js";
 import type { Migration, MigrationLayout } from "./layout.js";

@@ -1,4 +1,4 @@
-import type { Queryable } from "../db.js";
+import type { Queryable } from "../connection/queryable.js";
 
 /**
  * One migration as the user's migration tool knows it. `version` is exactly what the tool

@@ -9,7 +9,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { BackoutError } from "../../../core/errors.js";
-import type { Queryable } from "../db.js";
+import type { Queryable } from "../connection/queryable.js";
 import { relationExists } from "../sql/catalog.js";
 import { qualified } from "../sql/quote.js";
 import type { Migration, MigrationLayout } from "./layout.js";

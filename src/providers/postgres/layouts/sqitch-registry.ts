@@ -2,7 +2,7 @@
  * Creates the Sqitch registry (schema v1.1, App/Sqitch/Engine/pg.sql of Sqitch 1.3) when a drill
  * records migrations on a database Sqitch has never deployed to, and registers the project.
  */
-import type { Queryable } from "../db.js";
+import type { Queryable } from "../connection/queryable.js";
 import { relationExists } from "../sql/catalog.js";
 
 /** pg.sql's tables, same columns, keys and checks (comments left out). `reg` is quoted already. */

@@ -6,7 +6,7 @@
  * in between left the schema reverted and the change still registered). This removes exactly that
  * outer pair, found with the real PostgreSQL parser (libpg-query), never by pattern matching.
  */
-import type { Json } from "../sql/ast.js";
+import type { Json } from "../classify/ast.js";
 
 interface ParsedStmt {
   stmt?: Json;

@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BackoutError } from "../../../core/errors.js";
-import type { Queryable } from "../db.js";
+import type { Queryable } from "../connection/queryable.js";
 import { relationExists } from "../sql/catalog.js";
 import { quoteIdent } from "../sql/quote.js";
 import type { Migration, MigrationLayout } from "./layout.js";

@@ -1,5 +1,5 @@
 /** Catalog look-ups shared by measuring, archiving and restoring. All names travel as bind values. */
-import type { Queryable } from "../db.js";
+import type { Queryable } from "../connection/queryable.js";
 
 /** Whether `name` (SQL text, quoted as needed: "schema"."table") names a relation of any kind. */
 export async function relationExists(db: Queryable, name: string): Promise<boolean> {

@@ -6,8 +6,8 @@
  */
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { failureOf, pgErrorKind } from "../../../../src/providers/postgres/pg-errors.js";
-import { isChangeError } from "../../../../src/providers/postgres/replay/apply-items.js";
+import { failureOf, pgErrorKind } from "../../../../src/providers/postgres/errors.js";
+import { isChangeError } from "../../../../src/providers/postgres/strategies/restore/replay/apply-items.js";
 import { type PgCluster, startPostgres } from "../../../support/postgres.js";
 
 let cluster: PgCluster;

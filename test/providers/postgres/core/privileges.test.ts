@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BackoutError } from "../../../../src/core/errors.js";
 import { postgresProvider } from "../../../../src/providers/postgres/index.js";
-import { checkPrivileges } from "../../../../src/providers/postgres/privileges.js";
+import { checkPrivileges } from "../../../../src/providers/postgres/preflight/privileges.js";
 import { startPostgres, type PgCluster } from "../../../support/postgres.js";
 import { tempDir } from "../../fixtures.js";
 import { dbmateVersion, migrateUp, pgCtx, writeDbmate } from "./pg-fixture.js";

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseDbmate } from "../../../../src/providers/postgres/layouts/dbmate.js";
 import { layoutFor, resolveFormat } from "../../../../src/providers/postgres/layouts/detect.js";
 import { durationMs, postgresSettingsSchema } from "../../../../src/providers/postgres/settings.js";
-import { pgTarget } from "../../../../src/providers/postgres/url.js";
+import { pgTarget } from "../../../../src/providers/postgres/connection/url.js";
 import { expectBackoutError, tempDir } from "../../fixtures.js";
 import { writeDbmate, writeGolangMigrate } from "./pg-fixture.js";
 

@@ -17,7 +17,7 @@ import {
   golangMigrateLockKey,
   NODE_PG_MIGRATE_LOCK,
   SQITCH_LOCK,
-} from "../../../../src/providers/postgres/tool-locks.js";
+} from "../../../../src/providers/postgres/layouts/tool-locks.js";
 import { useCluster } from "../../../support/postgres.js";
 import { tempDir } from "../../fixtures.js";
 import { migrateUp, pgCtx, planSteps } from "./pg-fixture.js";

@@ -1,0 +1,57 @@
+/** Helpers around the live server's WAL: make sure the restore point reached the archive. */
+import { createServer } from "node:net";
+import { type Clock, systemClock } from "../../../../../../core/clock.js";
+import { BackoutError, type ErrorLocation } from "../../../../../../core/errors.js";
+import { openPgClient } from "../../../../connection/client.js";
+
+/**
+ * pg_switch_wal() and wait (up to 60 s) until the archiver has archived that segment: the
+ * restore point's record must be in the archive before recovery can stop at it.
+ */
+export async function waitArchived(
+  url: string,
+  redact: (t: string) => string,
+  where: ErrorLocation,
+  clock: Clock = systemClock,
+): Promise<void> {
+  const client = await openPgClient(url);
+  try {
+    const { rows } = await client.query<{ wal: string }>("SELECT pg_walfile_name(pg_switch_wal()) AS wal");
+    const wal = rows[0]?.wal ?? "";
+    const until = clock.now() + 60_000;
+    for (;;) {
+      const r = await client.query<{ last: string | null }>(
+        "SELECT last_archived_wal AS last FROM pg_stat_archiver",
+      );
+      const last = r.rows[0]?.last ?? "";
+      // Same timeline: segment names compare in WAL order.
+      if (last.length === 24 && last >= wal) return;
+      if (clock.now() > until) {
+        throw new BackoutError(
+          "PROVIDER_FAILED",
+          redact(`WAL segment ${wal} was not archived within 60 s (last archived: ${last || "none"})`),
+          {
+            where,
+            retryable: true,
+            hint: "Check the server's archive_command and pg_stat_archiver (failed_count, last_failed_wal), then resume.",
+          },
+        );
+      }
+      await clock.sleep(100);
+    }
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,75 @@
+import { z } from "zod";
+import { BackoutError } from "../../../../core/errors.js";
+import type { PlannedStep } from "../../../../core/model.js";
+import type { SnapshotRecord } from "./snapshot/types.js";
+
+/** The three steps of a rollback by restore-and-replay, in the order they run. */
+export const RESTORE_ACTIONS = ["capture-changes", "restore-snapshot", "replay-changes"] as const;
+export type RestoreAction = (typeof RESTORE_ACTIONS)[number];
+
+export const snapshotSchema = z.looseObject({
+  mode: z.enum(["dump", "pitr"]),
+  checkpointId: z.string().min(1).optional(),
+  slot: z.string().min(1),
+  slotLsn: z.string(),
+  restorePoint: z.string(),
+  restoreLsn: z.string(),
+  dumpFile: z.string().optional(),
+  baseBackup: z.string().optional(),
+  walArchive: z.string().optional(),
+  database: z.string(),
+  createdAt: z.number(),
+});
+
+const paramsSchema = z.object({
+  strategy: z.literal("restore"),
+  snapshot: snapshotSchema,
+  /** Absolute path of the capture store (SQLite) the slot drains into. */
+  captureFile: z.string().min(1),
+  /** Tables whose transactions belong to migrations (marked, not replayed). */
+  historyTables: z.array(z.string()),
+  /** False when the plan found the slot gone: the writes since the checkpoint are given up. */
+  slotIntact: z.boolean(),
+});
+
+export interface RestoreParams {
+  strategy: "restore";
+  snapshot: SnapshotRecord;
+  captureFile: string;
+  historyTables: string[];
+  slotIntact: boolean;
+}
+
+export function isRestoreStep(step: PlannedStep): boolean {
+  return (RESTORE_ACTIONS as readonly string[]).includes(step.action) && step.params.strategy === "restore";
+}
+
+export function restoreParams(step: PlannedStep): RestoreParams {
+  const parsed = paramsSchema.safeParse(step.params);
+  if (parsed.success) return parsed.data;
+  throw new BackoutError("PLAN_INVALID", `step ${step.id} has no valid restore-and-replay parameters`, {
+    where: { component: step.component, step: step.id },
+    hint: "The plan was not made by the postgres provider or was edited; make a new plan.",
+  });
+}
+
+/** The checkpoint's snapshot record, when the checkpoint took one (snapshot: dump | pitr). */
+export function snapshotOf(details: Record<string, unknown> | undefined): SnapshotRecord | undefined {
+  const parsed = snapshotSchema.safeParse(details?.snapshot);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** The migration tool's history table(s), whose transactions are migrations, not user writes. */
+export function historyTablesFor(format: string, override: string | undefined): string[] {
+  if (override !== undefined) return [override];
+  switch (format) {
+    case "node-pg-migrate":
+      return ["pgmigrations"];
+    case "sqitch":
+      return ["sqitch.changes", "sqitch.events", "sqitch.tags", "sqitch.dependencies"];
+    case "flyway":
+      return ["flyway_schema_history"];
+    default:
+      return ["schema_migrations"];
+  }
+}
