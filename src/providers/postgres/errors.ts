@@ -6,6 +6,7 @@
  * constraint, type), which no retry fixes.
  */
 import { BackoutError, type ErrorLocation } from "../../core/errors.js";
+import type { PgTarget } from "./connection/url.js";
 
 export type PgErrorKind =
   /** Someone else was in the way, or the connection/server went away: worth another try. */
@@ -102,5 +103,39 @@ function isNetwork(e: unknown): boolean {
   // ended (a terminated backend whose FATAL arrived before the query did).
   return /Connection terminated|connection timeout|terminating connection|connection error and is not queryable|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE/i.test(
     msg,
+  );
+}
+
+// Authentication and missing-database errors do not fix themselves; network ones may.
+const PERMANENT = new Set(["28P01", "28000", "3D000"]);
+
+/** A failed connect as a BackoutError naming the server (never the password) and what to check. */
+export function connectFailure(
+  e: unknown,
+  target: PgTarget,
+  redact: (t: string) => string,
+  where: ErrorLocation,
+): BackoutError {
+  const reason = redact(e instanceof Error ? e.message : String(e));
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === "string" && PERMANENT.has(code)) {
+    return new BackoutError(
+      "PROVIDER_FAILED",
+      `PostgreSQL at ${target.hostPort} refused the connection to ${target.safeUrl}: ${reason}`,
+      {
+        where,
+        retryable: false,
+        hint: "Check the user, password and database name in the component's url (or the ${ENV} variable it comes from).",
+      },
+    );
+  }
+  return new BackoutError(
+    "PROVIDER_FAILED",
+    `cannot connect to PostgreSQL at ${target.hostPort} (${target.safeUrl}): ${reason}`,
+    {
+      where,
+      retryable: true,
+      hint: `Check that PostgreSQL is running and reachable from this host at ${target.hostPort} (firewall, listen_addresses, pg_hba.conf), then run the command again (or resume the rollback).`,
+    },
   );
 }

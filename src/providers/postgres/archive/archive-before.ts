@@ -1,6 +1,6 @@
 /**
  * Under the `archive` data-loss policy: right before a destructive statement runs, in the same
- * transaction, lock the tables it destroys data in (archive-lock.ts), then copy exactly the data
+ * transaction, lock the tables it destroys data in (lock-targets.ts), then copy exactly the data
  * it destroys into the archive schema, so that committing the down script and keeping its data
  * are one atomic step, and no write committed by the application can fall between the copy and
  * the statement.

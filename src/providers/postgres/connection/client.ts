@@ -1,10 +1,15 @@
 /**
  * The options of every connection backout opens: lock_timeout and statement_timeout from its
  * first query on (startup parameters, not SETs a code path could forget), so a catalog read
- * behind an ACCESS EXCLUSIVE lock waits lockTimeout, never forever.
+ * behind an ACCESS EXCLUSIVE lock waits lockTimeout, never forever. The one connection helper:
+ * openPgClient for callers that word their own failure (withPostgres in session.ts), connectUrl
+ * for the rest (the drill's databases, the archive commands, the restore's drainer and
+ * maintenance work), whose failed connect says where and what to check.
  */
 import type pg from "pg";
+import { connectFailure } from "../errors.js";
 import { durationMs } from "../settings.js";
+import { pgTarget } from "./url.js";
 
 export interface PgTimeouts {
   lockTimeoutMs: number;
@@ -89,4 +94,28 @@ export async function openPgClient(url: string, options: OpenOptions = {}): Prom
     throw e;
   }
   return client;
+}
+
+/** application_name of the drill's sessions (so a DBA can tell them from the application's). */
+export const DRILL_APP = "backout drill";
+
+/** The same URL pointing at another database of the same server. */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${encodeURIComponent(database)}`;
+  return u.toString();
+}
+
+export async function connectUrl(
+  url: string,
+  applicationName = "backout",
+  timeouts: PgTimeouts = DEFAULT_TIMEOUTS,
+): Promise<pg.Client> {
+  try {
+    return await openPgClient(url, { applicationName, timeouts });
+  } catch (e) {
+    // A refused or timed-out connect is the operator's to fix: say where and what, not ECONNREFUSED.
+    const target = pgTarget(url);
+    throw connectFailure(e, target, (t) => target.scrub(t), {});
+  }
 }

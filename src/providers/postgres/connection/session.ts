@@ -2,7 +2,7 @@ import type pg from "pg";
 import { BackoutError, type ErrorLocation } from "../../../core/errors.js";
 import type { ProviderContext } from "../../../core/provider.js";
 import { openPgClient, timeoutsOf } from "./client.js";
-import { failureOf } from "../errors.js";
+import { connectFailure, failureOf } from "../errors.js";
 import type { PostgresSettings } from "../settings.js";
 import { pgTarget, type PgTarget } from "./url.js";
 
@@ -56,38 +56,4 @@ function located(e: BackoutError, where: ErrorLocation): BackoutError {
     ...(e.details === undefined ? {} : { details: e.details }),
     cause: e,
   });
-}
-
-// Authentication and missing-database errors do not fix themselves; network ones may.
-const PERMANENT = new Set(["28P01", "28000", "3D000"]);
-
-/** A failed connect as a BackoutError naming the server (never the password) and what to check. */
-export function connectFailure(
-  e: unknown,
-  target: PgTarget,
-  redact: (t: string) => string,
-  where: ErrorLocation,
-): BackoutError {
-  const reason = redact(e instanceof Error ? e.message : String(e));
-  const code = (e as { code?: unknown }).code;
-  if (typeof code === "string" && PERMANENT.has(code)) {
-    return new BackoutError(
-      "PROVIDER_FAILED",
-      `PostgreSQL at ${target.hostPort} refused the connection to ${target.safeUrl}: ${reason}`,
-      {
-        where,
-        retryable: false,
-        hint: "Check the user, password and database name in the component's url (or the ${ENV} variable it comes from).",
-      },
-    );
-  }
-  return new BackoutError(
-    "PROVIDER_FAILED",
-    `cannot connect to PostgreSQL at ${target.hostPort} (${target.safeUrl}): ${reason}`,
-    {
-      where,
-      retryable: true,
-      hint: `Check that PostgreSQL is running and reachable from this host at ${target.hostPort} (firewall, listen_addresses, pg_hba.conf), then run the command again (or resume the rollback).`,
-    },
-  );
 }

@@ -18,7 +18,7 @@ import { quoteIdent } from "../sql/quote.js";
 import { openCaptureStore } from "../strategies/restore/snapshot/capture-store.js";
 import { slotExists } from "../strategies/restore/snapshot/drain.js";
 import type { SnapshotRecord } from "../strategies/restore/snapshot/types.js";
-import { connectUrl, withDatabase, DRILL_APP } from "../connection/by-url.js";
+import { connectUrl, withDatabase, DRILL_APP } from "../connection/client.js";
 import { peekSlot } from "./peek-slot.js";
 
 export interface RestoreDrillInput {

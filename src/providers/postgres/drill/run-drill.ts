@@ -4,7 +4,7 @@
  */
 import type { DataLossPolicy } from "../../../core/model.js";
 import { withToolSql, type Migration, type MigrationLayout } from "../layouts/layout.js";
-import { connectUrl, DRILL_APP } from "../connection/by-url.js";
+import { connectUrl, DRILL_APP } from "../connection/client.js";
 import { judgeDown, judgeUp } from "./down-risk.js";
 import { hasDown, roundTrip } from "./round-trip.js";
 import { createScratch } from "./scratch.js";

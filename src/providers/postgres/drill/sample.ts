@@ -12,7 +12,7 @@ import { BackoutError } from "../../../core/errors.js";
 import { runCommand } from "../../../process/run-command.js";
 import { qualified, quoteIdent } from "../sql/quote.js";
 import { pgTarget } from "../connection/url.js";
-import { connectUrl, DRILL_APP } from "../connection/by-url.js";
+import { connectUrl, DRILL_APP } from "../connection/client.js";
 import { tablesInKeyOrder, type TableInfo } from "./tables.js";
 
 export interface PgTools {

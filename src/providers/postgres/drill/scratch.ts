@@ -10,7 +10,7 @@ import type pg from "pg";
 import { BackoutError } from "../../../core/errors.js";
 import { quoteIdent } from "../sql/quote.js";
 import { pgTarget } from "../connection/url.js";
-import { connectUrl, withDatabase, DRILL_APP, MAINTENANCE_TIMEOUTS } from "../connection/by-url.js";
+import { connectUrl, withDatabase, DRILL_APP, MAINTENANCE_TIMEOUTS } from "../connection/client.js";
 import { copySample, restoreSchema, type PgTools } from "./sample.js";
 
 export interface Scratch {

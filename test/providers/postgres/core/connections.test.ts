@@ -52,14 +52,14 @@ describe("one connection helper: every connection has a connect, lock and statem
     await cluster?.stop();
   });
 
-  it("no module but client-config.ts loads the pg driver to open a connection", () => {
+  it("no module but connection/client.ts loads the pg driver to open a connection", () => {
     const offenders = sourceFiles("src").filter((f) => {
       const text = readFileSync(f, "utf8");
       const valueImport =
         /^import\s+(?!type\b)[^;]*\bfrom\s+"pg"/m.test(text) || /import\("pg"\)(?!\.)/.test(text);
       return valueImport || /new\s+[\w.]*Client\(/.test(text.replace(/new\s+RedisClient\(/g, ""));
     });
-    expect(offenders).toEqual(["src/providers/postgres/client-config.ts"]);
+    expect(offenders).toEqual(["src/providers/postgres/connection/client.ts"]);
   });
 
   it("the restore's maintenance connection and the replication connection carry the timeouts", async () => {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type pg from "pg";
 import { describe, expect, it } from "vitest";
 import { BackoutError } from "../../../../src/core/errors.js";
-import { connectUrl } from "../../../../src/providers/postgres/connection/by-url.js";
+import { connectUrl } from "../../../../src/providers/postgres/connection/client.js";
 import { postgresProvider } from "../../../../src/providers/postgres/index.js";
 import { useCluster } from "../../../support/postgres.js";
 import { tempDir } from "../../fixtures.js";

@@ -5,7 +5,7 @@
 import type pg from "pg";
 import { BackoutError } from "../../../../core/errors.js";
 import type { ComponentConfig } from "../../../../core/model.js";
-import { connectUrl } from "../../connection/by-url.js";
+import { connectUrl } from "../../connection/client.js";
 import { DEFAULT_ARCHIVE_SCHEMA } from "../index-table.js";
 
 export interface ArchiveTarget {

@@ -11,7 +11,7 @@ import type pg from "pg";
 import type { Clock } from "../../../../core/clock.js";
 import { BackoutError, type ErrorLocation } from "../../../../core/errors.js";
 import type { ProviderContext } from "../../../../core/provider.js";
-import { connectUrl } from "../../connection/by-url.js";
+import { connectUrl } from "../../connection/client.js";
 import {
   allowConnections,
   applyRetention,

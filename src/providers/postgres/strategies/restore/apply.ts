@@ -6,7 +6,7 @@
 import { BackoutError, type ErrorLocation } from "../../../../core/errors.js";
 import type { PlannedStep } from "../../../../core/model.js";
 import type { ProviderContext, StepResult } from "../../../../core/provider.js";
-import { connectUrl, withDatabase } from "../../connection/by-url.js";
+import { connectUrl, withDatabase } from "../../connection/client.js";
 import { failureOf } from "../../errors.js";
 import { pgTarget } from "../../connection/url.js";
 import {

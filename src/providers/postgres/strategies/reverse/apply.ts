@@ -77,7 +77,7 @@ async function inTransaction(
 ): Promise<string[]> {
   const { client, target, where } = s;
   // READ COMMITTED whatever the server default: an archive copy must see every write committed
-  // before its table lock (sql/archive-lock.ts), not the transaction's first snapshot.
+  // before its table lock (archive/lock-targets.ts), not the transaction's first snapshot.
   await client.query("BEGIN ISOLATION LEVEL READ COMMITTED");
   try {
     await setTimeouts(client, settings, true);

@@ -5,7 +5,7 @@
 import type pg from "pg";
 import { type Clock, systemClock } from "../../../../../core/clock.js";
 import { BackoutError, type ErrorLocation } from "../../../../../core/errors.js";
-import { withDatabase } from "../../../connection/by-url.js";
+import { withDatabase } from "../../../connection/client.js";
 import { MAINTENANCE_TIMEOUTS, openPgClient } from "../../../connection/client.js";
 import { pgErrorKind } from "../../../errors.js";
 import { pgTarget } from "../../../connection/url.js";
