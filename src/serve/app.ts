@@ -10,6 +10,7 @@ import type { ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { BackoutError } from "../core/errors.js";
 import { installAuth } from "./auth.js";
+import { dashboardApi, dashboardPages } from "./dashboard/routes.js";
 import type { ServeContext } from "./context.js";
 import { errorBody, toHttpError } from "./http-errors.js";
 import { RateLimiter } from "./rate-limit.js";
@@ -78,6 +79,7 @@ export async function buildApp(o: AppOptions): Promise<{ app: FastifyInstance; c
       readRoutes(api, ctx);
       writeRoutes(api, ctx);
       eventRoutes(api, ctx, o.streams);
+      dashboardApi(api, ctx);
       api.get("/openapi.json", { config: { role: "viewer" }, schema: { hide: true } }, () => app.swagger());
       done();
     },
@@ -86,6 +88,7 @@ export async function buildApp(o: AppOptions): Promise<{ app: FastifyInstance; c
   app.get("/metrics", { config: { role: "viewer" }, schema: { hide: true } }, async (_req, reply) =>
     reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics()),
   );
+  dashboardPages(app);
   app.get("/healthz", { config: { role: "public" }, schema: { hide: true } }, () => ({ ok: true }));
   await app.ready();
   return { app, ctx };

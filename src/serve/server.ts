@@ -30,6 +30,8 @@ const FEED_POLL_MS = 250;
 export async function serve(opts: ServeOptions): Promise<number> {
   const engine = await openEngine(opts, { warnInterrupted: false });
   const log = serveLogger(engine.redactor);
+  // Stopped on every way out, or its timer would keep a server that failed to start alive.
+  let stopFeed = (): void => undefined;
   try {
     const config = engine.config.serve ?? toServeConfig(serveSchema.parse({}));
     if (config.tokens.length === 0) {
@@ -56,6 +58,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
       FEED_POLL_MS,
       (e) => log.error({ err: toBackoutError(e).toJSON() }, "reading the journal feed failed"),
     );
+    stopFeed = () => feed.stop();
     await feed.start();
     const metrics = new ServeMetrics(engine);
     feed.subscribe(metrics.observe);
@@ -98,6 +101,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
     log.info("stopped");
     return 0;
   } finally {
+    stopFeed();
     await engine.store.close();
   }
 }

@@ -68,6 +68,8 @@ describe("backout serve: auth matrix (every endpoint × no token, bad token, eac
     ["GET", "/api/v1/rollbacks/r-none", "viewer"],
     ["GET", "/api/v1/rollbacks/r-none/report?format=md", "viewer"],
     ["GET", "/api/v1/openapi.json", "viewer"],
+    ["GET", "/api/v1/whoami", "viewer"],
+    ["GET", "/api/v1/rollbacks/r-none/live", "viewer"],
     ["GET", "/metrics", "viewer"],
     ["GET", "/api/v1/plan?to=no-such-checkpoint", "operator"],
     ["POST", "/api/v1/checkpoints", "operator", { name: "matrix" }],

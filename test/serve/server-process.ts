@@ -77,8 +77,13 @@ export interface ServerProcess {
   ) => Promise<{ status: number; json: Body; text: string }>;
 }
 
-export async function startServer(cwd: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const port = await freePort();
+/** `port`: a given one (a restarted server where its clients expect it), else a free one. */
+export async function startServer(
+  cwd: string,
+  env: Record<string, string> = {},
+  port?: number,
+): Promise<ServerProcess> {
+  port ??= await freePort();
   const url = `http://127.0.0.1:${port}`;
   const proc = execa(process.execPath, [CLI, "serve", "--listen", `127.0.0.1:${port}`], {
     cwd,

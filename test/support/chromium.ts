@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 
 export const CHROMIUM = "/usr/bin/chromium";
 // Without the background-networking flags, Chromium's connections are refused by this closed network.
@@ -27,12 +27,22 @@ export interface OpenedPage {
   requests: string[];
 }
 
-export async function openInChromium(file: string, workDir: string): Promise<OpenedPage> {
+function requireChromium(): void {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
       `${CHROMIUM} not found: install the Debian package "chromium" (apt-get install --no-install-recommends chromium)`,
     );
   }
+}
+
+/** A headless browser; each test opens its own contexts (own sessionStorage) in it. */
+export async function launchChromium(): Promise<Browser> {
+  requireChromium();
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 15_000 });
+}
+
+export async function openInChromium(file: string, workDir: string): Promise<OpenedPage> {
+  requireChromium();
   // A fresh profile per run (launchPersistentContext's userDataDir is Chromium's --user-data-dir).
   const context = await chromium.launchPersistentContext(join(workDir, "profile"), {
     executablePath: CHROMIUM,

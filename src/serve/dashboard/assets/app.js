@@ -1,0 +1,159 @@
+// The dashboard: sign in with a token, load the views, then keep them current from the event
+// stream (each event schedules a refresh of what it touches; bursts are coalesced).
+import { api, authHeaders, token } from "./api.js";
+import {
+  approve,
+  applyRoles,
+  applyState,
+  preview,
+  report,
+  resumeOrCancel,
+  run,
+  updateApprove,
+} from "./actions.js";
+import { $, el, fill, showError, when } from "./dom.js";
+import { followEvents } from "./sse.js";
+import { appendEvent, renderHistory, renderLive, renderStatus } from "./views.js";
+
+const state = {
+  /** The rollback shown live; undefined follows the newest one. */
+  pinned: undefined,
+  shown: undefined,
+  live: undefined,
+  interrupted: [],
+  previewed: undefined,
+  shownKey: undefined,
+  /** Feed ids received, in order (the tests read them to check nothing was missed). */
+  seen: [],
+  stream: undefined,
+};
+window.backoutDashboard = state;
+
+const REFRESH_MS = 150;
+let timer;
+let refreshing = false;
+let again = false;
+
+function scheduleRefresh() {
+  if (timer) return;
+  timer = setTimeout(() => {
+    timer = undefined;
+    void refresh();
+  }, REFRESH_MS);
+}
+
+async function refresh() {
+  if (refreshing) {
+    again = true;
+    return;
+  }
+  refreshing = true;
+  try {
+    const [status, list] = await Promise.all([api("GET", "/status"), api("GET", "/rollbacks?limit=50")]);
+    state.interrupted = status.interrupted.map((i) => i.id);
+    renderStatus(status);
+    state.shown = state.pinned ?? list[0]?.id;
+    renderHistory(list, state.shown, select, report);
+    if (state.shown) {
+      state.live = await api("GET", `/rollbacks/${encodeURIComponent(state.shown)}/live`);
+      // An error shown for one rollback and state is stale once either changes.
+      const key = `${state.live.rollback.id}:${state.live.rollback.state}`;
+      if (key !== state.shownKey) showError("live-error", "");
+      state.shownKey = key;
+      renderLive(state.live);
+    }
+    applyState(state.live?.rollback, state.interrupted);
+    $("follow").hidden = state.pinned === undefined;
+  } catch (e) {
+    showError("live-error", e);
+  } finally {
+    refreshing = false;
+    if (again) {
+      again = false;
+      scheduleRefresh();
+    }
+  }
+}
+
+function select(id) {
+  state.pinned = id;
+  void refresh();
+}
+
+async function loadCheckpoints() {
+  const list = await api("GET", "/checkpoints?limit=50");
+  fill(
+    $("plan-to"),
+    [el("option", { value: "" }, "last good")].concat(
+      list.map((c) =>
+        el("option", { value: c.id }, `${c.name}${c.good ? " (good)" : ""} · ${when(c.createdAt)}`),
+      ),
+    ),
+  );
+}
+
+function setConn(kind, detail) {
+  const c = $("conn");
+  c.className = `pill ${kind}`;
+  c.textContent = kind === "live" ? "live" : "reconnecting";
+  c.title = detail || "";
+}
+
+async function start() {
+  let me;
+  try {
+    me = await api("GET", "/whoami");
+  } catch (e) {
+    token.clear();
+    showLogin(e.status === 401 ? "That token is not accepted by this server." : String(e));
+    return;
+  }
+  $("login").hidden = true;
+  $("main").hidden = false;
+  $("logout").hidden = false;
+  $("who").textContent = `${me.name} (${me.roles.join(", ")})`;
+  applyRoles(me.roles);
+  await Promise.all([refresh(), loadCheckpoints().catch((e) => showError("plan-error", e))]);
+  state.stream = followEvents({
+    headers: () => authHeaders(),
+    onState: setConn,
+    onEvent: (id, e) => {
+      state.seen.push(id);
+      appendEvent(id, e);
+      scheduleRefresh();
+    },
+  });
+}
+
+function showLogin(message) {
+  $("main").hidden = true;
+  $("logout").hidden = true;
+  $("login").hidden = false;
+  $("login-error").textContent = message || "";
+  $("token").focus();
+}
+
+$("login").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  token.set($("token").value.trim());
+  $("token").value = "";
+  void start();
+});
+$("logout").addEventListener("click", () => {
+  token.clear();
+  state.stream?.stop();
+  showLogin("");
+});
+$("preview").addEventListener("click", () => void preview(state));
+$("run").addEventListener("click", async () => {
+  const id = await run(state);
+  if (id) select(id);
+});
+$("approve").addEventListener("click", () => void approve(state.live.rollback).then(refresh));
+$("resume").addEventListener("click", () => void resumeOrCancel(state.live.rollback, "resume").then(refresh));
+$("cancel").addEventListener("click", () => void resumeOrCancel(state.live.rollback, "cancel").then(refresh));
+$("follow").addEventListener("click", () => select(undefined));
+$("gate-confirm").addEventListener("input", () => updateApprove(state.live?.rollback));
+
+if (token.get()) void start();
+else showLogin("");
