@@ -29,17 +29,22 @@ const state = {
 };
 window.backoutDashboard = state;
 
-const REFRESH_MS = 150;
+// A burst of events (a 200-step rollback) costs one refresh (3 requests) per second at most,
+// well under the server's per-token rate limit (serve.rateLimit, default 600 a minute).
+const SETTLE_MS = 150;
+const MIN_GAP_MS = 1000;
 let timer;
 let refreshing = false;
 let again = false;
+let lastRefresh = 0;
 
 function scheduleRefresh() {
   if (timer) return;
+  const wait = Math.max(SETTLE_MS, lastRefresh + MIN_GAP_MS - Date.now());
   timer = setTimeout(() => {
     timer = undefined;
     void refresh();
-  }, REFRESH_MS);
+  }, wait);
 }
 
 async function refresh() {
@@ -48,6 +53,7 @@ async function refresh() {
     return;
   }
   refreshing = true;
+  lastRefresh = Date.now();
   try {
     const [status, list] = await Promise.all([api("GET", "/status"), api("GET", "/rollbacks?limit=50")]);
     state.interrupted = status.interrupted.map((i) => i.id);
