@@ -18,6 +18,9 @@ import {
 } from "./rules.js";
 import { copyRule, dmlRule, insertRule, mergeRule, nestedDml, selectRule } from "./rules-dml.js";
 import { CreatedHere } from "./created-here.js";
+import { type EventTriggerHit, eventTriggers } from "./reach-catalog.js";
+import { withReach } from "./reach.js";
+import { ScriptHooks } from "./script-hooks.js";
 import { checkTree, describeFindings } from "./tree-check.js";
 import { lineAtByte, splitStatements } from "./split.js";
 import { SAFE_KINDS } from "./statement-kinds.js";
@@ -121,7 +124,8 @@ async function classifyNode(stmt: Json | undefined, ctx: RuleContext): Promise<V
 /**
  * `defaultSchema` is where unqualified names resolve (the search_path's first schema). With `db`,
  * ALTER COLUMN ... TYPE is judged against the column's live type (int → bigint is lossless);
- * without it only changes to unbounded text types are.
+ * without it only changes to unbounded text types are. With `db`, a statement that fires
+ * triggers, rules or foreign-key actions (or, for DDL, event triggers) is opaque (reach.ts).
  */
 export async function classifyScript(
   sql: string,
@@ -133,12 +137,15 @@ export async function classifyScript(
   const out: ClassifiedStatement[] = [];
   let schema = defaultSchema;
   const created = new CreatedHere();
+  const hooks = new ScriptHooks();
+  let events: Promise<EventTriggerHit[]> | undefined;
+  const eventTriggersOnce = () => (events ??= db === undefined ? Promise.resolve([]) : eventTriggers(db));
   for (const raw of splitStatements(sql, parsed.stmts ?? [])) {
-    const verdict = created.relieve(
-      await classifyNode(raw.stmt, { sql: raw.sql, defaultSchema: schema, db }),
-    );
+    const own = created.relieve(await classifyNode(raw.stmt, { sql: raw.sql, defaultSchema: schema, db }));
+    const verdict = await withReach(raw.stmt, own, schema, hooks, db, eventTriggersOnce);
     out.push({ sql: raw.sql, line: raw.line, ...verdict });
     created.note(raw.stmt, raw.line, schema);
+    hooks.note(raw.stmt, raw.line, schema);
     schema = searchPathAfter(raw.stmt, schema, defaultSchema);
   }
   return out;

@@ -14,7 +14,7 @@ function where(t: DataTarget): string {
  * so it holds no live number (those are in measuredText).
  */
 export function describeTarget(t: DataTarget): string {
-  const rows = t.where === undefined ? "" : ` where ${t.where}`;
+  const rows = t.via !== undefined ? ` (${t.via})` : t.where === undefined ? "" : ` where ${t.where}`;
   switch (t.operation) {
     case "drop-table":
       return `drops table ${where(t)}`;

@@ -12,6 +12,8 @@ export interface DataTarget {
   column?: string;
   /** For DELETE / UPDATE: the WHERE clause text, so measuring and archiving copy exactly those rows. */
   where?: string;
+  /** Reached not by the statement itself but through a foreign key's action: which one, from where. */
+  via?: string;
   operation: "drop-table" | "drop-column" | "truncate" | "delete" | "update" | "alter-type" | "drop-schema";
 }
 
