@@ -1,9 +1,7 @@
 import { parse } from "libpg-query";
 import { describe, expect, it } from "vitest";
 import { classifyScript } from "../../../../src/providers/postgres/classify/classify.js";
-import { CORPUS, type Expected } from "./classify-corpus.js";
-
-const CLASSES: Expected[] = ["safe", "destructive", "opaque"];
+import { CORPUS, type Expected, confusionMatrix } from "./classify-corpus.js";
 
 /** The statement kind libpg-query gives the corpus line (its one and only statement). */
 async function kindOf(sql: string): Promise<string> {
@@ -15,25 +13,16 @@ async function kindOf(sql: string): Promise<string> {
 describe("default-deny classifier corpus", () => {
   it("classifies every corpus statement as a reviewer would (confusion matrix is diagonal)", async () => {
     expect(CORPUS.length).toBeGreaterThanOrEqual(100);
-    const matrix = new Map(CLASSES.map((e) => [e, new Map(CLASSES.map((g) => [g, 0]))]));
+    const results: [Expected, Expected][] = [];
     const wrong: string[] = [];
     for (const [sql, expected] of CORPUS) {
       const out = await classifyScript(sql, "down.sql");
       expect(out, sql).toHaveLength(1);
       const got = out[0]?.class ?? "safe";
-      const row = matrix.get(expected);
-      row?.set(got, (row.get(got) ?? 0) + 1);
+      results.push([expected, got]);
       if (got !== expected) wrong.push(`${expected} → ${got}: ${sql} (${out[0]?.reason})`);
     }
-    const lines = [
-      `corpus: ${CORPUS.length} statements; rows = expected, columns = classified`,
-      `${"".padEnd(12)}${CLASSES.map((c) => c.padStart(12)).join("")}`,
-      ...CLASSES.map(
-        (e) =>
-          `${e.padEnd(12)}${CLASSES.map((g) => String(matrix.get(e)?.get(g) ?? 0).padStart(12)).join("")}`,
-      ),
-    ];
-    console.log(lines.join("\n"));
+    console.log(confusionMatrix(results));
     expect(wrong).toEqual([]);
   });
 

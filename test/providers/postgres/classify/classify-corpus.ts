@@ -227,3 +227,15 @@ export const CORPUS: [sql: string, expected: Expected][] = [
     "safe",
   ],
 ];
+
+const CLASSES: Expected[] = ["safe", "destructive", "opaque"];
+
+/** Rows = expected, columns = classified: the confusion matrix, as printed text. */
+export function confusionMatrix(results: [expected: Expected, got: Expected][]): string {
+  const cell = (e: Expected, g: Expected) => results.filter(([x, y]) => x === e && y === g).length;
+  return [
+    `corpus: ${results.length} statements; rows = expected, columns = classified`,
+    `${"".padEnd(12)}${CLASSES.map((c) => c.padStart(12)).join("")}`,
+    ...CLASSES.map((e) => `${e.padEnd(12)}${CLASSES.map((g) => String(cell(e, g)).padStart(12)).join("")}`),
+  ].join("\n");
+}
