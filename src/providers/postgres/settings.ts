@@ -61,6 +61,34 @@ export const postgresSettingsSchema = z
       .describe(
         "Sqitch: who the registry names as committer of backout's events. Default: as Sqitch finds it (SQITCH_FULLNAME/SQITCH_EMAIL, then user.name/user.email of its sqitch.conf files, then the system user).",
       ),
+    nodePgMigrate: z
+      .strictObject({
+        schema: z
+          .union([identifier, z.array(identifier).min(1)])
+          .optional()
+          .describe("--schema: the search_path the tool runs migrations with (default public)."),
+        migrationsSchema: identifier
+          .optional()
+          .describe("--migrations-schema: schema of the history table (default: the first schema)."),
+        migrationsTable: identifier
+          .optional()
+          .describe("--migrations-table: the history table (default pgmigrations)."),
+        decamelize: z.boolean().optional().describe("--decamelize: table and column names are decamelized."),
+        configFile: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("--config-file: the tool's JSON configuration, relative to backout.yaml."),
+        configValue: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("--config-value: the section of the configuration to read (default db)."),
+      })
+      .optional()
+      .describe(
+        "The node-pg-migrate options the project runs the tool with, so backout's down SQL and history updates are the tool's own. As the tool does, values in node-config's config/*.json (when the project has the config package) and then in configFile override these.",
+      ),
     dbmate: z
       .strictObject({
         schemaFile: z

@@ -3,6 +3,7 @@ import { BackoutError } from "../../../core/errors.js";
 import type { ProviderContext } from "../../../core/provider.js";
 import { layoutFor, resolveFormat } from "./detect.js";
 import type { Migration, MigrationFormat, MigrationLayout } from "./layout.js";
+import { resolveNpmOptions } from "./npm-options.js";
 import type { PostgresSettings } from "../settings.js";
 
 export interface MigrationSet {
@@ -22,9 +23,21 @@ export function plannedLayout(
   settings: PostgresSettings,
   format: MigrationFormat,
 ): MigrationLayout {
+  const migrationsDir = resolve(ctx.baseDir, settings.migrations);
   return layoutFor(format, {
-    migrationsDir: resolve(ctx.baseDir, settings.migrations),
+    migrationsDir,
     env: ctx.env,
+    ...(format === "node-pg-migrate"
+      ? {
+          nodePgMigrate: resolveNpmOptions({
+            settings: settings.nodePgMigrate,
+            baseDir: ctx.baseDir,
+            migrationsDir,
+            env: ctx.env,
+            component: ctx.component.name,
+          }),
+        }
+      : {}),
     ...(settings.committer === undefined ? {} : { committer: settings.committer }),
     ...(settings.historyTable === undefined ? {} : { historyTable: settings.historyTable }),
   });

@@ -14,6 +14,7 @@ import { relationExists } from "../sql/catalog.js";
 import { qualified } from "../sql/quote.js";
 import type { Migration, MigrationLayout } from "./layout.js";
 import { nodePgMigrateDryRun } from "./npm-dry-run.js";
+import { type NpmToolOptions, searchPathPrefix } from "./npm-options.js";
 
 export interface NodePgMigrateOptions {
   /** `--migrations-table` (default pgmigrations). */
@@ -24,6 +25,8 @@ export interface NodePgMigrateOptions {
   migrationsDir?: string;
   /** The environment the migration code runs with (it may read settings from it). */
   env?: Record<string, string | undefined>;
+  /** The tool's options as the project runs it (npm-options.ts); table/schema above override its history table. */
+  nodePgMigrate?: NpmToolOptions;
 }
 
 // The tool's own marker regexes (src/sqlMigration.ts): `-- Up Migration`, `--- up migration`...
@@ -79,9 +82,13 @@ async function migrationFiles(dir: string): Promise<string[]> {
 }
 
 export function createNodePgMigrateLayout(options: NodePgMigrateOptions = {}): MigrationLayout {
-  const table = options.table ?? "pgmigrations";
-  const schema = options.schema ?? "public";
+  const tool = options.nodePgMigrate;
+  const table = options.table ?? tool?.migrationsTable ?? "pgmigrations";
+  const schema = options.schema ?? tool?.migrationsSchema ?? "public";
   const target = qualified(schema, table);
+  // The tool runs every migration after `SET search_path TO <--schema>`: so does the SQL backout keeps.
+  const prefix = searchPathPrefix(tool);
+  const inPath = (sql: string | undefined) => (sql === undefined ? undefined : `${prefix}${sql}`);
 
   return {
     format: "node-pg-migrate",
@@ -125,9 +132,9 @@ export function createNodePgMigrateLayout(options: NodePgMigrateOptions = {}): M
           version,
           name: version.replace(/^\d+_/, ""),
           file,
-          upSql: up,
+          upSql: inPath(up),
           downFile: down === undefined ? undefined : file,
-          downSql: down,
+          downSql: inPath(down),
         });
       }
       return out;
@@ -161,6 +168,8 @@ export function createNodePgMigrateLayout(options: NodePgMigrateOptions = {}): M
         wanted: runtime.map((m) => m.file),
         table,
         schema,
+        schemas: tool?.schemas ?? ["public"],
+        decamelize: tool?.decamelize ?? false,
         env: options.env ?? process.env,
       });
       return wanted.map((m) => {
@@ -168,12 +177,12 @@ export function createNodePgMigrateLayout(options: NodePgMigrateOptions = {}): M
         if (m.runtime !== true || a === undefined) return m;
         const filled: Migration = { ...m };
         if ("sql" in a.down) {
-          filled.downSql = a.down.sql;
+          filled.downSql = inPath(a.down.sql);
           filled.downFile = m.file;
           filled.downTransaction = a.down.transaction;
         } else filled.downProblem = a.down.problem;
         if ("sql" in a.up) {
-          filled.upSql = a.up.sql;
+          filled.upSql = inPath(a.up.sql);
           filled.upTransaction = a.up.transaction;
         } else filled.upProblem = a.up.problem;
         return filled;

@@ -39,8 +39,12 @@ export interface DryRunInput {
   files: string[];
   /** The files whose SQL is wanted. */
   wanted: string[];
+  /** --migrations-table and --migrations-schema. */
   table: string;
   schema: string;
+  /** --schema (the tool's search_path) and --decamelize: they change the SQL the tool builds. */
+  schemas: string[];
+  decamelize: boolean;
   env: Record<string, string | undefined>;
   timeoutMs?: number;
 }
@@ -124,7 +128,12 @@ export async function nodePgMigrateDryRun(input: DryRunInput): Promise<Map<strin
     tsx: tsx === undefined ? null : pathToFileURL(tsx).href,
     files: input.files,
     wanted: input.wanted,
-    options: { migrationsTable: input.table, migrationsSchema: input.schema, schema: input.schema },
+    options: {
+      migrationsTable: input.table,
+      migrationsSchema: input.schema,
+      schema: input.schemas,
+      decamelize: input.decamelize,
+    },
   };
   let stdout: string;
   let stderr: string;

@@ -1,4 +1,5 @@
 import { quoteIdent } from "../sql/quote.js";
+import type { NpmToolOptions } from "./npm-options.js";
 
 /** What every layout factory may be given (see detect.ts). */
 export interface LayoutOptions {
@@ -10,6 +11,8 @@ export interface LayoutOptions {
   committer?: { name?: string; email?: string };
   /** The environment the tool would run with (Sqitch reads SQITCH_FULLNAME, HOME...). */
   env?: Record<string, string | undefined>;
+  /** node-pg-migrate's --schema, --migrations-schema/-table, --decamelize, as the project runs it. */
+  nodePgMigrate?: NpmToolOptions;
 }
 
 export interface HistoryTable {
