@@ -24,9 +24,14 @@ const UNIT = [
 export default defineConfig({
   test: {
     setupFiles: ["test/support/setup.ts"],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // Bounds for a hung test, not speed goals: generous because three workers share two cores.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     pool: "forks",
+    // vitest's default is one worker per core minus one: a single worker on the 2-core CI
+    // machines, so the suite ran file after file although most of its time is spent waiting on
+    // real services and processes. BACKOUT_TEST_WORKERS overrides.
+    maxWorkers: Number(process.env.BACKOUT_TEST_WORKERS ?? 3),
     projects: [
       { extends: true, test: { name: "unit", include: UNIT } },
       { extends: true, test: { name: "integration", include: ["test/**/*.test.ts"], exclude: UNIT } },

@@ -42,8 +42,11 @@ export function writeStepScripts(dir: string): { apply: string; capture: string 
     apply,
     `import { appendFileSync, openSync, writeFileSync, closeSync } from "node:fs";
 import { join } from "node:path";
+import { existsSync } from "node:fs";
 const [component, target, dir, sleepMs] = process.argv.slice(2);
-await new Promise((r) => setTimeout(r, Number(sleepMs ?? 0)));
+// "hold": wait until the test creates <dir>/release, so a test decides when the step ends.
+if (sleepMs === "hold") while (!existsSync(join(dir, "release"))) await new Promise((r) => setTimeout(r, 20));
+else await new Promise((r) => setTimeout(r, Number(sleepMs ?? 0)));
 let fd;
 try { fd = openSync(join(dir, "markers", component + "." + target), "wx"); } catch { process.exit(0); }
 closeSync(fd);
@@ -56,8 +59,16 @@ writeFileSync(join(dir, "state", component), target);
   return { apply, capture: "/bin/cat" };
 }
 
-/** A command component whose version lives in state/<name>. */
-export function commandComponent(dir: string, name: string, dependsOn: string[], sleepMs = 0): string {
+/**
+ * A command component whose version lives in state/<name>. Its apply sleeps `sleepMs`, or with
+ * "hold" waits until the test calls releaseSteps(dir).
+ */
+export function commandComponent(
+  dir: string,
+  name: string,
+  dependsOn: string[],
+  sleepMs: number | "hold" = 0,
+): string {
   const node = JSON.stringify(process.execPath);
   return `  ${name}:
     kind: command
@@ -65,4 +76,9 @@ export function commandComponent(dir: string, name: string, dependsOn: string[],
     capture: ["/bin/cat", ${JSON.stringify(join(dir, "state", name))}]
     apply: [${node}, ${JSON.stringify(join(dir, "apply.mjs"))}, ${name}, "{{target}}", ${JSON.stringify(dir)}, "${sleepMs}"]
 `;
+}
+
+/** Lets every step started with sleepMs "hold" finish. */
+export function releaseSteps(dir: string): void {
+  writeFileSync(join(dir, "release"), "");
 }

@@ -1,7 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli, commandComponent, startCli, tempDir, writeStepScripts } from "./cli.js";
+import { until } from "../support/until.js";
+import { cli, commandComponent, releaseSteps, startCli, tempDir, writeStepScripts } from "./cli.js";
 
 interface Shown {
   id: string;
@@ -10,7 +11,7 @@ interface Shown {
   state: string;
 }
 
-async function environment(stepMs: number): Promise<string> {
+async function environment(stepMs: number | "hold"): Promise<string> {
   const dir = tempDir("lock");
   writeStepScripts(dir);
   for (const name of ["api", "db"]) writeFileSync(join(dir, "state", name), "v1");
@@ -48,16 +49,21 @@ describe("one rollback at a time per environment (two real backout processes)", 
   });
 
   it("with --no-wait the second exits with the lock-busy code (4) and changes no component", async () => {
-    const dir = await environment(1500);
+    // The first run's steps wait for releaseSteps: it holds the lock for as long as the test
+    // needs, however slowly a loaded machine starts the second process.
+    const dir = await environment("hold");
     const first = startCli(["run"], { cwd: dir });
-    // Wait until the first holds the lock.
-    for (let i = 0; i < 100; i++) {
-      const s = JSON.parse((await cli(["status", "--json"], { cwd: dir })).stdout) as { lock: unknown };
-      if (s.lock) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await until(
+      "the first run holds the lock",
+      async () => {
+        const s = JSON.parse((await cli(["status", "--json"], { cwd: dir })).stdout) as { lock: unknown };
+        return s.lock !== null && s.lock !== undefined;
+      },
+      60_000,
+    );
     const second = await cli(["run", "--no-wait"], { cwd: dir });
-    expect(second.exitCode).toBe(4);
+    releaseSteps(dir);
+    expect(second.exitCode, second.stderr).toBe(4);
     expect(second.stderr).toMatch(/LOCK_BUSY/);
     expect((await first).exitCode).toBe(0);
     const list = JSON.parse((await cli(["history", "--json"], { cwd: dir })).stdout) as { state: string }[];

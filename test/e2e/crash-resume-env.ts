@@ -1,19 +1,24 @@
+/**
+ * The environment the crash-resume tests kill and resume: four command components in a DAG,
+ * checkpointed at v1 and "deployed" to v2. The tests are split over three files so the
+ * runner can spread them over its workers.
+ */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { cli, commandComponent, startCli, tempDir, writeStepScripts } from "./cli.js";
+import { expect, it } from "vitest";
+import { cli, commandComponent, tempDir, writeStepScripts } from "./cli.js";
 
-const COMPONENTS: [string, string[]][] = [
+export const COMPONENTS: [string, string[]][] = [
   ["db", []],
   ["api", ["db"]],
   ["web", ["api"]],
   ["cache", []],
 ];
 /** createRollback + started + 3 per step (started, its process, succeeded) + finished. */
-const JOURNAL_WRITES = 1 + 1 + 3 * COMPONENTS.length + 1;
+export const JOURNAL_WRITES = 1 + 1 + 3 * COMPONENTS.length + 1;
 
 /** A fresh environment: checkpoint at v1 (good), then a "deploy" to v2. */
-async function environment(): Promise<string> {
+export async function environment(): Promise<string> {
   const dir = tempDir("crash");
   writeStepScripts(dir);
   for (const [name] of COMPONENTS) writeFileSync(join(dir, "state", name), "v1");
@@ -34,7 +39,7 @@ ${COMPONENTS.map(([n, d]) => commandComponent(dir, n, d, 30)).join("")}`,
   return dir;
 }
 
-function sideEffects(dir: string): string[] {
+export function sideEffects(dir: string): string[] {
   try {
     return readFileSync(join(dir, "side-effects.log"), "utf8").trim().split("\n").filter(Boolean).sort();
   } catch {
@@ -43,7 +48,7 @@ function sideEffects(dir: string): string[] {
 }
 
 /** After the kill: resume the interrupted rollback, or start again if none was created. */
-async function finish(dir: string): Promise<void> {
+export async function finish(dir: string): Promise<void> {
   const status = await cli(["status", "--json"], { cwd: dir });
   const s = JSON.parse(status.stdout) as {
     interrupted: { id: string }[];
@@ -65,9 +70,10 @@ async function finish(dir: string): Promise<void> {
   for (const [name] of COMPONENTS) expect(readFileSync(join(dir, "state", name), "utf8")).toBe("v1");
 }
 
-describe("SIGKILL of backout run, then resume (real processes)", () => {
+/** Registers one test per journal write: SIGKILL of `run` just before (or after) it, then finish. */
+export function killAtEveryJournalWrite(moment: "before" | "after"): void {
   const points: [number, "before" | "after"][] = [];
-  for (let n = 1; n <= JOURNAL_WRITES; n++) points.push([n, "before"], [n, "after"]);
+  for (let n = 1; n <= JOURNAL_WRITES; n++) points.push([n, moment]);
 
   it.each(points)(
     "killed at journal write %i (%s it): every step's side effect happens exactly once",
@@ -92,28 +98,4 @@ describe("SIGKILL of backout run, then resume (real processes)", () => {
       await finish(dir);
     },
   );
-
-  it("a run without a kill point writes exactly the journal the kill points cover", async () => {
-    const dir = await environment();
-    const r = await cli(["run", "--json"], { cwd: dir });
-    expect(r.exitCode, r.stderr).toBe(0);
-    const events = r.stdout
-      .trim()
-      .split("\n")
-      .filter((l) => l.includes('"event"'));
-    expect(events.length + 1).toBe(JOURNAL_WRITES); // + the queued event written with the rollback
-  });
-
-  it.each(Array.from({ length: 8 }, (_, i) => i))(
-    "killed at a random moment (#%i), then resumed",
-    async () => {
-      const dir = await environment();
-      const child = startCli(["run"], { cwd: dir });
-      const delay = 150 + Math.floor(Math.random() * 500);
-      const timer = setTimeout(() => child.kill("SIGKILL"), delay);
-      await child;
-      clearTimeout(timer);
-      await finish(dir);
-    },
-  );
-});
+}
