@@ -132,7 +132,7 @@ export class Backout {
 
   /** Flushes pending notifications (bounded by policies.notifications.flush) and closes the store. */
   close(): Promise<void> {
-    return this.store.close();
+    return this.engine.close();
   }
 }
 

@@ -15,12 +15,18 @@ export interface ComposeOptions {
   holder?: Holder;
   /** Runs before anything else uses the store (the CLI refuses to write inside a step here). */
   beforeUse?: (store: Store) => Promise<void>;
+  /**
+   * Start delivering what earlier processes left in the outbox (default true). Read-only
+   * commands pass false: they then never wait on a receiver, and the next command that changes
+   * something delivers the leftovers.
+   */
+  deliverLeftovers?: boolean;
 }
 
 /**
  * The composition root shared by the CLI and the library: the store, the check runner, the
- * notification outbox and its background delivery, and the engine over them. Closing the
- * engine's store first flushes the delivery (bounded by policies.notifications.flush).
+ * notification outbox and its background delivery, and the engine over them. engine.close()
+ * first finishes the delivery (bounded by policies.notifications.flush), then closes the store.
  */
 export async function composeEngine(environment: Environment, options: ComposeOptions = {}): Promise<Engine> {
   const { config, providers, redactor } = environment;
@@ -34,29 +40,18 @@ export async function composeEngine(environment: Environment, options: ComposeOp
     }
   }
   const notifications = await notificationOutbox(config, redactor, opened);
-  const delivery = notifications?.delivery;
-  // Every command closes the store when its work is done: that is when delivery is flushed
-  // and what is left is journalled as undelivered.
-  const store = delivery
-    ? Object.assign(Object.create(opened) as typeof opened, {
-        close: async () => {
-          await delivery.finish();
-          await opened.close();
-        },
-      })
-    : opened;
   const engine = new Engine({
     config,
-    store,
+    store: opened,
     providers,
     redactor,
     checks: checkRunner(),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.env ? { env: options.env } : {}),
     ...(options.holder ? { holder: options.holder } : {}),
-    ...(notifications ? { notify: notifications.outbox } : {}),
+    ...(notifications ? { notify: notifications.outbox, delivery: notifications.delivery } : {}),
   });
   // Messages earlier processes left undelivered go out in the background.
-  delivery?.kick();
+  if (options.deliverLeftovers ?? true) notifications?.delivery.kick();
   return engine;
 }

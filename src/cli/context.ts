@@ -15,8 +15,10 @@ export interface GlobalOptions {
 
 /** The composition root: config, providers, store and engine for one command. */
 /**
- * `readOnly`: the command only reads (status, history, show, report, plan, checkpoints). Every
- * other command refuses to run inside a rollback's step (NESTED_ROLLBACK) before its first write.
+ * `readOnly`: the command only reads (status, history, show, report, plan, checkpoints). It does
+ * not deliver what earlier processes left in the notification outbox, so it never waits on a
+ * receiver. Every other command refuses to run inside a rollback's step (NESTED_ROLLBACK) before
+ * its first write, and delivers those leftovers.
  */
 export async function openEngine(
   opts: GlobalOptions,
@@ -26,7 +28,9 @@ export async function openEngine(
   const config: EnvironmentConfig = loadEnvironment(resolve(opts.config), { providers, redactor });
   const engine = await composeEngine(
     { config, providers, redactor },
-    readOnly ? {} : { beforeUse: (store) => assertNotInsideStep(store) },
+    // A read-only command never waits on a receiver: it leaves the outbox to the next command
+    // that changes something.
+    readOnly ? { deliverLeftovers: false } : { beforeUse: (store) => assertNotInsideStep(store) },
   );
   if (warnInterrupted) {
     for (const { record, why } of await findInterrupted(engine)) {

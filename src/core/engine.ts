@@ -31,6 +31,8 @@ export interface EngineDeps {
   checks?: CheckRunner;
   /** The notification outbox (Slack, signed webhooks); none configured means none sent. */
   notify?: NotificationOutbox;
+  /** The outbox's background delivery: close() lets it finish (bounded by its flush time) first. */
+  delivery?: { finish(): Promise<unknown> };
 }
 
 export interface PlanRequest {
@@ -54,6 +56,7 @@ export class Engine {
   readonly holder: Holder;
   readonly checks: CheckRunner | undefined;
   readonly notify: NotificationOutbox | undefined;
+  private readonly delivery: { finish(): Promise<unknown> } | undefined;
 
   constructor(deps: EngineDeps) {
     this.config = deps.config;
@@ -65,6 +68,20 @@ export class Engine {
     this.holder = deps.holder ?? currentHolder();
     this.checks = deps.checks;
     this.notify = deps.notify;
+    this.delivery = deps.delivery;
+  }
+
+  /**
+   * Ends the engine's use of its store: notification delivery finishes first (for at most
+   * policies.notifications.flush; what is left is journalled and stays in the outbox), then the
+   * store closes. Every command calls this once its work is done.
+   */
+  async close(): Promise<void> {
+    try {
+      await this.delivery?.finish();
+    } finally {
+      await this.store.close();
+    }
   }
 
   redact = (text: string): string => this.redactor.redact(text);

@@ -113,7 +113,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     return outcome.state === "succeeded" ? 0 : 1;
   } finally {
     for (const s of services) stopService(s.dir);
-    await engine?.store.close();
+    await engine?.close();
     if (!options.keep) rmSync(root, { recursive: true, force: true });
   }
 }

@@ -240,7 +240,7 @@ function notYet(): SerializedError {
     code: NOT_SENT,
     message: "not delivered before backout exited",
     retryable: true,
-    hint: "It stays in the outbox: the next backout command for this environment (any command, or resume) delivers it with the same webhook-id.",
+    hint: "It stays in the outbox: the next backout command for this environment that is not read-only (not status, history, show, report, plan or checkpoints) delivers it with the same webhook-id.",
   };
 }
 

@@ -102,7 +102,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
     return 0;
   } finally {
     stopFeed();
-    await engine.store.close();
+    await engine.close();
   }
 }
 

@@ -3,13 +3,15 @@
  * signature checked by an independent verifier) and a Slack incoming webhook. A rollback
  * announces its start and end; an escalation is announced; a channel that is down or hung
  * costs the rollback nothing (the outbox delivers in the background), what is left is
- * journalled and delivered by the next command with the same webhook-id; the signing secret
+ * journalled and delivered by the next command that changes something, with the same
+ * webhook-id, while read-only commands (status) never wait on a receiver; the signing secret
  * and the Slack URL's token never show in output, the journal, the store or the reports.
  */
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { cli, tempDir, type CliResult } from "../e2e/cli.js";
+import { cli, startCli, tempDir, type CliResult } from "../e2e/cli.js";
+import { until } from "../support/until.js";
 import { closedPort, Receiver, type ReceivedRequest } from "../notify/receiver.js";
 import { verifyStandardWebhook } from "../notify/verify-standard-webhook.js";
 import { checkpointThenDeploy, eventsOf, expectExit, latestRollback, readJournal } from "./helpers.js";
@@ -200,7 +202,7 @@ describe("notifications", () => {
     expect([...last.values()].every((n) => !n.ok && n.pending === true)).toBe(true);
   });
 
-  it("what is left is delivered by the next backout command, with the same webhook-id", async () => {
+  it("what is left is delivered by the next command that changes something, with the same webhook-id; a read-only one leaves it", async () => {
     receiver.hang = true;
     const dir = await environment("notify-later", base(), { flush: "1s", timeout: "30s" });
     expectExit(await run(dir, ["run"]), 0);
@@ -209,7 +211,12 @@ describe("notifications", () => {
     expect(firstIds.size).toBeGreaterThanOrEqual(1);
 
     receiver.reset(); // now it answers 200
-    const later = await run(dir, ["status"]); // any command that opens the environment
+    // Read-only commands leave the outbox alone (they never wait on a receiver).
+    for (const args of [["status"], ["history"], ["show", id], ["report", id], ["plan"], ["checkpoints"]])
+      await run(dir, args);
+    expect(receiver.requests).toEqual([]);
+
+    const later = await run(dir, ["checkpoint", "--name", "later"]); // changes something
     expectExit(later, 0);
     const hooks = at(HOOK_PATH);
     expect(
@@ -227,6 +234,32 @@ describe("notifications", () => {
     expect(
       (JSON.parse(again.stdout) as { undeliveredNotifications: unknown[] }).undeliveredNotifications,
     ).toEqual([]);
+  });
+
+  it("status returns promptly while a hung receiver has messages in the outbox", async () => {
+    receiver.hang = true;
+    const dir = await environment("notify-status-hung", base(), { flush: "1s", timeout: "30s" });
+    expectExit(await run(dir, ["run"]), 0);
+    expect(at(HOOK_PATH).length).toBeGreaterThanOrEqual(1); // the receiver took the requests and hung
+    // A command that delivered the leftovers would now wait for them: up to the 30 s attempt,
+    // bounded by a 25 s flush. status must not wait at all.
+    const file = join(dir, "backout.yaml");
+    writeFileSync(
+      file,
+      readFileSync(file, "utf8").replace("notifications: { flush: 1s }", "notifications: { flush: 25s }"),
+    );
+    const before = receiver.requests.length;
+
+    const status = startCli(["status"], { cwd: dir, env: ENV });
+    let exited = false;
+    void status.finally(() => (exited = true));
+    // Well under the flush and the channel timeout; a status that waited on the receiver fails here.
+    await until("status to exit while the receiver hangs", () => exited, { timeoutMs: 15_000 });
+    const r = await status;
+    outputs.push(String(r.stdout), String(r.stderr));
+    expect(r.exitCode).toBe(0);
+    expect(String(r.stdout)).toContain("notifications not delivered: 4");
+    expect(receiver.requests.length).toBe(before); // it did not even try
   });
 
   it("the signing secret and the Slack token appear in no output, journal, store or report", async () => {

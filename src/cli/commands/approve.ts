@@ -43,6 +43,6 @@ export default async function approve(
       (control) => resumeRollback(engine, rollbackId, control),
     );
   } finally {
-    await engine.store.close();
+    await engine.close();
   }
 }

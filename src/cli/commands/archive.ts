@@ -36,7 +36,7 @@ export default async function archive(opts: ArchiveOptions, [action, name]: stri
   try {
     target = pickComponent(engine.config.components, opts.component);
   } finally {
-    await engine.store.close();
+    await engine.close();
   }
   const needName = () => {
     if (!name)

@@ -10,6 +10,6 @@ export default async function cancel(opts: GlobalOptions, [id]: string[]): Promi
     out(`rollback ${id} cancelled; the environment is free`);
     return 0;
   } finally {
-    await engine.store.close();
+    await engine.close();
   }
 }

@@ -28,6 +28,6 @@ export default async function checkpoint(
     }
     return 0;
   } finally {
-    await engine.store.close();
+    await engine.close();
   }
 }

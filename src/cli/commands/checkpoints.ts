@@ -24,6 +24,6 @@ export default async function checkpoints(opts: GlobalOptions & { limit: string 
       );
     return 0;
   } finally {
-    await engine.store.close();
+    await engine.close();
   }
 }

@@ -17,6 +17,6 @@ export default async function doctor(opts: GlobalOptions): Promise<number> {
     else out(doctorText(report, new Map(engine.config.components.map((c) => [c.name, c.kind]))));
     return report.status === "fail" ? EXIT.failed : EXIT.ok;
   } finally {
-    await engine.store.close();
+    await engine.close();
   }
 }

@@ -24,7 +24,7 @@ export default async function drillRestore(opts: DrillOptions): Promise<number> 
   try {
     checkpoint = await engine.resolveTarget(opts.to);
   } finally {
-    await engine.store.close();
+    await engine.close();
   }
   const env = {
     baseDir: config.baseDir,

@@ -34,6 +34,6 @@ export default async function history(opts: GlobalOptions & { limit: string }): 
       );
     return 0;
   } finally {
-    await engine.store.close();
+    await engine.close();
   }
 }

@@ -15,7 +15,7 @@ export default async function markGood(opts: GlobalOptions, [ref]: string[]): Pr
     }
     return 0;
   } finally {
-    await engine.store.close();
+    await engine.close();
   }
 }
 

@@ -47,6 +47,6 @@ export default async function plan(
     }
     return pre && pre.breaks.length > 0 ? 1 : 0;
   } finally {
-    await engine.store.close();
+    await engine.close();
   }
 }

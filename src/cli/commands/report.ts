@@ -19,6 +19,6 @@ export default async function report(
     } else out(text);
     return 0;
   } finally {
-    await engine.store.close();
+    await engine.close();
   }
 }

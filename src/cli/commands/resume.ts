@@ -35,6 +35,6 @@ export default async function resume(
       (control) => resumeRollback(engine, rollbackId, control),
     );
   } finally {
-    await engine.store.close();
+    await engine.close();
   }
 }

@@ -35,6 +35,6 @@ export default async function run(
           : runRollback(engine, planRequest(opts), control),
     );
   } finally {
-    await engine.store.close();
+    await engine.close();
   }
 }

@@ -53,6 +53,6 @@ export default async function show(opts: GlobalOptions, [id]: string[]): Promise
       );
     return 0;
   } finally {
-    await engine.store.close();
+    await engine.close();
   }
 }

@@ -46,6 +46,6 @@ export default async function status(opts: GlobalOptions): Promise<number> {
     for (const line of keptStatusLines(kept)) out(line);
     return 0;
   } finally {
-    await engine.store.close();
+    await engine.close();
   }
 }

@@ -13,6 +13,6 @@ export default async function unmarkGood(opts: GlobalOptions, [ref]: string[]): 
     }
     return 0;
   } finally {
-    await engine.store.close();
+    await engine.close();
   }
 }

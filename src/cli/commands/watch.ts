@@ -46,6 +46,6 @@ export default async function watch(
       }
     }
   } finally {
-    await engine.store.close();
+    await engine.close();
   }
 }
