@@ -1,3 +1,4 @@
+import { userInfo } from "node:os";
 import { resolve } from "node:path";
 import { loadEnvironment } from "../config/load.js";
 import type { EnvironmentConfig } from "../config/types.js";
@@ -11,6 +12,13 @@ import { composeEngine } from "../api/compose.js";
 export interface GlobalOptions {
   config: string;
   json?: boolean;
+  /** `--as NAME`: who the journal records (run, resume, approve, cancel). */
+  as?: string;
+}
+
+/** The CLI user as the journal and serve.fourEyes know them: `--as`, or the OS user + "@cli". */
+export function cliIdentity(opts: GlobalOptions): string {
+  return opts.as ?? `${userInfo().username}@cli`;
 }
 
 /** The composition root: config, providers, store and engine for one command. */

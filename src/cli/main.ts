@@ -21,6 +21,10 @@ const program = new Command("backout")
     new Option("-c, --config <file>", "environment file").env("BACKOUT_CONFIG").default("backout.yaml"),
   )
   .option("--json", "machine-readable output (one JSON document, or one JSON event per line while running)")
+  .option(
+    "--as <name>",
+    "who you are in the journal and for serve.fourEyes (default: your user name + @cli; recorded, not authenticated)",
+  )
   .showHelpAfterError("(run `backout --help` for the list of commands)")
   .addHelpText(
     "after",

@@ -14,6 +14,8 @@ export interface SessionOptions {
   wait: boolean;
   confirm?: string;
   maxAttempts: number;
+  /** Who runs it (journalled as requestedBy / resumed.by, and the confirmer for --confirm and the prompt). */
+  by: string;
   /** The rollback's journal before this process (resume): progress counts the steps done then. */
   history?: readonly JournalEntry[];
 }
@@ -33,6 +35,8 @@ export async function runSession(
   const stops = stopSignals();
   const control: RunControl = {
     wait: options.wait,
+    requestedBy: options.by,
+    confirmedBy: options.by,
     signal: stops.abort,
     drain: stops.drain,
     listeners: [stops.track, (e) => (renderer ? renderer.onEvent(e) : early.push(e))],

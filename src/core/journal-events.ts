@@ -27,7 +27,11 @@ export interface SavedPlanOrigin {
  */
 export type JournalEventData =
   | { type: "queued"; plan: Plan; requestedBy: string; savedPlan?: SavedPlanOrigin }
-  | { type: "started"; holder: Holder; epoch: number; deadlineAt: number }
+  /**
+   * The first step may run from now on (the time limit starts). `by`: who let it start when
+   * that was not its requester's own run: the approver or resumer continuing it after the gate.
+   */
+  | { type: "started"; holder: Holder; epoch: number; deadlineAt: number; by?: string }
   /** `by`: who asked for the resume, when known (a `backout serve` token's name). */
   | { type: "resumed"; holder: Holder; epoch: number; interruptedSteps: string[]; by?: string }
   | { type: "gate-waiting"; planHash: string; steps: string[] }

@@ -5,6 +5,7 @@ import { BackoutError, toBackoutError } from "./errors.js";
 import { executeRollback, type RunOutcome } from "./executor/execute.js";
 import { assertConfirmationMatches, type GateOptions } from "./executor/gate.js";
 import { afterJournalWrite, beforeJournalWrite } from "./failpoints.js";
+import { assertFourEyes, fourEyesOn, selfApproval } from "./four-eyes.js";
 import { isHolderAliveHere, isHolderGone } from "./holder.js";
 import { newId } from "./ids.js";
 import { JournalWriter, type JournalListener } from "./journal-writer.js";
@@ -13,6 +14,7 @@ import { isTerminal, type Plan } from "./model.js";
 import { assertNotInsideStep } from "./nesting.js";
 import type { SavedPlan } from "./plan-file.js";
 import { plannedComponents } from "./planner/index.js";
+import { assertNotRunningHere, claimHere } from "./running-here.js";
 import { assertNoDrift, assertSavedPlanApplies } from "./saved-plan.js";
 import { whileStoreBusy } from "./store-busy.js";
 import { holderFacts, waitForLock, type WaitOptions } from "./wait-for-lock.js";
@@ -65,6 +67,11 @@ async function startRollback(
   savedPlan?: SavedPlanOrigin,
 ): Promise<RunOutcome> {
   assertConfirmationMatches(plan, control.confirmHash);
+  if (fourEyesOn(engine) && plan.dataLoss) {
+    if (control.confirmHash !== undefined)
+      throw selfApproval("a data-loss plan cannot be confirmed by who starts the rollback");
+    control = withoutPrompt(control);
+  }
   const now = engine.clock.now();
   const id = newId("r", now);
   const write = beforeJournalWrite("queued");
@@ -87,10 +94,15 @@ async function startRollback(
       engine.holder,
       engine.config.policies.lock.leaseMs,
     );
-  await (control.wait === false ? create() : whileStoreBusy(create, busyWait(engine, control, now)));
-  afterJournalWrite(write);
-  control.onCreated?.(id, plan);
-  return acquireAndExecute(engine, id, false, control);
+  const release = claimHere(id);
+  try {
+    await (control.wait === false ? create() : whileStoreBusy(create, busyWait(engine, control, now)));
+    afterJournalWrite(write);
+    control.onCreated?.(id, plan);
+    return await acquireAndExecute(engine, id, false, control);
+  } finally {
+    release();
+  }
 }
 
 /** Continues a rollback after a crash, an interruption or an approval. */
@@ -108,6 +120,29 @@ export async function resumeRollback(
   }
   assertPlanCurrent(engine, record);
   assertConfirmationMatches(record.plan, control.confirmHash, id);
+  if (fourEyesOn(engine) && record.plan.dataLoss) {
+    const by = control.confirmedBy ?? control.requestedBy;
+    if (control.confirmHash !== undefined) {
+      if (by === undefined) throw selfApproval(`rollback ${id} needs a named approver`);
+      await assertFourEyes(engine, id, by);
+    }
+    control = withoutPrompt(control);
+  }
+  // Before any await: two resumes of one rollback in this process cannot both pass.
+  const release = claimHere(id);
+  try {
+    return await resumeClaimed(engine, record, control);
+  } finally {
+    release();
+  }
+}
+
+async function resumeClaimed(
+  engine: Engine,
+  record: RollbackRecord,
+  control: RunControl,
+): Promise<RunOutcome> {
+  const id = record.id;
   await assertNotRunningElsewhere(engine, record);
   const join = () =>
     engine.store.joinQueue(
@@ -181,6 +216,8 @@ async function assertNotRunningElsewhere(engine: Engine, record: RollbackRecord)
   if (lock?.rollbackId !== record.id || !lock.holder) return;
   const now = engine.clock.now();
   const expired = lock.leaseExpiresAt !== undefined && lock.leaseExpiresAt < now;
+  // Held by this process but not running here (claimHere/assertNotRunningHere checked that):
+  // a rollback this process paused or was interrupted in; taking it up again is safe.
   if (lock.holder.token === engine.holder.token) return;
   // A stalled holder on this host (SIGSTOP) is alive: taking over would run its steps twice.
   const alive = isHolderAliveHere(lock.holder) || (!expired && !isHolderGone(lock.holder));
@@ -222,6 +259,7 @@ export async function approveRollback(
   }
   assertPlanCurrent(engine, record);
   assertConfirmationMatches(record.plan, planHash, id);
+  await assertFourEyes(engine, id, by);
   const journal = new JournalWriter(engine.store, engine.clock, engine.redactor, id);
   await journal.append({ type: "gate-approved", planHash: record.plan.hash, by, via: "approve" });
 }
@@ -237,6 +275,7 @@ export async function cancelRollback(engine: Engine, id: string, by: string): Pr
       {},
     );
   }
+  assertNotRunningHere(id);
   await assertNotRunningElsewhere(engine, record);
   const journal = new JournalWriter(engine.store, engine.clock, engine.redactor, id);
   await journal.append({ type: "finished", state: "cancelled", reason: `cancelled by ${by}` });
@@ -290,6 +329,12 @@ function busyWait(engine: Engine, control: RunControl, startedAt: number) {
       : {}),
     ...(stopWaiting(control) ?? {}),
   };
+}
+
+/** Under four-eyes the requester is not asked to confirm: the rollback waits for an approver. */
+function withoutPrompt(control: RunControl): RunControl {
+  const { prompt: _prompt, ...rest } = control;
+  return rest;
 }
 
 function stopWaiting(control: RunControl): { signal: AbortSignal } | undefined {

@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Engine } from "../../src/core/engine.js";
-import { runRollback, type RunOutcome } from "../../src/core/rollbacks.js";
+import { cancelRollback, resumeRollback, runRollback, type RunOutcome } from "../../src/core/rollbacks.js";
 import { eventsOf, Sandbox, stepOf, until, untilEvent } from "./helpers.js";
 
 let sb: Sandbox;
@@ -85,6 +85,32 @@ describe("one rollback at a time", () => {
     fs.writeFileSync(release, "");
     expect((await first.run).state).toBe("succeeded");
     expect(applyOrder()).toEqual([firstId]);
+  });
+
+  // One process (a `backout serve`) runs several rollbacks; the lock holds its own token for
+  // all of them, so only the engine's own record tells a running rollback from a paused one.
+  it("refuses resume and cancel of a rollback this same process is running (same holder)", async () => {
+    const first = await startBlocking();
+    const id = first.id() as string;
+    const sameProcess = sb.engine({ holder: first.engine.holder });
+    for (const attempt of [
+      () => resumeRollback(sameProcess, id, { wait: false }),
+      () => resumeRollback(first.engine, id),
+      () => cancelRollback(sameProcess, id, "tester"),
+    ]) {
+      await expect(attempt()).rejects.toMatchObject({
+        code: "LOCK_BUSY",
+        message: `rollback ${id} is being run by this process`,
+      });
+    }
+    const journal = await first.engine.store.readJournal(id);
+    expect(eventsOf(journal, "resumed")).toEqual([]);
+    expect(eventsOf(journal, "finished")).toEqual([]);
+    fs.writeFileSync(release, "");
+    expect((await first.run).state).toBe("succeeded");
+    expect(applyOrder()).toEqual([id]);
+    // Once it has ended here, the guard is gone: resume answers about the rollback itself.
+    await expect(resumeRollback(sameProcess, id)).rejects.toMatchObject({ code: "ROLLBACK_NOT_RESUMABLE" });
   });
 
   it("makes a second rollback with wait:true queue (position 1) and run after the first", async () => {

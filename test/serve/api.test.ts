@@ -194,6 +194,8 @@ describe("backout serve: the same rollbacks as the CLI", () => {
     const events = (await server.call("GET", `/api/v1/rollbacks/${id}`, { token: "viewer" })).json.events;
     expect(events.find((e) => e.event.type === "gate-approved")?.event.by).toBe("anna@serve");
     expect(events.find((e) => e.event.type === "started")?.event.holder?.pid).toBe(server.proc.pid);
+    // Who let it start: the approver whose call continued it, not (as before) nobody.
+    expect(events.find((e) => e.event.type === "started")?.event.by).toBe("anna@serve");
 
     // Four-eyes: carl requests, carl may not approve, anna may.
     deploy("v4");

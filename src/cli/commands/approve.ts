@@ -1,8 +1,7 @@
-import { userInfo } from "node:os";
 import { createInterface } from "node:readline/promises";
 import { BackoutError } from "../../core/errors.js";
 import { approveRollback, requireRollback, resumeRollback } from "../../core/rollbacks.js";
-import { openEngine, type GlobalOptions } from "../context.js";
+import { cliIdentity, openEngine, type GlobalOptions } from "../context.js";
 import { err, out } from "../output.js";
 import { planText } from "../plan-text.js";
 import { terminalWidth } from "../text-wrap.js";
@@ -33,13 +32,14 @@ export default async function approve(
       }
       hash = record.planHash;
     }
-    await approveRollback(engine, rollbackId, hash, `${userInfo().username}@cli`);
+    const by = cliIdentity(opts);
+    await approveRollback(engine, rollbackId, hash, by);
     if (!opts.resume) {
       out(`approved plan ${record.planHash.slice(0, 12)}; continue with \`backout resume ${rollbackId}\``);
       return 0;
     }
     return await runSession(
-      { json: Boolean(opts.json), wait: true, maxAttempts: engine.config.policies.retry.maxAttempts },
+      { json: Boolean(opts.json), wait: true, maxAttempts: engine.config.policies.retry.maxAttempts, by },
       (control) => resumeRollback(engine, rollbackId, control),
     );
   } finally {

@@ -1,6 +1,6 @@
 import { BackoutError } from "../../core/errors.js";
 import { findInterrupted, resumeRollback } from "../../core/rollbacks.js";
-import { openEngine, type GlobalOptions } from "../context.js";
+import { cliIdentity, openEngine, type GlobalOptions } from "../context.js";
 import { runSession } from "../run-session.js";
 
 export default async function resume(
@@ -29,6 +29,7 @@ export default async function resume(
         json: Boolean(opts.json),
         wait: opts.wait,
         maxAttempts: engine.config.policies.retry.maxAttempts,
+        by: cliIdentity(opts),
         history: await engine.store.readJournal(rollbackId),
         ...(opts.confirm ? { confirm: opts.confirm } : {}),
       },

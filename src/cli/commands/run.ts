@@ -1,7 +1,7 @@
 import { BackoutError } from "../../core/errors.js";
 import { readPlanFile } from "../../core/plan-file.js";
 import { runRollback, runSavedPlan } from "../../core/rollbacks.js";
-import { openEngine, type GlobalOptions } from "../context.js";
+import { cliIdentity, openEngine, type GlobalOptions } from "../context.js";
 import { runSession } from "../run-session.js";
 import { planRequest, type ScopeOptions } from "./plan.js";
 
@@ -27,6 +27,7 @@ export default async function run(
         json: Boolean(opts.json),
         wait: opts.wait,
         maxAttempts: engine.config.policies.retry.maxAttempts,
+        by: cliIdentity(opts),
         ...(opts.confirm ? { confirm: opts.confirm } : {}),
       },
       (control) =>

@@ -65,6 +65,7 @@ export async function executeRollback(deps: ExecuteDeps, options: ExecuteOptions
         holder: deps.holder,
         epoch: deps.epoch,
         deadlineAt: state.deadlineAt,
+        ...(options.resumed && options.requestedBy !== undefined ? { by: options.requestedBy } : {}),
       });
     } else {
       const interrupted = [...state.steps].filter(([, s]) => s.inFlight).map(([sid]) => sid);

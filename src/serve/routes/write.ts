@@ -4,8 +4,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { BackoutError } from "../../core/errors.js";
-import { approveRollback, cancelRollback, requireRollback } from "../../core/rollbacks.js";
+import { approveRollback, cancelRollback } from "../../core/rollbacks.js";
 import { who, type ServeContext } from "../context.js";
 import {
   anyJson,
@@ -132,7 +131,6 @@ export function writeRoutes(app: FastifyInstance, ctx: ServeContext): void {
       },
     },
     async (req, reply) => {
-      refuseIfRunningHere(ctx, req.params.id);
       const started = await runner.resume(req.params.id, who(req));
       return reply.code(202).send(json({ rollbackId: started.rollbackId, planHash: started.plan.hash }));
     },
@@ -150,7 +148,6 @@ export function writeRoutes(app: FastifyInstance, ctx: ServeContext): void {
       },
     },
     async (req) => {
-      refuseIfRunningHere(ctx, req.params.id);
       await cancelRollback(engine, req.params.id, who(req));
       return json({ rollbackId: req.params.id, state: "cancelled" });
     },
@@ -170,18 +167,7 @@ export function writeRoutes(app: FastifyInstance, ctx: ServeContext): void {
     async (req, reply) => {
       const id = req.params.id;
       const by = who(req);
-      if (ctx.config.fourEyes) {
-        const requester = await requesterOf(ctx, id);
-        if (requester === by) {
-          throw new BackoutError(
-            "FORBIDDEN",
-            `rollback ${id} was requested by ${by}; four-eyes needs another approver`,
-            {
-              hint: "Ask someone with another approver token (serve.fourEyes is on).",
-            },
-          );
-        }
-      }
+      // serve.fourEyes is the engine's: the same rule for the CLI's approve.
       await approveRollback(engine, id, req.body.planHash, by);
       const started = await runner.resume(id, by);
       return reply
@@ -189,19 +175,4 @@ export function writeRoutes(app: FastifyInstance, ctx: ServeContext): void {
         .send(json({ rollbackId: started.rollbackId, planHash: started.plan.hash, approvedBy: by }));
     },
   );
-}
-
-/** The server's own running rollback is not "interrupted": resuming or cancelling it would race its steps. */
-function refuseIfRunningHere(ctx: ServeContext, id: string): void {
-  if (ctx.runner.isActive(id)) {
-    throw new BackoutError("LOCK_BUSY", `rollback ${id} is running in this server`, {
-      hint: "It needs no resume; follow it with GET /api/v1/events. To stop it, stop the server (SIGTERM drains it).",
-    });
-  }
-}
-
-async function requesterOf(ctx: ServeContext, id: string): Promise<string | undefined> {
-  const record = await requireRollback(ctx.engine, id);
-  const first = (await ctx.engine.store.readJournal(record.id)).find((e) => e.event.type === "queued");
-  return first?.event.type === "queued" ? first.event.requestedBy : undefined;
 }
