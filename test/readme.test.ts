@@ -28,6 +28,29 @@ describe("README", () => {
     expect(redactor.redact("token pager-token-value")).toBe("token ***");
   });
 
+  it("the alert-driven rollback examples load: triggers in backout.yaml, and Alertmanager's own check", () => {
+    const section = readme.slice(readme.indexOf("### Alert-driven rollback"));
+    const [triggers, alertmanager] = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] ?? "");
+    const dir = tempDir("readme-alerts");
+    const file = join(dir, "backout.yaml");
+    writeFileSync(
+      file,
+      `version: 1\nenvironment: prod\n${triggers ?? ""}watch:\n  checks: [{ command: [/bin/true] }]\n` +
+        "components:\n  api: { kind: command, capture: [/bin/echo, v1], apply: [/bin/true] }\n",
+    );
+    const config = loadEnvironment(file, { providers: builtinProviders(), redactor: new Redactor() });
+    expect(config.triggers?.map((t) => [t.name, t.action, t.match.map((m) => m.text)])).toEqual([
+      ["api-errors", "rollback", ['alertname="HighErrorRate"', 'severity=~"page|critical"']],
+      ["latency", "watch", ['alertname="SlowRequests"']],
+    ]);
+    expect(config.serve?.autoRollback).toEqual({ maxRollbacks: 3, windowMs: 3_600_000 });
+    const amFile = join(dir, "alertmanager.yml");
+    writeFileSync(amFile, alertmanager ?? "");
+    // amtool ships with the Debian package prometheus-alertmanager (scripts/setup installs it).
+    const out = execFileSync("/usr/bin/amtool", ["check-config", amFile], { encoding: "utf8" });
+    expect(out).toContain("SUCCESS");
+  });
+
   it("documents every exit code the CLI defines", async () => {
     const { EXIT } = await import("../src/cli/exit-codes.js");
     for (const code of Object.values(EXIT)) expect(readme).toMatch(new RegExp(`^\\| ${code}\\s+\\|`, "m"));

@@ -9,6 +9,7 @@ import type { ProviderRegistry } from "../core/provider.js";
 import type { EnvironmentConfig } from "./types.js";
 import { notificationDeliverySchema, notificationsSchema } from "../notify/schema.js";
 import { checkSchema } from "../validate/schema.js";
+import { triggersSchema } from "../serve/alerts/triggers-config.js";
 import { serveSchema, toServeConfig } from "../serve/config.js";
 import { VAR_NAME } from "./env-vars.js";
 import {
@@ -279,6 +280,7 @@ export function buildEnvironmentSchema(providers: ProviderRegistry) {
       serve: serveSchema
         .optional()
         .meta({ description: "`backout serve`: the HTTP API, its tokens and limits." }),
+      triggers: triggersSchema.default([]),
       components: z
         .record(componentName, componentSchema(providers))
         .refine((c) => Object.keys(c).length > 0, { error: "there must be at least one component" })
@@ -314,6 +316,7 @@ export function buildEnvironmentSchema(providers: ProviderRegistry) {
         : {}),
       notifications: f.notifications,
       ...(f.serve ? { serve: toServeConfig(f.serve) } : {}),
+      ...(f.triggers.length > 0 ? { triggers: f.triggers } : {}),
     }))
     .meta({ title: "backout environment", description: "The system as backout sees it: backout.yaml." });
 }

@@ -2,6 +2,7 @@ import type { CheckDefinition } from "../core/checks.js";
 import type { NotificationChannel } from "../notify/schema.js";
 import type { ComponentConfig, DataLossPolicy } from "../core/model.js";
 import type { ServeConfig } from "../serve/config.js";
+import type { Trigger } from "../serve/alerts/triggers-config.js";
 
 /** Temporal-style retry policy for one step. */
 export interface RetryPolicy {
@@ -74,6 +75,8 @@ export interface EnvironmentConfig {
   notifications?: NotificationChannel[];
   /** `backout serve`: tokens, TLS, limits (the `serve:` section). */
   serve?: ServeConfig;
+  /** Alert-driven rollback (`triggers:`): which firing alerts start which action. */
+  triggers?: Trigger[];
 }
 
 export interface MonitorConfig {

@@ -27,7 +27,14 @@ export type CheckRunner = (check: CheckDefinition, options: CheckRunOptions) => 
  * also the rollback states of the same name.
  */
 export type NotificationAbout =
-  "started" | "awaiting-confirmation" | "escalated" | "succeeded" | "failed" | "timed-out" | "monitor-blind";
+  | "started"
+  | "awaiting-confirmation"
+  | "escalated"
+  | "succeeded"
+  | "failed"
+  | "timed-out"
+  | "monitor-blind"
+  | "auto-rollback-suppressed";
 
 export interface NotificationMessage {
   about: NotificationAbout;
@@ -36,6 +43,8 @@ export interface NotificationMessage {
   state: RollbackState;
   summary: string;
   planHash: string;
+  /** A browser link for the next action (the approval page, from serve.publicUrl). */
+  link?: string;
   /** When the event happened (ms since the epoch): the same in every attempt's payload. */
   at: number;
 }

@@ -31,6 +31,8 @@ export interface WatchOptions {
   checkpointName?: string;
   /** Only report a failed analysis; do not roll back. */
   noRollback?: boolean;
+  /** false: a passing analysis takes no checkpoint (an alert's `watch` trigger: the state is suspect). */
+  checkpointOnPass?: boolean;
   rollback?: RunControl;
 }
 
@@ -97,8 +99,9 @@ export async function watchDeploy(engine: Engine, options: WatchOptions = {}): P
       return { verdict: "inconclusive", reason, measurements };
     }
   }
+  const reason = `analysis passed: ${watch.count} measurement(s), ${failed} failed, ${inconclusive} inconclusive`;
+  if (options.checkpointOnPass === false) return { verdict: "passed", reason, measurements };
   const name = options.checkpointName ?? `watched-${new Date(engine.clock.now()).toISOString()}`;
   const checkpoint = await engine.checkpoint({ name, good: true });
-  const reason = `analysis passed: ${watch.count} measurement(s), ${failed} failed, ${inconclusive} inconclusive`;
   return { verdict: "passed", reason, measurements, checkpoint };
 }

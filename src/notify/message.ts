@@ -27,6 +27,7 @@ const ICONS: Record<NotificationAbout, string> = {
   failed: ":x:",
   "timed-out": ":alarm_clock:",
   "monitor-blind": ":see_no_evil:",
+  "auto-rollback-suppressed": ":no_entry:",
 };
 
 export function messageParts(m: NotifyMessage): MessageParts {
@@ -65,6 +66,13 @@ export function messageParts(m: NotifyMessage): MessageParts {
       headline: `Rollback ${id} ${where}: the live monitor is BLIND (its checks cannot be judged)`,
       next: [{ label: "look at the system yourself; follow the rollback", command: `backout status` }],
     },
+    "auto-rollback-suppressed": {
+      headline: `An alert ${where} asked for a rollback; the automatic rollback was SUPPRESSED`,
+      next: [
+        { label: "look at the system; to roll back anyway, review", command: "backout plan" },
+        { label: "then", command: "backout run" },
+      ],
+    },
   };
   const parts: MessageParts = {
     ...byAbout[m.about],
@@ -76,6 +84,7 @@ export function messageParts(m: NotifyMessage): MessageParts {
       ["Plan", m.planHash.slice(0, 12)],
     ],
   };
+  if (m.link !== undefined) parts.next.push({ label: "or in the browser", command: m.link });
   if (m.reportHint !== undefined) parts.report = m.reportHint;
   return parts;
 }
@@ -147,6 +156,7 @@ export function webhookPayload(m: NotifyMessage): Record<string, unknown> {
       state: m.state,
       summary: m.summary,
       planHash: m.planHash,
+      ...(m.link === undefined ? {} : { link: m.link }),
       ...(m.reportHint === undefined ? {} : { reportHint: m.reportHint }),
       next: messageParts(m).next.map((n) => n.command),
       text: plainText(m),

@@ -15,6 +15,7 @@ export const NOTIFICATION_EVENTS = [
   "failed",
   "timed-out",
   "monitor-blind",
+  "auto-rollback-suppressed",
 ] as const satisfies readonly NotificationAbout[];
 
 /**

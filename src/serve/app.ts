@@ -14,6 +14,7 @@ import { dashboardApi, dashboardPages } from "./dashboard/routes.js";
 import type { ServeContext } from "./context.js";
 import { errorBody, toHttpError } from "./http-errors.js";
 import { RateLimiter } from "./rate-limit.js";
+import { alertRoutes } from "./routes/alerts.js";
 import { eventRoutes } from "./routes/events.js";
 import { readRoutes } from "./routes/read.js";
 import { writeRoutes } from "./routes/write.js";
@@ -80,6 +81,7 @@ export async function buildApp(o: AppOptions): Promise<{ app: FastifyInstance; c
       writeRoutes(api, ctx);
       eventRoutes(api, ctx, o.streams);
       dashboardApi(api, ctx);
+      if (ctx.alerts) alertRoutes(api, ctx, ctx.alerts);
       api.get("/openapi.json", { config: { role: "viewer" }, schema: { hide: true } }, () => app.swagger());
       done();
     },

@@ -6,8 +6,9 @@
 import { z } from "zod";
 import { VAR_NAME } from "../config/env-vars.js";
 import { duration } from "../config/schema-parts.js";
+import { autoRollbackSchema, type AutoRollbackLimit } from "./alerts/triggers-config.js";
 
-export const ROLES = ["viewer", "operator", "approver"] as const;
+export const ROLES = ["viewer", "operator", "approver", "alerts"] as const;
 export type Role = (typeof ROLES)[number];
 
 const token = z
@@ -25,7 +26,7 @@ const token = z
       }),
     roles: z.array(z.enum(ROLES)).min(1).meta({
       description:
-        "viewer: read; operator: checkpoint, plan, run, resume, cancel; approver: approve data-loss plans. Every role may read.",
+        "viewer: read; operator: checkpoint, plan, run, resume, cancel; approver: approve data-loss plans; alerts: post Alertmanager webhooks (for Alertmanager's http_config). Every role may read.",
     }),
   })
   .strict();
@@ -79,6 +80,7 @@ export const serveSchema = z
     publicUrl: z.string().url().optional().meta({
       description: "The URL people reach the server at, used in links sent by notifications.",
     }),
+    autoRollback: autoRollbackSchema,
   })
   .strict();
 
@@ -93,6 +95,7 @@ export interface ServeConfig {
   rateLimit: { requests: number; windowMs: number };
   bodyLimit: number;
   publicUrl?: string;
+  autoRollback: AutoRollbackLimit;
 }
 
 export function toServeConfig(f: ServeFileConfig): ServeConfig {
@@ -105,5 +108,6 @@ export function toServeConfig(f: ServeFileConfig): ServeConfig {
     rateLimit: { requests: f.rateLimit.requests, windowMs: f.rateLimit.window },
     bodyLimit: f.bodyLimit,
     ...(f.publicUrl ? { publicUrl: f.publicUrl } : {}),
+    autoRollback: { maxRollbacks: f.autoRollback.maxRollbacks, windowMs: f.autoRollback.window },
   };
 }

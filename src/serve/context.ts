@@ -2,6 +2,7 @@ import type { FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import type { Engine } from "../core/engine.js";
 import { BackoutError } from "../core/errors.js";
+import type { AlertTriggers } from "./alerts/alert-triggers.js";
 import type { ServeConfig, Role } from "./config.js";
 import type { FeedHub } from "./feed.js";
 import type { ServeMetrics } from "./metrics.js";
@@ -16,6 +17,8 @@ export interface ServeContext {
   config: ServeConfig;
   metrics: ServeMetrics;
   log: Logger;
+  /** Alert-driven rollback (POST /alerts/alertmanager); set once the context exists. */
+  alerts?: AlertTriggers;
 }
 
 declare module "fastify" {

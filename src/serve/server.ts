@@ -10,6 +10,7 @@ import { resolve } from "node:path";
 import { openEngine, type GlobalOptions } from "../cli/context.js";
 import { BackoutError, toBackoutError } from "../core/errors.js";
 import { findInterrupted } from "../core/rollbacks.js";
+import { AlertTriggers } from "./alerts/alert-triggers.js";
 import { buildApp } from "./app.js";
 import { serveSchema, toServeConfig } from "./config.js";
 import type { ServeContext } from "./context.js";
@@ -69,6 +70,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
       onFailure: (id, e) => log.error({ rollback: id, err: toBackoutError(e).toJSON() }, "rollback failed"),
     });
     const ctx: ServeContext = { engine, runner, feed, config, metrics, log };
+    ctx.alerts = alertTriggers(ctx);
     const streams = new Set<ServerResponse>();
     const { app } = await buildApp({
       logger: log,
@@ -83,7 +85,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
       async () => {
         feed.stop();
         for (const s of streams) s.end();
-        await Promise.all([app.close(), runner.drain()]);
+        await Promise.all([app.close(), ctx.alerts?.stop(), runner.drain()]);
       },
       () => runner.abort(),
     );
@@ -104,6 +106,18 @@ export async function serve(opts: ServeOptions): Promise<number> {
     stopFeed();
     await engine.close();
   }
+}
+
+/** The alert webhook's decisions live in the store (dedupe, cooldown and limit survive restarts). */
+function alertTriggers(ctx: ServeContext): AlertTriggers {
+  const s = ctx.engine.store;
+  if (!s.recordAlertDecision || !s.settleAlertDecision || !s.alertDecisions)
+    throw new BackoutError("STORE_FAILED", "this store cannot record alert decisions", {});
+  return new AlertTriggers(ctx, {
+    recordAlertDecision: s.recordAlertDecision.bind(s),
+    settleAlertDecision: s.settleAlertDecision.bind(s),
+    alertDecisions: s.alertDecisions.bind(s),
+  });
 }
 
 /** Per serve.resumeInterrupted: what a dead process (this server before a crash, a CLI) left behind. */

@@ -1,5 +1,6 @@
 import type { Holder, JournalEntry, JournalEventData } from "../core/journal-events.js";
 import type { CheckpointRecord, Plan, RollbackState } from "../core/model.js";
+import type { AlertDecisionStore } from "./alert-decisions.js";
 import type { OutboxMessage, OutboxStore } from "./outbox.js";
 
 export type { OutboxMessage, OutboxQuery, OutboxRow, OutboxSettlement, OutboxStore } from "./outbox.js";
@@ -159,6 +160,11 @@ export interface Store extends OutboxStore {
    * this process's ancestors.
    */
   runningStepGroups(): Promise<RunningStepGroup[]>;
+
+  /** Optional: the decisions `backout serve` took on firing alerts (triggers:). */
+  recordAlertDecision?: AlertDecisionStore["recordAlertDecision"];
+  settleAlertDecision?: AlertDecisionStore["settleAlertDecision"];
+  alertDecisions?: AlertDecisionStore["alertDecisions"];
 
   /** Optional: the store's own integrity check (SQLite's integrity_check), for `backout doctor`. */
   checkIntegrity?(): Promise<{ ok: boolean; problems: string[] }>;

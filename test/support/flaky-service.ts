@@ -8,6 +8,7 @@
  * - /health: always 200 (the process is up even when /api fails).
  * Counting is exact and deterministic: fractions carry over instead of random draws.
  */
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -20,6 +21,8 @@ export interface FlakyService {
   readonly errorRate: number;
   /** Totals so far (simulated and real). */
   counts(): { ok: number; errors: number };
+  /** Every /metrics scrape: when (Date.now()) and the error total it reported. */
+  readonly scrapes: readonly { at: number; errors: number }[];
   close(): Promise<void>;
 }
 
@@ -27,6 +30,11 @@ export interface FlakyOptions {
   /** Simulated requests per second counted into the metrics (default 100; 0 for real traffic only). */
   requestsPerSecond?: number;
   errorRate?: number;
+  /**
+   * A file holding the error rate (e.g. "0" or "0.5"), read before each count: a deploy or a
+   * rollback that writes it changes how the service behaves, as a release would.
+   */
+  rateFile?: string;
 }
 
 class Counters {
@@ -82,10 +90,21 @@ class Counters {
 
 export async function startFlakyService(opts: FlakyOptions = {}): Promise<FlakyService> {
   const counters = new Counters(checkRate(opts.errorRate ?? 0), opts.requestsPerSecond ?? 100);
+  const scrapes: { at: number; errors: number }[] = [];
+  const fromFile = () => {
+    if (opts.rateFile === undefined) return;
+    const rate = Number(readFileSync(opts.rateFile, "utf8").trim());
+    if (rate !== counters.rate) {
+      counters.advance(); // what happened so far happened at the old rate
+      counters.rate = checkRate(rate);
+    }
+  };
   const server: Server = createServer((req, res) => {
+    fromFile();
     counters.advance();
     const path = (req.url ?? "/").split("?")[0];
     if (path === "/metrics") {
+      scrapes.push({ at: Date.now(), errors: counters.errors });
       res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
       res.end(counters.metrics());
     } else if (path === "/api") {
@@ -115,6 +134,7 @@ export async function startFlakyService(opts: FlakyOptions = {}): Promise<FlakyS
     get errorRate() {
       return counters.rate;
     },
+    scrapes,
     counts() {
       counters.advance();
       return { ok: counters.ok, errors: counters.errors };

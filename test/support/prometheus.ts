@@ -34,6 +34,10 @@ export interface PrometheusOptions {
   /** "host:port" targets scraped every second under job "app"; start() waits until all are up. */
   targets: string[];
   job?: string;
+  /** Alerting/recording rules, the text of a Prometheus rule file (evaluated every second). */
+  rules?: string;
+  /** "host:port" of Alertmanagers that firing and resolved alerts are sent to. */
+  alertmanagers?: string[];
 }
 
 const LOG_KEEP = 4000;
@@ -60,7 +64,8 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<Promethe
 async function startOnce(opts: PrometheusOptions, port: number): Promise<PrometheusServer> {
   const dir = mkdtempSync(join(tmpdir(), "backout-prometheus-"));
   const config = join(dir, "prometheus.yml");
-  writeFileSync(config, configText(opts));
+  if (opts.rules !== undefined) writeFileSync(join(dir, "rules.yml"), opts.rules);
+  writeFileSync(config, configText(opts, join(dir, "rules.yml")));
   const child = spawn(
     PROMETHEUS_BIN,
     [
@@ -138,13 +143,22 @@ function handle(
   return server;
 }
 
-function configText(opts: PrometheusOptions): string {
+function configText(opts: PrometheusOptions, rulesFile: string): string {
   const targets = opts.targets.map((t) => JSON.stringify(t)).join(", ");
+  const list = (xs: string[]) => xs.map((x) => JSON.stringify(x)).join(", ");
   return [
     "global:",
     "  scrape_interval: 1s",
     "  scrape_timeout: 900ms",
     "  evaluation_interval: 1s",
+    ...(opts.rules === undefined ? [] : ["rule_files:", `  - ${JSON.stringify(rulesFile)}`]),
+    ...(opts.alertmanagers === undefined
+      ? []
+      : [
+          "alerting:",
+          "  alertmanagers:",
+          `    - static_configs: [{ targets: [${list(opts.alertmanagers)}] }]`,
+        ]),
     "scrape_configs:",
     `  - job_name: ${JSON.stringify(opts.job ?? "app")}`,
     "    static_configs:",

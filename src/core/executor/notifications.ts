@@ -4,6 +4,11 @@ import type { OutboxHook } from "../journal-writer.js";
 import type { Plan, RollbackState } from "../model.js";
 import type { ExecuteDeps } from "./deps.js";
 
+/** The dashboard's page of one rollback, where an approver reviews and approves its plan. */
+export function approvalUrl(publicUrl: string, rollbackId: string): string {
+  return `${publicUrl.replace(/\/+$/, "")}/#/rollbacks/${encodeURIComponent(rollbackId)}`;
+}
+
 interface Notice {
   about: NotificationAbout;
   state: RollbackState;
@@ -88,6 +93,9 @@ export function outboxHook(deps: ExecuteDeps, plan: Plan): OutboxHook | undefine
           state: n.state,
           summary: deps.redact(n.summary),
           planHash: plan.hash,
+          ...(n.about === "awaiting-confirmation" && deps.config.serve?.publicUrl !== undefined
+            ? { link: approvalUrl(deps.config.serve.publicUrl, rollbackId) }
+            : {}),
           at,
         };
         return outbox.compose(message);

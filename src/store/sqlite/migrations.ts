@@ -115,6 +115,28 @@ export const MIGRATIONS: readonly Migration[] = [
         SELECT rollback_id, seq FROM journal ORDER BY at, rollback_id, seq;
     `,
   },
+  {
+    version: 4,
+    description: "alert decisions: what backout serve did with each firing alert a trigger matched",
+    // The unique key is the dedupe: Alertmanager re-sends a firing alert (repeat_interval, group
+    // changes, HA peers); each occurrence is decided once, across server restarts.
+    sql: `
+      CREATE TABLE alert_decisions (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        environment TEXT NOT NULL,
+        dedupe_key  TEXT NOT NULL,
+        at          INTEGER NOT NULL,
+        trigger     TEXT NOT NULL,
+        action      TEXT NOT NULL,
+        outcome     TEXT NOT NULL,
+        reason      TEXT NOT NULL,
+        labels      TEXT NOT NULL,
+        rollback_id TEXT,
+        UNIQUE (environment, dedupe_key)
+      );
+      CREATE INDEX alert_decisions_by_time ON alert_decisions (environment, at);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

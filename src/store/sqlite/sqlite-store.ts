@@ -21,6 +21,8 @@ import type {
   RunningStepGroup,
   Store,
 } from "../store.js";
+import type { AlertDecision, AlertDecisionStore, AlertOutcome } from "../alert-decisions.js";
+import { SqliteAlertDecisions } from "./alert-decisions.js";
 import { SqliteLockQueue } from "./lock-queue.js";
 import { SqliteOutbox } from "./outbox.js";
 import {
@@ -49,8 +51,9 @@ export interface SqlitePragmas {
  * better-sqlite3 is synchronous, so each method runs to completion before it resolves;
  * SQLite's own locking (busy_timeout, BEGIN IMMEDIATE) orders writers across processes.
  */
-export class SqliteStore implements Store {
+export class SqliteStore implements Store, AlertDecisionStore {
   private readonly locks: SqliteLockQueue;
+  private readonly alerts: SqliteAlertDecisions;
   private readonly outbox: SqliteOutbox;
   private readonly s;
 
@@ -61,6 +64,7 @@ export class SqliteStore implements Store {
   ) {
     this.locks = new SqliteLockQueue(db);
     this.outbox = new SqliteOutbox(db);
+    this.alerts = new SqliteAlertDecisions(db);
     const newest = "ORDER BY created_at DESC, rowid DESC";
     this.s = {
       saveCheckpoint: db.prepare<[string, string, string, number, number, number | null, string]>(
@@ -231,6 +235,22 @@ export class SqliteStore implements Store {
       if (outbox !== undefined) this.outbox.insert(outbox);
       return { rollbackId, seq, at, event };
     });
+  }
+
+  recordAlertDecision(d: AlertDecision): Promise<boolean> {
+    return this.write(() => this.alerts.record(d));
+  }
+
+  settleAlertDecision(
+    environment: string,
+    dedupeKey: string,
+    update: { outcome: AlertOutcome; reason: string; rollbackId?: string },
+  ): Promise<void> {
+    return this.write(() => this.alerts.settle(environment, dedupeKey, update));
+  }
+
+  alertDecisions(environment: string, since: number): Promise<AlertDecision[]> {
+    return this.run(() => this.alerts.since(environment, since));
   }
 
   claimOutbox(now: number, claimMs: number, limit: number): Promise<OutboxRow[]> {

@@ -1,0 +1,73 @@
+/**
+ * What to do with one firing alert, from the triggers and the decisions already taken (pure:
+ * the handler reads the history from the store and records the verdict).
+ */
+import { createHash } from "node:crypto";
+import type { AlertDecision } from "../../store/alert-decisions.js";
+import type { AlertmanagerAlert } from "./alertmanager-payload.js";
+import { matchesAll } from "./matchers.js";
+import type { AutoRollbackLimit, Trigger } from "./triggers-config.js";
+
+/**
+ * One alert occurrence: Alertmanager re-sends a firing alert (repeat_interval, the group
+ * changing, each HA peer), always with the same group key, fingerprint (a hash of its labels)
+ * and startsAt. The same labels firing again after resolving have a new startsAt.
+ */
+export function dedupeKey(groupKey: string, alert: AlertmanagerAlert): string {
+  return createHash("sha256")
+    .update(JSON.stringify([groupKey, alert.fingerprint, alert.startsAt]))
+    .digest("hex");
+}
+
+/** The first trigger whose matchers all accept the labels (file order, like Alertmanager routes). */
+export function triggerFor(
+  triggers: readonly Trigger[],
+  labels: Record<string, string>,
+): Trigger | undefined {
+  return triggers.find((t) => matchesAll(t.match, labels));
+}
+
+export type Judgement =
+  | { outcome: "triggered"; reason: string }
+  | { outcome: "suppressed"; reason: "cooldown" | "limit"; detail: string; because?: AlertDecision };
+
+/**
+ * Cooldown first (this trigger acted recently), then the limit over all triggers. Only
+ * decisions that started an action count: a suppressed or failed one does not.
+ */
+export function judge(
+  trigger: Trigger,
+  history: readonly AlertDecision[],
+  now: number,
+  limit: AutoRollbackLimit,
+): Judgement {
+  const acted = history.filter((d) => d.outcome === "triggered");
+  const last = acted.filter((d) => d.trigger === trigger.name).at(-1);
+  if (last !== undefined && now - last.at < trigger.cooldown) {
+    return {
+      outcome: "suppressed",
+      reason: "cooldown",
+      detail: `trigger ${trigger.name} acted ${seconds(now - last.at)} ago (cooldown ${seconds(trigger.cooldown)})`,
+      because: last,
+    };
+  }
+  const inWindow = acted.filter((d) => now - d.at < limit.windowMs);
+  if (inWindow.length >= limit.maxRollbacks) {
+    return {
+      outcome: "suppressed",
+      reason: "limit",
+      detail: `${inWindow.length} automatic rollback(s) in the last ${seconds(limit.windowMs)} (serve.autoRollback.maxRollbacks ${limit.maxRollbacks})`,
+      ...(inWindow.length > 0 ? { because: inWindow[inWindow.length - 1] } : {}),
+    };
+  }
+  return { outcome: "triggered", reason: `alert matched trigger ${trigger.name}` };
+}
+
+/** How far back the history must reach to judge any trigger. */
+export function horizon(triggers: readonly Trigger[], limit: AutoRollbackLimit): number {
+  return Math.max(limit.windowMs, ...triggers.map((t) => t.cooldown));
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 1000)} s`;
+}
