@@ -209,10 +209,10 @@ describe("POST /api/v1/alerts/alertmanager", () => {
     await until("the gate", async () => (await stateOf(id)) === "awaiting-confirmation");
     expect(stateFile("db")).toBe("v2");
     await until("the awaiting-confirmation notification", () =>
-      receiver.requests.some((q) => q.body.includes(`#/rollbacks/${id}`)),
+      receiver.requests.some((q) => q.body.includes(`#rollback=${id}`)),
     );
-    const note = receiver.requests.find((q) => q.body.includes(`#/rollbacks/${id}`))?.body ?? "";
-    expect(note).toContain(`https://backout.example.test/#/rollbacks/${id}`);
+    const note = receiver.requests.find((q) => q.body.includes(`#rollback=${id}`))?.body ?? "";
+    expect(note).toContain(`https://backout.example.test/ui/#rollback=${id}`);
     expect(note).toContain("PAUSED");
 
     const plan = (await server.call("GET", `/api/v1/rollbacks/${id}`, { token: "viewer" })).json.rollback

@@ -4,9 +4,9 @@ import type { OutboxHook } from "../journal-writer.js";
 import type { Plan, RollbackState } from "../model.js";
 import type { ExecuteDeps } from "./deps.js";
 
-/** The dashboard's page of one rollback, where an approver reviews and approves its plan. */
+/** The dashboard (`backout serve`, /ui) showing one rollback, where an approver reviews and approves its plan. */
 export function approvalUrl(publicUrl: string, rollbackId: string): string {
-  return `${publicUrl.replace(/\/+$/, "")}/#/rollbacks/${encodeURIComponent(rollbackId)}`;
+  return `${publicUrl.replace(/\/+$/, "")}/ui/#rollback=${encodeURIComponent(rollbackId)}`;
 }
 
 interface Notice {

@@ -15,9 +15,12 @@ import { $, el, fill, showError, when } from "./dom.js";
 import { followEvents } from "./sse.js";
 import { appendEvent, renderHistory, renderLive, renderStatus } from "./views.js";
 
+/** A link to one rollback (a notification's approval link): /ui/#rollback=ID. */
+const linked = new URLSearchParams(location.hash.slice(1)).get("rollback") ?? undefined;
+
 const state = {
   /** The rollback shown live; undefined follows the newest one. */
-  pinned: undefined,
+  pinned: linked,
   shown: undefined,
   live: undefined,
   interrupted: [],
