@@ -19,6 +19,7 @@ const UNIT = [
   "test/providers/postgres/strategies/restore/names.test.ts",
   "test/providers/postgres/strategies/restore/snapshot/{transactions,wal2json}.test.ts",
   "test/providers/postgres/classify/classify{,-corpus}.test.ts",
+  "test/providers/postgres/errors.test.ts",
 ];
 
 export default defineConfig({

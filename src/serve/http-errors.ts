@@ -29,6 +29,16 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
 /** Usage-like codes are the caller's (400); runtime failures are ours (500). */
 const RUNTIME: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "PROVIDER_FAILED",
+  "PG_UNAVAILABLE",
+  "PG_CONNECT_REFUSED",
+  "PG_LOCK_TIMEOUT",
+  "PG_STATEMENT_TIMEOUT",
+  "PG_CONFLICT",
+  "PG_STATEMENT_FAILED",
+  "PG_CONSTRAINT_VIOLATION",
+  "PG_SERVER_ERROR",
+  "PG_UNEXPECTED_REPLY",
+  "PG_REPLAY_STATE",
   "COMMAND_FAILED",
   "COMMAND_TIMEOUT",
   "HEALTH_CHECK_FAILED",

@@ -17,6 +17,7 @@ import type { Queryable } from "../connection/queryable.js";
 import { tableExists, tablesOf } from "../sql/catalog.js";
 import { qualified } from "../sql/quote.js";
 import type { ClassifiedStatement, DataTarget } from "../classify/types.js";
+import { internal } from "../errors.js";
 
 export type ArchiveLockMode = "ACCESS EXCLUSIVE" | "SHARE ROW EXCLUSIVE";
 
@@ -68,7 +69,7 @@ async function assertReadCommitted(db: Queryable): Promise<void> {
   );
   const level = rows[0]?.level ?? "";
   if (level !== "read committed") {
-    throw new Error(
+    throw internal(
       `archiving needs a READ COMMITTED transaction (this one is ${level}): its copy must see every write committed before the table lock`,
     );
   }

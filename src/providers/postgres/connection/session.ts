@@ -1,8 +1,8 @@
 import type pg from "pg";
-import { BackoutError, type ErrorLocation } from "../../../core/errors.js";
+import type { ErrorLocation } from "../../../core/errors.js";
 import type { ProviderContext } from "../../../core/provider.js";
 import { openPgClient, timeoutsOf } from "./client.js";
-import { connectFailure, failureOf } from "../errors.js";
+import { connectFailure, pgFailure } from "../errors.js";
 import type { PostgresSettings } from "../settings.js";
 import { pgTarget, type PgTarget } from "./url.js";
 
@@ -40,20 +40,9 @@ export async function withPostgres<T>(
     try {
       return await fn({ client, target, redact, where });
     } catch (e) {
-      if (!(e instanceof BackoutError)) throw failureOf(e, redact, where);
-      throw e.where === undefined ? located(e, where) : e;
+      throw pgFailure(e, redact, where);
     }
   } finally {
     await client.end().catch(() => undefined);
   }
-}
-
-function located(e: BackoutError, where: ErrorLocation): BackoutError {
-  return new BackoutError(e.code, e.message, {
-    where,
-    retryable: e.retryable,
-    ...(e.hint === undefined ? {} : { hint: e.hint }),
-    ...(e.details === undefined ? {} : { details: e.details }),
-    cause: e,
-  });
 }

@@ -47,7 +47,8 @@ describe("postgres provider failures", () => {
     const { ctx } = await prepared("halfway", [...MIGRATIONS, broken]);
     await seedUsers(cluster, "halfway");
     const [step] = await planSteps(ctx, { version: "4" });
-    const e = await expectBackoutError(postgresProvider.apply(ctx, step!), "PROVIDER_FAILED");
+    const e = await expectBackoutError(postgresProvider.apply(ctx, step!), "PG_CONSTRAINT_VIOLATION");
+    expect(e.retryable).toBe(false);
     expect(e.message).toMatch(/migration 5: statement 2 of 2 .*0005_broken_down\.down\.sql:2\) failed/);
     expect(e.message).toMatch(/no_rows/);
     expect(e.message).toMatch(/rolled back/);
@@ -67,7 +68,8 @@ describe("postgres provider failures", () => {
       await holder.query("BEGIN");
       await holder.query("LOCK TABLE users IN ACCESS EXCLUSIVE MODE");
       const started = Date.now();
-      const e = await expectBackoutError(postgresProvider.apply(ctx, step!), "PROVIDER_FAILED");
+      const e = await expectBackoutError(postgresProvider.apply(ctx, step!), "PG_LOCK_TIMEOUT");
+      expect(e.where).toMatchObject({ component: "db", step: step!.id });
       expect(Date.now() - started).toBeLessThan(5_000);
       expect(e.message).toMatch(/lock_timeout/);
       expect(e.retryable).toBe(true);
@@ -83,13 +85,13 @@ describe("postgres provider failures", () => {
     expect(await postgresProvider.verify(ctx, step!)).toBe(true);
   });
 
-  it("an unreachable database is a clear, retryable PROVIDER_FAILED without the password", async () => {
+  it("an unreachable database is a clear, retryable PG_UNAVAILABLE without the password", async () => {
     const port = await freePortFor();
     const secret = "S3cret/pa:ss@word";
     const base = join(tmp, "unreachable");
     writeGolangMigrate(join(base, "migrations"));
     const ctx = pgCtx(base, { url: `postgres://app:${encodeURIComponent(secret)}@127.0.0.1:${port}/app` });
-    const e = await expectBackoutError(postgresProvider.capture(ctx), "PROVIDER_FAILED");
+    const e = await expectBackoutError(postgresProvider.capture(ctx), "PG_UNAVAILABLE");
     expect(e.message).toContain(`cannot connect to PostgreSQL at 127.0.0.1:${port}`);
     expect(e.hint).toContain(`127.0.0.1:${port}`);
     expect(e.retryable).toBe(true);

@@ -4,11 +4,15 @@
  * another try; a missing table, a unique violation, a syntax error are not. Before, any error
  * the restore did not know became "retryable" through a catch-all.
  */
+import { join } from "node:path";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postgresProvider } from "../../../../src/providers/postgres/index.js";
 import { failureOf, pgErrorKind } from "../../../../src/providers/postgres/errors.js";
 import { isChangeError } from "../../../../src/providers/postgres/strategies/restore/replay/apply-items.js";
 import { type PgCluster, startPostgres } from "../../../support/postgres.js";
+import { expectBackoutError, tempDir } from "../../fixtures.js";
+import { migrateUp, pgCtx, writeDbmate } from "./pg-fixture.js";
 
 let cluster: PgCluster;
 beforeAll(async () => {
@@ -46,6 +50,9 @@ describe("pgErrorKind / failureOf", () => {
       for (const sql of ["SELECT * FROM nope", "INSERT INTO t VALUES (1, 1)", "SELEC 1", "SELECT 1/0"]) {
         const e = await caught(db.query(sql));
         expect(pgErrorKind(e), sql).toBe("statement");
+        expect(failureOf(e, (t) => t, {}).code, sql).toBe(
+          sql.startsWith("INSERT") ? "PG_CONSTRAINT_VIOLATION" : "PG_STATEMENT_FAILED",
+        );
         expect(failureOf(e, (t) => t, {}).retryable, sql).toBe(false);
         expect(isChangeError(e), sql).toBe(true);
       }
@@ -95,6 +102,16 @@ describe("pgErrorKind / failureOf", () => {
       serialization: "40001",
       deadlock: "40P01",
     });
+    const codes = Object.fromEntries(
+      Object.entries(seen).map(([k, e]) => [k, failureOf(e, (t) => t, {}).code]),
+    );
+    expect(codes).toEqual({
+      lock: "PG_LOCK_TIMEOUT",
+      statement: "PG_STATEMENT_TIMEOUT",
+      serialization: "PG_CONFLICT",
+      deadlock: "PG_CONFLICT",
+      terminated: "PG_UNAVAILABLE",
+    });
     for (const [what, e] of Object.entries(seen)) {
       expect(pgErrorKind(e), what).toBe("transient");
       expect(failureOf(e, (t) => t, {}).retryable, what).toBe(true);
@@ -116,5 +133,24 @@ describe("pgErrorKind / failureOf", () => {
       "transient",
     );
     expect(pgErrorKind(new TypeError("x is undefined"))).toBe("statement");
+  });
+});
+
+describe("through the provider", () => {
+  const tmp = tempDir();
+
+  it("a role without SELECT on the history table: capture fails with PG_PRIVILEGE_MISSING (42501), not retryable", async () => {
+    const url = await cluster.createDatabase("priv_capture");
+    const dir = writeDbmate(join(tmp, "priv", "migrations"));
+    await migrateUp(cluster, "priv_capture", "dbmate", dir, 2);
+    await cluster.sql("CREATE ROLE reader LOGIN");
+    const readerUrl = url.replace(/\/\/[^@/]*@/, "//reader@");
+    const ctx = pgCtx(join(tmp, "priv"), { url: readerUrl, format: "dbmate" });
+    const e = await expectBackoutError(postgresProvider.capture(ctx), "PG_PRIVILEGE_MISSING");
+    expect(e.retryable).toBe(false);
+    expect(e.details).toEqual({ sqlState: "42501" });
+    expect(e.where).toMatchObject({ component: "db" });
+    expect(e.message).toMatch(/permission denied/);
+    expect(e.hint).toMatch(/grant it, then run the command again/);
   });
 });

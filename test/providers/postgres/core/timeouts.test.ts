@@ -49,6 +49,8 @@ describe("timeouts on every connection", () => {
         );
         expect(e).toBeInstanceOf(BackoutError);
         expect((e as BackoutError).message).toMatch(/lock_timeout/);
+        expect((e as BackoutError).code).toBe("PG_LOCK_TIMEOUT");
+        expect((e as BackoutError).where).toMatchObject({ component: "db" });
         expect((e as BackoutError).retryable).toBe(true);
       }
     } finally {

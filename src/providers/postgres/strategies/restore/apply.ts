@@ -7,7 +7,7 @@ import { BackoutError, type ErrorLocation } from "../../../../core/errors.js";
 import type { PlannedStep } from "../../../../core/model.js";
 import type { ProviderContext, StepResult } from "../../../../core/provider.js";
 import { connectUrl, withDatabase } from "../../connection/client.js";
-import { failureOf } from "../../errors.js";
+import { pgFailure } from "../../errors.js";
 import { pgTarget } from "../../connection/url.js";
 import {
   allowConnections,
@@ -42,9 +42,8 @@ export async function applyRestoreStep(
         return await replay(ctx, params, where);
     }
   } catch (e) {
-    // Retryable or not by SQLSTATE (pg-errors), never by a catch-all.
-    if (e instanceof BackoutError) throw e;
-    throw failureOf(e, (t) => ctx.redact(t), where);
+    // Retryable or not by SQLSTATE (errors.ts), never by a catch-all.
+    throw pgFailure(e, (t) => ctx.redact(t), where);
   }
 }
 

@@ -8,7 +8,7 @@ import type { Migration } from "../../layouts/layout.js";
 import { releaseMigrationLocks, setTimeouts, takeMigrationLocks } from "./migration-locks.js";
 import type { MigrationFormat, MigrationLayout } from "../../layouts/layout.js";
 import { plannedLayout } from "../../layouts/migration-set.js";
-import { failureOf } from "../../errors.js";
+import { pgFailure } from "../../errors.js";
 import { isRestoreStep } from "../restore/params.js";
 import { readSettings, type PostgresSettings } from "../../settings.js";
 import { migrationLocks } from "../../layouts/tool-locks.js";
@@ -168,7 +168,7 @@ function statementFailure(
   redact: (t: string) => string,
   where: ErrorLocation,
 ): BackoutError {
-  const base = e instanceof BackoutError ? e : failureOf(e, redact, where);
+  const base = pgFailure(e, redact, where);
   const at = `${params.downFile}:${st.line}`;
   const undone = params.transaction
     ? "nothing of this migration was kept (rolled back)"

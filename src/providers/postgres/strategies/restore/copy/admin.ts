@@ -7,7 +7,7 @@ import { type Clock, systemClock } from "../../../../../core/clock.js";
 import { BackoutError, type ErrorLocation } from "../../../../../core/errors.js";
 import { withDatabase } from "../../../connection/client.js";
 import { MAINTENANCE_TIMEOUTS, openPgClient } from "../../../connection/client.js";
-import { pgErrorKind } from "../../../errors.js";
+import { classifyPgError } from "../../../errors.js";
 import { pgTarget } from "../../../connection/url.js";
 
 export interface Admin {
@@ -35,8 +35,9 @@ export async function connectAdmin(
       last = e;
     }
   }
+  // Classified like every other connect failure; only the wording is the maintenance database's.
   throw new BackoutError(
-    "PROVIDER_FAILED",
+    classifyPgError(last).code,
     scrub(
       `cannot connect to the maintenance database (postgres or template1) at ${target.hostPort}: ${
         last instanceof Error ? last.message : String(last)
@@ -44,7 +45,7 @@ export async function connectAdmin(
     ),
     {
       where,
-      retryable: pgErrorKind(last) === "transient",
+      retryable: classifyPgError(last).kind === "transient",
       hint: "Restore renames databases, which needs a superuser (or the owner with CREATEDB) connected to another database of the same server; check the url and that the server is up, then resume.",
     },
   );

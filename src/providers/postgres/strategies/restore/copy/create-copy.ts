@@ -5,6 +5,7 @@
  */
 import { quoteIdent } from "../../../sql/quote.js";
 import type { Admin } from "./admin.js";
+import { internal, unexpectedReply } from "../../../errors.js";
 
 interface Shape {
   owner: string;
@@ -30,7 +31,7 @@ export async function createLike(admin: Admin, live: string, name: string): Prom
     [live],
   );
   const shape = rows[0];
-  if (!shape) throw new Error(`database ${live} does not exist`);
+  if (!shape) throw unexpectedReply(`database ${live} does not exist`);
   const q = quoteIdent(name);
   // template0: a copy of template1 could carry objects the dump creates again.
   await db.query(
@@ -66,6 +67,6 @@ export async function createLike(admin: Admin, live: string, name: string): Prom
 
 /** A string literal's body: CREATE/ALTER DATABASE take no bind parameters. */
 export function literal(text: string): string {
-  if (text.includes("\u0000")) throw new Error("literal contains a NUL byte");
+  if (text.includes("\u0000")) throw internal("literal contains a NUL byte");
   return text.replace(/'/g, "''");
 }

@@ -8,6 +8,7 @@
  * markers (database comments, marker files) that carry the rollback id, never from a name.
  */
 import { createHash } from "node:crypto";
+import { internal } from "../../../errors.js";
 
 /** PostgreSQL truncates identifiers to 63 bytes (NAMEDATALEN - 1). */
 const MAX_IDENTIFIER_BYTES = 63;
@@ -27,7 +28,7 @@ const TAG_MAX = READABLE + 1 + HASH;
  * identifier and file name.
  */
 export function idTag(rollbackId: string): string {
-  if (rollbackId === "") throw new Error("a rollback id is needed to name a restored database");
+  if (rollbackId === "") throw internal("a rollback id is needed to name a restored database");
   const readable = rollbackId
     .toLowerCase()
     .replace(/[^a-z0-9]/g, "")

@@ -9,7 +9,7 @@
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { BackoutError, type ErrorLocation } from "../../../../../core/errors.js";
-import { failureOf } from "../../../errors.js";
+import { pgFailure } from "../../../errors.js";
 import { quoteIdent } from "../../../sql/quote.js";
 import { type Admin, connectAdmin, databases } from "./admin.js";
 import { createLike, literal } from "./create-copy.js";
@@ -65,9 +65,8 @@ export async function restoreDump(opts: RestoreDumpOptions): Promise<RestoreDump
   try {
     return await restoreWith(admin, opts);
   } catch (e) {
-    if (e instanceof BackoutError) throw e;
     // Retryable only when the SQLSTATE says so (a lost connection, a lock): not every error is.
-    throw failureOf(e, admin.redact, admin.where ?? {});
+    throw pgFailure(e, admin.redact, admin.where ?? {});
   } finally {
     await admin.client.end().catch(() => undefined);
   }

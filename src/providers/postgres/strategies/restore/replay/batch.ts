@@ -11,6 +11,7 @@ import { type ChangeMapper, type Disposition, REASON, tableMatcher } from "./map
 import { type ReplayItem, toItem } from "./runs.js";
 import { tableKey } from "./target-schema.js";
 import { toInteger } from "./values.js";
+import { replayState } from "../../../errors.js";
 
 export interface BatchContext {
   db: Queryable;
@@ -48,7 +49,7 @@ async function begin(ctx: BatchContext, expectedSeq: number): Promise<Progress> 
   await ctx.db.query("BEGIN");
   const progress = await readProgress(ctx.db, ctx.archiveSchema, ctx.rollbackId, true);
   if (progress.lastSeq !== expectedSeq) {
-    throw new Error(
+    throw replayState(
       `replay of rollback ${ctx.rollbackId} moved on elsewhere (at seq ${progress.lastSeq}, expected ${expectedSeq}): is another replay running?`,
     );
   }

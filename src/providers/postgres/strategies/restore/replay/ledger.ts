@@ -7,6 +7,7 @@ import type { Queryable } from "../../../connection/queryable.js";
 import { qualified, quoteIdent } from "../../../sql/quote.js";
 import { toJson } from "./values.js";
 import type { StateCheck } from "./verify-state.js";
+import { replayState } from "../../../errors.js";
 
 export const UNMAPPED_TABLE = "replay_unmapped";
 export const PROGRESS_TABLE = "replay_progress";
@@ -121,7 +122,7 @@ export async function readProgress(
     [rollbackId],
   );
   const row = rows[0];
-  if (!row) throw new Error(`replay progress for rollback ${rollbackId} is missing`);
+  if (!row) throw replayState(`replay progress for rollback ${rollbackId} is missing`);
   return { lastSeq: Number(row.last_seq), stats: row.stats };
 }
 

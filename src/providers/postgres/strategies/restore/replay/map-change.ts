@@ -5,6 +5,7 @@
  */
 import type { CapturedChange } from "../snapshot/types.js";
 import { tableKey, type TargetSchema, type TargetTable } from "./target-schema.js";
+import { internal } from "../../../errors.js";
 
 export interface ReplayFilter {
   /** Tables ("schema.table" or "table") whose writes are archived instead of replayed. */
@@ -55,7 +56,7 @@ export function changeMapper(target: TargetSchema, filter: ReplayFilter): Change
   const history = tableMatcher(filter.historyTables);
   const until = filter.until === undefined ? undefined : Date.parse(filter.until);
   if (until !== undefined && Number.isNaN(until)) {
-    throw new Error(`replay.until is not an ISO time: ${filter.until}`);
+    throw internal(`replay.until is not an ISO time: ${filter.until}`);
   }
   return {
     map(change) {

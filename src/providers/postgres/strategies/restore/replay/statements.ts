@@ -6,6 +6,7 @@
 import { qualified, quoteIdent } from "../../../sql/quote.js";
 import type { Run } from "./runs.js";
 import { toText } from "./values.js";
+import { replayState } from "../../../errors.js";
 
 export interface RunStatement {
   text: string;
@@ -20,7 +21,7 @@ function valueOf(pairs: [string, unknown][], column: string): unknown {
 
 function typeOf(run: Run, column: string): string {
   const col = run.table.columns.get(column);
-  if (!col) throw new Error(`replay: ${run.table.name}.${column} vanished from the target schema`);
+  if (!col) throw replayState(`replay: ${run.table.name}.${column} vanished from the target schema`);
   return col.type;
 }
 

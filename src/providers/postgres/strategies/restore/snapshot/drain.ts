@@ -4,6 +4,7 @@ import { compareLsn } from "./lsn.js";
 import type { CaptureStore, CapturedChange } from "./types.js";
 import { historyMatcher, toStored, TransactionReader } from "./transactions.js";
 import { WAL2JSON_OPTIONS, type SlotRow } from "./wal2json.js";
+import { unexpectedReply } from "../../../errors.js";
 
 export interface DrainOptions {
   /** The migration tool's history table(s): "schema_migrations" (any schema) or "public.schema_migrations". */
@@ -121,7 +122,7 @@ export async function declarePeek(db: Queryable, slot: string, upto: string, cur
 async function flushedLsn(db: Queryable): Promise<string> {
   const r = await db.query<{ lsn: string }>("SELECT pg_current_wal_flush_lsn()::text AS lsn");
   const lsn = r.rows[0]?.lsn;
-  if (lsn === undefined) throw new Error("pg_current_wal_flush_lsn() returned no row");
+  if (lsn === undefined) throw unexpectedReply("pg_current_wal_flush_lsn() returned no row");
   return lsn;
 }
 

@@ -1,9 +1,10 @@
 /** PostgreSQL LSNs ("16/B374D848"): two hex halves of a 64-bit WAL position. */
+import { unexpectedReply } from "../../../errors.js";
 
 /** The LSN as a bigint, so positions compare numerically ("0/A" < "0/10"). */
 export function lsnValue(lsn: string): bigint {
   const m = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/.exec(lsn);
-  if (!m?.[1] || !m[2]) throw new Error(`not a PostgreSQL LSN: ${JSON.stringify(lsn)}`);
+  if (!m?.[1] || !m[2]) throw unexpectedReply(`not a PostgreSQL LSN: ${JSON.stringify(lsn)}`);
   return (BigInt(`0x${m[1]}`) << 32n) | BigInt(`0x${m[2]}`);
 }
 

@@ -2,6 +2,7 @@ import type pg from "pg";
 import { BackoutError, type ErrorLocation } from "../../../../../core/errors.js";
 import { openPgClient } from "../../../connection/client.js";
 import type { Queryable } from "../../../connection/queryable.js";
+import { unexpectedReply } from "../../../errors.js";
 
 /** Slot names allow [a-z0-9_] and at most 63 characters. */
 const MAX_SLOT = 63;
@@ -44,7 +45,7 @@ export async function createSlotWithSnapshot(
       `CREATE_REPLICATION_SLOT ${slot} LOGICAL wal2json EXPORT_SNAPSHOT`,
     );
     const row = r.rows[0];
-    if (!row?.snapshot_name) throw new Error("the server returned no exported snapshot");
+    if (!row?.snapshot_name) throw unexpectedReply("the server returned no exported snapshot");
     return {
       slot: row.slot_name,
       consistentPoint: row.consistent_point,

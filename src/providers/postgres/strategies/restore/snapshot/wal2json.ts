@@ -1,5 +1,6 @@
 import type { CapturedChange } from "./types.js";
 import { parseJsonExact, setOwn } from "./lossless-json.js";
+import { unexpectedReply } from "../../../errors.js";
 
 /** The options every peek passes to wal2json (format-version 2: one row per change). */
 export const WAL2JSON_OPTIONS: readonly string[] = [
@@ -67,7 +68,7 @@ export function decodeRows(rows: SlotRow[]): { transactions: DecodedTransaction[
     if (v.action === "B") {
       open = { xid: Number(v.xid ?? 0), changes: [], lsns: [] };
     } else if (v.action === "C") {
-      if (!open) throw new Error(`wal2json: commit without begin at ${row.lsn}`);
+      if (!open) throw unexpectedReply(`wal2json: commit without begin at ${row.lsn}`);
       const commitTime = isoTime(v.timestamp);
       const commitLsn = row.lsn;
       const { xid } = open;
@@ -77,7 +78,7 @@ export function decodeRows(rows: SlotRow[]): { transactions: DecodedTransaction[
       transactions.push({ xid, commitLsn, commitTime, changes });
       open = undefined;
     } else if (v.action in OPS) {
-      if (!open) throw new Error(`wal2json: change without begin at ${row.lsn}`);
+      if (!open) throw unexpectedReply(`wal2json: change without begin at ${row.lsn}`);
       open.changes.push(v);
       open.lsns.push(v.lsn ?? row.lsn);
     }
