@@ -5,6 +5,9 @@
  * `whenBlind: continue` the rollback goes on and succeeds, but the live output and the result
  * say "monitor blind for N of M samples", a `monitor-blind` notification goes out, and every
  * report shows n/a (not 0.00) for those samples. With `whenBlind: abort`, dispatching stops.
+ * With `whenBlind: pause` (Prometheus SIGSTOPped: its port accepts, nothing answers), the run
+ * stops dispatching and exits resumable; once Prometheus answers again, `resume` finishes it
+ * without applying any step twice.
  */
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -12,8 +15,9 @@ import { cli, startCli, tempDir } from "../e2e/cli.js";
 import { Receiver } from "../notify/receiver.js";
 import { startMonitoredFlakyService } from "../support/prometheus.js";
 import { checkpointThenDeploy, eventsOf, latestRollback, readJournal } from "./helpers.js";
-import { componentYaml, starts } from "./steps.js";
+import { componentYaml, starts, versionOf } from "./steps.js";
 import { until } from "../support/until.js";
+import { verifyStandardWebhook } from "../notify/verify-standard-webhook.js";
 
 const NAMES = ["d", "c", "b", "a"]; // rollback order a, b, c, d
 const QUERY = 'sum(rate(http_requests_total{code="500"}[5s])) / sum(rate(http_requests_total[5s]))';
@@ -31,12 +35,17 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function environment(prefix: string, prometheus: string, whenBlind?: string): Promise<string> {
+async function environment(
+  prefix: string,
+  prometheus: string,
+  whenBlind?: string,
+  sleepMs = 1500,
+): Promise<string> {
   const dir = tempDir(prefix);
   dirs.push(dir);
   const components = NAMES.map((n, i) => {
     const prev = NAMES[i - 1];
-    return componentYaml(dir, n, { sleepMs: 1500, ...(prev ? { dependsOn: [prev] } : {}) });
+    return componentYaml(dir, n, { sleepMs, ...(prev ? { dependsOn: [prev] } : {}) });
   });
   await checkpointThenDeploy(dir, {
     components: NAMES,
@@ -145,6 +154,58 @@ describe("a blind monitor", () => {
       expect(told).toHaveLength(1);
       expect(told[0]?.runningSteps).toEqual([expect.stringMatching(/^b#1:/)]);
       expect(eventsOf(entries, "escalated")[0]?.reason).toMatch(/^monitor blind: /);
+    } finally {
+      await monitored.stop();
+    }
+  });
+  it("whenBlind: pause stops dispatching and exits resumable (130); resume, once Prometheus answers again, applies no step twice", async () => {
+    const monitored = await startMonitoredFlakyService({ errorRate: 0 });
+    try {
+      await monitored.prometheus.waitFor(QUERY, (v) => v === 0);
+      // Steps long enough that the blind sample (a 1 s check timeout) surely comes while b runs.
+      const dir = await environment("monitor-blind-pause", monitored.prometheus.url, "pause", 4000);
+      const run = startCli(["run"], { cwd: dir, env: ENV });
+      await until("the second step to start", () => starts(dir).length === 2);
+      monitored.prometheus.pause(); // SIGSTOP: the port accepts connections, nothing answers
+      const result = await run;
+      expect(result.exitCode, String(result.stderr)).toBe(130);
+      const { id, state } = await latestRollback(dir, ENV);
+      expect(String(result.stderr)).toContain(
+        `rollback ${id} is paused: monitor blind: none of its 1 check(s)`,
+      );
+      expect(String(result.stderr)).toContain("monitor.whenBlind: pause");
+      expect(String(result.stderr)).toContain(`resume with backout resume ${id}`);
+      expect(state).toBe("running"); // resumable, not ended
+
+      const entries = await readJournal(dir, id);
+      const told = eventsOf(entries, "monitor-blind");
+      expect(told).toHaveLength(1);
+      expect(told[0]?.action).toBe("pause");
+      expect(told[0]?.runningSteps).toEqual([expect.stringMatching(/^b#1:/)]);
+      // The running step was allowed to finish; nothing after it started.
+      expect(starts(dir)).toEqual(["a", "b"]);
+      expect(versionOf(dir, "b")).toBe("v1");
+      expect(versionOf(dir, "c")).toBe("v2");
+      expect(eventsOf(entries, "escalated")).toEqual([]);
+      expect(eventsOf(entries, "finished")).toEqual([]);
+
+      // The notification reached the real receiver, signed.
+      const hooks = receiver.requests.filter((r) => r.path === "/hook");
+      expect(hooks).toHaveLength(1);
+      const hook = hooks[0];
+      if (!hook) throw new Error("no monitor-blind notification");
+      expect(verifyStandardWebhook(SECRET, hook.headers, hook.body)).toEqual({ ok: true });
+      const body = JSON.parse(hook.body) as { type: string; data: { rollbackId: string } };
+      expect([body.type, body.data.rollbackId]).toEqual(["rollback.monitor-blind", id]);
+
+      monitored.prometheus.resume(); // SIGCONT
+      await monitored.prometheus.waitFor(QUERY, (v) => v === 0, 30_000);
+      const resumed = await cli(["resume", id], { cwd: dir, env: ENV });
+      expect(resumed.exitCode, resumed.stderr).toBe(0);
+      expect((await latestRollback(dir, ENV)).state).toBe("succeeded");
+      // Every component applied exactly once over both processes: a and b were not run again.
+      expect(starts(dir)).toEqual(["a", "b", "c", "d"]);
+      for (const n of NAMES) expect(versionOf(dir, n)).toBe("v1");
     } finally {
       await monitored.stop();
     }
