@@ -17,6 +17,7 @@ import {
   type Plan,
 } from "./model.js";
 import { buildPlan, scopeCandidates, type StateMatcher } from "./planner/index.js";
+import { providerContext } from "./provider-context.js";
 import { asProvider, type Provider, type ProviderContext, type ProviderRegistry } from "./provider.js";
 
 export interface EngineDeps {
@@ -97,16 +98,15 @@ export class Engine {
     return asProvider<Record<string, unknown>>(p);
   }
 
-  context(component: ComponentConfig, signal: AbortSignal = new AbortController().signal): ProviderContext {
-    return {
+  context(component: ComponentConfig, signal?: AbortSignal): ProviderContext {
+    return providerContext({
+      config: this.config,
       component,
-      baseDir: this.config.baseDir,
-      env: { ...this.env },
-      signal,
+      redactor: this.redactor,
       clock: this.clock,
-      redact: this.redact,
-      dataLossPolicy: component.dataLoss ?? this.config.policies.dataLoss,
-    };
+      env: this.env,
+      ...(signal ? { signal } : {}),
+    });
   }
 
   /**

@@ -22,9 +22,15 @@ export interface ProviderContext<S = Record<string, unknown>> {
   env: Record<string, string | undefined>;
   signal: AbortSignal;
   clock: Clock;
-  redact(text: string): string;
+  redact: (text: string) => string;
   /** The data-loss policy in force for this component (its own, or policies.dataLoss). */
   dataLossPolicy: DataLossPolicy;
+  /** The rollback this call is part of; undefined outside one (capture, plan, doctor, drill). */
+  rollbackId: string | undefined;
+  /** The step being applied or verified; undefined outside a step. */
+  stepId: string | undefined;
+  /** A value the provider found to be secret (a password in a URL): redacted from then on. */
+  secret: (value: string) => void;
 }
 
 export interface StepResult {
@@ -72,6 +78,46 @@ export interface Provider<S = Record<string, unknown>> {
    * changes anything; a check that cannot run is a "fail" with its fix, not a throw.
    */
   doctor?(ctx: ProviderContext<S>): Promise<DoctorCheck[]>;
+  /**
+   * Optional: `backout drill`, proving this component's rollback before it is needed on a scratch
+   * copy (never the component itself). `clean: false` makes the command exit 1.
+   */
+  drill?(ctx: ProviderContext<S>, request: DrillRequest): Promise<CapabilityResult & { clean: boolean }>;
+  /**
+   * Optional: `backout archive` (list, show, restore, prune) for what this component's rollbacks
+   * archived or kept, and `kept` for `backout status` (undefined: nothing kept to report).
+   */
+  archive?(ctx: ProviderContext<S>, request: ArchiveRequest): Promise<CapabilityResult | undefined>;
+}
+
+/** What a capability gives the CLI: the value printed with --json, and the text otherwise. */
+export interface CapabilityResult {
+  json: unknown;
+  text: string;
+  /** Printed on standard error after the text (what to do about a result that is not clean). */
+  hint?: string;
+}
+
+export interface DrillRequest {
+  /** `migrations`: up, down and up again; `restore`: restore-and-replay to `checkpoint`. */
+  mode: "migrations" | "restore";
+  sampleRows: number;
+  forceSample?: boolean;
+  /** Directory of the database's client programs (pg_dump...), when not on PATH. */
+  pgBin?: string;
+  /** For `restore`: the checkpoint and this component's state in it. */
+  checkpoint?: { id: string; name: string; state: ComponentState | undefined };
+}
+
+export interface ArchiveRequest {
+  action: "list" | "show" | "restore" | "prune" | "kept";
+  name?: string;
+  rollback?: string;
+  intoTable?: string;
+  force?: boolean;
+  limit?: number;
+  olderThanMs?: number;
+  dryRun?: boolean;
 }
 
 /** Kind → provider. The CLI (the composition root) builds it; the engine only reads it. */

@@ -189,6 +189,7 @@ async function acquireAndExecute(
       providers: engine.providers,
       clock: engine.clock,
       redact: engine.redact,
+      redactor: engine.redactor,
       journal,
       holder: engine.holder,
       epoch,

@@ -1,4 +1,6 @@
+import { Redactor } from "../../src/config/redactor.js";
 import { systemClock } from "../../src/core/clock.js";
+import { providerContext } from "../../src/core/provider-context.js";
 import type { ComponentConfig, DataLossPolicy, PlannedStep, StepSpec } from "../../src/core/model.js";
 import type { Provider, ProviderContext } from "../../src/core/provider.js";
 
@@ -10,6 +12,9 @@ export interface ContextOptions {
   env?: Record<string, string | undefined>;
   signal?: AbortSignal;
   dataLossPolicy?: DataLossPolicy;
+  /** Inside a rollback (and a step), as the step runner builds it. */
+  rollbackId?: string;
+  stepId?: string;
 }
 
 /** A ProviderContext as the engine would build it, with the settings validated by the provider's schema. */
@@ -23,15 +28,17 @@ export function contextFor<S>(provider: Provider<S>, opts: ContextOptions): Prov
     dataLoss: undefined,
     settings: provider.settingsSchema.parse(opts.settings) as S,
   };
-  return {
-    component,
-    baseDir: opts.baseDir,
-    env: opts.env ?? process.env,
-    signal: opts.signal ?? new AbortController().signal,
+  const ctx = providerContext({
+    config: { baseDir: opts.baseDir, policies: { dataLoss: opts.dataLossPolicy ?? "confirm" } },
+    component: component as ComponentConfig,
+    redactor: new Redactor(),
     clock: systemClock,
-    redact: (text) => text,
-    dataLossPolicy: opts.dataLossPolicy ?? "confirm",
-  };
+    env: opts.env ?? process.env,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.rollbackId === undefined ? {} : { rollbackId: opts.rollbackId }),
+    ...(opts.stepId === undefined ? {} : { stepId: opts.stepId }),
+  });
+  return ctx as ProviderContext<S>;
 }
 
 /** The planned form of a provider's step, as the planner would number it. */

@@ -1,18 +1,19 @@
 /**
  * `backout archive prune`: removes the pre-rollback copies restore-and-replay kept (databases
- * `<db>__before_<id>`, PITR data directories `<dataDir>__before_<id>`) for every postgres
- * component, or --component. --dry-run lists them; --rollback and --older-than narrow the choice.
+ * `<db>__before_<id>`, PITR data directories `<dataDir>__before_<id>`) for every component whose
+ * kind archives (postgres), or --component. --dry-run lists them; --rollback and --older-than narrow the choice.
  */
-import { isAbsolute, resolve } from "node:path";
+import { resolve } from "node:path";
 import { parseDuration } from "../../config/durations.js";
 import { loadEnvironment } from "../../config/load.js";
 import { BackoutError } from "../../core/errors.js";
-import { pruneKept } from "../../providers/postgres/strategies/restore/copy/index.js";
-import { pgTarget } from "../../providers/postgres/connection/url.js";
+import { systemClock } from "../../core/clock.js";
+import type { CapabilityResult } from "../../core/provider.js";
+import { providerContext } from "../../core/provider-context.js";
 import { builtinProviders } from "../../providers/index.js";
 import type { GlobalOptions } from "../context.js";
 import { EXIT } from "../exit-codes.js";
-import { postgresComponents } from "../postgres-components.js";
+import { capableComponents } from "../capable-components.js";
 import { out, outJson, redactor } from "../output.js";
 
 export interface ArchivePruneOptions extends GlobalOptions {
@@ -34,35 +35,23 @@ function olderThanMs(text: string | undefined): number | undefined {
 }
 
 export default async function archivePrune(opts: ArchivePruneOptions): Promise<number> {
-  const config = loadEnvironment(resolve(opts.config), { providers: builtinProviders(), redactor });
-  const chosen = postgresComponents(config, opts.component, "prune");
+  const providers = builtinProviders();
+  const config = loadEnvironment(resolve(opts.config), { providers, redactor });
+  const chosen = capableComponents(config, providers, "archive", opts.component, "prune");
   // Parsed once, before anything is removed.
   const olderThan = olderThanMs(opts.olderThan);
-  const results: { component: string; removed: string[] }[] = [];
-  for (const c of chosen) {
-    const url = String(c.settings.url);
-    const scrub = pgTarget(url).scrub;
-    const pitr = c.settings.pitr as { dataDir?: unknown } | undefined;
-    const dataDir = typeof pitr?.dataDir === "string" ? pitr.dataDir : undefined;
-    const removed = await pruneKept(url, {
-      redact: (t) => redactor.redact(scrub(t)),
-      ...(opts.rollback ? { rollbackId: opts.rollback } : {}),
+  const results: CapabilityResult[] = [];
+  for (const { component, provider } of chosen) {
+    const ctx = providerContext({ config, component, redactor, clock: systemClock, env: process.env });
+    const result = await provider.archive?.(ctx, {
+      action: "prune",
+      ...(opts.rollback ? { rollback: opts.rollback } : {}),
       ...(opts.dryRun ? { dryRun: true } : {}),
-      ...(dataDir ? { dataDir: isAbsolute(dataDir) ? dataDir : resolve(config.baseDir, dataDir) } : {}),
       ...(olderThan === undefined ? {} : { olderThanMs: olderThan }),
     });
-    results.push({ component: c.name, removed });
+    if (result) results.push(result);
   }
-  if (opts.json) outJson({ dryRun: opts.dryRun === true, components: results });
-  else {
-    const verb = opts.dryRun ? "would remove" : "removed";
-    out(
-      results
-        .map(
-          (r) => `${r.component}: ${r.removed.length ? `${verb} ${r.removed.join(", ")}` : "nothing kept"}`,
-        )
-        .join("\n"),
-    );
-  }
+  if (opts.json) outJson({ dryRun: opts.dryRun === true, components: results.map((r) => r.json) });
+  else out(results.map((r) => r.text).join("\n"));
   return EXIT.ok;
 }

@@ -1,25 +1,20 @@
 /**
  * `backout drill`: prove, before it is needed, that the database rollback works. For every
- * postgres component (or --component), the pending migrations go up, down and up again on a
- * scratch copy; exit 0 when every rollback would be clean, 1 when one would not (CI gates a
- * deploy on it), 2 for a bad command line or environment file.
+ * component whose kind can drill (postgres), or --component, the pending migrations go up, down
+ * and up again on a scratch copy; exit 0 when every rollback would be clean, 1 when one would
+ * not (CI gates a deploy on it), 2 for a bad command line or environment file.
  */
 import { resolve } from "node:path";
 import { loadEnvironment } from "../../config/load.js";
+import { systemClock } from "../../core/clock.js";
 import { BackoutError } from "../../core/errors.js";
-import {
-  drillInputFor,
-  drillText,
-  NOT_CLEAN_HINT,
-  runDrill,
-  type DrillReport,
-} from "../../providers/postgres/drill/index.js";
-import { pgTarget } from "../../providers/postgres/connection/url.js";
+import type { CapabilityResult } from "../../core/provider.js";
+import { providerContext } from "../../core/provider-context.js";
 import { builtinProviders } from "../../providers/index.js";
+import { capableComponents } from "../capable-components.js";
 import type { GlobalOptions } from "../context.js";
 import { recordDrills } from "../doctor/drill-record.js";
 import { EXIT } from "../exit-codes.js";
-import { postgresComponents } from "../postgres-components.js";
 import { err, out, outJson, redactor } from "../output.js";
 
 export interface DrillOptions extends GlobalOptions {
@@ -31,6 +26,8 @@ export interface DrillOptions extends GlobalOptions {
   to?: string;
 }
 
+export type DrillResult = CapabilityResult & { clean: boolean; component: string };
+
 function sampleRows(text: string | undefined): number {
   const n = Number(text ?? "1000");
   if (!Number.isInteger(n) || n < 0) {
@@ -41,50 +38,39 @@ function sampleRows(text: string | undefined): number {
   return n;
 }
 
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
+/** Prints the drills' results; exit 1 when one would not be clean. */
+export function printDrills(results: DrillResult[], json: boolean | undefined): number {
+  const clean = results.every((r) => r.clean);
+  if (json) outJson({ clean, components: results.map((r) => r.json) });
+  else {
+    out(results.map((r) => r.text).join("\n\n"));
+    const hints = new Set(results.filter((r) => !r.clean && r.hint).map((r) => r.hint));
+    for (const hint of hints) if (hint) err(hint);
   }
+  return clean ? EXIT.ok : EXIT.failed;
 }
 
 export default async function drill(opts: DrillOptions): Promise<number> {
   if (opts.restore) return (await import("./drill-restore.js")).default(opts);
-  const config = loadEnvironment(resolve(opts.config), { providers: builtinProviders(), redactor });
-  const chosen = postgresComponents(config, opts.component, "drill");
-  const choices = {
-    sampleRows: sampleRows(opts.sampleRows),
-    ...((opts.pgBin ?? process.env.BACKOUT_PG_BIN)
-      ? { pgBin: opts.pgBin ?? process.env.BACKOUT_PG_BIN }
-      : {}),
-    ...(opts.sample ? { forceSample: true } : {}),
-  };
-  const reports: DrillReport[] = [];
-  for (const component of chosen) {
-    const input = await drillInputFor(
-      component,
-      { baseDir: config.baseDir, dataLoss: config.policies.dataLoss, redact: (s) => redactor.redact(s) },
-      choices,
-    );
-    // The URL's password is a secret even when it was written in the file, not in ${ENV}.
-    const scrub = pgTarget(input.url).scrub;
-    const password = URL.canParse(input.url) ? new URL(input.url).password : "";
-    redactor.add(password);
-    redactor.add(safeDecode(password));
-    const report = await runDrill(input);
-    reports.push(JSON.parse(scrub(JSON.stringify(report))) as DrillReport);
+  const providers = builtinProviders();
+  const config = loadEnvironment(resolve(opts.config), { providers, redactor });
+  const chosen = capableComponents(config, providers, "drill", opts.component, "drill");
+  const pgBin = opts.pgBin ?? process.env.BACKOUT_PG_BIN;
+  const results: DrillResult[] = [];
+  for (const { component, provider } of chosen) {
+    const ctx = providerContext({ config, component, redactor, clock: systemClock, env: process.env });
+    const result = await provider.drill?.(ctx, {
+      mode: "migrations",
+      sampleRows: sampleRows(opts.sampleRows),
+      ...(pgBin ? { pgBin } : {}),
+      ...(opts.sample ? { forceSample: true } : {}),
+    });
+    if (result) results.push({ ...result, component: component.name });
   }
-  const clean = reports.every((r) => r.clean);
   // `backout doctor` reports how old the last proof is.
   await recordDrills(
     config.store.path,
-    Object.fromEntries(reports.map((r) => [r.component, { at: Date.now(), clean: r.clean }])),
+    Object.fromEntries(results.map((r) => [r.component, { at: Date.now(), clean: r.clean }])),
   );
-  if (opts.json) outJson({ clean, components: reports });
-  else {
-    out(reports.map(drillText).join("\n\n"));
-    if (!clean) err(NOT_CLEAN_HINT);
-  }
-  return clean ? EXIT.ok : EXIT.failed;
+  return printDrills(results, opts.json);
 }

@@ -1,21 +1,14 @@
-import { keptStatusLines } from "../../providers/postgres/strategies/restore/copy/kept-status.js";
 import { openEngine, type GlobalOptions } from "../context.js";
 import { out, outJson } from "../output.js";
-import { statusData } from "../status-data.js";
+import { keptCopies, statusData } from "../status-data.js";
 import { undeliveredLines } from "../undelivered.js";
 
 export default async function status(opts: GlobalOptions): Promise<number> {
   const engine = await openEngine(opts, { warnInterrupted: false, readOnly: true });
   try {
-    const data = await statusData(engine);
-    const {
-      environment: env,
-      lock,
-      queue,
-      interrupted,
-      lastGoodCheckpoint: lastGood,
-      keptCopies: kept,
-    } = data;
+    const kept = await keptCopies(engine);
+    const data = await statusData(engine, kept);
+    const { environment: env, lock, queue, interrupted, lastGoodCheckpoint: lastGood } = data;
     const last = data.latest;
     const undelivered = data.undeliveredNotifications;
     if (opts.json) {
@@ -43,9 +36,10 @@ export default async function status(opts: GlobalOptions): Promise<number> {
         : "default rollback target: none (take one with `backout checkpoint --good`)",
     );
     for (const line of undeliveredLines(undelivered)) out(line);
-    for (const line of keptStatusLines(kept)) out(line);
+    for (const k of kept) out(k.text);
     return 0;
   } finally {
     await engine.close();
   }
 }
+

@@ -5,6 +5,7 @@
  */
 import { realpathSync } from "node:fs";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import type { ProviderRegistry } from "../../core/provider.js";
 import type { EnvironmentConfig } from "../../config/types.js";
 import type { CheckRunner } from "../../core/checks.js";
 import { checked, fail, pass, warn, type DoctorCheck } from "../../core/doctor-check.js";
@@ -34,10 +35,10 @@ export async function storeIntegrity(store: Store, storeDir: string): Promise<Do
   }
 }
 
-export function drillAge(config: EnvironmentConfig, now: number): DoctorCheck[] {
+export function drillAge(config: EnvironmentConfig, providers: ProviderRegistry, now: number): DoctorCheck[] {
   const records = readDrillRecords(config.store.path);
   return config.components
-    .filter((c) => c.kind === "postgres")
+    .filter((c) => providers.get(c.kind)?.drill !== undefined)
     .map((c) => {
       const name = `drill of ${c.name}`;
       const rec = records[c.name];
@@ -72,8 +73,9 @@ export function migrationsOutsideReleases(config: EnvironmentConfig): DoctorChec
   const roots = config.components
     .filter((c) => c.kind === "release")
     .map((c) => ({ name: c.name, root: resolve(config.baseDir, String(c.settings.path)) }));
+  // The components that read migration files (postgres).
   return config.components
-    .filter((c) => c.kind === "postgres")
+    .filter((c) => typeof c.settings.migrations === "string")
     .map((c) => {
       const name = `migrations of ${c.name}`;
       const given = resolve(config.baseDir, String(c.settings.migrations));

@@ -67,7 +67,7 @@ export async function runDoctor(engine: Engine, runner: CheckRunner): Promise<Do
     await storeIntegrity(engine.store, config.store.path),
     await goodCheckpoint(engine.store),
     ...migrationsOutsideReleases(config),
-    ...drillAge(config, engine.clock.now()),
+    ...drillAge(config, engine.providers, engine.clock.now()),
     ...(await checksNow(config, runner, redact)),
   ];
   const checks: DoctorLine[] = [...perComponent.flat(), ...environment].map((c) => ({

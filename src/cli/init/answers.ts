@@ -4,7 +4,7 @@
  */
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { BackoutError } from "../../core/errors.js";
-import { MIGRATION_FORMATS, type MigrationFormat } from "../../providers/postgres/layouts/layout.js";
+import { MIGRATION_FORMATS, type MigrationFormat } from "../../providers/postgres/index.js";
 import type { Asker } from "./ask.js";
 import {
   detectFormat,

@@ -5,8 +5,8 @@
  */
 import { existsSync, lstatSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { resolveFormat } from "../../providers/postgres/layouts/detect.js";
-import type { MigrationFormat } from "../../providers/postgres/layouts/layout.js";
+import { resolveFormat } from "../../providers/postgres/index.js";
+import type { MigrationFormat } from "../../providers/postgres/index.js";
 
 export function isReleaseRoot(dir: string): boolean {
   try {

@@ -2,7 +2,7 @@
  * The starter backout.yaml as text: comments saying what each part does, values written as
  * JSON strings (valid YAML, so any path or URL is quoted safely).
  */
-import type { MigrationFormat } from "../../providers/postgres/layouts/layout.js";
+import type { MigrationFormat } from "../../providers/postgres/index.js";
 
 export interface ReleaseAnswer {
   name: string;

@@ -1,3 +1,4 @@
+import type { Redactor } from "../../config/redactor.js";
 import type { EnvironmentConfig } from "../../config/types.js";
 import type { Store } from "../../store/store.js";
 import type { CheckRunner, NotificationOutbox } from "../checks.js";
@@ -15,6 +16,8 @@ export interface ExecuteDeps {
   providers: ProviderRegistry;
   clock: Clock;
   redact: (text: string) => string;
+  /** What `redact` uses; providers add the secrets they find to it. */
+  redactor: Redactor;
   journal: JournalWriter;
   holder: Holder;
   epoch: number;

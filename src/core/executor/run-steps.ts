@@ -3,7 +3,8 @@ import { BackoutError, toBackoutError } from "../errors.js";
 import type { ComponentConfig, PlannedStep } from "../model.js";
 import { runInsideRollback } from "../nesting.js";
 import { plannedComponents, priorities, redactValueWith } from "../planner/index.js";
-import { asProvider, type ProviderContext } from "../provider.js";
+import { asProvider } from "../provider.js";
+import { providerContext } from "../provider-context.js";
 import { childEnv, type ExecuteDeps, type ExecuteOptions, type StopReason } from "./deps.js";
 import { exhausted, type ExecutionState, type StepProgress } from "./execution-state.js";
 import { applyAnnounced } from "./step-guards.js";
@@ -193,15 +194,16 @@ async function runStep(
     );
   }
   const p = asProvider<Record<string, unknown>>(provider);
-  const ctx: ProviderContext = {
+  const ctx = providerContext({
+    config: deps.config,
     component,
-    baseDir: deps.config.baseDir,
-    env: { ...childEnv(deps), BACKOUT_STEP_ID: step.id },
-    signal: control.cancel,
+    redactor: deps.redactor,
     clock: deps.clock,
-    redact: deps.redact,
-    dataLossPolicy: component.dataLoss ?? deps.config.policies.dataLoss,
-  };
+    env: childEnv(deps),
+    signal: control.cancel,
+    rollbackId: deps.journal.rollbackId,
+    stepId: step.id,
+  });
   const { journal, clock } = deps;
   const policy = deps.config.policies.retry;
 

@@ -8,6 +8,9 @@ import { verifyPostgres } from "./strategies/reverse/verify.js";
 import { doctorPostgres } from "./preflight/doctor.js";
 
 export { postgresSettingsSchema, type PostgresSettings } from "./settings.js";
+// For `backout init`, which detects the migration tool of a directory.
+export { resolveFormat } from "./layouts/detect.js";
+export { MIGRATION_FORMATS, type MigrationFormat } from "./layouts/layout.js";
 
 /** `postgres`: a database rolled back by its migration tool's down scripts, with data-loss detection. */
 export const postgresProvider: Provider<PostgresSettings> = {
@@ -28,4 +31,8 @@ export const postgresProvider: Provider<PostgresSettings> = {
   apply: applyPostgres,
   verify: verifyPostgres,
   doctor: doctorPostgres,
+  // Loaded on first use: only `backout drill`, `archive` and `status` ask for these.
+  drill: async (ctx, request) => (await import("./drill/capability.js")).drillPostgres(ctx, request),
+  archive: async (ctx, request) =>
+    (await import("./archive/commands/capability.js")).archivePostgres(ctx, request),
 };

@@ -37,7 +37,7 @@ export async function applyRedis(
   }
   if (ctx.signal.aborted)
     throw new BackoutError("STEP_CANCELLED", "step cancelled before the flush", { where });
-  const markerKey = stepMarkerKey(ctx.env, step.id);
+  const markerKey = stepMarkerKey(ctx.rollbackId, step.id);
   const lines = await withRedis(ctx, settings, where, async ({ redis, target }) => {
     const done = markerKey === undefined ? null : await redis.get(markerKey);
     if (done !== null) return [`already flushed by this step at ${done}; not flushing again`];

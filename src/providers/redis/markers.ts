@@ -18,8 +18,7 @@ export function warmedKey(stepKey: string): string {
 }
 
 /** The marker of one step of one rollback; undefined outside a rollback (nothing to resume). */
-export function stepMarkerKey(env: Record<string, string | undefined>, stepId: string): string | undefined {
-  const rollbackId = env.BACKOUT_ROLLBACK_ID;
+export function stepMarkerKey(rollbackId: string | undefined, stepId: string): string | undefined {
   if (rollbackId === undefined || rollbackId === "") return undefined;
   return `${STEP_PREFIX}${rollbackId}:${stepId}`;
 }

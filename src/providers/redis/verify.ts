@@ -15,7 +15,7 @@ import { readSettings, type RedisSettings } from "./settings.js";
  */
 export async function verifyRedis(ctx: ProviderContext<RedisSettings>, step: PlannedStep): Promise<boolean> {
   const settings = readSettings(ctx);
-  const markerKey = stepMarkerKey(ctx.env, step.id);
+  const markerKey = stepMarkerKey(ctx.rollbackId, step.id);
   if (markerKey === undefined) return false; // outside a rollback nothing tells this flush apart
   const where = { component: ctx.component.name, step: step.id };
   // With a warm-up, the step promised a warm cache: not reached until the warm-up completed.

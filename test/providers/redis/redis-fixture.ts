@@ -5,7 +5,7 @@ import { contextFor, planned } from "../context.js";
 
 export type RedisCtx = ProviderContext<RedisSettings>;
 
-/** A context as the executor builds it inside rollback `rollbackId` (BACKOUT_ROLLBACK_ID set). */
+/** A context as the step runner builds it inside rollback `rollbackId`. */
 export function redisCtx(
   settings: Record<string, unknown>,
   rollbackId = "rb-1",
@@ -15,7 +15,7 @@ export function redisCtx(
     name: "cache",
     baseDir,
     settings,
-    env: { ...process.env, BACKOUT_ROLLBACK_ID: rollbackId },
+    rollbackId,
   });
 }
 
@@ -29,5 +29,5 @@ export async function planOne(ctx: RedisCtx): Promise<PlannedStep> {
 
 /** The same step as seen by another rollback (resume of a different rollback id). */
 export function withRollback(ctx: RedisCtx, rollbackId: string): RedisCtx {
-  return { ...ctx, env: { ...ctx.env, BACKOUT_ROLLBACK_ID: rollbackId } };
+  return { ...ctx, rollbackId };
 }

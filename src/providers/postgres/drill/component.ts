@@ -2,8 +2,7 @@
  * From a component of backout.yaml to a drill's input: the postgres settings (settings.ts),
  * the migration files and the tool's layout (detected when format: auto), and the policy in force.
  */
-import { systemClock } from "../../../core/clock.js";
-import type { ComponentConfig, ComponentState, DataLossPolicy } from "../../../core/model.js";
+import type { ComponentState } from "../../../core/model.js";
 import type { ProviderContext } from "../../../core/provider.js";
 import { migrationSet } from "../layouts/migration-set.js";
 import { durationMs, readSettings, type PostgresSettings } from "../settings.js";
@@ -17,28 +16,13 @@ export interface DrillChoices {
   forceSample?: boolean;
 }
 
-type DrillEnv = { baseDir: string; dataLoss: DataLossPolicy; redact: (s: string) => string };
-
-function contextOf(component: ComponentConfig, env: DrillEnv): ProviderContext<PostgresSettings> {
-  return {
-    component: component as ComponentConfig<PostgresSettings>,
-    baseDir: env.baseDir,
-    env: process.env,
-    signal: new AbortController().signal,
-    clock: systemClock,
-    redact: env.redact,
-    dataLossPolicy: component.dataLoss ?? env.dataLoss,
-  };
-}
-
 /** The restore drill's input: the component's settings and what its checkpoint recorded. */
 export async function restoreDrillInputFor(
-  component: ComponentConfig,
-  env: DrillEnv,
+  ctx: ProviderContext<PostgresSettings>,
   checkpoint: { id: string; name: string; state: ComponentState | undefined },
   pgBin: string | undefined,
 ): Promise<RestoreDrillInput | string> {
-  const ctx = contextOf(component, env);
+  const { component } = ctx;
   const settings = readSettings(ctx);
   const snapshot = snapshotOf(checkpoint.state?.details);
   if (snapshot === undefined)
@@ -58,17 +42,16 @@ export async function restoreDrillInputFor(
     exclude: settings.replay.exclude,
     ...(settings.replay.until === undefined ? {} : { until: settings.replay.until }),
     ...(pgBin === undefined ? {} : { pgBin }),
-    redact: env.redact,
+    redact: ctx.redact,
   };
 }
 
 export async function drillInputFor(
-  component: ComponentConfig,
-  env: DrillEnv,
+  ctx: ProviderContext<PostgresSettings>,
   choices: DrillChoices,
 ): Promise<DrillInput> {
-  const policy = component.dataLoss ?? env.dataLoss;
-  const ctx = contextOf(component, env);
+  const { component } = ctx;
+  const policy = ctx.dataLossPolicy;
   const settings = readSettings(ctx);
   const set = await migrationSet(ctx, settings);
   return {

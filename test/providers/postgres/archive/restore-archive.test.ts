@@ -2,7 +2,10 @@ import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BackoutError } from "../../../../src/core/errors.js";
 import type { ComponentConfig } from "../../../../src/core/model.js";
-import { pickComponent } from "../../../../src/providers/postgres/archive/commands/connect.js";
+import { archiveTarget } from "../../../../src/providers/postgres/archive/commands/connect.js";
+import { oneCapableComponent } from "../../../../src/cli/capable-components.js";
+import type { EnvironmentConfig } from "../../../../src/config/types.js";
+import { builtinProviders } from "../../../../src/providers/index.js";
 import { listArchives } from "../../../../src/providers/postgres/archive/commands/list.js";
 import { showArchive } from "../../../../src/providers/postgres/archive/commands/show.js";
 import { restoreArchive } from "../../../../src/providers/postgres/archive/restore-archive.js";
@@ -124,14 +127,18 @@ describe("archive command: choosing the component", () => {
     component("db2", "postgres", { url: "postgres://b@h/y" }),
   ];
 
+  const config = { file: "/x/backout.yaml", components } as unknown as EnvironmentConfig;
+  const choose = (name?: string) =>
+    oneCapableComponent(config, builtinProviders(), "archive", name).component;
+
   it("needs --component when several postgres components exist, and names them", () => {
-    expect(() => pickComponent(components)).toThrow(/several postgres components.*db, db2/);
-    expect(pickComponent(components, "db")).toEqual({
+    expect(() => choose()).toThrow(/several postgres components.*db, db2/);
+    expect(archiveTarget(choose("db"))).toEqual({
       component: "db",
       url: "postgres://a@h/x",
       archiveSchema: "arch",
     });
-    expect(pickComponent(components, "db2").archiveSchema).toBe("backout_archive");
-    expect(() => pickComponent(components, "app")).toThrow(/no postgres component named "app"/);
+    expect(archiveTarget(choose("db2")).archiveSchema).toBe("backout_archive");
+    expect(() => choose("app")).toThrow(/no postgres component named "app"/);
   });
 });

@@ -79,7 +79,7 @@ export function pgCtx(
     baseDir,
     settings: { migrations: "migrations", ...settings },
     dataLossPolicy,
-    env: { ...process.env, BACKOUT_ROLLBACK_ID: "rb-test" },
+    rollbackId: "rb-test",
   });
 }
 

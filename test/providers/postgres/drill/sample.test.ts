@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { drillInputFor, runDrill } from "../../../../src/providers/postgres/drill/index.js";
+import { postgresProvider } from "../../../../src/providers/postgres/index.js";
+import { contextFor } from "../../context.js";
 import { PG_BIN, useCluster } from "../../../support/postgres.js";
 import { liveDatabase, migration, scratchDatabases } from "./fixtures.js";
 
@@ -17,20 +19,13 @@ describe("backout drill on a database in use: schema plus sampled data (real Pos
     // An application session: CREATE DATABASE ... TEMPLATE is refused while it is connected.
     const app = await pg.connect(f.db);
     try {
-      const component = {
+      const ctx = contextFor(postgresProvider, {
         name: "db",
-        kind: "postgres",
-        layer: "database" as const,
-        dependsOn: [],
-        compatibility: [],
-        dataLoss: undefined,
+        baseDir: "/",
         settings: { url: f.url, migrations: f.dir, format: "auto" },
-      };
-      const input = await drillInputFor(
-        component,
-        { baseDir: "/", dataLoss: "archive", redact: (s) => s },
-        { sampleRows: 50, pgBin: PG_BIN },
-      );
+        dataLossPolicy: "archive",
+      });
+      const input = await drillInputFor(ctx, { sampleRows: 50, pgBin: PG_BIN });
       expect(input.format).toBe("dbmate");
       const report = await runDrill(input);
       expect(report).toMatchObject({

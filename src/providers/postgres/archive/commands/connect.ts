@@ -1,7 +1,4 @@
-/**
- * The postgres component an archive command works on, and a connection to its database: the one
- * postgres component of backout.yaml, or the one named with --component.
- */
+/** Where a postgres component's archive is, and a connection to its database. */
 import type pg from "pg";
 import { BackoutError } from "../../../../core/errors.js";
 import type { ComponentConfig } from "../../../../core/model.js";
@@ -14,20 +11,8 @@ export interface ArchiveTarget {
   archiveSchema: string;
 }
 
-export function pickComponent(components: readonly ComponentConfig[], name?: string): ArchiveTarget {
-  const candidates = components.filter((c) => c.kind === "postgres");
-  const chosen = name === undefined ? candidates : candidates.filter((c) => c.name === name);
-  if (chosen.length !== 1 || !chosen[0]) {
-    const known = candidates.map((c) => c.name).join(", ") || "none";
-    throw new BackoutError(
-      "USAGE",
-      name === undefined
-        ? `${candidates.length ? "several" : "no"} postgres components in the environment file (${known})`
-        : `no postgres component named "${name}" (postgres components: ${known})`,
-      { hint: "name the database with --component NAME", where: { field: "components" } },
-    );
-  }
-  const c = chosen[0];
+/** Where the archive of a postgres component lives. */
+export function archiveTarget(c: ComponentConfig): ArchiveTarget {
   const url = c.settings.url;
   if (typeof url !== "string" || !url) {
     throw new BackoutError("CONFIG_INVALID", `component ${c.name} has no url`, {

@@ -262,5 +262,5 @@ export async function allowConnections(
 }
 
 export function rollbackIdOf(ctx: ProviderContext<PostgresSettings>): string {
-  return ctx.env.BACKOUT_ROLLBACK_ID ?? `manual-${new Date(ctx.clock.now()).toISOString()}`;
+  return ctx.rollbackId ?? `manual-${new Date(ctx.clock.now()).toISOString()}`;
 }

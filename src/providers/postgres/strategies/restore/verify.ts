@@ -25,7 +25,7 @@ export async function verifyRestoreStep(
   const settings = readSettings(ctx);
   const params = restoreParams(step);
   const where = { component: ctx.component.name, step: step.id };
-  const rollbackId = ctx.env.BACKOUT_ROLLBACK_ID;
+  const rollbackId = ctx.rollbackId;
   if (step.action === "restore-snapshot") {
     if (rollbackId === undefined) return false;
     if (params.snapshot.mode === "pitr") {

@@ -132,7 +132,7 @@ async function runStatements(
   params: DownParams,
 ): Promise<string[]> {
   const lines: string[] = [];
-  const rollbackId = ctx.env.BACKOUT_ROLLBACK_ID ?? `manual-${new Date(ctx.clock.now()).toISOString()}`;
+  const rollbackId = ctx.rollbackId ?? `manual-${new Date(ctx.clock.now()).toISOString()}`;
   for (const [i, st] of params.statements.entries()) {
     try {
       if (params.archive && st.class === "destructive") {

@@ -16,46 +16,41 @@ export interface KeptStatus {
   error?: string;
 }
 
-export async function keptStatus(
-  components: readonly ComponentConfig[],
+/** Undefined for a component that keeps no copies (no snapshot: it never restores). */
+export async function keptStatusOf(
+  c: ComponentConfig,
   baseDir: string,
   redact: (t: string) => string,
-): Promise<KeptStatus[]> {
-  const out: KeptStatus[] = [];
-  for (const c of components) {
-    if (c.kind !== "postgres" || (c.settings.snapshot ?? "none") === "none") continue;
-    const url = String(c.settings.url);
-    const scrub = (t: string): string => redact(pgTarget(url).scrub(t));
-    const pitr = c.settings.pitr as { dataDir?: unknown } | undefined;
-    const dataDir = typeof pitr?.dataDir === "string" ? pitr.dataDir : undefined;
-    const dirs = dataDir ? keptDirectories(isAbsolute(dataDir) ? dataDir : resolve(baseDir, dataDir)) : [];
-    let copies = dirs;
-    let error: string | undefined;
+): Promise<KeptStatus | undefined> {
+  if ((c.settings.snapshot ?? "none") === "none") return undefined;
+  const url = String(c.settings.url);
+  const scrub = (t: string): string => redact(pgTarget(url).scrub(t));
+  const pitr = c.settings.pitr as { dataDir?: unknown } | undefined;
+  const dataDir = typeof pitr?.dataDir === "string" ? pitr.dataDir : undefined;
+  const dirs = dataDir ? keptDirectories(isAbsolute(dataDir) ? dataDir : resolve(baseDir, dataDir)) : [];
+  let copies = dirs;
+  let error: string | undefined;
+  try {
+    const admin = await connectAdmin(url, scrub);
     try {
-      const admin = await connectAdmin(url, scrub);
-      try {
-        copies = [...(await keptDatabases(admin)), ...dirs];
-      } finally {
-        await admin.client.end().catch(() => undefined);
-      }
-    } catch (e) {
-      error = scrub(e instanceof Error ? e.message : String(e));
+      copies = [...(await keptDatabases(admin)), ...dirs];
+    } finally {
+      await admin.client.end().catch(() => undefined);
     }
-    out.push({
-      component: c.name,
-      count: copies.length,
-      bytes: copies.reduce((n, k) => n + k.bytes, 0),
-      ...(error === undefined ? {} : { error }),
-    });
+  } catch (e) {
+    error = scrub(e instanceof Error ? e.message : String(e));
   }
-  return out;
+  return {
+    component: c.name,
+    count: copies.length,
+    bytes: copies.reduce((n, k) => n + k.bytes, 0),
+    ...(error === undefined ? {} : { error }),
+  };
 }
 
-/** One line per component for the text output of `status`. */
-export function keptStatusLines(kept: readonly KeptStatus[]): string[] {
-  return kept.map((k) =>
-    k.error !== undefined
-      ? `kept pre-rollback copies of ${k.component}: unknown (${k.error})`
-      : `kept pre-rollback copies of ${k.component}: ${k.count}${k.count > 0 ? ` (${(k.bytes / 1048576).toFixed(1)} MiB; \`backout archive prune\` removes them)` : ""}`,
-  );
+/** One line for the text output of `status`. */
+export function keptStatusLine(k: KeptStatus): string {
+  return k.error !== undefined
+    ? `kept pre-rollback copies of ${k.component}: unknown (${k.error})`
+    : `kept pre-rollback copies of ${k.component}: ${k.count}${k.count > 0 ? ` (${(k.bytes / 1048576).toFixed(1)} MiB; \`backout archive prune\` removes them)` : ""}`;
 }
