@@ -36,7 +36,6 @@ export type JournalEventData =
   | { type: "resumed"; holder: Holder; epoch: number; interruptedSteps: string[]; by?: string }
   | { type: "gate-waiting"; planHash: string; steps: string[] }
   | { type: "gate-approved"; planHash: string; by: string; via: "prompt" | "flag" | "approve" }
-  | { type: "gate-refused"; planHash: string; reason: string }
   | { type: "step-started"; stepId: string; attempt: number }
   | { type: "step-verified"; stepId: string; reached: boolean }
   /**

@@ -104,10 +104,6 @@ function applyEntry(view: RollbackView, steps: Map<string, StepView>, entry: Jou
         planHash: event.planHash,
       });
       return;
-    case "gate-refused":
-      delete view.gate.waitingSince;
-      view.gate.decisions.push({ at, type: "refused", planHash: event.planHash, reason: event.reason });
-      return;
     case "step-started":
       onStepStarted(steps.get(event.stepId), at, event);
       return;

@@ -83,10 +83,9 @@ export function journalExtras(ordered: readonly JournalEntry[]): JournalExtras {
         out.gateWaits.push(open);
         break;
       case "gate-approved":
-      case "gate-refused":
         if (open) {
           open.to = at;
-          open.outcome = event.type === "gate-approved" ? "approved" : "refused";
+          open.outcome = "approved";
           open = undefined;
         }
         break;

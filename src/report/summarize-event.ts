@@ -15,8 +15,6 @@ export function summarizeEvent(event: JournalEventData): string {
       return `data-loss steps ${listOrNone(event.steps)} await confirmation of plan ${shortHash(event.planHash)}`;
     case "gate-approved":
       return `plan ${shortHash(event.planHash)} approved by ${event.by} via ${event.via}`;
-    case "gate-refused":
-      return `plan ${shortHash(event.planHash)} refused: ${oneLine(event.reason)}`;
     case "step-started":
       return `${event.stepId} (attempt ${event.attempt})`;
     case "step-verified":

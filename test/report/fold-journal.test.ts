@@ -101,19 +101,6 @@ describe("foldJournal", () => {
     expect(view.steps.every((s) => s.status === "succeeded")).toBe(true);
   });
 
-  it("records a refusal", () => {
-    const plan = makePlan({ dataLoss: true });
-    const j = startedJournal(plan)
-      .add(100, { type: "gate-waiting", planHash: plan.hash, steps: ["db#1:migrate-down"] })
-      .add(200, { type: "gate-refused", planHash: plan.hash, reason: "data still needed" })
-      .add(210, { type: "finished", state: "cancelled", reason: "gate refused" });
-    const view = foldJournal(ROLLBACK_ID, j.entries);
-    expect(view.state).toBe("cancelled");
-    expect(view.gate.decisions).toEqual([
-      { at: T0 + 200, type: "refused", planHash: plan.hash, reason: "data still needed" },
-    ]);
-  });
-
   it("tolerates a journal cut off mid-step", () => {
     const view = foldJournal(ROLLBACK_ID, cutOffJournal().entries);
     expect(view.state).toBe("running");

@@ -44,8 +44,6 @@ export function formatEventLine(entry: JournalEntry, options: EventLineOptions =
       return `rollback paused: ${listOrNone(event.steps)} may lose data; confirm plan ${shortHash(event.planHash)} with \`backout approve ${entry.rollbackId} --plan-hash ${shortHash(event.planHash)}\``;
     case "gate-approved":
       return `rollback data-loss gate approved by ${event.by} via ${event.via}`;
-    case "gate-refused":
-      return `rollback data-loss gate refused: ${oneLine(event.reason, 200)}`;
     case "step-started":
     case "step-succeeded":
       return undefined;

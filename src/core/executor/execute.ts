@@ -1,5 +1,5 @@
 import { toBackoutError } from "../errors.js";
-import type { RollbackState } from "../model.js";
+import { isTerminal, type RollbackState } from "../model.js";
 import { validate } from "./checks-phase.js";
 import { childEnv, type ExecuteDeps, type ExecuteOptions, type RunOutcome } from "./deps.js";
 import { readExecutionState, type ExecutionState } from "./execution-state.js";
@@ -138,7 +138,7 @@ export async function executeRollback(deps: ExecuteDeps, options: ExecuteOptions
     stop.abort();
     await lease.done;
     const current = await deps.store.getRollback(id);
-    if (current && ["succeeded", "failed", "escalated", "timed-out", "cancelled"].includes(current.state)) {
+    if (current && isTerminal(current.state)) {
       await deps.store.releaseLock(config.environment, id);
     }
   }
