@@ -42,4 +42,3 @@ export default async function status(opts: GlobalOptions): Promise<number> {
     await engine.close();
   }
 }
-
