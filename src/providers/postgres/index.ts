@@ -1,10 +1,11 @@
 import type { Provider } from "../../core/provider.js";
-import { applyPostgres } from "./strategies/reverse/apply.js";
+import { applyReverseStep } from "./strategies/reverse/apply.js";
 import { capturePostgres } from "./capture/state.js";
 import { refuseUnrevertable } from "./strategies/reverse/checkpoint-downs.js";
 import { planPostgres } from "./plan.js";
 import { postgresSettingsSchema, type PostgresSettings } from "./settings.js";
-import { verifyPostgres } from "./strategies/reverse/verify.js";
+import { verifyReverseStep } from "./strategies/reverse/verify.js";
+import { isRestoreStep } from "./strategies/restore/params.js";
 import { doctorPostgres } from "./preflight/doctor.js";
 
 export { postgresSettingsSchema, type PostgresSettings } from "./settings.js";
@@ -28,8 +29,16 @@ export const postgresProvider: Provider<PostgresSettings> = {
     return (await import("./strategies/restore/snapshot/index.js")).checkpointPostgres(ctx, checkpointId);
   },
   plan: planPostgres,
-  apply: applyPostgres,
-  verify: verifyPostgres,
+  // A step belongs to one strategy; restore-and-replay code (and its drivers) loads only when a
+  // restore step runs.
+  apply: async (ctx, step) =>
+    isRestoreStep(step)
+      ? (await import("./strategies/restore/apply.js")).applyRestoreStep(ctx, step)
+      : applyReverseStep(ctx, step),
+  verify: async (ctx, step) =>
+    isRestoreStep(step)
+      ? (await import("./strategies/restore/verify.js")).verifyRestoreStep(ctx, step)
+      : verifyReverseStep(ctx, step),
   doctor: doctorPostgres,
   // Loaded on first use: only `backout drill`, `archive` and `status` ask for these.
   drill: async (ctx, request) => (await import("./drill/capability.js")).drillPostgres(ctx, request),

@@ -9,7 +9,6 @@ import { releaseMigrationLocks, setTimeouts, takeMigrationLocks } from "./migrat
 import type { MigrationFormat, MigrationLayout } from "../../layouts/layout.js";
 import { plannedLayout } from "../../layouts/migration-set.js";
 import { pgFailure } from "../../errors.js";
-import { isRestoreStep } from "../restore/params.js";
 import { readSettings, type PostgresSettings } from "../../settings.js";
 import { migrationLocks } from "../../layouts/tool-locks.js";
 import { archiveBefore } from "../../archive/archive-before.js";
@@ -26,12 +25,10 @@ type PlannedSet = { format: MigrationFormat; dir: string; layout: MigrationLayou
  * statements, each destructive one preceded by its archive copy under the archive policy, then
  * the tool's own history change, then COMMIT. Any failure rolls all of it back.
  */
-export async function applyPostgres(
+export async function applyReverseStep(
   ctx: ProviderContext<PostgresSettings>,
   step: PlannedStep,
 ): Promise<StepResult> {
-  // Restore-and-replay code (and its drivers) loads only when a restore step runs.
-  if (isRestoreStep(step)) return (await import("../restore/apply.js")).applyRestoreStep(ctx, step);
   const settings = readSettings(ctx);
   const params = downParams(step);
   const where: ErrorLocation = { component: ctx.component.name, step: step.id };

@@ -3,7 +3,6 @@ import type { ProviderContext } from "../../../../core/provider.js";
 import { withPostgres } from "../../connection/session.js";
 import { schemaFingerprint } from "../../capture/fingerprint.js";
 import { plannedLayout } from "../../layouts/migration-set.js";
-import { isRestoreStep } from "../restore/params.js";
 import { readSettings, type PostgresSettings } from "../../settings.js";
 import { downParams } from "./step-params.js";
 
@@ -11,11 +10,10 @@ import { downParams } from "./step-params.js";
  * Reached when the history no longer lists the step's version and, on the step that carries the
  * checkpoint's fingerprint (the last one), the schema fingerprint equals it again.
  */
-export async function verifyPostgres(
+export async function verifyReverseStep(
   ctx: ProviderContext<PostgresSettings>,
   step: PlannedStep,
 ): Promise<boolean> {
-  if (isRestoreStep(step)) return (await import("../restore/verify.js")).verifyRestoreStep(ctx, step);
   const settings = readSettings(ctx);
   const params = downParams(step);
   const layout = plannedLayout(ctx, settings, params.format);
