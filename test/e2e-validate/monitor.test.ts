@@ -3,7 +3,7 @@
  * checks every 300 ms and journals each sample. When the share of failing signals passes the
  * abort threshold (here: two of three real endpoints flipped to 500 mid-rollback), it stops
  * dispatching — later steps never start — and the rollback ends escalated. Samples show in
- * the Markdown and HTML reports.
+ * the Markdown and HTML reports. A share equal to the threshold does not abort (`>`).
  */
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -34,12 +34,14 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function environment(prefix: string, sleepMs: number): Promise<string> {
+async function environment(prefix: string, sleepMs: number, checkCount = 3): Promise<string> {
   const dir = tempDir(prefix);
   dirs.push(dir);
-  const checks = endpoints.map(
-    (e, i) => `    - { name: signal-${i + 1}, http: ${JSON.stringify(e.url)}, retries: 0, timeout: 1s }\n`,
-  );
+  const checks = endpoints
+    .slice(0, checkCount)
+    .map(
+      (e, i) => `    - { name: signal-${i + 1}, http: ${JSON.stringify(e.url)}, retries: 0, timeout: 1s }\n`,
+    );
   const components = NAMES.map((n, i) => {
     const prev = NAMES[i - 1];
     return componentYaml(dir, n, { sleepMs, ...(prev ? { dependsOn: [prev] } : {}) });
@@ -92,6 +94,28 @@ describe("live monitor", () => {
     const html = (await cli(["report", id, "--format", "html"], { cwd: dir })).stdout;
     expect(html).toContain(`data-samples="${samples.length}"`);
     expect(html).toContain("The monitor did not abort the rollback.");
+  });
+
+  it("abortThreshold is compared with >: with 0.5 and two checks, one failing for the whole rollback never aborts", async () => {
+    const [failing, healthy] = endpoints;
+    failing?.setStatus(500);
+    healthy?.setStatus(200);
+    try {
+      const dir = await environment("monitor-equal", 600, 2);
+      const result = await cli(["run"], { cwd: dir });
+      expect(result.exitCode, result.stderr).toBe(0);
+      const { id, state } = await latestRollback(dir);
+      expect(state).toBe("succeeded");
+      expect(starts(dir)).toEqual(["a", "b", "c", "d"]);
+      const samples = eventsOf(await readJournal(dir, id), "monitor-sample");
+      expect(samples.length).toBeGreaterThanOrEqual(2);
+      for (const s of samples) {
+        expect(s.results.map((r) => r.status)).toEqual(["fail", "pass"]);
+        expect([s.errorRate, s.aborted]).toEqual([0.5, false]); // the share of failing checks
+      }
+    } finally {
+      failing?.setStatus(200);
+    }
   });
 
   it("stops dispatching and escalates when most signals start failing mid-rollback", async () => {

@@ -236,6 +236,43 @@ describe("notifications", () => {
     ).toEqual([]);
   });
 
+  it("a crash (SIGKILL) loses nothing: the next command delivers what was queued, with the same webhook-id", async () => {
+    receiver.hang = true;
+    // A 1 s attempt keeps the dead process's claim on a message short (attempt + 5 s); a 30 s
+    // flush keeps the run alive, retrying, until it is killed.
+    const dir = await environment("notify-crash", base(), { flush: "30s", timeout: "1s" });
+    const proc = startCli(["run"], { cwd: dir, env: ENV });
+    const abouts = () => at(HOOK_PATH).map((r) => (JSON.parse(r.body) as WebhookBody).data.about);
+    await until("the hung receiver to get the succeeded message", () => abouts().includes("succeeded"));
+    const firstIds = new Set(at(HOOK_PATH).map((r) => String(r.headers["webhook-id"])));
+    proc.kill("SIGKILL");
+    await proc;
+    const { id, state } = await latestRollback(dir, ENV);
+    expect(state).toBe("succeeded");
+
+    receiver.reset(); // now it answers 200
+    let n = 0;
+    // Each checkpoint delivers what is due; the dead process's claims expire within seconds.
+    await until(
+      "a later command to deliver both webhook messages",
+      async () => {
+        expectExit(await run(dir, ["checkpoint", "--name", `after-crash-${n++}`]), 0);
+        return at(HOOK_PATH).length >= 2 && at(SLACK_PATH).length >= 2;
+      },
+      { timeoutMs: 60_000, everyMs: 200 },
+    );
+    const hooks = at(HOOK_PATH);
+    expect(
+      hooks
+        .map(verified)
+        .map((b) => b.data.about)
+        .sort(),
+    ).toEqual(["started", "succeeded"]);
+    expect(new Set(hooks.map((r) => String(r.headers["webhook-id"])))).toEqual(firstIds);
+    const last = lastPerMessage(eventsOf(await readJournal(dir, id), "notification"));
+    expect([...last.values()].map((m) => m.ok)).toEqual([true, true, true, true]);
+  });
+
   it("status returns promptly while a hung receiver has messages in the outbox", async () => {
     receiver.hang = true;
     const dir = await environment("notify-status-hung", base(), { flush: "1s", timeout: "30s" });
