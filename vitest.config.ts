@@ -20,6 +20,7 @@ const UNIT = [
   "test/providers/postgres/strategies/restore/snapshot/{transactions,wal2json}.test.ts",
   "test/providers/postgres/classify/classify{,-corpus}.test.ts",
   "test/providers/postgres/errors.test.ts",
+  "test/errors/exit-codes.test.ts",
 ];
 
 export default defineConfig({

@@ -1,4 +1,4 @@
-import type { ErrorCode } from "../core/errors.js";
+import { ERROR_EXIT, type ErrorCode } from "../core/errors.js";
 import type { RollbackState } from "../core/model.js";
 
 /** Documented in the README; scripts depend on them, so they never change meaning. */
@@ -22,43 +22,9 @@ export const EXIT = {
   interrupted: 130,
 } as const;
 
-const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  "USAGE",
-  "CONFIG_NOT_FOUND",
-  "CONFIG_YAML",
-  "CONFIG_INVALID",
-  "CONFIG_UNKNOWN_KIND",
-  "CONFIG_UNKNOWN_DEPENDENCY",
-  "CONFIG_CYCLE",
-  "CONFIG_ENV_MISSING",
-  "CHECKPOINT_NOT_FOUND",
-  "CHECKPOINT_INCOMPLETE",
-  "NO_GOOD_CHECKPOINT",
-  "ROLLBACK_NOT_FOUND",
-  "UNKNOWN_COMPONENT",
-  "PLAN_INVALID",
-  "PLAN_STALE",
-  "PLAN_DRIFTED",
-  "PLAN_FILE_INVALID",
-  "COMPATIBILITY_UNSATISFIABLE",
-  "CONFIRMATION_MISMATCH",
-  "NESTED_ROLLBACK",
-  "ROLLBACK_NOT_RESUMABLE",
-  "PG_PRIVILEGE_MISSING",
-  "AUTH_FAILED",
-  "FORBIDDEN",
-]);
-
-const LOCK_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  "LOCK_BUSY",
-  "LOCK_LOST",
-  "ROLLBACK_INTERRUPTED",
-]);
-
+/** The exit code of a failure: its code's entry in ERROR_EXIT (one per code, by construction). */
 export function exitCodeForError(code: ErrorCode): number {
-  if (USAGE_CODES.has(code)) return EXIT.usage;
-  if (LOCK_CODES.has(code)) return EXIT.lockBusy;
-  return EXIT.failed;
+  return EXIT[ERROR_EXIT[code]];
 }
 
 export function exitCodeForState(state: RollbackState): number {

@@ -3,63 +3,73 @@
  * where (file/line/field/component/step), what to do about it, and whether trying
  * again may help (Temporal-style failures carry a type and a retryable flag).
  */
-/** Every error code, stable: scripts and embedders match on them. */
-export const ERROR_CODES = [
-  // usage and configuration (exit 2)
-  "USAGE",
-  "CONFIG_NOT_FOUND",
-  "CONFIG_YAML",
-  "CONFIG_INVALID",
-  "CONFIG_UNKNOWN_KIND",
-  "CONFIG_UNKNOWN_DEPENDENCY",
-  "CONFIG_CYCLE",
-  "CONFIG_ENV_MISSING",
-  "CHECKPOINT_NOT_FOUND",
-  "CHECKPOINT_INCOMPLETE",
-  "NO_GOOD_CHECKPOINT",
-  "ROLLBACK_NOT_FOUND",
-  "UNKNOWN_COMPONENT",
-  "PLAN_INVALID",
-  "PLAN_STALE",
-  "PLAN_DRIFTED",
-  "PLAN_FILE_INVALID",
-  "COMPATIBILITY_UNSATISFIABLE",
-  "CONFIRMATION_MISMATCH",
-  "NESTED_ROLLBACK",
-  "ROLLBACK_NOT_RESUMABLE",
-  "PG_PRIVILEGE_MISSING",
-  // `backout serve` callers (HTTP 401, 403; exit 2), too many requests (HTTP 429; exit 1)
-  "AUTH_FAILED",
-  "FORBIDDEN",
-  "RATE_LIMITED",
-  // lock (exit 4)
-  "LOCK_BUSY",
-  "LOCK_LOST",
-  "ROLLBACK_INTERRUPTED",
-  // runtime (exit 1)
-  "PROVIDER_FAILED",
-  // PostgreSQL, by SQLSTATE (src/providers/postgres/errors.ts)
-  "PG_UNAVAILABLE",
-  "PG_CONNECT_REFUSED",
-  "PG_LOCK_TIMEOUT",
-  "PG_STATEMENT_TIMEOUT",
-  "PG_CONFLICT",
-  "PG_STATEMENT_FAILED",
-  "PG_CONSTRAINT_VIOLATION",
-  "PG_SERVER_ERROR",
-  "PG_UNEXPECTED_REPLY",
-  "PG_REPLAY_STATE",
-  "GIT_PUSH_REFUSED",
-  "COMMAND_FAILED",
-  "COMMAND_TIMEOUT",
-  "HEALTH_CHECK_FAILED",
-  "STEP_CANCELLED",
-  "STORE_FAILED",
-  "STORE_DAMAGED",
-  "INTERNAL",
-] as const;
+/**
+ * Which exit code each error code ends the CLI with (src/cli/exit-codes.ts, EXIT): `usage` (2,
+ * nothing was changed), `lockBusy` (4), `failed` (1). The error codes are this record's keys, so
+ * a code without an exit code cannot be written.
+ */
+export type ErrorExit = "usage" | "lockBusy" | "failed";
 
-export type ErrorCode = (typeof ERROR_CODES)[number];
+/** Every error code, stable (scripts and embedders match on them), with its exit code. */
+export const ERROR_EXIT = {
+  // usage and configuration (exit 2)
+  USAGE: "usage",
+  CONFIG_NOT_FOUND: "usage",
+  CONFIG_YAML: "usage",
+  CONFIG_INVALID: "usage",
+  CONFIG_UNKNOWN_KIND: "usage",
+  CONFIG_UNKNOWN_DEPENDENCY: "usage",
+  CONFIG_CYCLE: "usage",
+  CONFIG_ENV_MISSING: "usage",
+  CHECKPOINT_NOT_FOUND: "usage",
+  CHECKPOINT_INCOMPLETE: "usage",
+  NO_GOOD_CHECKPOINT: "usage",
+  ROLLBACK_NOT_FOUND: "usage",
+  UNKNOWN_COMPONENT: "usage",
+  PLAN_INVALID: "usage",
+  PLAN_STALE: "usage",
+  PLAN_DRIFTED: "usage",
+  PLAN_FILE_INVALID: "usage",
+  COMPATIBILITY_UNSATISFIABLE: "usage",
+  CONFIRMATION_MISMATCH: "usage",
+  NESTED_ROLLBACK: "usage",
+  ROLLBACK_NOT_RESUMABLE: "usage",
+  PG_PRIVILEGE_MISSING: "usage",
+  // `backout serve` callers (HTTP 401, 403; exit 2), too many requests (HTTP 429; exit 1)
+  AUTH_FAILED: "usage",
+  FORBIDDEN: "usage",
+  RATE_LIMITED: "failed",
+  // lock (exit 4)
+  LOCK_BUSY: "lockBusy",
+  LOCK_LOST: "lockBusy",
+  ROLLBACK_INTERRUPTED: "lockBusy",
+  // runtime (exit 1)
+  PROVIDER_FAILED: "failed",
+  // PostgreSQL, by SQLSTATE (src/providers/postgres/errors.ts)
+  PG_UNAVAILABLE: "failed",
+  PG_CONNECT_REFUSED: "failed",
+  PG_LOCK_TIMEOUT: "failed",
+  PG_STATEMENT_TIMEOUT: "failed",
+  PG_CONFLICT: "failed",
+  PG_STATEMENT_FAILED: "failed",
+  PG_CONSTRAINT_VIOLATION: "failed",
+  PG_SERVER_ERROR: "failed",
+  PG_UNEXPECTED_REPLY: "failed",
+  PG_REPLAY_STATE: "failed",
+  GIT_PUSH_REFUSED: "failed",
+  COMMAND_FAILED: "failed",
+  COMMAND_TIMEOUT: "failed",
+  HEALTH_CHECK_FAILED: "failed",
+  STEP_CANCELLED: "failed",
+  STORE_FAILED: "failed",
+  STORE_DAMAGED: "failed",
+  INTERNAL: "failed",
+} as const satisfies Record<string, ErrorExit>;
+
+export type ErrorCode = keyof typeof ERROR_EXIT;
+
+/** Every error code, stable: scripts and embedders match on them. */
+export const ERROR_CODES = Object.keys(ERROR_EXIT) as readonly ErrorCode[];
 
 export interface ErrorLocation {
   file?: string;
