@@ -82,12 +82,16 @@ export class FeedHub {
     if (after >= this.head) return [];
     const first = this.recent[0];
     if (first && first.feedId <= after + 1) {
-      const out: FeedEntry[] = [];
-      for (const e of this.recent) {
-        if (e.feedId > after && e.feedId <= this.head) out.push(e);
-        if (out.length >= limit) break;
+      // Binary search for the first entry after `after`: every SSE client reads here on every
+      // wake-up, and a scan from the start of the kept window made 50 clients cost O(window) each.
+      let lo = 0;
+      let hi = this.recent.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if ((this.recent[mid]?.feedId ?? Infinity) <= after) lo = mid + 1;
+        else hi = mid;
       }
-      return out;
+      return this.recent.slice(lo, lo + limit).filter((e) => e.feedId <= this.head);
     }
     const rows = await this.store.readFeed(after, limit);
     return rows.filter((r) => r.feedId <= this.head);

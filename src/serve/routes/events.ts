@@ -6,6 +6,7 @@
 import type { FastifyInstance } from "fastify";
 import type { ServerResponse } from "node:http";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import type { FeedEntry } from "../../store/store.js";
 import type { ServeContext } from "../context.js";
 import { eventsQuery } from "../schemas.js";
 
@@ -13,6 +14,23 @@ const KEEPALIVE_MS = 15_000;
 const PAGE = 500;
 
 export function eventRoutes(app: FastifyInstance, ctx: ServeContext, open: Set<ServerResponse>): void {
+  // One redaction and serialisation per event, shared by every client (the hub hands all of
+  // them the same entry objects); per client, 50 watchers made it the server's main cost.
+  const frames = new WeakMap<FeedEntry, string>();
+  const frame = (e: FeedEntry): string => {
+    let text = frames.get(e);
+    if (text === undefined) {
+      const data = ctx.engine.redactor.redactValue({
+        rollbackId: e.rollbackId,
+        seq: e.seq,
+        at: e.at,
+        event: e.event,
+      });
+      text = `id: ${e.feedId}\nevent: ${e.event.type}\ndata: ${JSON.stringify(data)}\n\n`;
+      frames.set(e, text);
+    }
+    return text;
+  };
   app.withTypeProvider<ZodTypeProvider>().get(
     "/events",
     {
@@ -51,13 +69,7 @@ export function eventRoutes(app: FastifyInstance, ctx: ServeContext, open: Set<S
           for (const e of entries) {
             cursor = e.feedId;
             if (only !== undefined && e.rollbackId !== only) continue;
-            const data = ctx.engine.redactor.redactValue({
-              rollbackId: e.rollbackId,
-              seq: e.seq,
-              at: e.at,
-              event: e.event,
-            });
-            await send(`id: ${e.feedId}\nevent: ${e.event.type}\ndata: ${JSON.stringify(data)}\n\n`);
+            await send(frame(e));
           }
           // A filtered stream still moves its id on, so a reconnect does not re-read what it skipped.
           if (entries.length > 0 && only !== undefined) await send(`id: ${cursor}\n\n`);

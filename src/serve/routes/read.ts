@@ -6,7 +6,10 @@ import { requireRollback } from "../../core/rollbacks.js";
 import { foldJournal } from "../../report/fold-journal.js";
 import { renderReport } from "../../report/render.js";
 import type { ServeContext } from "../context.js";
+import { sharedResult } from "../shared-result.js";
 import { anyJson, errorSchema, idParams, limitQuery, reportQuery } from "../schemas.js";
+
+const STATUS_MAX_AGE_MS = 250;
 
 const TYPES = {
   md: "text/markdown; charset=utf-8",
@@ -20,6 +23,8 @@ export function readRoutes(app: FastifyInstance, ctx: ServeContext): void {
   const json = <T>(v: T): T => engine.redactor.redactValue(v);
   const viewer = { role: "viewer" as const };
   const responses = { 200: anyJson, "4xx": errorSchema };
+  // At most 250 ms old: status is polled by dashboards and monitors, often many at once.
+  const status = sharedResult(STATUS_MAX_AGE_MS, () => statusData(engine));
 
   r.get(
     "/status",
@@ -30,8 +35,7 @@ export function readRoutes(app: FastifyInstance, ctx: ServeContext): void {
         response: responses,
       },
     },
-    async () =>
-      json({ ...(await statusData(engine)), server: { pid: process.pid, running: ctx.runner.size } }),
+    async () => json({ ...(await status()), server: { pid: process.pid, running: ctx.runner.size } }),
   );
 
   r.get(
