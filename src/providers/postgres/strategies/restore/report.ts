@@ -14,9 +14,11 @@ export function summaryLines(summary: ReplaySummary, stored: number, elapsedMs: 
   // The check of the tables runs inside the replay call: its time is reported on its own.
   const checkMs = Math.min(elapsedMs, summary.checkedMs ?? 0);
   const replayMs = elapsedMs - checkMs;
-  const rate = replayMs > 0 ? Math.round((replayed / replayMs) * 1000) : replayed;
+  // The rate is this call's rows over this call's time: `tables` counts every pass since the first.
+  const pass = summary.passReplayed ?? replayed;
+  const rate = replayMs > 0 ? `${Math.round((pass / replayMs) * 1000)} rows/s` : "no time measured";
   lines.push(
-    `${summary.migrationChangesSkipped} migration changes not replayed; ${stored} changes in the capture store; ${replayed} rows replayed in ${replayMs} ms (${rate} rows/s)` +
+    `${summary.migrationChangesSkipped} migration changes not replayed; ${stored} changes in the capture store, ${replayed} rows replayed in all; this pass: ${pass} rows replayed in ${replayMs} ms (${rate})` +
       (summary.checkedMs === undefined ? "" : `, then checked against the tables in ${checkMs} ms`),
   );
   lines.push(

@@ -27,6 +27,8 @@ export interface BatchContext {
   onReplayed?: (change: CapturedChange, plan: Extract<Disposition, { kind: "replay" }>) => void;
 }
 
+const BATCH_SAVEPOINT = "backout_replay_batch";
+
 interface Planned {
   change: CapturedChange;
   plan: Disposition;
@@ -53,10 +55,18 @@ async function begin(ctx: BatchContext, expectedSeq: number): Promise<Progress> 
       `replay of rollback ${ctx.rollbackId} moved on elsewhere (at seq ${progress.lastSeq}, expected ${expectedSeq}): is another replay running?`,
     );
   }
+  // One round trip for the settings and the savepoint (no parameters: a simple query may hold
+  // several statements); a loaded machine pays a scheduling delay per round trip, not per row.
   // No WAL flush wait per batch: a crash then loses whole batches with their progress (replayed
   // again on resume), and replayChanges ends with a synchronous commit that flushes them all.
-  await ctx.db.query("SET LOCAL synchronous_commit = off");
-  if (ctx.replicaRole) await ctx.db.query("SET LOCAL session_replication_role = replica");
+  // The savepoint comes after the progress row's lock: rolling back to it keeps that lock.
+  await ctx.db.query(
+    [
+      "SET LOCAL synchronous_commit = off",
+      ...(ctx.replicaRole ? ["SET LOCAL session_replication_role = replica"] : []),
+      `SAVEPOINT ${BATCH_SAVEPOINT}`,
+    ].join("; "),
+  );
   return progress;
 }
 
@@ -144,11 +154,10 @@ export async function applyBatch(
     let current = await begin(ctx, progress.lastSeq);
     let outcome: ItemsOutcome;
     try {
-      await db.query("SAVEPOINT backout_replay_batch");
       outcome = await applyFast(db, list, ctx.replicaRole);
     } catch (e) {
       if (!isChangeError(e)) throw e;
-      await db.query("ROLLBACK TO SAVEPOINT backout_replay_batch");
+      await db.query(`ROLLBACK TO SAVEPOINT ${BATCH_SAVEPOINT}`);
       outcome = await applyCareful(db, list);
     }
     current = { lastSeq: last.seq, stats: structuredClone(current.stats) };

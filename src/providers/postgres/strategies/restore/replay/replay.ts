@@ -29,7 +29,7 @@ export interface ReplayOptions {
   until?: string;
   /** The migration tool's history table(s) ("schema.table" or "table"). */
   historyTables: string[];
-  /** Changes per transaction (default 1000). */
+  /** Changes per transaction (default 5000: fewer round trips; a crash repeats at most one batch). */
   batchSize?: number;
   /** Stop (as if interrupted) after this many batches: the summary then says replay is incomplete. */
   stopAfterBatches?: number;
@@ -39,7 +39,7 @@ export interface ReplayOptions {
   signal?: AbortSignal;
 }
 
-export const DEFAULT_BATCH_SIZE = 1000;
+export const DEFAULT_BATCH_SIZE = 5000;
 
 /**
  * `db` must be one connection (a pg Client or a checked-out PoolClient): batches are
@@ -53,6 +53,7 @@ export async function replayChanges(
   const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
   await ensureLedger(db, opts.archiveSchema);
   let progress: Progress = await startProgress(db, opts.archiveSchema, opts.rollbackId);
+  const replayedBefore = replayedCount(progress.stats);
   const target = await readTargetSchema(db, opts.archiveSchema);
   const state = new ReplayedState();
   const ctx: BatchContext = {
@@ -82,13 +83,9 @@ export async function replayChanges(
   let batches = 0;
   for (;;) {
     if (opts.stopAfterBatches !== undefined && batches >= opts.stopAfterBatches) {
-      return summarize(
-        db,
-        store,
-        opts,
-        progress.stats,
-        `stopped after ${batches} batches (resume to finish)`,
-      );
+      const stopped = `stopped after ${batches} batches (resume to finish)`;
+      const summary = await summarize(db, store, opts, progress.stats, stopped);
+      return { ...summary, passReplayed: replayedCount(progress.stats) - replayedBefore };
     }
     if (opts.signal) safePoint({ signal: opts.signal }, undefined, `replay batch ${batches + 1}`);
     const changes = store.read(progress.lastSeq, batchSize);
@@ -132,7 +129,13 @@ export async function replayChanges(
     await saveProgress(db, opts.archiveSchema, opts.rollbackId, progress);
   }
   const summary = await summarize(db, store, opts, progress.stats, undefined);
-  return checkedMs === undefined ? summary : { ...summary, checkedMs };
+  const passReplayed = replayedCount(progress.stats) - replayedBefore;
+  return checkedMs === undefined ? { ...summary, passReplayed } : { ...summary, checkedMs, passReplayed };
+}
+
+/** Rows replayed so far, by every call of this rollback (the stats are cumulative). */
+function replayedCount(stats: ReplayStats): number {
+  return Object.values(stats.tables).reduce((n, c) => n + c.replayed, 0);
 }
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;

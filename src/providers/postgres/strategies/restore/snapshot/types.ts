@@ -81,4 +81,9 @@ export interface ReplaySummary {
   invariantDetail: string;
   /** Time this call spent checking the tables against the replay (part of its elapsed time). */
   checkedMs?: number;
+  /**
+   * Rows this call replayed (`tables` counts every call since the first): a rate is this
+   * divided by this call's time, never the cumulative count by one pass's time.
+   */
+  passReplayed?: number;
 }

@@ -8,6 +8,7 @@ import {
   REASON,
   replayChanges,
 } from "../../../../../../src/providers/postgres/strategies/restore/replay/index.js";
+import { summaryLines } from "../../../../../../src/providers/postgres/strategies/restore/report.js";
 import { useCluster } from "../../../../../support/postgres.js";
 import { archiveRows, ChangeLog, del, ins, storeOf, tableRows, upd } from "./fixture.js";
 
@@ -175,6 +176,51 @@ describe("replayChanges", () => {
     }
   });
 
+  it("narrows a refused batch down to the refused changes, each meeting the state the earlier ones left", async () => {
+    const db = await restored();
+    const order = (id: number, amount: string) =>
+      ins("orders", { id, user_id: 1 + (id % 2), amount, tags: null, meta: null });
+    const log = new ChangeLog();
+    // 40 inserts in one transaction, three of them refused (not a number), then updates that
+    // depend on them: of a replayed row, of a refused one (so missing), and a refused update.
+    log.tx(
+      Array.from({ length: 40 }, (_, i) => order(i + 1, [7, 23, 24].includes(i + 1) ? "n/a" : `${i + 1}.00`)),
+    );
+    log.tx([
+      upd("orders", { id: 5 }, { id: 5, user_id: 2, amount: "9.99", tags: null, meta: null }),
+      upd("orders", { id: 23 }, { id: 23, user_id: 2, amount: "1.00", tags: null, meta: null }),
+      upd("orders", { id: 30 }, { id: 30, user_id: 1, amount: "bad", tags: null, meta: null }),
+    ]);
+    const { store, dispose } = storeOf(log.changes);
+    try {
+      const summary = await replayChanges(db, store, { ...OPTS, rollbackId: "rb6" });
+      expect(summary.invariantHolds, summary.invariantDetail).toBe(true);
+      const { rows } = await db.query<{ id: number; amount: string }>(
+        "SELECT id, amount::text FROM orders ORDER BY id",
+      );
+      const expected = Array.from({ length: 40 }, (_, i) => i + 1)
+        .filter((id) => ![7, 23, 24].includes(id))
+        .map((id) => ({ id, amount: id === 5 ? "9.99" : `${id}.00` }));
+      expect(rows).toEqual(expected);
+      const archive = (await archiveRows(db, "rb6")).map((a) => [
+        a.op,
+        (a.keys as { id: number }).id,
+        a.reason.slice(0, 40),
+      ]);
+      expect(archive).toEqual([
+        ["insert", 7, "refused by the restored database: 22P02 "],
+        ["insert", 23, "refused by the restored database: 22P02 "],
+        ["insert", 24, "refused by the restored database: 22P02 "],
+        ["update", 23, REASON.rowMissing.slice(0, 40)],
+        ["update", 30, "refused by the restored database: 22P02 "],
+      ]);
+      expect(summary.passReplayed).toBe(38);
+    } finally {
+      dispose();
+      await db.end();
+    }
+  });
+
   it("replays truncates in order, and inserts into a table without a primary key", async () => {
     const db = await restored();
     await db.query("CREATE TABLE events (kind text, at int)");
@@ -212,6 +258,16 @@ describe("replayChanges", () => {
       expect(first.invariantDetail).toMatch(/stopped after 1 batches/);
       const second = await replayChanges(db, store, { ...OPTS, rollbackId: "rb4", batchSize: 2 });
       expect(second.invariantHolds, second.invariantDetail).toBe(true);
+      // Each pass reports its own rows (the per-table counts are cumulative): a rate is the
+      // pass's rows over the pass's time, not every row so far over the last pass's time.
+      const all = Object.values(second.tables).reduce((k, c) => k + c.replayed, 0);
+      expect(first.passReplayed).toBeGreaterThan(0);
+      expect(second.passReplayed).toBe(all - (first.passReplayed ?? 0));
+      const line = summaryLines(second, store.count(), 1000).join("\n");
+      const pass = all - (first.passReplayed ?? 0);
+      expect(line).toMatch(
+        new RegExp(`${all} rows replayed in all; this pass: ${pass} rows replayed in \\d+ ms`),
+      );
     } finally {
       dispose();
       await db.end();
