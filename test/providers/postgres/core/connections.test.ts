@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPgClient } from "../../../../src/providers/postgres/connection/client.js";
 import { connectAdmin } from "../../../../src/providers/postgres/strategies/restore/copy/admin.js";
 import { waitArchived } from "../../../../src/providers/postgres/strategies/restore/copy/pitr/wal.js";
+import { stepSession } from "../../../../src/providers/postgres/strategies/restore/apply-shared.js";
+import { postgresSettingsSchema } from "../../../../src/providers/postgres/settings.js";
 import { integrityCheck } from "../../../../src/validate/integrity-check.js";
 import { integrityCheckSchema } from "../../../../src/validate/integrity-schema.js";
 import { startPostgres, type PgCluster } from "../../../support/postgres.js";
@@ -75,6 +77,21 @@ describe("one connection helper: every connection has a connect, lock and statem
       expect(await settings(repl)).toEqual({ l: "5s", s: "5min" });
     } finally {
       await repl.end();
+    }
+  });
+
+  it("the restore's own sessions (drainer, CHECKPOINT, slot drop) carry the component's lockTimeout and statementTimeout", async () => {
+    const component = postgresSettingsSchema.parse({
+      url: cluster.url("postgres"),
+      migrations: "db/migrations",
+      lockTimeout: "1500ms",
+      statementTimeout: "42s",
+    });
+    const session = await stepSession(component);
+    try {
+      expect(await settings(session)).toEqual({ l: "1500ms", s: "42s" });
+    } finally {
+      await session.end();
     }
   });
 

@@ -11,7 +11,6 @@ import type pg from "pg";
 import type { Clock } from "../../../../core/clock.js";
 import { BackoutError, type ErrorLocation } from "../../../../core/errors.js";
 import type { ProviderContext } from "../../../../core/provider.js";
-import { connectUrl } from "../../connection/client.js";
 import {
   allowConnections,
   applyRetention,
@@ -22,12 +21,14 @@ import {
   replayInto,
   rateLine,
   rollbackIdOf,
+  stepSession,
 } from "./apply-shared.js";
 import type { RestoreParams } from "./params.js";
 import { type Admin, connectAdmin, terminateSessions } from "./copy/admin.js";
 import { restorePitr } from "./copy/index.js";
 import type { PostgresSettings } from "../../settings.js";
 import { quoteIdent } from "../../sql/quote.js";
+import { archiveCaughtUp } from "./copy/pitr/wal.js";
 
 export async function restoreCluster(
   ctx: ProviderContext<PostgresSettings>,
@@ -63,9 +64,15 @@ export async function restoreCluster(
       // Both servers stop under the block, each with a shutdown checkpoint that writes every
       // buffer dirtied since the last one (the whole replay, on the copy): write them now.
       lines.push(
-        `checkpoints before the block: the copy ${await checkpoint(copy, ctx.clock)}, the live server ${await checkpoint(settings.url, ctx.clock)}`,
+        `checkpoints before the block: the copy ${await checkpoint(settings, copy, ctx.clock)}, the live server ${await checkpoint(settings, settings.url, ctx.clock)}`,
       );
-      sessions ??= await openBlockSessions(settings.url, redact, where);
+      // Their stops also archive every finished WAL segment (the replay wrote many on the copy).
+      const [copyArchived, liveArchived] = await Promise.all([
+        archiveCaughtUp(copy, ctx.clock),
+        archiveCaughtUp(settings.url, ctx.clock),
+      ]);
+      lines.push(`WAL archived before the block: the copy ${copyArchived}, the live server ${liveArchived}`);
+      sessions ??= await openBlockSessions(settings, redact, where);
     }
     replayMs += ctx.clock.now() - t;
   };
@@ -93,7 +100,7 @@ export async function restoreCluster(
         replay,
         block: async () => {
           blocked = true;
-          sessions ??= await openBlockSessions(settings.url, redact, where);
+          sessions ??= await openBlockSessions(settings, redact, where);
           const b = await block(sessions, params, lines, where, ctx.clock);
           sessionsEnded = b.ended;
           // The catch-up's last pass replayed every change stored before the block's drain.
@@ -123,7 +130,7 @@ export async function restoreCluster(
     if (r.phases !== undefined) {
       const p = r.phases;
       lines.push(
-        `connections refused for ${r.blockedMs} ms: blocking and the last drain ${p.blockMs} ms, last replay ${p.replayMs} ms, stopping both servers ${p.stopMs} ms, renames and start ${p.swapStartMs} ms`,
+        `connections refused for ${r.blockedMs} ms: blocking and the last drain ${p.blockMs} ms, last replay ${p.replayMs} ms, stopping both servers ${p.stopMs} ms, of which the copy's stop ${p.copyStopMs} ms, the live server's stop ${p.liveStopMs} ms, renames and start ${p.swapStartMs} ms`,
       );
     }
     lines.push(
@@ -144,13 +151,13 @@ interface BlockSessions {
 }
 
 async function openBlockSessions(
-  url: string,
+  settings: PostgresSettings,
   redact: (t: string) => string,
   where: ErrorLocation,
 ): Promise<BlockSessions> {
-  const admin = await connectAdmin(url, redact, where);
+  const admin = await connectAdmin(settings.url, redact, where);
   try {
-    const drainer = await connectUrl(url);
+    const drainer = await stepSession(settings);
     const pid = Number((await drainer.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid);
     return { admin, drainer, pid };
   } catch (e) {
@@ -205,8 +212,8 @@ async function block(
 }
 
 /** CHECKPOINT (superuser or pg_checkpoint); without the privilege the shutdown does the work. */
-async function checkpoint(url: string, clock: Clock): Promise<string> {
-  const client = await connectUrl(url);
+async function checkpoint(settings: PostgresSettings, url: string, clock: Clock): Promise<string> {
+  const client = await stepSession(settings, url);
   try {
     const t = clock.now();
     await client.query("CHECKPOINT");

@@ -8,6 +8,7 @@ import type { Clock } from "../../../../core/clock.js";
 import type { ErrorLocation } from "../../../../core/errors.js";
 import { BackoutError } from "../../../../core/errors.js";
 import type { ProviderContext } from "../../../../core/provider.js";
+import { connectUrl, timeoutsOf } from "../../connection/client.js";
 import { withPostgres } from "../../connection/session.js";
 import { replayChanges } from "./replay/index.js";
 import { connectAdmin, databases } from "./copy/admin.js";
@@ -18,6 +19,15 @@ import { readSettings, type PostgresSettings } from "../../settings.js";
 import { drainSlot, openCaptureStore, settleSlot } from "./snapshot/index.js";
 import { PROGRESS_TABLE } from "./replay/ledger.js";
 import { qualified, quoteIdent } from "../../sql/quote.js";
+
+/**
+ * A session for the restore's own work outside withPostgres (the drainer kept through the
+ * swap, CHECKPOINT, dropping the slot) with the component's lockTimeout and statementTimeout,
+ * like every other connection of the step: a lock held by someone else bounds the wait.
+ */
+export function stepSession(settings: PostgresSettings, url = settings.url): Promise<pg.Client> {
+  return connectUrl(url, "backout", timeoutsOf(settings));
+}
 
 /** Written next to the capture store once the slot is drained for the last time (after the swap). */
 export const completeMarker = (captureFile: string): string => `${captureFile}.complete`;

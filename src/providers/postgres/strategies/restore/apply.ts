@@ -6,7 +6,7 @@
 import { BackoutError, type ErrorLocation } from "../../../../core/errors.js";
 import type { PlannedStep } from "../../../../core/model.js";
 import type { ProviderContext, StepResult } from "../../../../core/provider.js";
-import { connectUrl, withDatabase } from "../../connection/client.js";
+import { withDatabase } from "../../connection/client.js";
 import { pgFailure } from "../../errors.js";
 import { pgTarget } from "../../connection/url.js";
 import {
@@ -19,6 +19,7 @@ import {
   replayInto,
   rateLine,
   rollbackIdOf,
+  stepSession,
 } from "./apply-shared.js";
 import { restoreCluster } from "./apply-pitr.js";
 import { restoreParams, type RestoreParams } from "./params.js";
@@ -78,7 +79,7 @@ async function restore(
     settings.url,
     restoreNames(pgTarget(settings.url).database, rollbackId).restored,
   );
-  const drainer = await connectUrl(settings.url);
+  const drainer = await stepSession(settings);
   const pid = Number((await drainer.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid);
   let replayed: string | undefined;
   let replayedMs = 0;
@@ -141,7 +142,7 @@ async function restore(
   lines.push(`after the swap: ${await capture(ctx, params, where, kept)}`);
   markCaptureComplete(ctx, params);
   // A slot nobody drains keeps WAL forever; and DROP DATABASE (prune) refuses while it exists.
-  if (params.slotIntact) await dropSlot(kept, params.snapshot.slot);
+  if (params.slotIntact) await dropSlot(settings, kept, params.snapshot.slot);
   if (r.did !== "nothing") lines.push(await applyRetention(ctx, settings, undefined));
   return { output: ctx.redact(lines.join("\n")) };
 }
@@ -156,9 +157,9 @@ async function replay(
   return { output: await replayInto(ctx, params, where, readSettings(ctx).url, true) };
 }
 
-async function dropSlot(url: string, slot: string): Promise<void> {
+async function dropSlot(settings: PostgresSettings, url: string, slot: string): Promise<void> {
   // A logical slot is dropped from a session on its own database.
-  const client = await connectUrl(url);
+  const client = await stepSession(settings, url);
   try {
     await client.query(
       "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND database = current_database()",

@@ -91,6 +91,9 @@ export interface PitrPhases {
   replayMs: number;
   /** Stopping the recovered copy and the live server, together (their shutdown checkpoints). */
   stopMs: number;
+  /** Each server's own stop, within stopMs: which one the block waits for. */
+  copyStopMs: number;
+  liveStopMs: number;
   /** Renaming the directories and starting the restored cluster on the live port. */
   swapStartMs: number;
 }
@@ -195,10 +198,12 @@ export async function restorePitr(opts: RestorePitrOptions): Promise<RestorePitr
   // the live server has to stop and the restored one start on its port: that much downtime is
   // physical; the checkpoints before the block keep the stops short.
   const t = clock.now();
-  const [copyStop, liveStop] = await Promise.allSettled([
-    stopFast(ctl, restored, clock),
-    stopFast(ctl, live, clock),
-  ]);
+  const stopTimes = { copy: 0, live: 0 };
+  const timed = async (which: keyof typeof stopTimes, dir: string): Promise<void> => {
+    await stopFast(ctl, dir, clock);
+    stopTimes[which] = clock.now() - t;
+  };
+  const [copyStop, liveStop] = await Promise.allSettled([timed("copy", restored), timed("live", live)]);
   if (copyStop.status === "rejected") {
     // Nothing is swapped: the old cluster serves again (a resume starts over from the replay).
     await stopIfRunning(ctl, restored, "immediate").catch(() => undefined);
@@ -219,6 +224,8 @@ export async function restorePitr(opts: RestorePitrOptions): Promise<RestorePitr
       replayMs: replayed - blocked,
       // The safe point between the replay and the stops takes no time worth a phase of its own.
       stopMs: stopped - replayed,
+      copyStopMs: stopTimes.copy,
+      liveStopMs: stopTimes.live,
       swapStartMs: now - stopped,
     },
   };

@@ -44,6 +44,39 @@ export async function waitArchived(
   }
 }
 
+/**
+ * Waits (up to `limitMs`) until the server at `url` has no finished WAL segment waiting for its
+ * archive_command. A fast shutdown archives every such segment before the server exits: the
+ * recovered copy's replay writes many, and their archiving must not happen under the block.
+ * Only a wait: on a timeout, or without the right to list archive_status (superuser or
+ * pg_monitor), it says so and the shutdown does the rest.
+ */
+export async function archiveCaughtUp(url: string, clock: Clock, limitMs = 30_000): Promise<string> {
+  let client;
+  try {
+    client = await openPgClient(url, { timeouts: { lockTimeoutMs: 5_000, statementTimeoutMs: 10_000 } });
+  } catch (e) {
+    return `not checked (${e instanceof Error ? e.message : String(e)})`;
+  }
+  const started = clock.now();
+  try {
+    for (;;) {
+      const { rows } = await client.query<{ ready: number }>(
+        "SELECT count(*)::int AS ready FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'",
+      );
+      const ready = rows[0]?.ready ?? 0;
+      const ms = clock.now() - started;
+      if (ready === 0) return `in ${ms} ms`;
+      if (ms > limitMs) return `${ready} segments still waiting after ${ms} ms`;
+      await clock.sleep(50);
+    }
+  } catch (e) {
+    return `not checked (${e instanceof Error ? e.message : String(e)})`;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 export function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
