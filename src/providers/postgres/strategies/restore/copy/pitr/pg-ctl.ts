@@ -2,7 +2,7 @@
  * pg_ctl and pg_controldata for a data directory, run as the directory's owner when we are
  * root (PostgreSQL refuses to run as root).
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Clock } from "../../../../../../core/clock.js";
 import { BackoutError, type ErrorLocation } from "../../../../../../core/errors.js";
@@ -41,8 +41,8 @@ export async function pgCtl(ctl: PgCtl, args: string[], timeoutMs = 120_000): Pr
 const POLL_MS = 10;
 
 /**
- * pg_ctl stop -m fast without pg_ctl's own wait, then waits (polling postmaster.pid, which the
- * postmaster removes last) until the server is gone.
+ * A fast shutdown (SIGINT to the postmaster, else pg_ctl stop -m fast) without pg_ctl's own
+ * wait, then waits (polling postmaster.pid, which the postmaster removes last) until it is gone.
  */
 export async function stopFast(
   ctl: PgCtl,
@@ -50,7 +50,7 @@ export async function stopFast(
   clock: Clock,
   timeoutMs = 120_000,
 ): Promise<void> {
-  await pgCtl(ctl, ["-D", dataDir, "-m", "fast", "-W", "stop"]);
+  if (!signalPostmaster(dataDir, "SIGINT")) await pgCtl(ctl, ["-D", dataDir, "-m", "fast", "-W", "stop"]);
   const pidFile = join(dataDir, "postmaster.pid");
   for (const until = clock.now() + timeoutMs; existsSync(pidFile); await clock.sleep(POLL_MS)) {
     if (clock.now() > until) {
@@ -64,6 +64,25 @@ export async function stopFast(
         },
       );
     }
+  }
+}
+
+/**
+ * Sends `signal` to the postmaster of `dataDir` (SIGINT is pg_ctl's fast shutdown) when it can
+ * prove the pid is that postmaster: a process whose working directory is the data directory
+ * (the postmaster's is; a stale pid file's reused pid is not). Saves starting runuser and
+ * pg_ctl under the block, slow on a loaded machine. False: not sent, use pg_ctl.
+ */
+export function signalPostmaster(dataDir: string, signal: NodeJS.Signals): boolean {
+  try {
+    const pid = Number(readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+    if (!Number.isInteger(pid) || pid <= 0) return false;
+    if (realpathSync(`/proc/${pid}/cwd`) !== realpathSync(dataDir)) return false;
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    // No pid file, no /proc (not Linux), not ours to signal (EPERM): pg_ctl decides.
+    return false;
   }
 }
 
