@@ -46,6 +46,8 @@ interface EnvOptions {
   failure?: "always-fail";
   /** policies.notifications.flush */
   flush?: string;
+  /** policies.notifications.concurrency */
+  concurrency?: number;
   /** Each channel's timeout. */
   timeout?: string;
   timeLimit?: string;
@@ -69,11 +71,19 @@ async function environment(prefix: string, base: string, opts: EnvOptions = {}):
     yaml: `version: 1
 environment: ${prefix}
 policies:
-  retry: { maxAttempts: 1 }${opts.timeLimit ? `\n  timeLimit: ${opts.timeLimit}` : ""}${opts.flush ? `\n  notifications: { flush: ${opts.flush} }` : ""}
+  retry: { maxAttempts: 1 }${opts.timeLimit ? `\n  timeLimit: ${opts.timeLimit}` : ""}${notificationPolicy(opts)}
 ${opts.channels === false ? "" : channels}components:
 ${componentYaml(dir, "api", opts.failure ? { failure: opts.failure } : {})}`,
   });
   return dir;
+}
+
+function notificationPolicy(opts: EnvOptions): string {
+  const fields = [
+    ...(opts.flush ? [`flush: ${opts.flush}`] : []),
+    ...(opts.concurrency ? [`concurrency: ${opts.concurrency}`] : []),
+  ];
+  return fields.length === 0 ? "" : `\n  notifications: { ${fields.join(", ")} }`;
 }
 
 type NotificationEvent = ReturnType<typeof eventsOf<"notification">>[number];
@@ -271,6 +281,27 @@ describe("notifications", () => {
     expect(new Set(hooks.map((r) => String(r.headers["webhook-id"])))).toEqual(firstIds);
     const last = lastPerMessage(eventsOf(await readJournal(dir, id), "notification"));
     expect([...last.values()].map((m) => m.ok)).toEqual([true, true, true, true]);
+  });
+
+  it("policies.notifications.concurrency bounds the requests open at once", async () => {
+    receiver.hang = true;
+    // Two channels, two messages each, every attempt hangs until its 1 s timeout: with
+    // concurrency 1 the receiver never has two requests open at once.
+    const dir = await environment("notify-concurrency", base(), {
+      flush: "3s",
+      timeout: "1s",
+      concurrency: 1,
+    });
+    expectExit(await run(dir, ["run"]), 0);
+    expect(receiver.requests.length).toBeGreaterThanOrEqual(3);
+    expect(receiver.maxOpen).toBe(1);
+
+    // The same with the default (4): both channels' attempts are open together.
+    receiver.reset();
+    receiver.hang = true;
+    const wide = await environment("notify-concurrency-4", base(), { flush: "3s", timeout: "1s" });
+    expectExit(await run(wide, ["run"]), 0);
+    expect(receiver.maxOpen).toBeGreaterThanOrEqual(2);
   });
 
   it("status returns promptly while a hung receiver has messages in the outbox", async () => {

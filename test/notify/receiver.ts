@@ -19,11 +19,17 @@ export class Receiver {
   script: number[] = [];
   /** Accept requests and never answer (a hung receiver). */
   hang = false;
+  /** Requests open right now (arrived, connection not closed), and the most ever open at once. */
+  open = 0;
+  maxOpen = 0;
   private server: Server | undefined;
   private port = 0;
 
   async start(): Promise<this> {
     const server = createServer((req, res) => {
+      this.open++;
+      this.maxOpen = Math.max(this.maxOpen, this.open);
+      res.once("close", () => this.open--);
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
@@ -57,6 +63,7 @@ export class Receiver {
     this.requests.length = 0;
     this.script = [];
     this.hang = false;
+    this.maxOpen = this.open;
   }
 
   async stop(): Promise<void> {
