@@ -71,7 +71,7 @@ async function applyWhileHeld(database: string, base: string, format: string, ke
   }
   expect(error).toBeInstanceOf(BackoutError);
   const e = error as BackoutError;
-  expect(e.retryable).toBe(true);
+  expect([e.code, e.retryable]).toEqual(["PG_LOCK_TIMEOUT", true]);
   expect(e.message).toContain(`pid ${held.pid}`);
   expect(e.message).toContain('application_name "deploy-bot"');
   expect(e.message).toContain(`${format}'s migration lock`);

@@ -78,8 +78,9 @@ async function busy(db: Queryable, lock: AdvisoryLock, where: ErrorLocation): Pr
         .join(", ")
     : "a session that has since let go";
   const whose = lock.owner === "backout" ? "backout's migration lock" : `${lock.owner}'s migration lock`;
+  // A lock wait that gave up, like SQLSTATE 55P03 (errors.ts): the same code.
   return new BackoutError(
-    "PROVIDER_FAILED",
+    "PG_LOCK_TIMEOUT",
     `lock_timeout: ${who} holds ${whose} (advisory lock ${lock.key}) on this database`,
     {
       where,
