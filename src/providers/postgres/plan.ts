@@ -56,7 +56,12 @@ export async function planPostgres(
     return withPostgres(ctx, settings, { component: ctx.component.name }, async ({ client }) => {
       await requirePrivileges(
         client,
-        privilegeInput(settings, set.format, snapshot.mode === "pitr" ? "restore-pitr" : "restore-dump"),
+        privilegeInput(
+          settings,
+          set.format,
+          snapshot.mode === "pitr" ? "restore-pitr" : "restore-dump",
+          set.layout,
+        ),
         { component: ctx.component.name },
         "plan",
       );
@@ -113,7 +118,7 @@ async function planReverse(
       if ((e as { code?: unknown }).code === "42501")
         await requirePrivileges(
           client,
-          privilegeInput(settings, set.format, "reverse"),
+          privilegeInput(settings, set.format, "reverse", set.layout),
           { component: ctx.component.name },
           "plan",
         );
@@ -159,7 +164,7 @@ async function planReverse(
       const strategy = archives ? "archive" : "reverse";
       await requirePrivileges(
         client,
-        privilegeInput(settings, set.format, strategy),
+        privilegeInput(settings, set.format, strategy, set.layout),
         { component: ctx.component.name },
         "plan",
       );

@@ -36,6 +36,8 @@ export interface Migration {
  */
 export interface MigrationLayout {
   format: MigrationFormat;
+  /** "schema.table" when the tool's own options place its history table (node-pg-migrate). */
+  historyTable?: string;
   /** Whether `dir` looks like this tool's layout (used when `format: auto`). */
   detect(dir: string): Promise<boolean>;
   /** Every migration in `dir`, oldest first (the order the tool applies them). */

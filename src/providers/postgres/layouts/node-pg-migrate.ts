@@ -92,6 +92,7 @@ export function createNodePgMigrateLayout(options: NodePgMigrateOptions = {}): M
 
   return {
     format: "node-pg-migrate",
+    historyTable: `${schema}.${table}`,
 
     async detect(dir) {
       let names: string[];

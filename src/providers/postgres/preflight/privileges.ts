@@ -229,17 +229,21 @@ export async function checkPrivileges(db: Queryable, input: PrivilegeInput): Pro
   return out;
 }
 
-/** The check's input from the component's settings. */
+/**
+ * The check's input from the component's settings; `layout` names the history table when the
+ * tool's own options place it (node-pg-migrate's --migrations-schema/--migrations-table).
+ */
 export function privilegeInput(
   settings: { schema: string; historyTable?: string | undefined; archiveSchema: string },
   format: MigrationFormat,
   strategy: PrivilegeStrategy,
+  layout?: { historyTable?: string | undefined },
 ): PrivilegeInput {
   return {
     strategy,
     format,
     schema: settings.schema,
-    historyTable: settings.historyTable,
+    historyTable: layout?.historyTable ?? settings.historyTable,
     archiveSchema: settings.archiveSchema,
   };
 }

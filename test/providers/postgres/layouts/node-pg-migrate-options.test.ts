@@ -78,7 +78,7 @@ describe("node-pg-migrate options: the down is the tool's own", () => {
     const [byTool, byBackout] = await twins("flags", dir, FLAGS);
     await tool(cluster.url(byTool), dir, ["down", ...FLAGS]);
 
-    const ctx = pgCtx(resolve(dir, ".."), {
+    const settings = {
       url: cluster.url(byBackout),
       migrations: dir,
       format: "node-pg-migrate",
@@ -90,7 +90,8 @@ describe("node-pg-migrate options: the down is the tool's own", () => {
         migrationsTable: "npm_history",
         decamelize: true,
       },
-    });
+    };
+    const ctx = pgCtx(resolve(dir, ".."), settings);
     const steps = await planSteps(ctx, { version: "1700000000000_create-orders" });
     expect(steps).toHaveLength(1);
     const down = steps[0]?.params.downSql as string;
@@ -98,6 +99,21 @@ describe("node-pg-migrate options: the down is the tool's own", () => {
     // Measured in the tool's schema: the five gift messages the drop loses.
     expect(steps[0]?.risk.summary).toBe("drops column app.customer_orders.gift_message");
     expect(steps[0]?.risk.measured).toBe("app.customer_orders.gift_message: 5 non-null values");
+    // The privilege check looks at the tool's history table, not at public.pgmigrations.
+    await cluster.sql("CREATE ROLE npm_limited LOGIN");
+    await cluster.sql(
+      "GRANT USAGE, CREATE ON SCHEMA app, meta TO npm_limited; GRANT SELECT ON meta.npm_history TO npm_limited; ALTER TABLE app.customer_orders OWNER TO npm_limited",
+      [],
+      byBackout,
+    );
+    const limited = pgCtx(resolve(dir, ".."), {
+      ...settings,
+      url: cluster.url(byBackout).replace("postgres@", "npm_limited@"),
+    });
+    await expect(planSteps(limited, { version: "1700000000000_create-orders" })).rejects.toThrow(
+      /DELETE on meta\.npm_history/,
+    );
+
     await postgresProvider.apply(ctx, steps[0]!);
     expect(await state(byBackout)).toEqual(await state(byTool));
     expect((await state(byBackout)).history).toEqual([{ name: "1700000000000_create-orders" }]);
