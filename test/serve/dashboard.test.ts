@@ -211,4 +211,34 @@ describe("dashboard in Chromium", () => {
     await op.page.context().close();
     await phone.page.context().close();
   }, 120_000);
+  it("cancel from the dashboard: an operator cancels a rollback waiting on the gate; a viewer's forced click is refused", async () => {
+    deploy("v5");
+    const start = await server.call("POST", "/api/v1/rollbacks", { token: "operator", body: {} });
+    expect(start.status, start.text).toBe(202);
+    const id = start.json.rollbackId;
+    await until("awaiting-confirmation", async () => (await stateOf(id)) === "awaiting-confirmation");
+
+    const viewer = await openDashboard("viewer");
+    await viewer.page.waitForSelector("#gate:not([hidden])");
+    expect(await viewer.page.isDisabled("#cancel")).toBe(true);
+    viewer.page.on("dialog", (d) => void d.accept());
+    await viewer.page.evaluate(() => document.getElementById("cancel")?.removeAttribute("disabled"));
+    await viewer.page.click("#cancel");
+    await viewer.page.waitForFunction(() =>
+      (document.getElementById("live-error")?.textContent ?? "").includes("FORBIDDEN"),
+    );
+    expect(await stateOf(id)).toBe("awaiting-confirmation");
+
+    const op = await openDashboard("operator");
+    await op.page.waitForSelector("#gate:not([hidden])");
+    op.page.on("dialog", (d) => void d.accept());
+    await op.page.click("#cancel");
+    await op.page.waitForSelector("#live-state.cancelled");
+    expect(await stateOf(id)).toBe("cancelled");
+    // The viewer's page follows, and its stale refusal is gone with the state it was about.
+    await viewer.page.waitForSelector("#live-state.cancelled");
+    expect(await viewer.page.textContent("#live-error")).toBe("");
+    await viewer.page.context().close();
+    await op.page.context().close();
+  }, 120_000);
 });
