@@ -4,7 +4,11 @@
  * One row per alert occurrence (dedupe key: Alertmanager group key, alert fingerprint and
  * startsAt), written before the rollback starts, so a crash never leads to a second one.
  */
-export type AlertOutcome = "triggered" | "suppressed" | "failed";
+/**
+ * triggered: it acted (a rollback started, or a watch analysis is running); watched: its watch
+ * analysis did not fail, nothing was rolled back (it does not count against the limit).
+ */
+export type AlertOutcome = "triggered" | "suppressed" | "failed" | "watched";
 
 export interface AlertDecision {
   environment: string;

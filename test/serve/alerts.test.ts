@@ -77,7 +77,7 @@ async function stateOf(id: string): Promise<string> {
 }
 
 const deploy = (v: string) => {
-  for (const n of ["web", "db"]) writeFileSync(join(dir, "state", n), v);
+  for (const n of ["web", "db", "cache"]) writeFileSync(join(dir, "state", n), v);
 };
 const stateFile = (n: string) => readFileSync(join(dir, "state", n), "utf8");
 
@@ -85,14 +85,15 @@ beforeAll(async () => {
   receiver = await new Receiver().start();
   dir = tempDir("serve-alerts");
   writeRecordingStep(dir);
-  for (const n of ["web", "db"]) writeFileSync(join(dir, "state", n), "v1");
+  for (const n of ["web", "db", "cache"]) writeFileSync(join(dir, "state", n), "v1");
+  writeFileSync(join(dir, "health"), "healthy");
   writeFileSync(
     join(dir, "backout.yaml"),
     `version: 1
 environment: serve-alerts
 ${serveSection(`    - { name: alertmanager, env: T_ALERTS, roles: [alerts] }
   publicUrl: ${PUBLIC_URL}
-  autoRollback: { maxRollbacks: 2, window: 1h }
+  autoRollback: { maxRollbacks: 3, window: 1h }
 `)}notifications:
   - { name: chat, slack: ${JSON.stringify(receiver.url("/hook"))} }
 triggers:
@@ -106,8 +107,17 @@ triggers:
     action: rollback
     only: [db]
     cooldown: 0s
+  - name: cache-slow
+    match: ['alertname="CacheSlow"']
+    action: watch
+    only: [cache]
+    cooldown: 0s
+watch:
+  interval: 100ms
+  count: 2
+  checks: [{ command: [/bin/grep, -qx, healthy, ${JSON.stringify(join(dir, "health"))}] }]
 components:
-${recordingComponent(dir, "web")}${recordingComponent(dir, "db", { dataLoss: true })}`,
+${recordingComponent(dir, "web")}${recordingComponent(dir, "db", { dataLoss: true })}${recordingComponent(dir, "cache")}`,
   );
   const cp = await cli(["checkpoint", "--good", "--name", "v1"], { cwd: dir });
   expect(cp.exitCode, cp.stderr).toBe(0);
@@ -226,12 +236,46 @@ describe("POST /api/v1/alerts/alertmanager", () => {
     expect(stateFile("db")).toBe("v1");
   });
 
+  it("action watch: an analysis that passes rolls nothing back and takes no checkpoint", async () => {
+    const checkpoints = (await server.call("GET", "/api/v1/checkpoints", { token: "viewer" })).text;
+    const [r] = await post(
+      payload([{ name: "CacheSlow", fingerprint: "cache-1" }], '{}:{alertname="Cache"}'),
+    );
+    expect(r).toMatchObject({
+      outcome: "triggered",
+      trigger: "cache-slow",
+      reason: "watch analysis started",
+    });
+    await until("the analysis to end", () => server.logs().includes("no rollback: analysis passed"));
+    expect(await rollbackCount()).toBe(2);
+    expect(stateFile("cache")).toBe("v2");
+    expect((await server.call("GET", "/api/v1/checkpoints", { token: "viewer" })).text).toBe(checkpoints);
+  });
+
+  it("action watch: a failing analysis rolls back the trigger's components", async () => {
+    writeFileSync(join(dir, "health"), "broken");
+    const [r] = await post(
+      payload([{ name: "CacheSlow", fingerprint: "cache-2" }], '{}:{alertname="Cache"}'),
+    );
+    expect(r).toMatchObject({ outcome: "triggered", trigger: "cache-slow" });
+    await until("the watch's rollback", async () => (await rollbackCount()) === 3);
+    const [latest] = JSON.parse(
+      (await server.call("GET", "/api/v1/rollbacks", { token: "viewer" })).text,
+    ) as {
+      id: string;
+    }[];
+    await until("it to succeed", async () => (await stateOf(latest?.id ?? "")) === "succeeded");
+    expect(stateFile("cache")).toBe("v1");
+    expect(stateFile("web")).toBe("v1");
+    writeFileSync(join(dir, "health"), "healthy");
+  });
+
   it("past serve.autoRollback.maxRollbacks it notifies instead, counted in /metrics", async () => {
     deploy("v3");
     const [r] = await post(payload([{ name: "DbErrors", fingerprint: "db-2" }], '{}:{alertname="Db"}'));
     expect(r).toMatchObject({ outcome: "suppressed", trigger: "db-broken" });
-    expect(r?.reason).toMatch(/^limit: 2 automatic rollback\(s\) in the last 3600 s/);
-    expect(await rollbackCount()).toBe(2);
+    expect(r?.reason).toMatch(/^limit: 3 automatic rollback\(s\) in the last 3600 s/);
+    expect(await rollbackCount()).toBe(3);
     expect(stateFile("db")).toBe("v3");
     await until("the suppressed notification", () =>
       receiver.requests.some((q) => q.body.includes("SUPPRESSED")),
@@ -239,7 +283,8 @@ describe("POST /api/v1/alerts/alertmanager", () => {
     const note = receiver.requests.find((q) => q.body.includes("SUPPRESSED"))?.body ?? "";
     expect(note).toContain('alertname=\\"DbErrors\\"');
     const metrics = (await server.call("GET", "/metrics", { token: "viewer" })).text;
-    expect(metrics).toContain('backout_auto_rollbacks_total{outcome="triggered"} 2');
+    // web, db, and both watch analyses (the passing one acted too, but rolled nothing back)
+    expect(metrics).toContain('backout_auto_rollbacks_total{outcome="triggered"} 4');
     // duplicate, cooldown, limit
     expect(metrics).toContain('backout_auto_rollbacks_total{outcome="suppressed"} 3');
   });
@@ -254,6 +299,6 @@ describe("POST /api/v1/alerts/alertmanager", () => {
     expect(web.map((x) => x.outcome)).toEqual(["duplicate"]);
     const db = await post(payload([{ name: "DbErrors", fingerprint: "db-3" }], '{}:{alertname="Db"}'));
     expect(db.map((x) => x.outcome)).toEqual(["suppressed"]);
-    expect(await rollbackCount()).toBe(2);
+    expect(await rollbackCount()).toBe(3);
   });
 });

@@ -147,7 +147,7 @@ export class AlertTriggers {
       if (watched.verdict !== "failed") {
         log.warn({ trigger: decision.trigger, verdict: watched.verdict }, `no rollback: ${watched.reason}`);
         await this.store.settleAlertDecision(engine.config.environment, decision.dedupeKey, {
-          outcome: "triggered",
+          outcome: "watched",
           reason: `watch: ${watched.reason}; not rolled back`,
         });
         return;
