@@ -2,42 +2,23 @@
  * Folds a rollback's journal into its RollbackView. Pure: the same entries always give
  * the same view, and a journal cut off at any point (a crash) still folds.
  */
-import { BackoutError } from "../core/errors.js";
 import { stateAfter, type JournalEntry, type JournalEventData } from "../core/journal-events.js";
+import { journalOrder, queuedStart } from "../core/journal-start.js";
 import { isTerminal, type Plan } from "../core/model.js";
 import type { AttemptView, RollbackView, StepView } from "./rollback-view.js";
+
+export { journalOrder };
 
 type EventOf<T extends JournalEventData["type"]> = Extract<JournalEventData, { type: T }>;
 
 export function foldJournal(rollbackId: string, entries: JournalEntry[]): RollbackView {
   const ordered = journalOrder(rollbackId, entries);
-  const first = ordered[0];
-  if (!first) {
-    throw new BackoutError("ROLLBACK_NOT_FOUND", `rollback ${rollbackId} has no journal entries`, {
-      hint: "Check the id with `backout history`.",
-    });
-  }
-  if (first.event.type !== "queued") {
-    throw new BackoutError(
-      "STORE_FAILED",
-      `the journal of rollback ${rollbackId} does not start with a "queued" event (seq ${first.seq} is "${first.event.type}")`,
-      { hint: "The store is damaged or the journal was edited; restore it from a backup." },
-    );
-  }
+  const first = queuedStart(rollbackId, ordered);
   const view = emptyView(rollbackId, first, first.event.plan, first.event.requestedBy);
   const steps = new Map(view.steps.map((s) => [s.id, s]));
   for (const entry of ordered.slice(1)) applyEntry(view, steps, entry);
   settle(view);
   return view;
-}
-
-/** Only this rollback's entries, by seq, each seq once (a re-read page may repeat rows). */
-export function journalOrder(rollbackId: string, entries: JournalEntry[]): JournalEntry[] {
-  const bySeq = new Map<number, JournalEntry>();
-  for (const e of entries) {
-    if (e.rollbackId === rollbackId && !bySeq.has(e.seq)) bySeq.set(e.seq, e);
-  }
-  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
 }
 
 function emptyView(id: string, first: JournalEntry, plan: Plan, requestedBy: string): RollbackView {

@@ -24,7 +24,7 @@ export async function executeRollback(deps: ExecuteDeps, options: ExecuteOptions
   const id = journal.rollbackId;
   const fence = { epoch: deps.epoch, token: deps.holder.token };
   journal.setFence(fence);
-  const state = readExecutionState(await deps.store.readJournal(id));
+  const state = readExecutionState(id, await deps.store.readJournal(id));
   const plan = state.plan;
   // Notifications go into the outbox with the events that cause them; never awaited here.
   journal.setOutbox(outboxHook(deps, plan));
@@ -203,7 +203,7 @@ async function escalate(
   const id = deps.journal.rollbackId;
   let recorded = state.escalation;
   if (!recorded) {
-    const after = readExecutionState(await deps.store.readJournal(id));
+    const after = readExecutionState(id, await deps.store.readJournal(id));
     const done = [...after.steps].filter(([, s]) => s.succeeded).map(([sid]) => sid);
     const notDone = [...after.steps].filter(([, s]) => !s.succeeded).map(([sid]) => sid);
     const failed = [...after.steps].filter(([, s]) => !s.succeeded && s.failures > 0).map(([sid]) => sid);

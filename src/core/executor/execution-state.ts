@@ -1,4 +1,5 @@
 import type { JournalEntry, SavedPlanOrigin } from "../journal-events.js";
+import { journalOrder, queuedStart } from "../journal-start.js";
 import type { Plan } from "../model.js";
 
 export interface StepGroup {
@@ -64,9 +65,9 @@ export function exhausted(step: StepProgress, maxAttempts: number): boolean {
   return !step.succeeded && (step.failures >= maxAttempts || step.lastFailureFinal);
 }
 
-export function readExecutionState(entries: JournalEntry[]): ExecutionState {
-  const first = entries[0]?.event;
-  if (first?.type !== "queued") throw new Error("journal does not start with a queued event");
+export function readExecutionState(rollbackId: string, journal: JournalEntry[]): ExecutionState {
+  const entries = journalOrder(rollbackId, journal);
+  const first = queuedStart(rollbackId, entries).event;
   const plan = first.plan;
   const state: ExecutionState = {
     plan,
