@@ -7,6 +7,7 @@ import { defineConfig } from "vitest/config";
  */
 const UNIT = [
   "test/config/**/*.test.ts",
+  "test/core/**/*.test.ts",
   "test/planner/**/*.test.ts",
   "test/progress/**/*.test.ts",
   "test/report/**/*.test.ts",

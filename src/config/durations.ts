@@ -34,6 +34,11 @@ export function parseDuration(value: number | string): number | undefined {
   return Math.round(ms);
 }
 
+/** Milliseconds of a provider's duration setting (`durationSetting`: validated, so never undefined in practice). */
+export function durationMs(value: number | string): number {
+  return parseDuration(value) ?? 0;
+}
+
 /** The shortest readable form: 0 → "0s", 90000 → "1m30s", 1500 → "1.5s", 250 → "250ms". */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return `${ms}ms`;

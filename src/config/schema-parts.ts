@@ -16,10 +16,11 @@ export const componentName = z.string().regex(COMPONENT_NAME, {
   error: "a component name must start with a letter or digit and contain only letters, digits, _ and -",
 });
 
-const DURATION_HELP = 'a duration: a number of seconds, or a string like "500ms", "30s", "15m", "1h30m"';
+export const DURATION_HELP =
+  'a duration: a number of seconds, or a string like "500ms", "30s", "15m", "1h30m"';
 
-/** A duration in the file (number of seconds or "1h30m"), in milliseconds after parsing. */
-export function duration(opts: { allowZero: boolean }) {
+/** The accepted forms and the range; `duration` and `durationSetting` differ only in what they keep. */
+function durationInput(opts: { allowZero: boolean }) {
   return z
     .union(
       [
@@ -28,22 +29,37 @@ export function duration(opts: { allowZero: boolean }) {
       ],
       { error: `expected ${DURATION_HELP}` },
     )
-    .transform((v, ctx) => {
-      const ms = parseDuration(v) ?? 0;
-      if (ms === 0 && !opts.allowZero) {
-        ctx.issues.push({ code: "custom", input: v, message: "must be longer than zero" });
-      }
+    .superRefine((v, ctx) => {
+      const ms = parseDuration(v);
+      // Not a duration at all: the union has said so already.
+      if (ms === undefined) return;
+      if (ms === 0 && !opts.allowZero) ctx.addIssue({ code: "custom", message: "must be longer than zero" });
       // Infinity (1e308 s) and 30d alike: refused by name instead of overflowing a timer later.
       if (!(ms <= MAX_DURATION_MS)) {
-        ctx.issues.push({
+        ctx.addIssue({
           code: "custom",
-          input: v,
           message: `must be at most ${formatDuration(MAX_DURATION_MS)} (7 days)`,
         });
       }
-      return ms;
-    })
-    .meta({ description: DURATION_HELP, examples: ["30s", "15m", "1h30m", 60] });
+    });
+}
+
+const DURATION_META = { description: DURATION_HELP, examples: ["30s", "15m", "1h30m", 60] };
+
+/** A duration in the file (number of seconds or "1h30m"), in milliseconds after parsing. */
+export function duration(opts: { allowZero: boolean }) {
+  return durationInput(opts)
+    .transform((v) => parseDuration(v) ?? 0)
+    .meta(DURATION_META);
+}
+
+/**
+ * A provider setting's duration: the same forms and range as `duration`, kept as written
+ * (read it with `durationMs`). Providers parse their settings twice (the loader, then the
+ * provider's readSettings), so a value turned into milliseconds would be read again as seconds.
+ */
+export function durationSetting(opts: { allowZero: boolean }) {
+  return durationInput(opts).meta(DURATION_META);
 }
 
 export const layer = z.enum(LAYERS as [string, ...string[]]).meta({

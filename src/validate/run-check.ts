@@ -5,6 +5,8 @@
  */
 import { integrityCheck } from "./integrity-check.js";
 import { systemClock } from "../core/clock.js";
+import { mapLimited } from "../core/map-limited.js";
+import { probeWithRetry } from "../core/probe-retry.js";
 import type { CheckResult } from "../core/model.js";
 import { commandAttempt } from "./command-check.js";
 import { checkKind, checkName } from "./describe-check.js";
@@ -38,22 +40,21 @@ async function safeAttempt(spec: CheckSpec, opts: CheckOptions): Promise<Verdict
 }
 
 export async function runCheck(spec: CheckSpec, opts: CheckOptions): Promise<CheckResult> {
-  const clock = opts.clock ?? systemClock;
   const started = performance.now();
   const total = (spec.retries ?? opts.defaultRetries ?? DEFAULT_RETRIES) + 1;
-  let verdict: Verdict = { status: "error", detail: "cancelled before the first attempt" };
-  let made = 0;
-  let cancelled = false;
-  while (made < total) {
-    if (opts.signal?.aborted) {
-      cancelled = made > 0;
-      break;
-    }
-    verdict = await safeAttempt(spec, opts);
-    made++;
-    if (verdict.status === "pass" || made === total) break;
-    await clock.sleep(spec.interval, opts.signal);
-  }
+  // Each kind bounds its own attempt by spec.timeout (and says which timeout it was).
+  const run = await probeWithRetry(
+    { attempts: total, intervalMs: spec.interval },
+    {
+      clock: opts.clock ?? systemClock,
+      signal: opts.signal,
+      attempt: () => safeAttempt(spec, opts),
+      passes: (v) => v.status === "pass",
+    },
+  );
+  const verdict: Verdict = run.last ?? { status: "error", detail: "cancelled before the first attempt" };
+  const made = run.attempts;
+  const cancelled = run.cancelled && made > 0;
   let detail = verdict.detail;
   if (made > 1) detail += ` (attempt ${made} of ${total})`;
   if (cancelled) detail += " (cancelled before the next attempt)";
@@ -69,22 +70,11 @@ export async function runCheck(spec: CheckSpec, opts: CheckOptions): Promise<Che
 }
 
 /** Runs every check, at most `concurrency` at a time; results come back in the order of `specs`. */
-export async function runChecks(
+export function runChecks(
   specs: readonly CheckSpec[],
   opts: CheckOptions,
   concurrency = 4,
 ): Promise<CheckResult[]> {
-  const results: CheckResult[] = new Array<CheckResult>(specs.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < specs.length) {
-      const i = next++;
-      const spec = specs[i];
-      if (spec !== undefined) results[i] = await runCheck(spec, opts);
-    }
-  };
   const wanted = Number.isFinite(concurrency) ? Math.floor(concurrency) : 1;
-  const workers = Math.max(1, Math.min(wanted, specs.length));
-  await Promise.all(Array.from({ length: workers }, worker));
-  return results;
+  return mapLimited(specs, Math.max(1, wanted), (spec) => runCheck(spec, opts));
 }

@@ -1,3 +1,4 @@
+import { durationMs } from "../../config/durations.js";
 import { basename } from "node:path";
 import { BackoutError } from "../../core/errors.js";
 import type { ComponentState, PlannedStep, StepSpec } from "../../core/model.js";
@@ -51,7 +52,7 @@ export function planCommand(ctx: Ctx, current: ComponentState, target: Component
       },
       risk: settings.risk ?? { dataLoss: false, summary: `runs ${program}` },
       reversible: settings.reversible,
-      estimateMs: settings.estimate === undefined ? 1_000 : Math.round(settings.estimate * 1000),
+      estimateMs: settings.estimate === undefined ? 1_000 : durationMs(settings.estimate),
     },
   ]);
 }

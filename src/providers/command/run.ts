@@ -1,3 +1,4 @@
+import { durationMs } from "../../config/durations.js";
 import { isAbsolute, resolve } from "node:path";
 import type { ErrorLocation } from "../../core/errors.js";
 import type { ProviderContext } from "../../core/provider.js";
@@ -32,7 +33,7 @@ export function runComponentCommand(
     argv: inv.argv,
     cwd: cwdOf(ctx.baseDir, settings.cwd),
     env: childEnv(ctx, settings, inv.versions),
-    timeoutMs: settings.timeout * 1000,
+    timeoutMs: durationMs(settings.timeout),
     signal: ctx.signal,
     redact: (t) => ctx.redact(t),
     where,

@@ -1,7 +1,7 @@
 import { z } from "zod";
+import { DURATION_HELP, durationSetting } from "../../config/schema-parts.js";
 import type { ProviderContext } from "../../core/provider.js";
 import { readProviderSettings } from "../../core/provider-settings.js";
-import { MAX_DURATION_MS } from "../../config/durations.js";
 
 const argv = z.array(z.string()).min(1);
 
@@ -25,12 +25,9 @@ export const commandSettingsSchema = z
       )
       .optional()
       .describe("Extra environment variables for every command."),
-    timeout: z
-      .number()
-      .positive()
-      .max(MAX_DURATION_MS / 1000, { error: "must be at most 604800 seconds (7 days)" })
-      .default(300)
-      .describe("Seconds each command may run (at most 7 days)."),
+    timeout: durationSetting({ allowZero: false })
+      .default("5m")
+      .describe(`How long each command may run (at most 7 days): ${DURATION_HELP}. Default 5m.`),
     risk: z
       .strictObject({
         dataLoss: z
@@ -40,13 +37,10 @@ export const commandSettingsSchema = z
       })
       .optional()
       .describe('Declared risk of applying; default: no data loss, "runs <program>".'),
-    estimate: z
-      .number()
-      .positive()
-      .max(MAX_DURATION_MS / 1000, { error: "must be at most 604800 seconds (7 days)" })
+    estimate: durationSetting({ allowZero: false })
       .optional()
       .describe(
-        "Seconds apply usually takes: orders the rollback by critical path and feeds the plan's estimate.",
+        `How long apply usually takes (${DURATION_HELP}): orders the rollback by critical path and feeds the plan's estimate.`,
       ),
     reversible: z.boolean().default(true).describe("Whether the apply command can itself be undone."),
     cwd: z

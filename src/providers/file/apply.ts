@@ -1,3 +1,4 @@
+import { durationMs } from "../../config/durations.js";
 import { BackoutError, type ErrorLocation } from "../../core/errors.js";
 import type { PlannedStep } from "../../core/model.js";
 import type { ProviderContext, StepResult } from "../../core/provider.js";
@@ -33,7 +34,7 @@ export async function applyFiles(ctx: Ctx, step: PlannedStep): Promise<StepResul
       argv: settings.reload.command,
       cwd: ctx.baseDir,
       env: { ...ctx.env, BACKOUT_COMPONENT: ctx.component.name },
-      timeoutMs: settings.reload.timeout * 1000,
+      timeoutMs: durationMs(settings.reload.timeout),
       signal: ctx.signal,
       redact: (t) => ctx.redact(t),
       where,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DURATION_HELP, durationSetting } from "../../config/schema-parts.js";
 import type { ProviderContext } from "../../core/provider.js";
 import { readProviderSettings } from "../../core/provider-settings.js";
 
@@ -20,7 +21,11 @@ export const fileSettingsSchema = z
           .array(z.string())
           .min(1)
           .describe("Argument array (no shell) run after the files are restored."),
-        timeout: z.number().positive().default(60).describe("Seconds before the reload command is killed."),
+        timeout: durationSetting({ allowZero: false })
+          .default("60s")
+          .describe(
+            `How long the reload command may run before it is killed: ${DURATION_HELP}. Default 60s.`,
+          ),
       })
       .optional()
       .describe("Tells the service to read its files again (e.g. [nginx, -s, reload])."),

@@ -1,3 +1,4 @@
+import { durationMs } from "../../config/durations.js";
 import { realpath, stat } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 import { GitError, GitPluginError, simpleGit, type SimpleGit } from "simple-git";
@@ -52,7 +53,7 @@ export async function openRepo(
   const git = simpleGit({
     baseDir: dir,
     abort: ctx.signal,
-    timeout: { block: settings.timeout * 1000 },
+    timeout: { block: durationMs(settings.timeout) },
     unsafe,
     errors: (error, result) => {
       if (result.exitCode === 0) return undefined;

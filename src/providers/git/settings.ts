@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DURATION_HELP, durationSetting } from "../../config/schema-parts.js";
 import type { ProviderContext } from "../../core/provider.js";
 import { readProviderSettings } from "../../core/provider-settings.js";
 
@@ -49,12 +50,10 @@ export const gitSettingsSchema = z
       .describe(
         "Revert commit message; {{component}}, {{target}}, {{short}} and {{from}} are replaced (default: a one-line summary naming the target).",
       ),
-    timeout: z
-      .number()
-      .positive()
-      .default(120)
+    timeout: durationSetting({ allowZero: false })
+      .default("2m")
       .describe(
-        "Seconds a git command may stay silent before it is killed (push and ls-remote talk to the network).",
+        `How long a git command may stay silent before it is killed (push and ls-remote talk to the network): ${DURATION_HELP}. Default 2m.`,
       ),
   })
   .refine((s) => s.push !== true || s.remote !== undefined, {

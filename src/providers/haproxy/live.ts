@@ -1,3 +1,4 @@
+import { durationMs } from "../../config/durations.js";
 import { isAbsolute, resolve } from "node:path";
 import { BackoutError } from "../../core/errors.js";
 import type { ProviderContext } from "../../core/provider.js";
@@ -15,7 +16,7 @@ export function resolvePath(ctx: Ctx, path: string): string {
 export function apiFor(ctx: Ctx, settings: HaproxySettings, step?: string): RuntimeApi {
   return {
     socket: resolvePath(ctx, settings.socket),
-    timeoutMs: settings.timeout * 1000,
+    timeoutMs: durationMs(settings.timeout),
     signal: ctx.signal,
     where: { component: ctx.component.name, step },
   };

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DURATION_HELP, durationSetting } from "../../config/schema-parts.js";
 import type { ProviderContext } from "../../core/provider.js";
 import { readProviderSettings } from "../../core/provider-settings.js";
 
@@ -40,7 +41,9 @@ export const haproxySettingsSchema = z
       .describe(
         "Servers put in drain in a `pre` step (before any other component is rolled back) and restored in the `post` step, e.g. the servers of the application being rolled back.",
       ),
-    timeout: z.number().positive().default(5).describe("Seconds one runtime API command may take."),
+    timeout: durationSetting({ allowZero: false })
+      .default("5s")
+      .describe(`How long one runtime API command may take: ${DURATION_HELP}. Default 5s.`),
   })
   .describe("HAProxy server states (ready, drain, maint) and weights, through the runtime API.");
 

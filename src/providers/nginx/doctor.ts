@@ -4,7 +4,7 @@ import { checked, fail, warn, type DoctorCheck } from "../../core/doctor-check.j
 import type { ProviderContext } from "../../core/provider.js";
 import { captureNginx } from "./capture.js";
 import { nginxSaid, pathsOf, runNginx } from "./nginx-cli.js";
-import { expectationFor, probeOnce } from "./probe.js";
+import { expectationFor, probeOnceTimed } from "./probe.js";
 import { readSettings, type NginxSettings } from "./settings.js";
 
 export async function doctorNginx(ctx: ProviderContext<NginxSettings>): Promise<DoctorCheck[]> {
@@ -48,7 +48,7 @@ export async function doctorNginx(ctx: ProviderContext<NginxSettings>): Promise<
     checks.push(
       await checked("probe", async () => {
         const expected = expectationFor(settings.probe, pool, maintenance);
-        const r = await probeOnce(settings.probe, expected, ctx.signal);
+        const r = await probeOnceTimed(ctx, settings.probe, expected);
         const url = ctx.redact(settings.probe.url);
         if (r.ok) return `${url} answers ${r.detail}`;
         return fail(

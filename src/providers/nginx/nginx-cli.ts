@@ -1,3 +1,4 @@
+import { durationMs } from "../../config/durations.js";
 import { accessSync, constants } from "node:fs";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import type { ProviderContext } from "../../core/provider.js";
@@ -55,7 +56,7 @@ export function runNginx(run: NginxRun, args: string[]): Promise<CommandOutput> 
   return runCommand({
     argv: nginxArgv(run.paths, args),
     env: run.ctx.env,
-    timeoutMs: run.settings.timeout * 1000,
+    timeoutMs: durationMs(run.settings.timeout),
     signal: run.ctx.signal,
     redact: (t) => run.ctx.redact(t),
     where: { component: run.ctx.component.name, step: run.step },

@@ -1,6 +1,8 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { durationMs, formatDuration } from "../../config/durations.js";
 import { BackoutError } from "../../core/errors.js";
+import { probeWithRetry, type ProbeTry, type RetryPolicy } from "../../core/probe-retry.js";
 import type { ProviderContext } from "../../core/provider.js";
 import type { NginxSettings, ProbeSettings } from "./settings.js";
 
@@ -24,6 +26,17 @@ export function expectationFor(probe: ProbeSettings, pool: string, maintenance: 
   };
 }
 
+/** probe's settings as the retry policy: retries are for failures, confirmations come on top. */
+function policy(probe: ProbeSettings): RetryPolicy {
+  return {
+    // The confirmations come on top of the retries, so a slow start is not cut short.
+    attempts: probe.retries + probe.confirmations,
+    confirmations: probe.confirmations,
+    intervalMs: durationMs(probe.interval),
+    timeoutMs: durationMs(probe.timeout),
+  };
+}
+
 /**
  * Probes until the endpoint answers as expected `confirmations` times in a row, or retries run out; throws a retryable
  * HEALTH_CHECK_FAILED naming the URL, the expectation and the last answer. Returns the
@@ -35,21 +48,20 @@ export async function probeUntil(
   expected: Expectation,
   step: string | undefined,
 ): Promise<number> {
-  // Retries are for failures; the confirmations come on top, so a slow start is not cut short.
-  const attempts = probe.retries + probe.confirmations;
-  let last: ProbeResult = { ok: false, detail: "not probed" };
-  let streak = 0;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    if (ctx.signal.aborted) {
-      throw new BackoutError("STEP_CANCELLED", "probe cancelled", {
-        where: { component: ctx.component.name, step },
-      });
-    }
-    last = await probeOnce(probe, expected, ctx.signal);
-    streak = last.ok ? streak + 1 : 0;
-    if (streak >= probe.confirmations) return attempt;
-    if (attempt < attempts) await ctx.clock.sleep(probe.interval * 1000, ctx.signal);
+  const outcome = await probeWithRetry(policy(probe), {
+    clock: ctx.clock,
+    signal: ctx.signal,
+    attempt: (t) => probeOnce(probe, expected, t),
+    passes: (r) => r.ok,
+  });
+  if (outcome.passed) return outcome.attempts;
+  if (outcome.cancelled) {
+    throw new BackoutError("STEP_CANCELLED", "probe cancelled", {
+      where: { component: ctx.component.name, step },
+    });
   }
+  const { attempts } = outcome;
+  const last = outcome.last ?? { ok: false, detail: "not probed" };
   const want = describe(probe, expected);
   throw new BackoutError(
     "HEALTH_CHECK_FAILED",
@@ -63,34 +75,46 @@ export async function probeUntil(
   );
 }
 
-/**
- * One GET on a fresh connection (no keep-alive): a pooled connection could still belong to an
- * old nginx worker that serves the previous configuration until it exits.
- */
-export function probeOnce(
+/** One probe bounded by probe.timeout, no retry (doctor). */
+export async function probeOnceTimed(
+  ctx: ProviderContext<NginxSettings>,
   probe: ProbeSettings,
   expected: Expectation,
-  signal: AbortSignal,
 ): Promise<ProbeResult> {
+  const outcome = await probeWithRetry(
+    { ...policy(probe), attempts: 1, confirmations: 1 },
+    {
+      clock: ctx.clock,
+      signal: ctx.signal,
+      attempt: (t) => probeOnce(probe, expected, t),
+      passes: (r) => r.ok,
+    },
+  );
+  return outcome.last ?? { ok: false, detail: "cancelled before the probe" };
+}
+
+/**
+ * One GET on a fresh connection (no keep-alive): a pooled connection could still belong to an
+ * old nginx worker that serves the previous configuration until it exits. The try's signal
+ * ends it on cancellation or at its timeout.
+ */
+function probeOnce(probe: ProbeSettings, expected: Expectation, t: ProbeTry): Promise<ProbeResult> {
   const request = probe.url.startsWith("https:") ? httpsRequest : httpRequest;
+  const failed = (e: Error): ProbeResult => ({
+    ok: false,
+    detail: t.timedOut() ? `timed out after ${formatDuration(durationMs(probe.timeout))}` : e.message,
+  });
   return new Promise<ProbeResult>((resolve) => {
     const req = request(
       probe.url,
-      {
-        method: "GET",
-        agent: false,
-        timeout: probe.timeout * 1000,
-        signal,
-        headers: { connection: "close" },
-      },
+      { method: "GET", agent: false, signal: t.signal, headers: { connection: "close" } },
       (res: IncomingMessage) => {
         res.resume(); // drain: only status and headers matter
         res.on("end", () => resolve(judge(probe, expected, res)));
-        res.on("error", (e) => resolve({ ok: false, detail: e.message }));
+        res.on("error", (e) => resolve(failed(e)));
       },
     );
-    req.on("timeout", () => req.destroy(new Error(`timed out after ${probe.timeout} s`)));
-    req.on("error", (e) => resolve({ ok: false, detail: e.message }));
+    req.on("error", (e) => resolve(failed(e)));
     req.end();
   });
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DURATION_HELP, durationSetting } from "../../config/schema-parts.js";
 import type { ProviderContext } from "../../core/provider.js";
 import { readProviderSettings } from "../../core/provider-settings.js";
 
@@ -52,9 +53,13 @@ const probeSchema = z
       .describe(
         "Consecutive expected answers (spaced by interval) that prove a reload done: old workers keep accepting for a moment after nginx starts new ones.",
       ),
-    timeout: z.number().positive().default(5).describe("Seconds one probe may take."),
+    timeout: durationSetting({ allowZero: false })
+      .default("5s")
+      .describe(`How long one probe may take: ${DURATION_HELP}. Default 5s.`),
     retries: z.number().int().min(0).default(40).describe("Probes after the first before giving up."),
-    interval: z.number().min(0).default(0.25).describe("Seconds between probes."),
+    interval: durationSetting({ allowZero: true })
+      .default("250ms")
+      .describe(`Wait between probes: ${DURATION_HELP}. Default 250ms.`),
   })
   .describe("How backout checks the live endpoint after a reload and in verify.");
 
@@ -93,7 +98,9 @@ export const nginxSettingsSchema = z
       .describe(
         "Enter maintenance before the rollback's main steps and leave it (on the target pool) after.",
       ),
-    timeout: z.number().positive().default(30).describe("Seconds each nginx command may run."),
+    timeout: durationSetting({ allowZero: false })
+      .default("30s")
+      .describe(`How long each nginx command may run: ${DURATION_HELP}. Default 30s.`),
   })
   .describe("nginx blue/green pools and maintenance mode, switched through one include file and a reload.");
 

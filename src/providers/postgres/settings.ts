@@ -1,17 +1,8 @@
 import { z } from "zod";
-import { DURATION_PATTERN, parseDuration } from "../../config/durations.js";
+import { DURATION_HELP, durationSetting } from "../../config/schema-parts.js";
 import type { ProviderContext } from "../../core/provider.js";
 import { readProviderSettings } from "../../core/provider-settings.js";
 import { MIGRATION_FORMATS } from "./layouts/layout.js";
-
-const DURATION_HELP = 'a number of seconds, or a string like "500ms", "5s", "5m"';
-
-// Kept in the form the file gave (not converted to ms): settings are parsed twice (config loader,
-// then readSettings), and a transform to ms would turn "5s" into 5000 seconds the second time.
-const durationText = z.union([
-  z.number().positive({ error: `expected ${DURATION_HELP}, longer than zero` }),
-  z.string().regex(DURATION_PATTERN, { error: `expected ${DURATION_HELP}` }),
-]);
 
 const identifier = z.string().min(1).max(63);
 
@@ -34,12 +25,12 @@ export const postgresSettingsSchema = z
     schema: identifier
       .default("public")
       .describe("Schema of the application's tables: the scope of the schema fingerprint."),
-    lockTimeout: durationText
+    lockTimeout: durationSetting({ allowZero: false })
       .default("5s")
       .describe(
         `lock_timeout of each down migration (${DURATION_HELP}): a down never waits longer for a lock.`,
       ),
-    statementTimeout: durationText
+    statementTimeout: durationSetting({ allowZero: false })
       .default("5m")
       .describe(`statement_timeout of each down migration (${DURATION_HELP}).`),
     archiveSchema: identifier
@@ -200,10 +191,8 @@ export const postgresSettingsSchema = z
 
 export type PostgresSettings = z.output<typeof postgresSettingsSchema>;
 
-/** Milliseconds of a duration setting (validated by the schema, so never undefined in practice). */
-export function durationMs(value: number | string): number {
-  return parseDuration(value) ?? 0;
-}
+// Read a duration setting with durationMs (one for every provider).
+export { durationMs } from "../../config/durations.js";
 
 /** Parse again: applies defaults for hand-built components and checks what we were given. */
 export function readSettings(ctx: ProviderContext<PostgresSettings>): PostgresSettings {

@@ -1,3 +1,4 @@
+import { durationMs } from "../../config/durations.js";
 import type { Redis } from "ioredis";
 import { BackoutError, type ErrorLocation } from "../../core/errors.js";
 import type { ProviderContext } from "../../core/provider.js";
@@ -30,7 +31,7 @@ export async function withRedis<T>(
   const { Redis: RedisClient } = await import("ioredis");
   const redis: Redis = new RedisClient(settings.url, {
     lazyConnect: true,
-    connectTimeout: settings.connectTimeout * 1000,
+    connectTimeout: durationMs(settings.connectTimeout),
     commandTimeout: COMMAND_TIMEOUT_MS,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,

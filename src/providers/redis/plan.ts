@@ -1,3 +1,4 @@
+import { durationMs } from "../../config/durations.js";
 import type { ComponentState, StepSpec } from "../../core/model.js";
 import type { ProviderContext } from "../../core/provider.js";
 import { captureRedis } from "./capture.js";
@@ -23,7 +24,7 @@ export async function planRedis(
   const target = redisTarget(settings.url);
   const counted = await keyCount(ctx, current);
   const approx = `~${counted.count}${counted.complete ? "" : "+"}`;
-  const warmupMs = settings.warmup ? Math.min(settings.warmup.timeout * 1000, WARMUP_GUESS_MS) : 0;
+  const warmupMs = settings.warmup ? Math.min(durationMs(settings.warmup.timeout), WARMUP_GUESS_MS) : 0;
   const estimateMs = Math.max(100, Math.round(counted.count / KEYS_PER_MS)) + warmupMs;
   const where = `${target.hostPort}/${target.db}`;
   const warm = settings.warmup ? ", then warm up" : "";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DURATION_HELP, durationSetting } from "../../config/schema-parts.js";
 import type { ProviderContext } from "../../core/provider.js";
 import { readProviderSettings } from "../../core/provider-settings.js";
 
@@ -16,7 +17,9 @@ const warmupSchema = z
       .array(z.string())
       .min(1)
       .describe("Argument array run after the flush (no shell), e.g. a script that preloads hot keys."),
-    timeout: z.number().positive().default(60).describe("Seconds before the warm-up command is killed."),
+    timeout: durationSetting({ allowZero: false })
+      .default("60s")
+      .describe(`How long the warm-up command may run before it is killed: ${DURATION_HELP}. Default 60s.`),
   })
   .describe("Runs once the keys are gone; a failure fails the step (a retry does not flush again).");
 
@@ -44,7 +47,9 @@ export const redisSettingsSchema = z
       .default(500)
       .describe("SCAN COUNT hint and the most keys one UNLINK deletes."),
     warmup: warmupSchema.optional(),
-    connectTimeout: z.number().positive().default(5).describe("Seconds to wait for the connection."),
+    connectTimeout: durationSetting({ allowZero: false })
+      .default("5s")
+      .describe(`How long to wait for the connection: ${DURATION_HELP}. Default 5s.`),
   })
   .superRefine((s, ctx) => {
     if (s.flushDatabase && s.patterns !== undefined) {

@@ -1,3 +1,4 @@
+import { durationMs } from "../../config/durations.js";
 import type { ProviderContext } from "../../core/provider.js";
 import { runCommandOk } from "../../process/run-command.js";
 import type { RedisSettings } from "./settings.js";
@@ -16,7 +17,7 @@ export async function runWarmup(
     argv: warmup.command,
     cwd: ctx.baseDir,
     env: { ...ctx.env, BACKOUT_COMPONENT: ctx.component.name },
-    timeoutMs: warmup.timeout * 1000,
+    timeoutMs: durationMs(warmup.timeout),
     signal: ctx.signal,
     redact,
     where: { component: ctx.component.name, step },

@@ -1,3 +1,4 @@
+import { durationMs } from "../../config/durations.js";
 import { BackoutError, type ErrorLocation } from "../../core/errors.js";
 import type { PlannedStep } from "../../core/model.js";
 import type { ProviderContext, StepResult } from "../../core/provider.js";
@@ -48,7 +49,7 @@ export async function applyRelease(
   if (settings.restart) {
     const out = await runRestart(ctx, {
       command: settings.restart.command,
-      timeoutSeconds: settings.restart.timeout,
+      timeoutMs: durationMs(settings.restart.timeout),
       release,
       releasePath: dir,
       step: step.id,

@@ -1,5 +1,8 @@
 import { BackoutError, isBackoutError } from "../../core/errors.js";
 import type { ProviderContext } from "../../core/provider.js";
+import { formatDuration } from "../../config/durations.js";
+import { durationMs } from "../../config/durations.js";
+import { probeWithRetry, type ProbeTry } from "../../core/probe-retry.js";
 import { runCommand } from "../../process/run-command.js";
 import type { HealthSettings, ReleaseSettings } from "./settings.js";
 
@@ -22,18 +25,24 @@ interface Probe {
 /** Probes until healthy or out of retries; throws a retryable HEALTH_CHECK_FAILED naming what was probed and the last result. */
 export async function checkHealth(ctx: ProviderContext<ReleaseSettings>, run: HealthRun): Promise<void> {
   const { health } = run;
-  let last: Probe = { ok: false, detail: "not probed" };
-  const attempts = run.retries + 1;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    if (ctx.signal.aborted) {
-      throw new BackoutError("STEP_CANCELLED", "health check cancelled", {
-        where: { component: ctx.component.name, step: run.step },
-      });
-    }
-    last = await probeAll(ctx, run);
-    if (last.ok) return;
-    if (attempt < attempts) await ctx.clock.sleep(health.interval * 1000, ctx.signal);
+  const timeoutMs = durationMs(health.timeout);
+  const outcome = await probeWithRetry(
+    { attempts: run.retries + 1, intervalMs: durationMs(health.interval), timeoutMs },
+    {
+      clock: ctx.clock,
+      signal: ctx.signal,
+      attempt: (t) => probeAll(ctx, run, t),
+      passes: (p) => p.ok,
+    },
+  );
+  if (outcome.passed) return;
+  if (outcome.cancelled) {
+    throw new BackoutError("STEP_CANCELLED", "health check cancelled", {
+      where: { component: ctx.component.name, step: run.step },
+    });
   }
+  const attempts = outcome.attempts;
+  const last = outcome.last ?? { ok: false, detail: "not probed" };
   const what = describeTarget(health);
   throw new BackoutError(
     "HEALTH_CHECK_FAILED",
@@ -47,34 +56,28 @@ export async function checkHealth(ctx: ProviderContext<ReleaseSettings>, run: He
   );
 }
 
-/** Both probes must pass when both are configured. */
-async function probeAll(ctx: ProviderContext<ReleaseSettings>, run: HealthRun): Promise<Probe> {
+/** Both probes must pass when both are configured; together they get one try's timeout. */
+async function probeAll(ctx: ProviderContext<ReleaseSettings>, run: HealthRun, t: ProbeTry): Promise<Probe> {
   if (run.health.http !== undefined) {
-    const p = await probeHttp(ctx, run.health.http, run.health);
+    const p = await probeHttp(run.health.http, run.health, t);
     if (!p.ok) return p;
   }
   if (run.health.command !== undefined) {
-    const p = await probeCommand(ctx, run.health.command, run);
+    const p = await probeCommand(ctx, run.health.command, run, t);
     if (!p.ok) return p;
   }
   return { ok: true, detail: "healthy" };
 }
 
-async function probeHttp(
-  ctx: ProviderContext<ReleaseSettings>,
-  url: string,
-  h: HealthSettings,
-): Promise<Probe> {
+async function probeHttp(url: string, h: HealthSettings, t: ProbeTry): Promise<Probe> {
   try {
-    const res = await fetch(url, {
-      signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(h.timeout * 1000)]),
-    });
+    const res = await fetch(url, { signal: t.signal });
     // Drain the body so the connection is released before the next probe.
     await res.arrayBuffer().catch(() => undefined);
     const ok = res.status === h.expectStatus;
     return { ok, detail: `status ${res.status} (expected ${h.expectStatus})` };
   } catch (e) {
-    return { ok: false, detail: errorText(e) };
+    return { ok: false, detail: t.timedOut() ? timedOut(h) : errorText(e) };
   }
 }
 
@@ -82,15 +85,15 @@ async function probeCommand(
   ctx: ProviderContext<ReleaseSettings>,
   argv: string[],
   run: HealthRun,
+  t: ProbeTry,
 ): Promise<Probe> {
   try {
     const out = await runCommand({
       argv,
       cwd: run.cwd,
       env: run.env,
-      timeoutMs: run.health.timeout * 1000,
-      signal: ctx.signal,
-      redact: (t) => ctx.redact(t),
+      signal: t.signal,
+      redact: (text) => ctx.redact(text),
       where: { component: ctx.component.name, step: run.step },
     });
     if (out.exitCode === 0) return { ok: true, detail: "exit 0" };
@@ -100,10 +103,15 @@ async function probeCommand(
       detail: `\`${argv.join(" ")}\` exited with ${out.exitCode}${said ? `: ${said}` : ""}`,
     };
   } catch (e) {
+    if (t.timedOut()) return { ok: false, detail: `\`${argv.join(" ")}\` ${timedOut(run.health)}` };
     // Cancellation is not a health verdict.
     if (isBackoutError(e) && e.code === "STEP_CANCELLED") throw e;
     return { ok: false, detail: errorText(e) };
   }
+}
+
+function timedOut(h: HealthSettings): string {
+  return `timed out after ${formatDuration(durationMs(h.timeout))}`;
 }
 
 function describeTarget(h: HealthSettings): string {

@@ -1,3 +1,4 @@
+import { durationMs } from "../../config/durations.js";
 import { readdir } from "node:fs/promises";
 import { BackoutError, type ErrorLocation } from "../../core/errors.js";
 import type { ComponentState, StepSpec } from "../../core/model.js";
@@ -21,7 +22,7 @@ export async function planRelease(
   const layout = layoutOf(ctx.baseDir, settings.path);
   const name = target.version;
   await assertReleaseUsable({ component: ctx.component.name }, layout, name);
-  const restartMs = settings.restart ? Math.min(settings.restart.timeout * 1000, RESTART_GUESS_MS) : 0;
+  const restartMs = settings.restart ? Math.min(durationMs(settings.restart.timeout), RESTART_GUESS_MS) : 0;
   return [
     {
       action: "switch-release",

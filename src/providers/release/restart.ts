@@ -5,7 +5,7 @@ import type { ReleaseSettings } from "./settings.js";
 
 export interface RestartRequest {
   command: string[];
-  timeoutSeconds: number;
+  timeoutMs: number;
   release: string;
   releasePath: string;
   step?: string;
@@ -20,7 +20,7 @@ export async function runRestart(
     argv: req.command,
     cwd: req.releasePath,
     env: releaseEnv(ctx, req.release, req.releasePath),
-    timeoutMs: req.timeoutSeconds * 1000,
+    timeoutMs: req.timeoutMs,
     signal: ctx.signal,
     redact: (t) => ctx.redact(t),
     where: { component: ctx.component.name, step: req.step },

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DURATION_HELP, durationSetting } from "../../config/schema-parts.js";
 import type { ProviderContext } from "../../core/provider.js";
 import { readProviderSettings } from "../../core/provider-settings.js";
 
@@ -8,7 +9,9 @@ const restartSchema = z
       .array(z.string())
       .min(1)
       .describe("Argument array run after the swap (no shell), in the release directory."),
-    timeout: z.number().positive().default(60).describe("Seconds before the restart command is killed."),
+    timeout: durationSetting({ allowZero: false })
+      .default("60s")
+      .describe(`How long the restart command may run before it is killed: ${DURATION_HELP}. Default 60s.`),
   })
   .describe("Restarts the application once `current` points at the new release.");
 
@@ -20,9 +23,13 @@ const healthSchema = z
       .describe("URL fetched with GET; healthy when it answers expectStatus."),
     command: z.array(z.string()).min(1).optional().describe("Argument array; healthy when it exits 0."),
     expectStatus: z.number().int().min(100).max(599).default(200).describe("HTTP status that means healthy."),
-    timeout: z.number().positive().default(5).describe("Seconds one probe may take."),
+    timeout: durationSetting({ allowZero: false })
+      .default("5s")
+      .describe(`How long one probe may take: ${DURATION_HELP}. Default 5s.`),
     retries: z.number().int().min(0).default(10).describe("Probes after the first before giving up."),
-    interval: z.number().min(0).default(0.5).describe("Seconds between probes."),
+    interval: durationSetting({ allowZero: true })
+      .default("500ms")
+      .describe(`Wait between probes: ${DURATION_HELP}. Default 500ms.`),
   })
   .refine((h) => h.http !== undefined || h.command !== undefined, {
     message: "give health.http, health.command or both",

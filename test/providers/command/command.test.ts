@@ -137,7 +137,7 @@ describe("command provider", () => {
     expect(schema.parse({ capture: ["x"], apply: ["y"] })).toEqual({
       capture: ["x"],
       apply: ["y"],
-      timeout: 300,
+      timeout: "5m",
       reversible: true,
     });
   });

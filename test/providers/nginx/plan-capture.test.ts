@@ -32,7 +32,7 @@ describe("nginx provider: settings, plan and capture (no nginx needed)", () => {
     ];
     for (const s of bad) expect(nginxSettingsSchema.safeParse(s).success, JSON.stringify(s)).toBe(false);
     const ok = nginxSettingsSchema.parse(base);
-    expect(ok).toMatchObject({ pauseDuringRollback: false, variablePrefix: "backout", timeout: 30 });
+    expect(ok).toMatchObject({ pauseDuringRollback: false, variablePrefix: "backout", timeout: "30s" });
     expect(ok.probe).toMatchObject({ expectStatus: 200, maintenanceStatus: 503, confirmations: 3 });
   });
 

@@ -58,7 +58,7 @@ describe("redis settings", () => {
       patterns: ["c:*"],
       flushDatabase: false,
       batchSize: 500,
-      connectTimeout: 5,
+      connectTimeout: "5s",
     });
   });
 });

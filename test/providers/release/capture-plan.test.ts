@@ -79,7 +79,7 @@ describe("release provider: capture and plan", () => {
     const ctx = contextFor(releaseProvider, { name: "api", baseDir: dir, settings });
     const [step] = await releaseProvider.plan(ctx, { version: "b" }, { version: "a" });
     expect(step?.params).toMatchObject({
-      restart: { argv: ["systemctl", "restart", "api"], timeout: 60 },
+      restart: { argv: ["systemctl", "restart", "api"], timeout: "60s" },
       health: { http: "http://127.0.0.1:9/health", expectStatus: 200 },
     });
   });
@@ -117,13 +117,13 @@ describe("release provider: capture and plan", () => {
     });
     expect(parsed).toEqual({
       path: "x",
-      restart: { command: ["true"], timeout: 60 },
+      restart: { command: ["true"], timeout: "60s" },
       health: {
         http: "http://127.0.0.1:1/health",
         expectStatus: 200,
-        timeout: 5,
+        timeout: "5s",
         retries: 10,
-        interval: 0.5,
+        interval: "500ms",
       },
     });
   });
