@@ -10,7 +10,7 @@ import type { ProviderContext } from "../../../../core/provider.js";
 import { withPostgres } from "../../connection/session.js";
 import { withToolSql } from "../../layouts/layout.js";
 import { migrationSet } from "../../layouts/migration-set.js";
-import { toolDownHint } from "../../plan.js";
+import { toolDownHint } from "./plan.js";
 import { readSettings, type PostgresSettings } from "../../settings.js";
 
 export async function refuseUnrevertable(ctx: ProviderContext<PostgresSettings>): Promise<void> {
