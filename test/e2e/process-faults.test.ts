@@ -54,8 +54,9 @@ describe("process faults (real processes)", () => {
     const r = await cli(["run"], { cwd: dir });
     const elapsed = Date.now() - t0;
     expect(r.exitCode, r.stderr).toBe(5);
-    // limit 2 s + TERM→KILL grace 2 s + process start-up; the grandchild's 60 s never counts.
-    expect(elapsed).toBeLessThan(15_000);
+    // limit 2 s + TERM→KILL grace 2 s + process start-up on a loaded machine; well under the
+    // grandchild's 60 s, which must never count.
+    expect(elapsed).toBeLessThan(40_000);
     const pids = descendantPids(dir);
     expect(pids).toHaveLength(1);
     for (const pid of pids) expect(isAlive(pid)).toBe(false);

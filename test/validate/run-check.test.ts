@@ -56,7 +56,8 @@ describe("runCheck retries and runChecks", () => {
     });
     expect(r.status).toBe("error");
     expect(r.detail).toContain("cancelled");
-    expect(Date.now() - started).toBeLessThan(2000);
+    // Well under the 10 s timeout: only the cancellation can have ended it.
+    expect(Date.now() - started).toBeLessThan(9_000);
   });
 
   it("runs checks at most `concurrency` at a time and keeps their order", async () => {
