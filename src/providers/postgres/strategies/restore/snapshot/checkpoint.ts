@@ -35,7 +35,12 @@ export async function checkpointPostgres(
     const set = await migrationSet(ctx, settings);
     const strategy = settings.snapshot === "pitr" ? "restore-pitr" : "restore-dump";
     await withPostgres(ctx, settings, where, ({ client }) =>
-      requirePrivileges(client, privilegeInput(settings, set.format, strategy, set.layout), where, "checkpoint"),
+      requirePrivileges(
+        client,
+        privilegeInput(settings, set.format, strategy, set.layout),
+        where,
+        "checkpoint",
+      ),
     );
   }
   const state = await capturePostgres(ctx);
