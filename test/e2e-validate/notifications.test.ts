@@ -172,7 +172,7 @@ describe("notifications", () => {
     expect(sent.filter((n) => n.about === "escalated").map((n) => n.ok)).toEqual([true, true]);
   });
 
-  it("a receiver that is down: the rollback succeeds, every attempt and what is left undelivered is journalled", async () => {
+  it("a receiver that is down: the rollback succeeds, every attempt and what is left undelivered is journalled, status and the reports show it", async () => {
     const dir = await environment("notify-down", `http://127.0.0.1:${await closedPort()}`, { flush: "1s" });
     expectExit(await run(dir, ["run"]), 0);
     const { id, state } = await latestRollback(dir, ENV);
@@ -196,6 +196,10 @@ describe("notifications", () => {
     expect(receiver.requests).toEqual([]);
     const status = await run(dir, ["status"]);
     expect(status.stdout).toContain("notifications not delivered: 4");
+    const md = (await run(dir, ["report", id])).stdout;
+    expect(md).toContain("**4 notification(s) not delivered**");
+    const html = (await run(dir, ["report", id, "--format", "html"])).stdout;
+    expect(html).toContain("4 notification(s) not delivered: ");
   });
 
   it("a hung receiver (accepts, never answers) costs the rollback nothing: not timed out, the step starts at once", async () => {
