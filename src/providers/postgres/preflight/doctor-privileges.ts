@@ -5,7 +5,7 @@
  */
 import type pg from "pg";
 import { fail, pass, type DoctorCheck } from "../../../core/doctor-check.js";
-import type { MigrationFormat } from "../layouts/layout.js";
+import type { MigrationFormat, MigrationLayout } from "../layouts/layout.js";
 import { checkPrivileges, privilegeInput, type PrivilegeStrategy } from "./privileges.js";
 import type { PostgresSettings } from "../settings.js";
 
@@ -14,6 +14,7 @@ export async function privilegeChecks(
   settings: PostgresSettings,
   dataLossPolicy: string,
   format: MigrationFormat,
+  layout?: MigrationLayout,
 ): Promise<DoctorCheck[]> {
   const strategies: PrivilegeStrategy[] = [];
   if (settings.strategy !== "restore") strategies.push("reverse");
@@ -22,7 +23,7 @@ export async function privilegeChecks(
     strategies.push(settings.snapshot === "pitr" ? "restore-pitr" : "restore-dump");
   const checks: DoctorCheck[] = [];
   for (const strategy of strategies) {
-    const results = await checkPrivileges(client, privilegeInput(settings, format, strategy));
+    const results = await checkPrivileges(client, privilegeInput(settings, format, strategy, layout));
     const missing = results.filter((r) => !r.ok);
     const name = `privileges: ${strategy}`;
     checks.push(

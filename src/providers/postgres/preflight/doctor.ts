@@ -46,13 +46,11 @@ export async function doctorPostgres(ctx: ProviderContext<PostgresSettings>): Pr
   let dbBytes = 0;
   let more: DoctorCheck[] = [];
   // The history table to check depends on the tool; when the files cannot tell, the setting does.
-  const format: MigrationFormat = await migrationSet(ctx, settings).then(
-    (set) => set.format,
-    () => (settings.format === "auto" ? "dbmate" : settings.format),
-  );
+  const set = await migrationSet(ctx, settings).catch(() => undefined);
+  const format: MigrationFormat = set?.format ?? (settings.format === "auto" ? "dbmate" : settings.format);
   const rights = await checked("privileges", () =>
     withPostgres(ctx, settings, where, async ({ client }) => {
-      more = await privilegeChecks(client, settings, ctx.dataLossPolicy, format);
+      more = await privilegeChecks(client, settings, ctx.dataLossPolicy, format, set?.layout);
       if (settings.snapshot !== "none") more.push(await slotCheck(client, settings, ctx.component.name));
       const size = await client.query<{ b: string }>(
         "SELECT pg_database_size(current_database())::text AS b",

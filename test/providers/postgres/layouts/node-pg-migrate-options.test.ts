@@ -113,6 +113,10 @@ describe("node-pg-migrate options: the down is the tool's own", () => {
     await expect(planSteps(limited, { version: "1700000000000_create-orders" })).rejects.toThrow(
       /DELETE on meta\.npm_history/,
     );
+    const checks = await postgresProvider.doctor!(limited);
+    expect(checks.find((c) => c.name === "privileges: reverse")?.detail).toContain(
+      "DELETE on meta.npm_history",
+    );
 
     await postgresProvider.apply(ctx, steps[0]!);
     expect(await state(byBackout)).toEqual(await state(byTool));
