@@ -307,10 +307,15 @@ describe("notifications", () => {
     expect(receiver.maxOpen).toBeGreaterThanOrEqual(2);
   });
 
-  it("status returns promptly while a hung receiver has messages in the outbox", async () => {
+  it("run exits after its bounded flush, and status returns promptly, while a hung receiver has messages in the outbox", async () => {
     receiver.hang = true;
     const dir = await environment("notify-status-hung", base(), { flush: "1s", timeout: "30s" });
-    expectExit(await run(dir, ["run"]), 0);
+    // The flush bounds how long run stays after its result: 1 s here, not the 30 s attempts.
+    const proc = startCli(["run"], { cwd: dir, env: ENV });
+    let ran = false;
+    void proc.finally(() => (ran = true));
+    await until("run to exit after its 1 s flush", () => ran, { timeoutMs: 15_000 });
+    expect((await proc).exitCode).toBe(0);
     expect(at(HOOK_PATH).length).toBeGreaterThanOrEqual(1); // the receiver took the requests and hung
     // A command that delivered the leftovers would now wait for them: up to the 30 s attempt,
     // bounded by a 25 s flush. status must not wait at all.
