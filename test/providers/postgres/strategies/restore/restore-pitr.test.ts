@@ -8,6 +8,8 @@ import {
 } from "../../../../../src/providers/postgres/strategies/restore/copy/index.js";
 import { idTag } from "../../../../../src/providers/postgres/strategies/restore/copy/names.js";
 import type { PitrHooks } from "../../../../../src/providers/postgres/strategies/restore/copy/pitr/restore-pitr.js";
+import { systemClock } from "../../../../../src/core/clock.js";
+import { BackoutError } from "../../../../../src/core/errors.js";
 import { PG_BIN } from "../../../../support/postgres.js";
 import { type CtlCluster, startCtlCluster } from "./pg-ctl-cluster.js";
 
@@ -196,5 +198,66 @@ describe("restorePitr", () => {
     expect(after["after-three"]).toBeUndefined();
     // The first run's pass (2001) survived in the copy; this run's two passes added 2001 (no-op) and 2002.
     expect(after.replayed).toBe(2);
+  });
+
+  it("the time limit passing during the last replay stops before the swap: the copy is stopped, the live database opens again, a resume finishes", async () => {
+    const base4 = cluster.baseBackup("base4");
+    await cluster.sql("SELECT pg_create_restore_point('rp-four')");
+    await cluster.sql("INSERT INTO items VALUES (4000, 'after-four')", [], "app");
+    const calls: string[] = [];
+    let limit = new AbortController();
+    let limitPasses = true;
+    const hooks: PitrHooks = {
+      replay: () => {
+        calls.push("replay");
+        // The time limit passes while the writes that came in under the block are replayed.
+        if (limitPasses && calls.includes("block")) limit.abort();
+        return Promise.resolve();
+      },
+      block: () => {
+        calls.push("block");
+        return Promise.resolve();
+      },
+      unblock: () => {
+        calls.push("unblock");
+        return Promise.resolve();
+      },
+    };
+    const opts = {
+      dataDir: cluster.dataDir,
+      baseBackup: base4,
+      walArchive: cluster.archive,
+      restorePoint: "rp-four",
+      rollbackId: "pitr-0004",
+      pgBin: PG_BIN,
+      redact,
+      url: cluster.url(),
+      timeoutMs: 15_000,
+      hooks,
+    };
+    const cancelled = await restorePitr({
+      ...opts,
+      runtime: { clock: systemClock, signal: limit.signal },
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(cancelled).toBeInstanceOf(BackoutError);
+    expect(cancelled).toMatchObject({ code: "STEP_CANCELLED", message: "restore cancelled before the swap" });
+    expect(calls).toEqual(["replay", "block", "replay", "unblock"]);
+    // Nothing swapped: the live server serves its own data, the copy is stopped.
+    expect(await phases()).toMatchObject({ "after-four": 1 });
+    expect(existsSync(join(`${cluster.dataDir}__restored_${idTag("pitr-0004")}`, "postmaster.pid"))).toBe(
+      false,
+    );
+    expect(existsSync(`${cluster.dataDir}__before_${idTag("pitr-0004")}`)).toBe(false);
+
+    calls.length = 0;
+    limit = new AbortController();
+    limitPasses = false;
+    const r = await restorePitr({ ...opts, runtime: { clock: systemClock, signal: limit.signal } });
+    expect(r).toMatchObject({ did: "restored", recoveryMs: 0 });
+    expect(calls).toEqual(["replay", "block", "replay"]);
+    expect((await phases())["after-four"]).toBeUndefined();
   });
 });
