@@ -12,6 +12,7 @@ import type { Queryable } from "../../connection/queryable.js";
 import { historyTablesFor, type RestoreParams } from "./params.js";
 import type { PostgresSettings } from "../../settings.js";
 import { captureFileFor } from "./snapshot/paths.js";
+import { freeSlots, noFreeSlotWarning } from "./snapshot/settle.js";
 import type { SnapshotRecord } from "./snapshot/types.js";
 
 // Guesses for the estimate: pg_restore of a custom-format dump, replay at the goal rate.
@@ -27,6 +28,8 @@ export interface RestoreSituation {
   otherDatabases: string[];
   /** WAL written since the slot's position: what the capture has to decode. */
   pendingWalBytes: number;
+  /** Replication slots free now, and max_replication_slots (the settle step needs one). */
+  slots: { free: number; max: number };
 }
 
 /** What the plan must know about the live server: is the slot usable, what else would PITR rewind. */
@@ -52,6 +55,7 @@ export async function restoreSituation(db: Queryable, snapshot: SnapshotRecord):
     slotIntact: slot.rows[0]?.ok === true,
     otherDatabases,
     pendingWalBytes: Math.max(0, Number(slot.rows[0]?.pending ?? 0)),
+    slots: await freeSlots(db),
   };
 }
 
@@ -124,7 +128,12 @@ export function restoreSteps(
     },
     {
       action: "restore-snapshot",
-      description: ctx.redact(`restore ${name} to checkpoint ${taken}: ${source}`),
+      description: ctx.redact(
+        `restore ${name} to checkpoint ${taken}: ${source}` +
+          (situation.slotIntact && situation.slots.free === 0
+            ? `; WARNING: ${noFreeSlotWarning(situation.slots.max)}`
+            : ""),
+      ),
       phase: "main",
       target,
       params: json,

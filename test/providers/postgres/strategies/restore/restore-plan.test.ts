@@ -182,4 +182,41 @@ describe("restore-and-replay plan", () => {
     expect(ok.map((s) => s.action)).toEqual(["capture-changes", "restore-snapshot", "replay-changes"]);
     expect(ok[1]?.description).toContain("to restore point");
   });
+
+  it("warns at checkpoint and in the plan when no replication slot is free for the settle step", async () => {
+    const { ctx, dir } = await app("noslot", {});
+    const free = async (): Promise<number> => {
+      const [r] = await cluster.sql(
+        "SELECT current_setting('max_replication_slots')::int - count(*)::int AS n FROM pg_replication_slots",
+      );
+      return Number(r?.n);
+    };
+    const first = await checkpointPostgres(ctx, "c-1");
+    expect(String(first.details?.note)).not.toContain("no replication slot is free");
+    // Every slot but one taken by something else; the next checkpoint's own slot takes the last.
+    const fillers = (await free()) - 1;
+    await cluster.sql(
+      "SELECT pg_create_physical_replication_slot('filler_' || g) FROM generate_series(1, $1::int) g",
+      [fillers],
+    );
+    try {
+      const second = await checkpointPostgres(ctx, "c-2");
+      expect(await free()).toBe(0);
+      expect(String(second.details?.note)).toMatch(
+        /WARNING: no replication slot is free \(max_replication_slots = \d+, all in use\)/,
+      );
+      await migrateUp(cluster, "noslot", "dbmate", dir, 4);
+      const steps = await planSteps(ctx, second);
+      expect(steps[1]?.action).toBe("restore-snapshot");
+      expect(steps[1]?.description).toContain("WARNING: no replication slot is free");
+      // One slot free again: nothing to warn about.
+      await cluster.sql("SELECT pg_drop_replication_slot('filler_1')");
+      const again = await planSteps(ctx, second);
+      expect(again[1]?.description).not.toContain("no replication slot is free");
+    } finally {
+      await cluster.sql(
+        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'filler\\_%'",
+      );
+    }
+  });
 });

@@ -12,6 +12,7 @@ import { compareLsn } from "./lsn.js";
 import { baseBackupDirFor, dumpFileFor, restorePointName } from "./paths.js";
 import { baseBackup, dumpAtSnapshot, pgBinFor, type PgToolRun } from "./pg-tools.js";
 import { keepNewestSnapshots } from "./retention.js";
+import { freeSlots, noFreeSlotWarning } from "./settle.js";
 import { createSlotWithSnapshot, dropSlotQuietly, slotFailure, slotNameFor } from "./slot.js";
 import type { SnapshotRecord } from "./types.js";
 import { uncapturableTables } from "./uncapturable.js";
@@ -55,10 +56,16 @@ export async function checkpointPostgres(
         : await pitrSnapshot(ctx, settings, checkpointId, session, run, slot);
     const file = snapshot.dumpFile ?? snapshot.baseBackup ?? "";
     await keepNewestSnapshots(session.client, { slot, file, dir: dirname(file) }, settings.keepSnapshots);
-    return { snapshot, uncaptured: await uncapturableTables(session.client, settings.schema) };
+    return {
+      snapshot,
+      uncaptured: await uncapturableTables(session.client, settings.schema),
+      slots: await freeSlots(session.client),
+    };
   });
   const extra = record.uncaptured.length > 0 ? { uncapturedTables: record.uncaptured } : {};
-  const note = snapshotNote(record.snapshot, record.uncaptured);
+  const note =
+    snapshotNote(record.snapshot, record.uncaptured) +
+    (record.slots.free === 0 ? `; WARNING: ${noFreeSlotWarning(record.slots.max)}` : "");
   return { ...state, details: { ...state.details, snapshot: record.snapshot, ...extra, note } };
 }
 

@@ -49,6 +49,21 @@ export async function settleSlot(
   return { beforeBytes, afterBytes, drains, added };
 }
 
+/** Replication slots free on the server (max_replication_slots less those that exist). */
+export async function freeSlots(db: Queryable): Promise<{ free: number; max: number }> {
+  const { rows } = await db.query<{ max: number; used: number }>(
+    `SELECT current_setting('max_replication_slots')::int AS max,
+            (SELECT count(*)::int FROM pg_replication_slots) AS used`,
+  );
+  const max = rows[0]?.max ?? 0;
+  return { free: Math.max(0, max - (rows[0]?.used ?? 0)), max };
+}
+
+/** What plan and checkpoint say when no slot is free for the settle step's marker slot. */
+export function noFreeSlotWarning(max: number): string {
+  return `no replication slot is free (max_replication_slots = ${max}, all in use): a restore's settle step needs one for a moment, and without it the database refuses connections while the last drain reads the WAL written since the slot's restart point (in dump mode the replay's own), which grows with the writes since the checkpoint; raise max_replication_slots or drop an unused slot`;
+}
+
 /**
  * Creating a logical slot logs a running-xacts record (ReplicationSlotReserveWal). A temporary
  * slot goes with the session at the latest; it is dropped at once. Best effort: without a free
