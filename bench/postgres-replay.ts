@@ -203,7 +203,8 @@ function contextOf(
       strategy: "restore",
       ...extra,
     } satisfies Partial<PostgresSettings>,
-    env: { ...process.env, BACKOUT_ROLLBACK_ID: "r-bench-1", BACKOUT_PG_BIN: PG_BIN },
+    env: { ...process.env, BACKOUT_PG_BIN: PG_BIN },
+    rollbackId: "r-bench-1",
   });
 }
 
