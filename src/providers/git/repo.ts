@@ -1,20 +1,42 @@
 import { durationMs } from "../../config/durations.js";
 import { realpath, stat } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
-import { GitError, GitPluginError, simpleGit, type SimpleGit } from "simple-git";
+import type { SimpleGit } from "simple-git";
 import { BackoutError, type ErrorLocation } from "../../core/errors.js";
 import type { ProviderContext } from "../../core/provider.js";
 import { gitEnv } from "./git-env.js";
 import type { GitSettings } from "./settings.js";
 
+const importSimpleGit = () => import("simple-git");
+type SimpleGitModule = Awaited<ReturnType<typeof importSimpleGit>>;
+
 /** A non-zero exit, kept with its code so callers can treat "exit 1, no output" as an answer. */
-export class GitExitError extends GitError {
-  constructor(
-    readonly exitCode: number,
-    message: string,
-  ) {
-    super(undefined, message);
+type GitExitError = Error & { exitCode: number };
+
+/**
+ * simple-git is loaded with the first working copy opened, so commands and library users that
+ * never touch one (`backout status`, `import "backout"`) do not load it. The exit error class
+ * must extend simple-git's GitError (anything else is wrapped and loses its exit code).
+ */
+let loaded:
+  { sg: SimpleGitModule; ExitError: new (exitCode: number, message: string) => GitExitError } | undefined;
+
+async function loadSimpleGit(): Promise<NonNullable<typeof loaded>> {
+  if (loaded) return loaded;
+  const sg = await importSimpleGit();
+  class ExitError extends sg.GitError {
+    constructor(
+      readonly exitCode: number,
+      message: string,
+    ) {
+      super(undefined, message);
+    }
   }
+  return (loaded = { sg, ExitError });
+}
+
+function isPluginError(e: unknown): e is InstanceType<SimpleGitModule["GitPluginError"]> {
+  return loaded !== undefined && e instanceof loaded.sg.GitPluginError;
 }
 
 export interface Repo {
@@ -50,20 +72,23 @@ export async function openRepo(
     });
   }
   const { env, unsafe } = gitEnv(ctx.env, opts.env);
-  const git = simpleGit({
-    baseDir: dir,
-    abort: ctx.signal,
-    timeout: { block: durationMs(settings.timeout) },
-    unsafe,
-    errors: (error, result) => {
-      if (result.exitCode === 0) return undefined;
-      if (error instanceof GitPluginError) return error;
-      const text = Buffer.concat([...result.stdErr, ...result.stdOut])
-        .toString("utf8")
-        .trim();
-      return new GitExitError(result.exitCode, text === "" ? `exit ${result.exitCode}` : text);
-    },
-  }).env(env);
+  const { sg, ExitError } = await loadSimpleGit();
+  const git = sg
+    .simpleGit({
+      baseDir: dir,
+      abort: ctx.signal,
+      timeout: { block: durationMs(settings.timeout) },
+      unsafe,
+      errors: (error, result) => {
+        if (result.exitCode === 0) return undefined;
+        if (isPluginError(error)) return error;
+        const text = Buffer.concat([...result.stdErr, ...result.stdOut])
+          .toString("utf8")
+          .trim();
+        return new ExitError(result.exitCode, text === "" ? `exit ${result.exitCode}` : text);
+      },
+    })
+    .env(env);
   const repo = makeRepo(git, dir, where, (t) => ctx.redact(t));
   await assertTopLevel(repo);
   return repo;
@@ -81,7 +106,9 @@ function makeRepo(git: SimpleGit, dir: string, where: ErrorLocation, redact: (t:
     try {
       return { exitCode: 0, stdout: stripNewline(await git.raw(args)) };
     } catch (e) {
-      if (e instanceof GitExitError && e.exitCode === 1) return { exitCode: 1, stdout: "" };
+      if (loaded !== undefined && e instanceof loaded.ExitError && e.exitCode === 1) {
+        return { exitCode: 1, stdout: "" };
+      }
       throw gitFailure(e, args, where, redact);
     }
   };
@@ -111,17 +138,17 @@ export function gitFailure(
   if (e instanceof BackoutError) return e;
   const shown = redactText(`git ${args.join(" ")}`, redact);
   const reason = redactText(e instanceof Error ? e.message : String(e), redact);
-  if (e instanceof GitPluginError && e.plugin === "abort") {
+  if (isPluginError(e) && e.plugin === "abort") {
     return new BackoutError("STEP_CANCELLED", `cancelled: ${shown}`, { where });
   }
-  if (e instanceof GitPluginError && e.plugin === "timeout") {
+  if (isPluginError(e) && e.plugin === "timeout") {
     return new BackoutError("COMMAND_TIMEOUT", `${shown} was silent for too long and was killed`, {
       where,
       retryable: true,
       hint: "Check the network to the remote, or raise the component's timeout.",
     });
   }
-  if (e instanceof GitPluginError) {
+  if (isPluginError(e)) {
     return new BackoutError("PROVIDER_FAILED", `simple-git refused ${shown}: ${reason}`, {
       where,
       hint: "A variable in backout's environment configures something git would run (see the message); remove it from the environment backout runs in.",
