@@ -8,6 +8,15 @@ import { version } from "../version.js";
  * The `backout` command. Each action imports its module only when it runs, so a command
  * loads just what it needs (cold start of `backout status` stays small).
  */
+// A reader that goes away early (`backout history | head`) closes the pipe. Writing then fails
+// with EPIPE: stop writing quietly instead of dying with a stack trace. A running rollback goes
+// on (its journal, not its output, is the record); it must not stop because a pager closed.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE" && e.code !== "ERR_STREAM_DESTROYED") throw e;
+  });
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command declares the options it reads
 type Action = (opts: any, args: string[]) => Promise<number>;
 
