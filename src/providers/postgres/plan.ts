@@ -56,7 +56,7 @@ export async function planPostgres(
       const problem = await restorePreflight(ctx, settings, snapshot, client);
       if (problem !== undefined) throw invalid(ctx, problem.message, problem.hint, undefined, problem.field);
       const situation = await restoreSituation(client, snapshot);
-      return restoreSteps(ctx, settings, set.format, current, target, snapshot, situation, why);
+      return restoreSteps(ctx, settings, set.layout, current, target, snapshot, situation, why);
     });
   };
   if (settings.strategy === "restore") {

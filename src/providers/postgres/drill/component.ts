@@ -37,7 +37,7 @@ export async function restoreDrillInputFor(
     fingerprint: typeof fp === "string" ? fp : undefined,
     schema: settings.schema,
     archiveSchema: settings.archiveSchema,
-    historyTables: historyTablesFor(set.format, settings.historyTable),
+    historyTables: historyTablesFor(set.layout, settings.historyTable),
     ...(settings.historyTable === undefined ? {} : { historyTable: settings.historyTable }),
     exclude: settings.replay.exclude,
     ...(settings.replay.until === undefined ? {} : { until: settings.replay.until }),

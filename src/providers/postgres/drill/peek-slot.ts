@@ -5,7 +5,8 @@
  */
 import type pg from "pg";
 import { declarePeek } from "../strategies/restore/snapshot/drain.js";
-import { historyMatcher, toStored, TransactionReader } from "../strategies/restore/snapshot/transactions.js";
+import { tableMatcher } from "../strategies/restore/table-matcher.js";
+import { toStored, TransactionReader } from "../strategies/restore/snapshot/transactions.js";
 import type { CaptureStore } from "../strategies/restore/snapshot/types.js";
 
 const FETCH_ROWS = 20_000;
@@ -16,7 +17,7 @@ export async function peekSlot(
   store: CaptureStore,
   historyTables: string[],
 ): Promise<number> {
-  const isHistory = historyMatcher(historyTables);
+  const isHistory = tableMatcher(historyTables);
   let added = 0;
   await db.query("BEGIN READ ONLY");
   try {

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { BackoutError } from "../../../../core/errors.js";
 import type { PlannedStep } from "../../../../core/model.js";
 import type { SnapshotRecord } from "./snapshot/types.js";
+import type { MigrationLayout } from "../../layouts/layout.js";
 
 /** The three steps of a rollback by restore-and-replay, in the order they run. */
 export const RESTORE_ACTIONS = ["capture-changes", "restore-snapshot", "replay-changes"] as const;
@@ -59,12 +60,20 @@ export function snapshotOf(details: Record<string, unknown> | undefined): Snapsh
   return parsed.success ? parsed.data : undefined;
 }
 
-/** The migration tool's history table(s), whose transactions are migrations, not user writes. */
-export function historyTablesFor(format: string, override: string | undefined): string[] {
+/**
+ * The migration tool's history table(s), whose transactions are migrations, not user writes.
+ * node-pg-migrate's table is wherever the project's options put it (--migrations-schema,
+ * --migrations-table), which its layout resolved: a fixed "pgmigrations" would count the
+ * tool's own transactions as user writes and replay them after a restore.
+ */
+export function historyTablesFor(
+  layout: Pick<MigrationLayout, "format" | "historyTable">,
+  override: string | undefined,
+): string[] {
   if (override !== undefined) return [override];
-  switch (format) {
+  switch (layout.format) {
     case "node-pg-migrate":
-      return ["pgmigrations"];
+      return [layout.historyTable ?? "pgmigrations"];
     case "sqitch":
       return ["sqitch.changes", "sqitch.events", "sqitch.tags", "sqitch.dependencies"];
     case "flyway":

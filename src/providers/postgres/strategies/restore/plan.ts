@@ -14,6 +14,7 @@ import type { PostgresSettings } from "../../settings.js";
 import { captureFileFor } from "./snapshot/paths.js";
 import { freeSlots, noFreeSlotWarning } from "./snapshot/settle.js";
 import type { SnapshotRecord } from "./snapshot/types.js";
+import type { MigrationLayout } from "../../layouts/layout.js";
 
 // Guesses for the estimate: pg_restore of a custom-format dump, replay at the goal rate.
 const RESTORE_BYTES_PER_MS = 20_000;
@@ -74,7 +75,7 @@ export function captureFileOf(
 export function restoreSteps(
   ctx: ProviderContext<PostgresSettings>,
   settings: PostgresSettings,
-  format: string,
+  layout: Pick<MigrationLayout, "format" | "historyTable">,
   current: ComponentState,
   target: ComponentState,
   snapshot: SnapshotRecord,
@@ -86,7 +87,7 @@ export function restoreSteps(
     strategy: "restore",
     snapshot,
     captureFile: captureFileOf(ctx, settings, snapshot),
-    historyTables: historyTablesFor(format, settings.historyTable),
+    historyTables: historyTablesFor(layout, settings.historyTable),
     slotIntact: situation.slotIntact,
   };
   const json = params as unknown as Record<string, unknown>;

@@ -4,6 +4,7 @@
  * belongs to a migration). Pure: no database access, so every rule is testable on its own.
  */
 import type { CapturedChange } from "../snapshot/types.js";
+import { tableMatcher } from "../table-matcher.js";
 import { tableKey, type TargetSchema, type TargetTable } from "./target-schema.js";
 import { internal } from "../../../errors.js";
 
@@ -39,13 +40,6 @@ export const REASON = {
   columnMissing: "columns do not exist in the restored database",
   rowMissing: "the row to update does not exist in the restored database",
 } as const;
-
-/** Matches "schema.table" exactly, or a bare "table" in any schema. */
-export function tableMatcher(names: string[]): (schema: string, table: string) => boolean {
-  const qualifiedNames = new Set(names.filter((n) => n.includes(".")));
-  const bare = new Set(names.filter((n) => !n.includes(".")));
-  return (schema, table) => bare.has(table) || qualifiedNames.has(tableKey(schema, table));
-}
 
 export interface ChangeMapper {
   map(change: CapturedChange): Disposition;

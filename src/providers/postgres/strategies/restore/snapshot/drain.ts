@@ -2,7 +2,8 @@ import { BackoutError } from "../../../../../core/errors.js";
 import type { Queryable } from "../../../connection/queryable.js";
 import { compareLsn } from "./lsn.js";
 import type { CaptureStore, CapturedChange } from "./types.js";
-import { historyMatcher, toStored, TransactionReader } from "./transactions.js";
+import { tableMatcher } from "../table-matcher.js";
+import { toStored, TransactionReader } from "./transactions.js";
 import { WAL2JSON_OPTIONS, type SlotRow } from "./wal2json.js";
 import { unexpectedReply } from "../../../errors.js";
 
@@ -49,7 +50,7 @@ export async function drainSlot(
       hint: "The writes made since the checkpoint cannot be captured. Roll back another way, or accept the data loss through the data-loss gate.",
     });
   }
-  const isHistory = historyMatcher(opts.historyTables);
+  const isHistory = tableMatcher(opts.historyTables);
   const batch = opts.batchRows ?? DEFAULT_BATCH;
   let added = 0;
   let lastLsn: string | undefined;

@@ -78,9 +78,3 @@ export function toStored(
   }
   return [...groups.values()];
 }
-
-export function historyMatcher(tables: string[]): (schema: string, table: string) => boolean {
-  const qualified = new Set(tables.filter((t) => t.includes(".")));
-  const bare = new Set(tables.filter((t) => !t.includes(".")));
-  return (schema, table) => bare.has(table) || qualified.has(`${schema}.${table}`);
-}

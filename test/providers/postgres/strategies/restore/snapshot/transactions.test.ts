@@ -3,8 +3,8 @@
  * migration's transaction counted per table from each row's text, never misled by values.
  */
 import { describe, expect, it } from "vitest";
+import { tableMatcher } from "../../../../../../src/providers/postgres/strategies/restore/table-matcher.js";
 import {
-  historyMatcher,
   toStored,
   TransactionReader,
 } from "../../../../../../src/providers/postgres/strategies/restore/snapshot/transactions.js";
@@ -21,7 +21,7 @@ const change = (action: string, table: string, value: string) => ({
 });
 
 describe("stored transactions", () => {
-  const isHistory = historyMatcher(["schema_migrations"]);
+  const isHistory = tableMatcher(["schema_migrations"]);
 
   it("waits for a transaction's commit across fetches", () => {
     const reader = new TransactionReader();
