@@ -125,7 +125,7 @@ async function withBackout(pg: PgCluster, db: string, dir: string, target: Compo
     baseDir: dir,
     settings: { url: pg.url(db), migrations: dir, format: "dbmate" } satisfies Partial<PostgresSettings>,
     dataLossPolicy: "archive",
-    env: { ...process.env, BACKOUT_ROLLBACK_ID: `bench-${round}` },
+    rollbackId: `bench-${round}`,
   });
   const t0 = performance.now();
   const current = await postgresProvider.capture(ctx);
