@@ -4,7 +4,14 @@
  */
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import type { FastifyError } from "fastify";
-import { BackoutError, toBackoutError, type ErrorCode, type SerializedError } from "../core/errors.js";
+import {
+  BackoutError,
+  ERROR_EXIT,
+  toBackoutError,
+  type ErrorCode,
+  type ErrorExit,
+  type SerializedError,
+} from "../core/errors.js";
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   AUTH_FAILED: 401,
@@ -26,27 +33,15 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   INTERNAL: 500,
 };
 
-/** Usage-like codes are the caller's (400); runtime failures are ours (500). */
-const RUNTIME: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  "PROVIDER_FAILED",
-  "PG_UNAVAILABLE",
-  "PG_CONNECT_REFUSED",
-  "PG_LOCK_TIMEOUT",
-  "PG_STATEMENT_TIMEOUT",
-  "PG_CONFLICT",
-  "PG_STATEMENT_FAILED",
-  "PG_CONSTRAINT_VIOLATION",
-  "PG_SERVER_ERROR",
-  "PG_UNEXPECTED_REPLY",
-  "PG_REPLAY_STATE",
-  "COMMAND_FAILED",
-  "COMMAND_TIMEOUT",
-  "HEALTH_CHECK_FAILED",
-  "STEP_CANCELLED",
-]);
+/**
+ * The rest follow the code's exit code (ERROR_EXIT), so a new code gets a status by
+ * construction: usage and configuration are the caller's (400), a busy environment is a conflict
+ * (409), a runtime failure is a failure of what backout drives (502).
+ */
+const BY_EXIT: Record<ErrorExit, number> = { usage: 400, lockBusy: 409, failed: 502 };
 
 export function httpStatus(code: ErrorCode): number {
-  return STATUS[code] ?? (RUNTIME.has(code) ? 502 : 400);
+  return STATUS[code] ?? BY_EXIT[ERROR_EXIT[code]];
 }
 
 /** What fastify itself refuses (bad JSON, a body too large, a bad content type) in our shape. */
