@@ -4,19 +4,13 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { BackoutError } from "../../src/core/errors.js";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
-import { checkpoint, tempDir } from "./helpers.js";
-
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+import { checkpoint, storeDir as freshDir } from "./helpers.js";
 
 function storeDir(): { dir: string; file: string } {
-  const dir = tempDir();
-  dirs.push(dir);
+  const dir = freshDir();
   return { dir, file: path.join(dir, "backout.db") };
 }
 

@@ -4,25 +4,17 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import Database from "better-sqlite3";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { BackoutError } from "../../src/core/errors.js";
 import { openSqliteStore, SCHEMA_VERSION } from "../../src/store/sqlite/index.js";
-import { checkpoint, createRollback, ENV, holder, LEASE_MS, alive, tempDir } from "./helpers.js";
+import { checkpoint, createRollback, ENV, holder, LEASE_MS, alive, storeDir } from "./helpers.js";
 
 const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, "../..");
 
 describe("sqlite store: durability and sharing", () => {
-  const dirs: string[] = [];
-  const dir = () => {
-    const d = tempDir();
-    dirs.push(d);
-    return d;
-  };
-  afterEach(() => {
-    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-  });
+  const dir = storeDir;
 
   it("creates the directory and the file with WAL, synchronous FULL, busy timeout and foreign keys", async () => {
     const d = path.join(dir(), "nested", ".backout");

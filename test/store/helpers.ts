@@ -1,8 +1,7 @@
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import type { Holder, JournalEventData } from "../../src/core/journal-events.js";
 import type { CheckpointRecord, Plan } from "../../src/core/model.js";
+import { tempDir } from "../support/temp-dir.js";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
 import type { SqliteStore } from "../../src/store/sqlite/index.js";
 import type { RollbackRecord } from "../../src/store/store.js";
@@ -11,13 +10,12 @@ export const ENV = "prod";
 export const HEARTBEAT_MS = 10_000;
 export const LEASE_MS = 30_000;
 
-export function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), "backout-store-"));
-}
+/** The one temporary-directory helper, removed when the test file ends. */
+export const storeDir = (): string => tempDir("store");
 
 /** A store in a fresh directory, closed and removed by the returned cleanup. */
 export function freshStore(): { dir: string; store: SqliteStore; cleanup: () => Promise<void> } {
-  const dir = tempDir();
+  const dir = storeDir();
   const store = openSqliteStore(dir);
   return {
     dir,
