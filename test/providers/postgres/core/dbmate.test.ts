@@ -1,9 +1,11 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { BackoutError } from "../../../../src/core/errors.js";
 import type { ComponentState } from "../../../../src/core/model.js";
 import { runCommand } from "../../../../src/process/run-command.js";
 import { postgresProvider } from "../../../../src/providers/postgres/index.js";
+import { backoutLock } from "../../../../src/providers/postgres/layouts/tool-locks.js";
 import { useCluster } from "../../../support/postgres.js";
 import { tempDir } from "../../fixtures.js";
 import { dbmateVersion, MIGRATIONS, pgCtx, planSteps, seedUsers, writeDbmate } from "./pg-fixture.js";
@@ -139,5 +141,47 @@ describe("postgres provider with dbmate", () => {
       await cluster.sql("SELECT 1 FROM pg_indexes WHERE indexname = 'users_email_lower'", [], "dbmate_notx"),
     ).toEqual([]);
     expect(await dbmate(url, dir, "status")).toMatch(/Pending: 1/);
+  });
+
+  it("a `transaction:false` down waits for backout's lock like any down, and a second apply changes nothing", async () => {
+    const url = await cluster.createDatabase("dbmate_notx_lock");
+    const base = join(tmp, "notx_lock");
+    const dir = writeDbmate(join(base, "migrations"), MIGRATIONS.slice(0, 1));
+    writeFileSync(
+      join(dir, "20240102000000_index.sql"),
+      "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY users_email_lower ON users (lower(email));\n" +
+        "-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY users_email_lower;\n",
+    );
+    await dbmate(url, dir, "up");
+    const ctx = pgCtx(base, { url, lockTimeout: "300ms" });
+    const [step] = await planSteps(ctx, { version: dbmateVersion(1) });
+    expect(step?.params.transaction).toBe(false);
+    // Another runner holds backout's migration lock: the step gives up after lockTimeout, retryably.
+    const holder = await cluster.connect("dbmate_notx_lock");
+    let error: unknown;
+    try {
+      await holder.query("SET application_name = 'other-backout'");
+      await holder.query("SELECT pg_advisory_lock($1::bigint)", [backoutLock("dbmate_notx_lock").key]);
+      error = await postgresProvider.apply(ctx, step!).then(
+        () => new Error("the down ran while backout's lock was held"),
+        (e: unknown) => e,
+      );
+    } finally {
+      await holder.end();
+    }
+    expect(error).toBeInstanceOf(BackoutError);
+    const e = error as BackoutError;
+    expect([e.code, e.retryable]).toEqual(["PG_LOCK_TIMEOUT", true]);
+    expect(e.message).toContain('application_name "other-backout"');
+    expect(e.message).toContain("backout's migration lock");
+    expect(await history("dbmate_notx_lock")).toEqual([dbmateVersion(1), "20240102000000"]);
+    // With the lock free it runs; again, it finds the version gone and does nothing.
+    const first = await postgresProvider.apply(ctx, step!);
+    expect(first.output).toMatch(/reverted dbmate migration 20240102000000 \(outside a transaction\)/);
+    const again = await postgresProvider.apply(ctx, step!);
+    expect(again.output).toMatch(
+      /migration 20240102000000 is not applied \(already reverted\); nothing to do/,
+    );
+    expect(await history("dbmate_notx_lock")).toEqual([dbmateVersion(1)]);
   });
 });
