@@ -72,23 +72,18 @@ async function inTransaction(
   params: DownParams,
   migration: Migration,
 ): Promise<string[]> {
-  const { client, target, where } = s;
+  const { client } = s;
   // READ COMMITTED whatever the server default: an archive copy must see every write committed
   // before its table lock (archive/lock-targets.ts), not the transaction's first snapshot.
   await client.query("BEGIN ISOLATION LEVEL READ COMMITTED");
   try {
-    await setTimeouts(client, settings, true);
-    // backout's lock and the migration tool's own: no concurrent `up` can interleave.
-    const locks = await migrationLocks(client, set.format, target.database, settings.historyTable);
-    await takeMigrationLocks(client, locks, true, where);
-    if (!(await set.layout.appliedVersions(client)).includes(params.version)) {
-      await client.query("COMMIT");
-      return [`migration ${params.version} is not applied (already reverted); nothing to do`];
-    }
-    const lines = await runStatements(ctx, settings, s, params);
-    await set.layout.recordReverted(client, migration);
+    const lines = await whileLocked(settings, set, s, params, true, async () => {
+      const ran = await runStatements(ctx, settings, s, params);
+      await set.layout.recordReverted(client, migration);
+      return [...ran, `reverted ${set.format} migration ${params.version}`];
+    });
     await client.query("COMMIT");
-    return [...lines, `reverted ${set.format} migration ${params.version}`];
+    return lines;
   } catch (e) {
     await client.query("ROLLBACK").catch(() => undefined);
     throw e;
@@ -104,21 +99,39 @@ async function withoutTransaction(
   params: DownParams,
   migration: Migration,
 ): Promise<string[]> {
-  const { client, target, where } = s;
-  await setTimeouts(client, settings, false);
+  return whileLocked(settings, set, s, params, false, async () => {
+    const ran = await runStatements(ctx, settings, s, params);
+    await s.client.query("BEGIN");
+    await set.layout.recordReverted(s.client, migration);
+    await s.client.query("COMMIT");
+    return [...ran, `reverted ${set.format} migration ${params.version} (outside a transaction)`];
+  });
+}
+
+/**
+ * The preamble of every down, in or outside a transaction: the session timeouts, backout's lock
+ * and the migration tool's own (no concurrent `up` can interleave), then `revert` only while the
+ * history still lists the version (otherwise an idempotent no-op). `xact`: the timeouts and locks
+ * end with the caller's transaction; without one the locks are released here.
+ */
+async function whileLocked(
+  settings: PostgresSettings,
+  set: PlannedSet,
+  { client, target, where }: PgSession,
+  params: DownParams,
+  xact: boolean,
+  revert: () => Promise<string[]>,
+): Promise<string[]> {
+  await setTimeouts(client, settings, xact);
   const locks = await migrationLocks(client, set.format, target.database, settings.historyTable);
-  await takeMigrationLocks(client, locks, false, where);
+  await takeMigrationLocks(client, locks, xact, where);
   try {
     if (!(await set.layout.appliedVersions(client)).includes(params.version)) {
       return [`migration ${params.version} is not applied (already reverted); nothing to do`];
     }
-    const lines = await runStatements(ctx, settings, s, params);
-    await client.query("BEGIN");
-    await set.layout.recordReverted(client, migration);
-    await client.query("COMMIT");
-    return [...lines, `reverted ${set.format} migration ${params.version} (outside a transaction)`];
+    return await revert();
   } finally {
-    await releaseMigrationLocks(client, locks).catch(() => undefined);
+    if (!xact) await releaseMigrationLocks(client, locks).catch(() => undefined);
   }
 }
 
