@@ -1,13 +1,13 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BackoutError } from "../../../../src/core/errors.js";
+import type { BackoutError } from "../../../../src/core/errors.js";
 import type { ComponentState } from "../../../../src/core/model.js";
 import { runCommand } from "../../../../src/process/run-command.js";
 import { postgresProvider } from "../../../../src/providers/postgres/index.js";
 import { backoutLock } from "../../../../src/providers/postgres/layouts/tool-locks.js";
 import { useCluster } from "../../../support/postgres.js";
-import { tempDir } from "../../fixtures.js";
+import { expectBackoutError, tempDir } from "../../fixtures.js";
 import { dbmateVersion, MIGRATIONS, pgCtx, planSteps, seedUsers, writeDbmate } from "./pg-fixture.js";
 
 const DBMATE = join(process.cwd(), "node_modules/.bin/dbmate");
@@ -29,6 +29,20 @@ async function dbmate(url: string, dir: string, ...args: string[]): Promise<stri
 async function history(db: string): Promise<string[]> {
   const rows = await cluster.sql("SELECT version FROM schema_migrations ORDER BY version", [], db);
   return rows.map((r) => String(r.version));
+}
+
+/** A database at a dbmate project whose second migration runs outside a transaction, both applied. */
+async function indexedConcurrently(db: string): Promise<{ url: string; base: string; dir: string }> {
+  const url = await cluster.createDatabase(db);
+  const base = join(tmp, db);
+  const dir = writeDbmate(join(base, "migrations"), MIGRATIONS.slice(0, 1));
+  writeFileSync(
+    join(dir, "20240102000000_index.sql"),
+    "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY users_email_lower ON users (lower(email));\n" +
+      "-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY users_email_lower;\n",
+  );
+  await dbmate(url, dir, "up");
+  return { url, base, dir };
 }
 
 describe("postgres provider with dbmate", () => {
@@ -120,15 +134,7 @@ describe("postgres provider with dbmate", () => {
   });
 
   it("runs a `transaction:false` down outside a transaction (DROP INDEX CONCURRENTLY)", async () => {
-    const url = await cluster.createDatabase("dbmate_notx");
-    const base = join(tmp, "notx");
-    const dir = writeDbmate(join(base, "migrations"), MIGRATIONS.slice(0, 1));
-    writeFileSync(
-      join(dir, "20240102000000_index.sql"),
-      "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY users_email_lower ON users (lower(email));\n" +
-        "-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY users_email_lower;\n",
-    );
-    await dbmate(url, dir, "up");
+    const { url, base, dir } = await indexedConcurrently("dbmate_notx");
     const ctx = pgCtx(base, { url });
     const [step, ...more] = await planSteps(ctx, { version: dbmateVersion(1) });
     expect(more).toEqual([]);
@@ -144,34 +150,21 @@ describe("postgres provider with dbmate", () => {
   });
 
   it("a `transaction:false` down waits for backout's lock like any down, and a second apply changes nothing", async () => {
-    const url = await cluster.createDatabase("dbmate_notx_lock");
-    const base = join(tmp, "notx_lock");
-    const dir = writeDbmate(join(base, "migrations"), MIGRATIONS.slice(0, 1));
-    writeFileSync(
-      join(dir, "20240102000000_index.sql"),
-      "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY users_email_lower ON users (lower(email));\n" +
-        "-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY users_email_lower;\n",
-    );
-    await dbmate(url, dir, "up");
+    const { url, base } = await indexedConcurrently("dbmate_notx_lock");
     const ctx = pgCtx(base, { url, lockTimeout: "300ms" });
     const [step] = await planSteps(ctx, { version: dbmateVersion(1) });
     expect(step?.params.transaction).toBe(false);
     // Another runner holds backout's migration lock: the step gives up after lockTimeout, retryably.
     const holder = await cluster.connect("dbmate_notx_lock");
-    let error: unknown;
+    let e: BackoutError;
     try {
       await holder.query("SET application_name = 'other-backout'");
       await holder.query("SELECT pg_advisory_lock($1::bigint)", [backoutLock("dbmate_notx_lock").key]);
-      error = await postgresProvider.apply(ctx, step!).then(
-        () => new Error("the down ran while backout's lock was held"),
-        (e: unknown) => e,
-      );
+      e = await expectBackoutError(postgresProvider.apply(ctx, step!), "PG_LOCK_TIMEOUT");
     } finally {
       await holder.end();
     }
-    expect(error).toBeInstanceOf(BackoutError);
-    const e = error as BackoutError;
-    expect([e.code, e.retryable]).toEqual(["PG_LOCK_TIMEOUT", true]);
+    expect(e.retryable).toBe(true);
     expect(e.message).toContain('application_name "other-backout"');
     expect(e.message).toContain("backout's migration lock");
     expect(await history("dbmate_notx_lock")).toEqual([dbmateVersion(1), "20240102000000"]);
