@@ -9,26 +9,31 @@
  *   - server: `backout serve` as a process with S Server-Sent-Event clients reading /events and
  *             R requests a second of GET /api/v1/status (open loop: sent on schedule whether or
  *             not the last one answered), the rollback started with POST /api/v1/rollbacks.
- * Runs alternate (CLI, server, CLI, server, ...) so drift of a shared machine hits both. The
- * wall time is from the durable `started` journal event to the durable `finished` one. Latency
- * is measured by this process from send to the end of the body, for requests sent while the
- * rollback ran; the same rate against the idle server (no SSE client, no rollback) is shown
- * beside it. Goal: server wall / CLI wall ≤ 1.05.
+ * The load (bench/serve-load-client.ts) runs in its own process, twice per run: at the server's
+ * priority (what a generator on the same 2 cores costs is in the figure) and niced (--nice, the
+ * figure is about the server). Runs alternate (CLI, server, server niced, CLI, ...) so drift of a
+ * shared machine hits all. The wall time is from the durable `started` journal event to the
+ * durable `finished` one. Latency is measured by the generator from send to the end of the body,
+ * for requests sent while the rollback ran; the same rate against the idle server (no SSE
+ * client, no rollback) is shown beside it. Goal: server wall / CLI wall ≤ 1.05, generator niced.
  *
- *   npm run build && npx tsx bench/serve-load.ts [--steps 200] [--clients 50] [--rate 20] [--runs 2]
+ *   npm run build && npx tsx bench/serve-load.ts [--steps 200] [--clients 50] [--rate 20] [--runs 3] [--nice 19]
  *
  * PROF_SERVE="--cpu-prof --cpu-prof-dir=DIR" passes those node flags to the server (a CPU profile).
  */
 import { execa } from "execa";
+import { fork } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { stringify } from "yaml";
 import { loadEnvironment } from "../src/config/load.js";
 import { Redactor } from "../src/config/redactor.js";
 import { builtinProviders } from "../src/providers/index.js";
 import { openSqliteStore } from "../src/store/sqlite/index.js";
 import { CLI } from "../test/e2e/cli.js";
+import type { LoadRequest, LoadResult } from "./serve-load-client.js";
 import { freePort } from "../test/support/free-port.js";
 import {
   fmtMs,
@@ -47,18 +52,6 @@ import {
 const GOAL_RATIO = 1.05;
 const TOKEN = "bench-token-0123456789abcdef0123";
 const ENV = { BENCH_TOKEN: TOKEN, BACKOUT_ACTIVE_ROLLBACK: "" };
-
-export interface ServeLoadResult {
-  cliMs: number;
-  serverMs: number;
-  ratio: number;
-  p50: number;
-  p99: number;
-  idleP50: number;
-  idleP99: number;
-  requests: number;
-  failed: number;
-}
 
 function writeEnvironment(dir: string, steps: number): void {
   mkdirSync(join(dir, "state"), { recursive: true });
@@ -160,111 +153,80 @@ async function startServer(dir: string): Promise<Server> {
   };
 }
 
-const auth = { authorization: `Bearer ${TOKEN}` };
+const CLIENT = fileURLToPath(new URL("./serve-load-client.ts", import.meta.url));
 
-/** One SSE client reading until aborted; counts the events, calls onFinished at a `finished` event. */
-function sseClient(url: string, signal: AbortSignal, onFinished: () => void): Promise<number> {
-  return (async () => {
-    let events = 0;
-    const res = await fetch(`${url}/api/v1/events`, { headers: auth, signal });
-    if (!res.body) throw new Error(`no event stream (${res.status})`);
-    const decoder = new TextDecoder();
-    let buf = "";
-    try {
-      const reader = res.body.getReader();
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buf += decoder.decode(value, { stream: true });
-        let cut: number;
-        while ((cut = buf.indexOf("\n\n")) >= 0) {
-          const block = buf.slice(0, cut);
-          buf = buf.slice(cut + 2);
-          if (block.includes("\ndata: ")) events++;
-          if (block.includes("\nevent: finished\n")) onFinished();
-        }
-      }
-    } catch {
-      // Aborted at the end of the run.
-    }
-    return events;
-  })();
+/**
+ * The load generator in its own process (bench/serve-load-client.ts) at niceness `nice`, so what
+ * the server costs the rollback is not mixed with what generating the load costs the machine.
+ */
+function generate(request: LoadRequest): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(CLIENT, [], {
+      execArgv: ["--import", "tsx"],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    let answer: { ok: true; result: LoadResult } | { ok: false; error: string } | undefined;
+    child.once("message", (m: typeof answer) => (answer = m));
+    child.once("error", reject);
+    child.once("exit", (code) => {
+      if (answer?.ok) resolve(answer.result);
+      else reject(new Error(`load generator exited ${code}: ${answer?.error ?? "no answer"}`));
+    });
+    child.send(request);
+  });
 }
 
-/** GET /status `rate` times a second until stopped; latencies of requests sent while `counting()`. */
-function statusLoad(url: string, rate: number, counting: () => boolean) {
-  const latencies: number[] = [];
-  let failed = 0;
-  const inflight = new Set<Promise<void>>();
-  const timer = setInterval(
-    () => {
-      if (rate === 0) return;
-      const measure = counting();
-      const t0 = performance.now();
-      const p = fetch(`${url}/api/v1/status`, { headers: auth })
-        .then(async (r) => {
-          await r.text();
-          if (!r.ok) failed++;
-          else if (measure) latencies.push(performance.now() - t0);
-        })
-        .catch(() => {
-          failed++;
-        })
-        .finally(() => inflight.delete(p));
-      inflight.add(p);
-    },
-    1000 / Math.max(rate, 1),
-  );
-  return {
-    latencies,
-    failed: () => failed,
-    stop: async () => {
-      clearInterval(timer);
-      await Promise.all([...inflight]);
-    },
-  };
-}
-
-async function serverRun(dir: string, o: { clients: number; rate: number }) {
+async function serverRun(dir: string, o: { clients: number; rate: number }, nice: number) {
   const server = await startServer(dir);
   try {
-    // Idle baseline: the same request rate, nothing else.
-    const idle = statusLoad(server.url, o.rate, () => true);
-    await new Promise((r) => setTimeout(r, 5000));
-    await idle.stop();
-
-    const ac = new AbortController();
-    let finished = (): void => undefined;
-    const ended = new Promise<void>((resolve) => (finished = resolve));
-    // The end is seen through the stream itself (a watcher always has one open), not by polling.
-    const clients = Array.from({ length: Math.max(1, o.clients) }, () =>
-      sseClient(server.url, ac.signal, finished),
-    );
-    let running = false;
-    const load = statusLoad(server.url, o.rate, () => running);
-    await new Promise((r) => setTimeout(r, 1000)); // clients connected, load steady
-    running = true;
-    const start = await fetch(`${server.url}/api/v1/rollbacks`, {
-      method: "POST",
-      headers: { ...auth, "content-type": "application/json" },
-      body: "{}",
+    const load = await generate({
+      url: server.url,
+      token: TOKEN,
+      clients: o.clients,
+      rate: o.rate,
+      idleMs: 5000,
+      nice,
     });
-    if (start.status !== 202) throw new Error(`POST /rollbacks: ${start.status} ${await start.text()}`);
-    await ended;
-    running = false;
-    await load.stop();
-    ac.abort();
-    const seen = await Promise.all(clients);
     const w = await wallOfNewest(dir);
     if (w.state !== "succeeded") throw new Error(`rollback ${w.id} ended ${w.state}`);
-    return { wallMs: w.ms, latencies: load.latencies, idle: idle.latencies, failed: load.failed(), seen };
+    return { wallMs: w.ms, ...load };
   } finally {
     await server.stop();
   }
 }
 
+/** Figures of the server runs with the generator at one niceness. */
+interface Variant {
+  nice: number;
+  walls: number[];
+  latencies: number[];
+  idle: number[];
+  sentPerSecond: number[];
+  failed: number;
+}
+
+export interface ServeLoadVariant {
+  /** The load generator's niceness (0: the server's priority). */
+  nice: number;
+  serverMs: number;
+  ratio: number;
+  p50: number;
+  p99: number;
+  idleP50: number;
+  idleP99: number;
+  requests: number;
+  sentPerSecond: number;
+  failed: number;
+}
+
+export interface ServeLoadResult {
+  cliMs: number;
+  /** The generator at normal priority, then niced (the goal is judged on the niced one). */
+  variants: ServeLoadVariant[];
+}
+
 export async function main(argv = process.argv.slice(2)): Promise<ServeLoadResult> {
-  const o = intOptions({ steps: 200, clients: 50, rate: 20, runs: 2 }, argv);
+  const o = intOptions({ steps: 200, clients: 50, rate: 20, runs: 3, nice: 19 }, argv);
   const { dir, remove } = scratchDir("serve-load");
   try {
     writeEnvironment(dir, o.steps);
@@ -277,50 +239,78 @@ export async function main(argv = process.argv.slice(2)): Promise<ServeLoadResul
     if (cp.exitCode !== 0) throw new Error(`checkpoint: ${String(cp.stderr)}`);
 
     heading(`serve-load: ${o.steps}-step rollback, ${o.clients} SSE clients, ${o.rate} req/s of status`);
-    row("machine", machine());
+    row(
+      "machine",
+      `${machine()}, load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}`,
+    );
     const cliWalls: number[] = [];
-    const serverWalls: number[] = [];
-    const latencies: number[] = [];
-    const idle: number[] = [];
-    let failed = 0;
+    const variants: Variant[] = [0, o.nice].map((nice) => ({
+      nice,
+      walls: [],
+      latencies: [],
+      idle: [],
+      sentPerSecond: [],
+      failed: 0,
+    }));
     for (let run = 1; run <= o.runs; run++) {
       deploy(dir, o.steps, "v2");
       const c = await cliRun(dir);
       cliWalls.push(c);
-      deploy(dir, o.steps, "v2");
-      const s = await serverRun(dir, o);
-      serverWalls.push(s.wallMs);
-      latencies.push(...s.latencies);
-      idle.push(...s.idle);
-      failed += s.failed;
-      const events = s.seen.length ? `${Math.min(...s.seen)}–${Math.max(...s.seen)}` : "none";
-      row(
-        `run ${run}: CLI wall / server wall`,
-        `${fmtMs(c)} / ${fmtMs(s.wallMs)} (${fmtRatio(s.wallMs / c)}); events per SSE client ${events}`,
-      );
+      const shown = [`CLI ${fmtMs(c)}`];
+      for (const v of variants) {
+        deploy(dir, o.steps, "v2");
+        const s = await serverRun(dir, o, v.nice);
+        v.walls.push(s.wallMs);
+        v.latencies.push(...s.latencies);
+        v.idle.push(...s.idle);
+        v.sentPerSecond.push(s.sentPerSecond);
+        v.failed += s.failed;
+        const events = s.seen.length ? `${Math.min(...s.seen)}–${Math.max(...s.seen)}` : "none";
+        shown.push(`nice ${v.nice}: ${fmtMs(s.wallMs)} (${fmtRatio(s.wallMs / c)}, ${events} events/client)`);
+      }
+      row(`run ${run}: rollback wall`, shown.join("; "));
     }
     const cliMs = median(cliWalls);
-    const serverMs = median(serverWalls);
-    const ratio = serverMs / cliMs;
     const result: ServeLoadResult = {
       cliMs,
-      serverMs,
-      ratio,
-      p50: quantile(latencies, 0.5),
-      p99: quantile(latencies, 0.99),
-      idleP50: quantile(idle, 0.5),
-      idleP99: quantile(idle, 0.99),
-      requests: latencies.length,
-      failed,
+      variants: variants.map((v) => ({
+        nice: v.nice,
+        serverMs: median(v.walls),
+        ratio: median(v.walls) / cliMs,
+        p50: quantile(v.latencies, 0.5),
+        p99: quantile(v.latencies, 0.99),
+        idleP50: quantile(v.idle, 0.5),
+        idleP99: quantile(v.idle, 0.99),
+        requests: v.latencies.length,
+        sentPerSecond: median(v.sentPerSecond),
+        failed: v.failed,
+      })),
     };
+    row("rollback wall, median: CLI", fmtMs(cliMs));
+    for (const v of result.variants) {
+      const who = `generator at nice ${v.nice}`;
+      row(
+        `${who}: GET /status under load p50 / p99`,
+        `${fmtMs(v.p50)} / ${fmtMs(v.p99)} (${v.requests} requests, ${v.sentPerSecond.toFixed(1)}/s sent, ${v.failed} failed)`,
+      );
+      row(`${who}: GET /status idle p50 / p99`, `${fmtMs(v.idleP50)} / ${fmtMs(v.idleP99)}`);
+      row(`${who}: server wall, median / CLI`, `${fmtMs(v.serverMs)} (${fmtRatio(v.ratio)})`);
+    }
+    const judged = result.variants[result.variants.length - 1];
+    if (judged)
+      row(
+        "server / CLI wall, generator niced",
+        `${fmtRatio(judged.ratio)} (${goal(judged.ratio, GOAL_RATIO)})`,
+      );
     row(
-      "GET /status under load: p50 / p99",
-      `${fmtMs(result.p50)} / ${fmtMs(result.p99)} (${result.requests} requests, ${failed} failed)`,
+      "load average at the end",
+      loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" "),
     );
-    row("GET /status idle server: p50 / p99", `${fmtMs(result.idleP50)} / ${fmtMs(result.idleP99)}`);
-    row("rollback wall, median: CLI / server", `${fmtMs(cliMs)} / ${fmtMs(serverMs)}`);
-    row("server / CLI wall", `${fmtRatio(ratio)} (${goal(ratio, GOAL_RATIO)})`);
-    note("latency is measured by this process, which also runs the SSE clients and the request loop.");
+    note("latency is measured by the generator process; niced, its own scheduling delay is part of it.");
     return result;
   } finally {
     remove();

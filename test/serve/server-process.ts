@@ -3,6 +3,7 @@
  * tokens in its environment; requests with fetch, Server-Sent Events read off the raw stream.
  */
 import { execa, type ResultPromise } from "execa";
+import { readSse } from "../../src/serve/sse-reader.js";
 import { CLI } from "../e2e/cli.js";
 import { freePort } from "../support/free-port.js";
 
@@ -145,27 +146,15 @@ export async function readEvents(
   try {
     const res = await fetch(`${url}/api/v1/events${o.query ?? ""}`, { headers, signal: ac.signal });
     if (!res.body) throw new Error(`no body (${res.status})`);
-    const reader = res.body.getReader();
-    const decoder = new TextDecoder();
-    let buf = "";
-    while (!o.stop(events)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buf += decoder.decode(value, { stream: true });
-      let cut: number;
-      while ((cut = buf.indexOf("\n\n")) >= 0) {
-        const block = buf.slice(0, cut);
-        buf = buf.slice(cut + 2);
-        const e: SseEvent = {};
-        for (const line of block.split("\n")) {
-          if (line.startsWith("id: ")) e.id = line.slice(4);
-          else if (line.startsWith("event: ")) e.event = line.slice(7);
-          else if (line.startsWith("data: ")) e.data = JSON.parse(line.slice(6)) as Entry;
-        }
-        if (e.data !== undefined) events.push(e);
-      }
-    }
-    await reader.cancel();
+    if (!o.stop(events))
+      await readSse(res.body, (m) => {
+        events.push({
+          ...(m.id !== undefined ? { id: m.id } : {}),
+          ...(m.event !== undefined ? { event: m.event } : {}),
+          data: JSON.parse(m.data) as Entry,
+        });
+        return o.stop(events);
+      });
   } finally {
     clearTimeout(timer);
     ac.abort();
