@@ -14,10 +14,11 @@ import type { ProviderContext } from "../../../../core/provider.js";
 import {
   allowConnections,
   applyRetention,
-  capture,
   catchUp,
   markCaptureComplete,
   drainWith,
+  openDrainer,
+  reopenAndDrain,
   replayInto,
   rateLine,
   rollbackIdOf,
@@ -93,9 +94,7 @@ export async function restoreCluster(
       runtime: { clock: ctx.clock, signal: ctx.signal },
       hooks: {
         whileLive: async () => {
-          // A run killed while the live database was blocked: let the application in again.
-          await allowConnections(settings.url, redact, where);
-          lines.push(`before the swap: ${await capture(ctx, params, where, settings.url)}`);
+          lines.push(await reopenAndDrain(ctx, params, where, settings.url));
         },
         replay,
         block: async () => {
@@ -157,9 +156,7 @@ async function openBlockSessions(
 ): Promise<BlockSessions> {
   const admin = await connectAdmin(settings.url, redact, where);
   try {
-    const drainer = await stepSession(settings);
-    const pid = Number((await drainer.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid);
-    return { admin, drainer, pid };
+    return { admin, ...(await openDrainer(settings)) };
   } catch (e) {
     await admin.client.end().catch(() => undefined);
     throw e;

@@ -29,6 +29,28 @@ export function stepSession(settings: PostgresSettings, url = settings.url): Pro
   return connectUrl(url, "backout", timeoutsOf(settings));
 }
 
+/**
+ * How both modes' restore-snapshot starts, on the live database: a run killed inside the swap
+ * leaves it refusing connections (the safe state); let them in again (the swap blocks them
+ * again), then drain what committed since the capture step. Returns the report's line.
+ */
+export async function reopenAndDrain(
+  ctx: ProviderContext<PostgresSettings>,
+  params: RestoreParams,
+  where: ErrorLocation,
+  liveUrl: string,
+): Promise<string> {
+  await allowConnections(liveUrl, (t) => ctx.redact(t), where);
+  return `before the swap: ${await capture(ctx, params, where, liveUrl)}`;
+}
+
+/** The session on the live database that makes the last drain, and its pid: the block's termination spares it. */
+export async function openDrainer(settings: PostgresSettings): Promise<{ drainer: pg.Client; pid: number }> {
+  const drainer = await stepSession(settings);
+  const pid = Number((await drainer.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid);
+  return { drainer, pid };
+}
+
 /** Written next to the capture store once the slot is drained for the last time (after the swap). */
 export const completeMarker = (captureFile: string): string => `${captureFile}.complete`;
 

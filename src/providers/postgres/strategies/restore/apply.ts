@@ -10,12 +10,13 @@ import { withDatabase } from "../../connection/client.js";
 import { pgFailure } from "../../errors.js";
 import { pgTarget } from "../../connection/url.js";
 import {
-  allowConnections,
   applyRetention,
   capture,
   catchUp,
   markCaptureComplete,
   drainWith,
+  openDrainer,
+  reopenAndDrain,
   replayInto,
   rateLine,
   rollbackIdOf,
@@ -58,11 +59,7 @@ async function restore(
   if (params.snapshot.mode === "pitr") return { output: await restoreCluster(ctx, settings, params, where) };
   const rollbackId = rollbackIdOf(ctx);
   const lines: string[] = [];
-  // A run killed inside the swap leaves the live database refusing connections (the safe
-  // state); let them in again so this run can drain it, then block them again in the swap.
-  await allowConnections(settings.url, (t) => ctx.redact(t), where);
-  // Right before the swap: what committed since the capture step.
-  lines.push(`before the swap: ${await capture(ctx, params, where, settings.url)}`);
+  lines.push(await reopenAndDrain(ctx, params, where, settings.url));
   if (params.snapshot.dumpFile === undefined) {
     throw new BackoutError("PLAN_INVALID", "the checkpoint's snapshot record has no dump file", {
       where,
@@ -79,8 +76,7 @@ async function restore(
     settings.url,
     restoreNames(pgTarget(settings.url).database, rollbackId).restored,
   );
-  const drainer = await stepSession(settings);
-  const pid = Number((await drainer.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid);
+  const { drainer, pid } = await openDrainer(settings);
   let replayed: string | undefined;
   let replayedMs = 0;
   let lastCatchUp: string | undefined;
