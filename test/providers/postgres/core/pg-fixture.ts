@@ -8,6 +8,7 @@ import { layoutFor } from "../../../../src/providers/postgres/layouts/detect.js"
 import type { MigrationFormat } from "../../../../src/providers/postgres/layouts/layout.js";
 import { contextFor, planned } from "../../context.js";
 import type { PgCluster } from "../../../support/postgres.js";
+import { tempDir } from "../../../support/temp-dir.js";
 
 /**
  * One app's history: additive (create table, add column), a data-transforming backfill, a
@@ -120,4 +121,28 @@ export async function migrateUp(
 
 export async function seedUsers(cluster: PgCluster, database: string): Promise<void> {
   for (const email of USERS) await cluster.sql("INSERT INTO users (email) VALUES ($1)", [email], database);
+}
+
+/**
+ * A dbmate app on `cluster`: the first two migrations applied, users seeded, and its context
+ * for restore-and-replay (snapshot: dump, strategy: restore, then `settings`).
+ */
+export async function restoreApp(
+  cluster: PgCluster,
+  db: string,
+  settings: Record<string, unknown> = {},
+): Promise<{ ctx: ProviderContext<PostgresSettings>; dir: string }> {
+  const baseDir = tempDir(`app-${db}`);
+  const dir = writeDbmate(join(baseDir, "migrations"));
+  await cluster.createDatabase(db);
+  await migrateUp(cluster, db, "dbmate", dir, 2);
+  await seedUsers(cluster, db);
+  const ctx = pgCtx(baseDir, {
+    url: cluster.url(db),
+    format: "dbmate",
+    snapshot: "dump",
+    strategy: "restore",
+    ...settings,
+  });
+  return { ctx, dir };
 }

@@ -13,7 +13,7 @@ import { openCaptureStore } from "../../../../../src/providers/postgres/strategi
 import { drainSlot } from "../../../../../src/providers/postgres/strategies/restore/snapshot/drain.js";
 import { captureFileFor } from "../../../../../src/providers/postgres/strategies/restore/snapshot/paths.js";
 import type { PgCluster } from "../../../../support/postgres.js";
-import { migrateUp, pgCtx, planSteps, seedUsers, writeDbmate } from "../../core/pg-fixture.js";
+import { migrateUp, pgCtx, planSteps, restoreApp } from "../../core/pg-fixture.js";
 import { snapshotOf, startLogicalCluster, tempDir } from "./snapshot/fixture.js";
 
 let cluster: PgCluster;
@@ -40,25 +40,9 @@ async function slotsOf(db: string): Promise<string[]> {
   return rows.map((r) => String(r.slot_name));
 }
 
-async function app(db: string, settings: Record<string, unknown>) {
-  const baseDir = tempDir("rplan");
-  const dir = writeDbmate(join(baseDir, "migrations"));
-  await cluster.createDatabase(db);
-  await migrateUp(cluster, db, "dbmate", dir, 2);
-  await seedUsers(cluster, db);
-  const ctx = pgCtx(baseDir, {
-    url: cluster.url(db),
-    format: "dbmate",
-    snapshot: "dump",
-    strategy: "restore",
-    ...settings,
-  });
-  return { ctx, dir };
-}
-
 describe("restore-and-replay plan", () => {
   it("keeps the snapshots of the keepSnapshots newest checkpoints, and refuses to plan a restore to an older one", async () => {
-    const { ctx, dir } = await app("keep", { keepSnapshots: 2 });
+    const { ctx, dir } = await restoreApp(cluster, "keep", { keepSnapshots: 2 });
     const first = snapshotOf(await checkpointPostgres(ctx, "c-1"));
     await cluster.sql("INSERT INTO users (email) VALUES ('between@x')", [], "keep");
     const secondState = await checkpointPostgres(ctx, "c-2");
@@ -113,7 +97,7 @@ describe("restore-and-replay plan", () => {
   });
 
   it("plans nothing when the database is at the checkpoint, and the three steps after a deploy", async () => {
-    const { ctx, dir } = await app("atcp", {});
+    const { ctx, dir } = await restoreApp(cluster, "atcp");
     await cluster.sql("CREATE TABLE events (what text)", [], "atcp");
     const checkpoint = await checkpointPostgres(ctx, "c-at");
     // New rows do not move the database off its checkpoint: version and schema are what count.
@@ -137,7 +121,7 @@ describe("restore-and-replay plan", () => {
 
   it("a PITR restore that cannot work fails to plan: data directory, WAL archive, pg_ctl", async () => {
     const pitr = { dataDir: cluster.dataDir, walArchive };
-    const { ctx, dir } = await app("pitrpre", { snapshot: "pitr", pitr });
+    const { ctx, dir } = await restoreApp(cluster, "pitrpre", { snapshot: "pitr", pitr });
     const checkpoint = await checkpointPostgres(ctx, "c-pitr");
     await migrateUp(cluster, "pitrpre", "dbmate", dir, 3);
     const withPitr = (over: Record<string, unknown>, env: Record<string, string> = {}) => {
@@ -184,7 +168,7 @@ describe("restore-and-replay plan", () => {
   });
 
   it("warns at checkpoint and in the plan when no replication slot is free for the settle step", async () => {
-    const { ctx, dir } = await app("noslot", {});
+    const { ctx, dir } = await restoreApp(cluster, "noslot");
     const free = async (): Promise<number> => {
       const [r] = await cluster.sql(
         "SELECT current_setting('max_replication_slots')::int - count(*)::int AS n FROM pg_replication_slots",

@@ -4,13 +4,12 @@
  * drains what committed since the capture step, and then restores and swaps. (PITR's start is
  * the same helper; test/e2e-replay/pitr-crash.test.ts kills a run while blocked.)
  */
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgresProvider } from "../../../../../src/providers/postgres/index.js";
 import { checkpointPostgres } from "../../../../../src/providers/postgres/strategies/restore/snapshot/checkpoint.js";
 import type { PgCluster } from "../../../../support/postgres.js";
-import { migrateUp, pgCtx, planSteps, seedUsers, writeDbmate } from "../../core/pg-fixture.js";
-import { startLogicalCluster, tempDir } from "./snapshot/fixture.js";
+import { migrateUp, planSteps, restoreApp } from "../../core/pg-fixture.js";
+import { startLogicalCluster } from "./snapshot/fixture.js";
 
 let cluster: PgCluster;
 
@@ -23,17 +22,7 @@ afterAll(async () => {
 
 describe("restore-snapshot after a swap that was killed", () => {
   it("lets connections in again, drains the writes since the capture step, then restores", async () => {
-    const baseDir = tempDir("reopen");
-    const dir = writeDbmate(join(baseDir, "migrations"));
-    await cluster.createDatabase("reopen");
-    await migrateUp(cluster, "reopen", "dbmate", dir, 2);
-    await seedUsers(cluster, "reopen");
-    const ctx = pgCtx(baseDir, {
-      url: cluster.url("reopen"),
-      format: "dbmate",
-      snapshot: "dump",
-      strategy: "restore",
-    });
+    const { ctx, dir } = await restoreApp(cluster, "reopen");
     const checkpoint = await checkpointPostgres(ctx, "c-reopen");
     await migrateUp(cluster, "reopen", "dbmate", dir, 4);
     const [captureStep, restoreStep, replayStep] = await planSteps(ctx, checkpoint);
