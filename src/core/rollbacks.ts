@@ -31,6 +31,8 @@ export interface RunControl extends GateOptions {
   /** A first Ctrl-C or SIGTERM: stop dispatching, let running steps finish (and stop waiting in the queue). */
   drain?: AbortSignal;
   requestedBy?: string;
+  /** The new rollback's id, reserved by the caller beforehand (an alert decision names it); else a fresh one. */
+  rollbackId?: string;
 }
 
 /** Plans and runs a rollback: create (queued), wait for the lock, execute. */
@@ -73,7 +75,7 @@ async function startRollback(
     control = withoutPrompt(control);
   }
   const now = engine.clock.now();
-  const id = newId("r", now);
+  const id = control.rollbackId ?? newId("r", now);
   const write = beforeJournalWrite("queued");
   const create = () =>
     engine.store.createRollback(
@@ -175,7 +177,7 @@ async function acquireAndExecute(
     }));
   } catch (e) {
     const err = toBackoutError(e);
-    if (!resumed && (err.code === "LOCK_BUSY" || err.code === "ROLLBACK_INTERRUPTED")) {
+    if (!resumed && withdrawsFresh(err)) {
       // A fresh rollback that never started is withdrawn, so the queue does not keep it.
       await engine.store.leaveQueue(id);
       await journal.append({ type: "finished", state: "cancelled", reason: err.message });
@@ -200,6 +202,11 @@ async function acquireAndExecute(
     },
     { ...control, resumed },
   );
+}
+
+/** A fresh rollback that fails so was withdrawn (finished cancelled) before it took the lock. */
+export function withdrawsFresh(err: BackoutError): boolean {
+  return err.code === "LOCK_BUSY" || err.code === "ROLLBACK_INTERRUPTED";
 }
 
 export async function requireRollback(engine: Engine, id: string): Promise<RollbackRecord> {

@@ -27,6 +27,11 @@ export interface RunnerEvents {
   listener: JournalListener;
 }
 
+export interface RunOptions {
+  rollbackId?: string;
+  onFailure?: (e: unknown) => void;
+}
+
 export class Runner {
   private readonly active = new Map<string, Active>();
   private readonly pending = new Set<Promise<void>>();
@@ -45,8 +50,10 @@ export class Runner {
     return this.active.size;
   }
 
-  run(request: PlanRequest, by: string): Promise<Started> {
-    return this.start(by, (control) => runRollback(this.engine, request, control));
+  /** `o.rollbackId`: the id reserved for it; `o.onFailure`: it failed after it was created. */
+  run(request: PlanRequest, by: string, o: RunOptions = {}): Promise<Started> {
+    const reserved = o.rollbackId !== undefined ? { rollbackId: o.rollbackId } : {};
+    return this.start(by, (control) => runRollback(this.engine, request, { ...control, ...reserved }), o);
   }
 
   resume(rollbackId: string, by: string): Promise<Started> {
@@ -54,7 +61,11 @@ export class Runner {
   }
 
   /** Resolves once the rollback exists (or rejects with why it could not be made). */
-  private start(by: string, go: (control: RunControl) => Promise<RunOutcome>): Promise<Started> {
+  private start(
+    by: string,
+    go: (control: RunControl) => Promise<RunOutcome>,
+    o: RunOptions = {},
+  ): Promise<Started> {
     if (this.closing) {
       return Promise.reject(
         toBackoutError(new Error("the server is shutting down; no rollback starts"), "LOCK_BUSY"),
@@ -80,7 +91,10 @@ export class Runner {
         (outcome) => this.events.onOutcome(outcome),
         (e: unknown) => {
           if (id === undefined) reject(toBackoutError(e));
-          else this.events.onFailure(id, e);
+          else {
+            this.events.onFailure(id, e);
+            o.onFailure?.(e);
+          }
         },
       );
       const tracked = done.finally(() => {

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, tempDir } from "../e2e/cli.js";
 import { recordingComponent, writeRecordingStep } from "../fault-harness/recording-step.js";
 import { Receiver } from "../notify/receiver.js";
+import { alertPayload, postAlerts } from "./alert-payloads.js";
 import { serveSection, startServer, until, type ServerProcess } from "./server-process.js";
 
 const ALERTS_TOKEN = "alertmanager-token-0123456789abcdef";
@@ -21,51 +22,8 @@ let receiver: Receiver;
 
 const start = () => startServer(dir, { T_ALERTS: ALERTS_TOKEN });
 
-function payload(
-  alerts: {
-    name: string;
-    fingerprint: string;
-    startsAt?: string;
-    status?: "firing" | "resolved";
-    severity?: string;
-  }[],
-  groupKey = '{}:{alertname="x"}',
-) {
-  const list = alerts.map((a) => ({
-    status: a.status ?? "firing",
-    labels: { alertname: a.name, severity: a.severity ?? "page", job: "app" },
-    annotations: { summary: `${a.name} is firing` },
-    startsAt: a.startsAt ?? "2026-12-02T06:00:00.000Z",
-    endsAt: "0001-01-01T00:00:00Z",
-    generatorURL: "http://prometheus.test/graph",
-    fingerprint: a.fingerprint,
-  }));
-  return {
-    receiver: "backout",
-    status: list.some((a) => a.status === "firing") ? "firing" : "resolved",
-    alerts: list,
-    groupLabels: { alertname: alerts[0]?.name ?? "" },
-    commonLabels: { job: "app" },
-    commonAnnotations: {},
-    externalURL: "http://alertmanager.test:9093",
-    version: "4",
-    groupKey,
-    truncatedAlerts: 0,
-  };
-}
-
-interface Result {
-  outcome: string;
-  reason: string;
-  trigger?: string;
-  rollbackId?: string;
-}
-
-async function post(body: unknown): Promise<Result[]> {
-  const r = await server.call("POST", "/api/v1/alerts/alertmanager", { token: ALERTS_TOKEN, body });
-  expect(r.status, r.text).toBe(200);
-  return (JSON.parse(r.text) as { results: Result[] }).results;
-}
+const payload = alertPayload;
+const post = (body: unknown) => postAlerts(server, ALERTS_TOKEN, body);
 
 async function rollbackCount(): Promise<number> {
   const r = await server.call("GET", "/api/v1/rollbacks", { token: "viewer" });

@@ -1,24 +1,32 @@
 /**
  * Alert-driven rollback: each firing alert of an Alertmanager notification is matched against
  * `triggers:`, decided once (dedupe), judged against the cooldown and the limit, recorded in
- * the store, and only then acted on, through the same Runner (engine, lock, journal) as
- * POST /rollbacks. The data-loss gate is not bypassed: such a plan waits for an approver and
- * the awaiting-confirmation notification carries the approval link (serve.publicUrl).
+ * the store with the id reserved for its rollback, and only then acted on, through the same
+ * Runner (engine, lock, journal) as POST /rollbacks. So each occurrence rolls back exactly
+ * once: a re-send finds that rollback, or takes the decision again if it was never created.
+ * The data-loss gate is not bypassed: such a plan waits for an approver and the
+ * awaiting-confirmation notification carries the approval link (serve.publicUrl).
  */
 import { toBackoutError } from "../../core/errors.js";
+import { newId } from "../../core/ids.js";
+import { withdrawsFresh } from "../../core/rollbacks.js";
 import type { PlanRequest } from "../../core/engine.js";
 import { watchDeploy } from "../../core/watch.js";
 import { notify } from "../../notify/index.js";
 import type { AlertDecision, AlertDecisionStore } from "../../store/alert-decisions.js";
 import type { ServeContext } from "../context.js";
 import type { AlertmanagerAlert, AlertmanagerPayload } from "./alertmanager-payload.js";
-import { dedupeKey, horizon, judge, triggerFor } from "./decide.js";
+import { dedupeKey, horizon, judge, retakeReason, triggerFor } from "./decide.js";
 import type { Trigger } from "./triggers-config.js";
 
 export interface AlertResult {
   fingerprint: string;
   status: "firing" | "resolved";
-  /** ignored: resolved, or no trigger matches; duplicate: this occurrence was decided before. */
+  /**
+   * ignored: resolved, or no trigger matches; duplicate: this occurrence was decided before (and
+   * acted on: rollbackId names its rollback when there is one); failed: its rollback could not
+   * start, a re-send tries again.
+   */
   outcome: "ignored" | "duplicate" | "triggered" | "suppressed" | "failed";
   reason: string;
   trigger?: string;
@@ -28,7 +36,9 @@ export interface AlertResult {
 export class AlertTriggers {
   /** Decisions are taken one at a time, so two deliveries at once cannot both pass the limit. */
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly watches = new Set<Promise<void>>();
+  private readonly background = new Set<Promise<void>>();
+  /** Dedupe keys whose watch analysis runs in this process. */
+  private readonly watching = new Set<string>();
   private readonly stopping = new AbortController();
 
   constructor(
@@ -49,7 +59,7 @@ export class AlertTriggers {
   /** Shutdown: running watch analyses stop (nothing rolls back on their account). */
   async stop(): Promise<void> {
     this.stopping.abort();
-    await Promise.all([...this.watches]);
+    await Promise.all([...this.background]);
   }
 
   private async decideAll(payload: AlertmanagerPayload, by: string): Promise<AlertResult[]> {
@@ -66,22 +76,51 @@ export class AlertTriggers {
     const { engine, config, log, metrics } = this.ctx;
     const now = engine.clock.now();
     const env = engine.config.environment;
-    const history = await this.store.alertDecisions(env, now - horizon(this.triggers, config.autoRollback));
+    const key = dedupeKey(groupKey, alert);
+    // Without this occurrence's own earlier decision: taken again, it is judged afresh.
+    const history = (
+      await this.store.alertDecisions(env, now - horizon(this.triggers, config.autoRollback))
+    ).filter((d) => d.dedupeKey !== key);
     const verdict = judge(trigger, history, now, config.autoRollback);
     const decision: AlertDecision = {
       environment: env,
-      dedupeKey: dedupeKey(groupKey, alert),
+      dedupeKey: key,
       at: now,
       trigger: trigger.name,
       action: trigger.action,
       outcome: verdict.outcome,
       reason: verdict.outcome === "suppressed" ? `${verdict.reason}: ${verdict.detail}` : verdict.reason,
       labels: alert.labels,
+      // Reserved before acting: a re-send can then tell whether this rollback was ever created.
+      ...(verdict.outcome === "triggered" ? { rollbackId: newId("r", now) } : {}),
     };
     const named = { ...base, trigger: trigger.name };
-    if (!(await this.store.recordAlertDecision(decision))) {
-      metrics.autoRollbacks.inc({ outcome: "suppressed" });
-      return { ...named, outcome: "duplicate", reason: "this alert occurrence was already decided" };
+    const recorded = await this.store.recordAlertDecision(decision);
+    if (!recorded.recorded) {
+      const earlier = recorded.earlier;
+      const rollbackExists =
+        earlier.rollbackId !== undefined &&
+        (await engine.store.getRollback(earlier.rollbackId)) !== undefined;
+      const again = retakeReason(earlier, { rollbackExists, watchingHere: this.watching.has(key) });
+      if (again === undefined) {
+        metrics.autoRollbacks.inc({ outcome: "suppressed" });
+        return {
+          ...named,
+          outcome: "duplicate",
+          reason: "this alert occurrence was already decided",
+          ...(rollbackExists ? { rollbackId: earlier.rollbackId } : {}),
+        };
+      }
+      log.warn(
+        { trigger: trigger.name, fingerprint: alert.fingerprint },
+        `alert re-sent; deciding it again: ${again}`,
+      );
+      await this.store.settleAlertDecision(env, key, {
+        outcome: decision.outcome,
+        reason: decision.reason,
+        at: now,
+        ...(decision.rollbackId !== undefined ? { rollbackId: decision.rollbackId } : {}),
+      });
     }
     const audit = {
       audit: "alert",
@@ -108,57 +147,85 @@ export class AlertTriggers {
     return { ...named, ...(await this.rollback(decision, request, requestedBy)) };
   }
 
+  /**
+   * Starts the decision's rollback under its reserved id. A start that fails, before the
+   * rollback exists or by its withdrawal while it waited for the lock (LOCK_BUSY, an
+   * interrupted rollback holding the lock), settles the decision failed: a re-send retries it.
+   */
   private async rollback(
     decision: AlertDecision,
     request: PlanRequest,
     requestedBy: string,
   ): Promise<Pick<AlertResult, "outcome" | "reason" | "rollbackId">> {
-    const { engine } = this.ctx;
-    try {
-      const started = await this.ctx.runner.run(request, requestedBy);
-      await this.store.settleAlertDecision(engine.config.environment, decision.dedupeKey, {
-        outcome: "triggered",
-        reason: decision.reason,
-        rollbackId: started.rollbackId,
-      });
-      return { outcome: "triggered", reason: decision.reason, rollbackId: started.rollbackId };
-    } catch (e) {
+    const failed = async (e: unknown) => {
       const err = toBackoutError(e);
       this.ctx.log.error(
         { trigger: decision.trigger, err: err.toJSON() },
         "automatic rollback did not start",
       );
-      await this.store.settleAlertDecision(engine.config.environment, decision.dedupeKey, {
+      await this.store.settleAlertDecision(decision.environment, decision.dedupeKey, {
         outcome: "failed",
         reason: `${err.code}: ${err.message}`,
       });
-      return { outcome: "failed", reason: engine.redact(`${err.code}: ${err.message}`) };
+      return this.ctx.engine.redact(`${err.code}: ${err.message}`);
+    };
+    const withdrawn = (e: unknown) => {
+      if (withdrawsFresh(toBackoutError(e))) this.track(failed(e).then(() => undefined));
+    };
+    try {
+      const started = await this.ctx.runner.run(request, requestedBy, {
+        ...(decision.rollbackId !== undefined ? { rollbackId: decision.rollbackId } : {}),
+        onFailure: withdrawn,
+      });
+      return { outcome: "triggered", reason: decision.reason, rollbackId: started.rollbackId };
+    } catch (e) {
+      return { outcome: "failed", reason: await failed(e) };
     }
   }
 
+  /**
+   * The watch runs outside the decision queue; while it runs, a re-send of its alert is a
+   * duplicate. Stopped by a shutdown, its decision is left as it was: like after a crash, a
+   * re-send to the next server runs the analysis again (its verdict was lost).
+   */
   private watchThenRollback(decision: AlertDecision, request: PlanRequest, requestedBy: string): void {
     const { engine, log } = this.ctx;
+    const settle = (outcome: "watched" | "failed", reason: string) =>
+      this.store.settleAlertDecision(decision.environment, decision.dedupeKey, { outcome, reason });
     const run = async () => {
       const watched = await watchDeploy(engine, {
         noRollback: true,
         checkpointOnPass: false,
         signal: this.stopping.signal,
       });
+      if (this.stopping.signal.aborted) return;
       if (watched.verdict !== "failed") {
         log.warn({ trigger: decision.trigger, verdict: watched.verdict }, `no rollback: ${watched.reason}`);
-        await this.store.settleAlertDecision(engine.config.environment, decision.dedupeKey, {
-          outcome: "watched",
-          reason: `watch: ${watched.reason}; not rolled back`,
-        });
+        await settle("watched", `watch: ${watched.reason}; not rolled back`);
         return;
       }
       await this.rollback({ ...decision, reason: `watch: ${watched.reason}` }, request, requestedBy);
     };
-    const p = run().catch((e: unknown) =>
-      log.error({ trigger: decision.trigger, err: toBackoutError(e).toJSON() }, "the watch analysis failed"),
+    this.watching.add(decision.dedupeKey);
+    this.track(
+      run()
+        .catch(async (e: unknown) => {
+          const err = toBackoutError(e);
+          log.error({ trigger: decision.trigger, err: err.toJSON() }, "the watch analysis failed");
+          if (!this.stopping.signal.aborted) await settle("failed", `watch: ${err.code}: ${err.message}`);
+        })
+        .finally(() => this.watching.delete(decision.dedupeKey)),
     );
-    const tracked = p.finally(() => this.watches.delete(tracked));
-    this.watches.add(tracked);
+  }
+
+  /** Work outside the decision queue that shutdown waits for. Never rejects. */
+  private track(p: Promise<void>): void {
+    const tracked: Promise<void> = p
+      .catch((e: unknown) =>
+        this.ctx.log.error({ err: toBackoutError(e).toJSON() }, "an alert decision was not recorded"),
+      )
+      .finally(() => this.background.delete(tracked));
+    this.background.add(tracked);
   }
 
   /** "Then notify instead": every channel that wants auto-rollback-suppressed hears of it. Never throws. */

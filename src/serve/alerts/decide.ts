@@ -33,7 +33,8 @@ export type Judgement =
 
 /**
  * Cooldown first (this trigger acted recently), then the limit over all triggers. Only
- * decisions that started an action count: a suppressed or failed one does not.
+ * decisions that started an action count: a suppressed one, or one whose start failed (it
+ * rolled nothing back; a re-send takes it again), does not.
  */
 export function judge(
   trigger: Trigger,
@@ -61,6 +62,27 @@ export function judge(
     };
   }
   return { outcome: "triggered", reason: `alert matched trigger ${trigger.name}` };
+}
+
+/**
+ * A re-sent occurrence that was decided before: why it is taken again, or undefined when it is
+ * a duplicate. Taken again when its action never happened: its start failed, or the server
+ * stopped (crash, shutdown) between the decision and its rollback's creation, or during its
+ * watch analysis (the verdict was lost, so the analysis runs again). Never when its rollback
+ * exists, whatever became of it: that rollback is the one (an interrupted one is resumed per
+ * serve.resumeInterrupted). A decision from before rollback ids were reserved (none recorded)
+ * cannot tell, so it stays a duplicate.
+ */
+export function retakeReason(
+  earlier: AlertDecision,
+  facts: { rollbackExists: boolean; watchingHere: boolean },
+): string | undefined {
+  if (earlier.outcome === "failed") return `its earlier start failed (${earlier.reason})`;
+  if (earlier.outcome !== "triggered" || earlier.rollbackId === undefined) return undefined;
+  if (facts.rollbackExists || facts.watchingHere) return undefined;
+  return earlier.action === "watch"
+    ? "its watch analysis was cut short (the server stopped) before a verdict"
+    : `its rollback ${earlier.rollbackId} was never created (the server stopped first)`;
 }
 
 /** How far back the history must reach to judge any trigger. */

@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import type { AlertDecision, AlertOutcome } from "../alert-decisions.js";
+import type { AlertDecision, AlertOutcome, AlertSettlement, Recorded } from "../alert-decisions.js";
 
 interface Row {
   environment: string;
@@ -37,9 +37,13 @@ export class SqliteAlertDecisions {
         `INSERT INTO alert_decisions (environment, dedupe_key, at, trigger, action, outcome, reason, labels, rollback_id)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (environment, dedupe_key) DO NOTHING`,
       ),
-      settle: db.prepare<[string, string, string | null, string, string]>(
-        `UPDATE alert_decisions SET outcome = ?, reason = ?, rollback_id = COALESCE(?, rollback_id)
+      settle: db.prepare<[string, string, string | null, number | null, string, string]>(
+        `UPDATE alert_decisions SET outcome = ?, reason = ?, rollback_id = COALESCE(?, rollback_id),
+           at = COALESCE(?, at)
          WHERE environment = ? AND dedupe_key = ?`,
+      ),
+      one: db.prepare<[string, string], Row>(
+        "SELECT * FROM alert_decisions WHERE environment = ? AND dedupe_key = ?",
       ),
       since: db.prepare<[string, number], Row>(
         "SELECT * FROM alert_decisions WHERE environment = ? AND at >= ? ORDER BY at, id",
@@ -47,7 +51,7 @@ export class SqliteAlertDecisions {
     };
   }
 
-  record(d: AlertDecision): boolean {
+  record(d: AlertDecision): Recorded {
     const r = this.s.insert.run(
       d.environment,
       d.dedupeKey,
@@ -59,15 +63,14 @@ export class SqliteAlertDecisions {
       JSON.stringify(d.labels),
       d.rollbackId ?? null,
     );
-    return r.changes === 1;
+    if (r.changes === 1) return { recorded: true };
+    const earlier = this.s.one.get(d.environment, d.dedupeKey);
+    if (!earlier) throw new Error(`alert decision ${d.dedupeKey} neither inserted nor found`);
+    return { recorded: false, earlier: toDecision(earlier) };
   }
 
-  settle(
-    environment: string,
-    dedupeKey: string,
-    u: { outcome: AlertOutcome; reason: string; rollbackId?: string },
-  ): void {
-    this.s.settle.run(u.outcome, u.reason, u.rollbackId ?? null, environment, dedupeKey);
+  settle(environment: string, dedupeKey: string, u: AlertSettlement): void {
+    this.s.settle.run(u.outcome, u.reason, u.rollbackId ?? null, u.at ?? null, environment, dedupeKey);
   }
 
   since(environment: string, since: number): AlertDecision[] {

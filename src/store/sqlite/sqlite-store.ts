@@ -21,7 +21,7 @@ import type {
   RunningStepGroup,
   Store,
 } from "../store.js";
-import type { AlertDecision, AlertDecisionStore, AlertOutcome } from "../alert-decisions.js";
+import type { AlertDecision, AlertDecisionStore, AlertSettlement, Recorded } from "../alert-decisions.js";
 import { SqliteAlertDecisions } from "./alert-decisions.js";
 import { SqliteLockQueue } from "./lock-queue.js";
 import { SqliteOutbox } from "./outbox.js";
@@ -237,15 +237,11 @@ export class SqliteStore implements Store, AlertDecisionStore {
     });
   }
 
-  recordAlertDecision(d: AlertDecision): Promise<boolean> {
+  recordAlertDecision(d: AlertDecision): Promise<Recorded> {
     return this.write(() => this.alerts.record(d));
   }
 
-  settleAlertDecision(
-    environment: string,
-    dedupeKey: string,
-    update: { outcome: AlertOutcome; reason: string; rollbackId?: string },
-  ): Promise<void> {
+  settleAlertDecision(environment: string, dedupeKey: string, update: AlertSettlement): Promise<void> {
     return this.write(() => this.alerts.settle(environment, dedupeKey, update));
   }
 
