@@ -5,6 +5,7 @@
  * (the waits and the per-try timeout) comes from the Clock, so tests drive it with a ManualClock.
  */
 import type { Clock } from "./clock.js";
+import { clockTimeout } from "./clock-timeout.js";
 
 export interface RetryPolicy {
   /** Tries in all, the first included (at least 1). */
@@ -73,22 +74,10 @@ async function oneTry<T>(policy: RetryPolicy, opts: ProbeOptions<T>, attempt: nu
     const signal = opts.signal ?? new AbortController().signal;
     return opts.attempt({ attempt, signal, timedOut: () => false });
   }
-  const tryAbort = new AbortController();
-  const done = new AbortController();
-  let timedOut = false;
-  const onCancel = () => tryAbort.abort(opts.signal?.reason);
-  if (opts.signal?.aborted) onCancel();
-  else opts.signal?.addEventListener("abort", onCancel, { once: true });
-  // The clock's sleep resolves early (without throwing) when `done` aborts: the try ended first.
-  void opts.clock.sleep(timeoutMs, done.signal).then(() => {
-    if (done.signal.aborted || tryAbort.signal.aborted) return;
-    timedOut = true;
-    tryAbort.abort(new DOMException(`timed out after ${timeoutMs} ms`, "TimeoutError"));
-  });
+  const budget = clockTimeout(opts.clock, timeoutMs, opts.signal);
   try {
-    return await opts.attempt({ attempt, signal: tryAbort.signal, timedOut: () => timedOut });
+    return await opts.attempt({ attempt, signal: budget.signal, timedOut: budget.timedOut });
   } finally {
-    done.abort();
-    opts.signal?.removeEventListener("abort", onCancel);
+    budget.dispose();
   }
 }

@@ -5,6 +5,7 @@
  */
 import { formatDuration } from "../config/durations.js";
 import { isBackoutError } from "../core/errors.js";
+import type { ProbeTry } from "../core/probe-retry.js";
 import { runCommand } from "../process/run-command.js";
 import type { CheckOptions, Verdict } from "./options.js";
 import type { CommandCheckSpec } from "./schema.js";
@@ -12,7 +13,15 @@ import { messageOf } from "./net-errors.js";
 
 const OUTPUT_SHOWN = 200;
 
-export async function commandAttempt(spec: CommandCheckSpec, opts: CheckOptions): Promise<Verdict> {
+/**
+ * `t.signal` aborts at the check's timeout (on the clock) or on cancel: runCommand then ends the
+ * program's whole process group (TERM, then KILL) before it returns.
+ */
+export async function commandAttempt(
+  spec: CommandCheckSpec,
+  opts: CheckOptions,
+  t: ProbeTry,
+): Promise<Verdict> {
   // runCommand replaces the environment when given one, so pass the whole of it.
   const env = { ...(opts.env ?? process.env), ...spec.env };
   try {
@@ -20,8 +29,7 @@ export async function commandAttempt(spec: CommandCheckSpec, opts: CheckOptions)
       argv: spec.command,
       env,
       cwd: opts.cwd,
-      timeoutMs: spec.timeout,
-      signal: opts.signal,
+      signal: t.signal,
       redact: opts.redact,
     });
     const said = lastLine(out.stderr) || lastLine(out.stdout);
@@ -34,7 +42,7 @@ export async function commandAttempt(spec: CommandCheckSpec, opts: CheckOptions)
       detail: `exit ${out.exitCode} after ${out.durationMs}ms${tail}`,
     };
   } catch (e) {
-    if (isBackoutError(e) && e.code === "COMMAND_TIMEOUT") {
+    if (t.timedOut()) {
       return {
         status: "fail",
         detail: `did not finish within ${formatDuration(spec.timeout)} (timeout; killed); raise the check's timeout if it is only slow`,

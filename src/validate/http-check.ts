@@ -4,24 +4,23 @@
  * configuration problem) or a cancellation is an "error".
  */
 import { formatDuration } from "../config/durations.js";
+import type { ProbeTry } from "../core/probe-retry.js";
 import type { HttpCheckSpec } from "./schema.js";
-import type { CheckOptions, Verdict } from "./options.js";
+import type { Verdict } from "./options.js";
 import { describeNetError } from "./net-errors.js";
-import { timedSignal } from "./timed-signal.js";
 import { requestParts } from "./url-parts.js";
 
 const BODY_SHOWN = 120;
 
-export async function httpAttempt(spec: HttpCheckSpec, opts: CheckOptions): Promise<Verdict> {
+export async function httpAttempt(spec: HttpCheckSpec, t: ProbeTry): Promise<Verdict> {
   const req = requestParts(spec.http);
-  const timed = timedSignal(spec.timeout, opts.signal);
   const started = performance.now();
   let status: number;
   let body: string;
   try {
     const res = await fetch(req.url, {
       headers: req.headers,
-      signal: timed.signal,
+      signal: t.signal,
       // A 3xx is only seen when it is what the check expects.
       redirect: spec.expectStatus >= 300 && spec.expectStatus < 400 ? "manual" : "follow",
     });
@@ -29,14 +28,13 @@ export async function httpAttempt(spec: HttpCheckSpec, opts: CheckOptions): Prom
     // Read the whole body: latency means a complete answer, and it frees the connection.
     body = await res.text();
   } catch (e) {
-    const why = timed.why();
-    if (why === "cancelled") return { status: "error", detail: "cancelled before the answer came" };
-    if (why === "timeout") {
+    if (t.timedOut()) {
       return {
         status: "fail",
         detail: `no complete answer within ${formatDuration(spec.timeout)} (timeout); the service hangs or is overloaded`,
       };
     }
+    if (t.signal.aborted) return { status: "error", detail: "cancelled before the answer came" };
     const net = describeNetError(e);
     if (net.unjudgeable) {
       return {

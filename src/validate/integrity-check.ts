@@ -4,20 +4,25 @@
  * a database that cannot be reached is an "error": nothing was judged.
  */
 import type pg from "pg";
+import { formatDuration } from "../config/durations.js";
+import type { ProbeTry } from "../core/probe-retry.js";
 import { DEFAULT_TIMEOUTS, openPgClient } from "../providers/postgres/connection/client.js";
 import { databaseLabel, type IntegrityCheckSpec } from "./integrity-schema.js";
 import { findOrphans, findSequencesBehind, findUnvalidated } from "./integrity-queries.js";
 import { messageOf } from "./net-errors.js";
-import type { CheckOptions, Verdict } from "./options.js";
+import type { Verdict } from "./options.js";
 
 /**
- * The check's own timeout bounds the connect and each query; a lock wait gives up sooner (half
- * of it, at most the provider's 5 s), so a check blocked by a lock says "lock timeout".
+ * The attempt's signal (the check's timeout on the clock, or a cancel) gives up the connect and
+ * ends the connection, which fails the query in flight. statement_timeout stays the check's
+ * timeout so the server stops an abandoned query too; a lock wait gives up sooner (half of it,
+ * at most the provider's 5 s), so a check blocked by a lock says "lock timeout".
  */
-function connect(spec: IntegrityCheckSpec): Promise<pg.Client> {
+function connect(spec: IntegrityCheckSpec, signal: AbortSignal): Promise<pg.Client> {
   return openPgClient(spec.integrity.postgres, {
     applicationName: "backout integrity check",
-    connectTimeoutMs: spec.timeout,
+    connectTimeoutMs: 0,
+    signal,
     timeouts: {
       lockTimeoutMs: Math.max(1, Math.min(DEFAULT_TIMEOUTS.lockTimeoutMs, Math.floor(spec.timeout / 2))),
       statementTimeoutMs: spec.timeout,
@@ -25,21 +30,27 @@ function connect(spec: IntegrityCheckSpec): Promise<pg.Client> {
   });
 }
 
-export async function integrityCheck(spec: IntegrityCheckSpec, opts: CheckOptions): Promise<Verdict> {
+export async function integrityCheck(spec: IntegrityCheckSpec, t: ProbeTry): Promise<Verdict> {
   const where = databaseLabel(spec.integrity.postgres);
-  if (opts.signal?.aborted) return { status: "error", detail: "cancelled before connecting" };
+  const timedOut = (): Verdict => ({
+    status: "error",
+    detail: `${where} did not answer within ${formatDuration(spec.timeout)} (timeout); check that the server is up and not overloaded, or raise the check's timeout`,
+  });
+  if (t.signal.aborted) return { status: "error", detail: "cancelled before connecting" };
   let client: pg.Client;
   try {
-    client = await connect(spec);
+    client = await connect(spec, t.signal);
   } catch (e) {
+    if (t.timedOut()) return timedOut();
+    if (t.signal.aborted) return { status: "error", detail: "cancelled before connecting" };
     return {
       status: "error",
       detail: `cannot connect to ${where}: ${messageOf(e)}; check the URL and that the server is up`,
     };
   }
-  // Cancelling ends the connection: the query in flight fails and we report "cancelled".
   const onAbort = () => void client.end().catch(() => undefined);
-  opts.signal?.addEventListener("abort", onAbort, { once: true });
+  if (t.signal.aborted) onAbort();
+  else t.signal.addEventListener("abort", onAbort, { once: true });
   try {
     const schema = spec.integrity.schema;
     const problems = [
@@ -57,10 +68,11 @@ export async function integrityCheck(spec: IntegrityCheckSpec, opts: CheckOption
       detail: `schema ${schema} on ${where}: ${problems.length} ${noun}: ${problems.join("; ")}`,
     };
   } catch (e) {
-    if (opts.signal?.aborted) return { status: "error", detail: "cancelled while checking" };
+    if (t.timedOut()) return timedOut();
+    if (t.signal.aborted) return { status: "error", detail: "cancelled while checking" };
     return { status: "error", detail: `could not check ${where}: ${messageOf(e)}` };
   } finally {
-    opts.signal?.removeEventListener("abort", onAbort);
+    t.signal.removeEventListener("abort", onAbort);
     await client.end().catch(() => undefined);
   }
 }

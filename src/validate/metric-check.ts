@@ -3,7 +3,8 @@
  * threshold. Only a number that misses the threshold is a "fail"; anything that prevents
  * getting that number is an "error", so a broken query never passes for a bad deploy.
  */
-import type { CheckOptions, Verdict } from "./options.js";
+import type { ProbeTry } from "../core/probe-retry.js";
+import type { Verdict } from "./options.js";
 import { queryPrometheus } from "./prometheus-query.js";
 import type { Comparator, MetricCheckSpec } from "./schema.js";
 
@@ -16,9 +17,10 @@ const COMPARE: Record<Comparator, (a: number, b: number) => boolean> = {
   "!=": (a, b) => a !== b,
 };
 
-export async function metricAttempt(spec: MetricCheckSpec, opts: CheckOptions): Promise<Verdict> {
+/** `t.signal` aborts at the check's timeout (on the clock) or on cancel, ending the query. */
+export async function metricAttempt(spec: MetricCheckSpec, t: ProbeTry): Promise<Verdict> {
   const { prometheus, query, compare, threshold } = spec.metric;
-  const outcome = await queryPrometheus(prometheus, query, spec.timeout, opts.signal);
+  const outcome = await queryPrometheus(prometheus, query, spec.timeout, t);
   if (!outcome.ok) return { status: "error", detail: outcome.detail };
   const value = outcome.value;
   const warned = outcome.warnings.length > 0 ? ` (Prometheus warns: ${outcome.warnings.join("; ")})` : "";

@@ -50,11 +50,3 @@ export function messageOf(e: unknown): string {
   }
   return String(e);
 }
-
-/** "TimeoutError" from AbortSignal.timeout, "AbortError" from a caller's abort. */
-export function abortKind(e: unknown): "timeout" | "abort" | undefined {
-  if (!(e instanceof Error)) return undefined;
-  if (e.name === "TimeoutError") return "timeout";
-  if (e.name === "AbortError") return "abort";
-  return undefined;
-}

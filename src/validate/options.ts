@@ -11,7 +11,7 @@ export interface CheckOptions {
   env?: Record<string, string | undefined>;
   /** Working directory of command checks. */
   cwd?: string;
-  /** Waits between attempts (a ManualClock keeps retry tests instant). */
+  /** Waits between attempts and each attempt's timeout (a ManualClock keeps those tests instant). */
   clock?: Clock;
   /** Retries when the check sets none (the monitor passes 0); default 2. */
   defaultRetries?: number;

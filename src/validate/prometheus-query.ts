@@ -4,9 +4,9 @@
  * single number) comes back as a sentence saying what happened and what to change.
  */
 import { formatDuration } from "../config/durations.js";
+import type { ProbeTry } from "../core/probe-retry.js";
 import { describeNetError } from "./net-errors.js";
 import { readQueryResponse, type QueryOutcome } from "./prometheus-response.js";
-import { timedSignal } from "./timed-signal.js";
 import { joinPath, requestParts } from "./url-parts.js";
 
 const BODY_SHOWN = 120;
@@ -15,7 +15,7 @@ export async function queryPrometheus(
   base: string,
   query: string,
   timeoutMs: number,
-  signal?: AbortSignal,
+  t: Pick<ProbeTry, "signal" | "timedOut">,
 ): Promise<QueryOutcome> {
   const req = requestParts(joinPath(base, "api/v1/query"));
   const server = requestParts(base).shown;
@@ -23,22 +23,20 @@ export async function queryPrometheus(
   url.searchParams.set("query", query);
   // Ask Prometheus to give up no later than we do, so an abandoned query does not linger.
   url.searchParams.set("timeout", `${timeoutMs}ms`);
-  const timed = timedSignal(timeoutMs, signal);
   let status: number;
   let body: string;
   try {
-    const res = await fetch(url, { headers: req.headers, signal: timed.signal });
+    const res = await fetch(url, { headers: req.headers, signal: t.signal });
     status = res.status;
     body = await res.text();
   } catch (e) {
-    const why = timed.why();
-    if (why === "cancelled") return { ok: false, detail: "cancelled before Prometheus answered" };
-    if (why === "timeout") {
+    if (t.timedOut()) {
       return {
         ok: false,
         detail: `Prometheus at ${server} did not answer within ${formatDuration(timeoutMs)} (timeout); it is overloaded or hanging: check it, or raise the check's timeout`,
       };
     }
+    if (t.signal.aborted) return { ok: false, detail: "cancelled before Prometheus answered" };
     return {
       ok: false,
       detail: `cannot reach Prometheus at ${server}: ${describeNetError(e).phrase}; check metric.prometheus and that Prometheus is running`,

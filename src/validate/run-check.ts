@@ -6,7 +6,7 @@
 import { integrityCheck } from "./integrity-check.js";
 import { systemClock } from "../core/clock.js";
 import { mapLimited } from "../core/map-limited.js";
-import { probeWithRetry } from "../core/probe-retry.js";
+import { probeWithRetry, type ProbeTry } from "../core/probe-retry.js";
 import type { CheckResult } from "../core/model.js";
 import { commandAttempt } from "./command-check.js";
 import { checkKind, checkName } from "./describe-check.js";
@@ -22,17 +22,17 @@ export type { CheckOptions } from "./options.js";
 /** Retries of a validation or watch check that sets none (a monitor check: 0, see CheckRunOptions). */
 export const DEFAULT_RETRIES = 2;
 
-function attempt(spec: CheckSpec, opts: CheckOptions): Promise<Verdict> {
-  if ("http" in spec) return httpAttempt(spec, opts);
-  if ("tcp" in spec) return tcpAttempt(spec, opts);
-  if ("command" in spec) return commandAttempt(spec, opts);
-  if ("integrity" in spec) return integrityCheck(spec, opts);
-  return metricAttempt(spec, opts);
+function attempt(spec: CheckSpec, opts: CheckOptions, t: ProbeTry): Promise<Verdict> {
+  if ("http" in spec) return httpAttempt(spec, t);
+  if ("tcp" in spec) return tcpAttempt(spec, t);
+  if ("command" in spec) return commandAttempt(spec, opts, t);
+  if ("integrity" in spec) return integrityCheck(spec, t);
+  return metricAttempt(spec, t);
 }
 
-async function safeAttempt(spec: CheckSpec, opts: CheckOptions): Promise<Verdict> {
+async function safeAttempt(spec: CheckSpec, opts: CheckOptions, t: ProbeTry): Promise<Verdict> {
   try {
-    return await attempt(spec, opts);
+    return await attempt(spec, opts, t);
   } catch (e) {
     // A bug, not a verdict about the system: say so rather than crash the watcher.
     return { status: "error", detail: `the check itself failed: ${messageOf(e)}` };
@@ -42,13 +42,14 @@ async function safeAttempt(spec: CheckSpec, opts: CheckOptions): Promise<Verdict
 export async function runCheck(spec: CheckSpec, opts: CheckOptions): Promise<CheckResult> {
   const started = performance.now();
   const total = (spec.retries ?? opts.defaultRetries ?? DEFAULT_RETRIES) + 1;
-  // Each kind bounds its own attempt by spec.timeout (and says which timeout it was).
+  // Each attempt gets spec.timeout on the clock: its signal aborts then, and t.timedOut() says
+  // it was the timeout (not the caller's cancel); the kind ends its request, socket or process.
   const run = await probeWithRetry(
-    { attempts: total, intervalMs: spec.interval },
+    { attempts: total, intervalMs: spec.interval, timeoutMs: spec.timeout },
     {
       clock: opts.clock ?? systemClock,
       signal: opts.signal,
-      attempt: () => safeAttempt(spec, opts),
+      attempt: (t) => safeAttempt(spec, opts, t),
       passes: (v) => v.status === "pass",
     },
   );

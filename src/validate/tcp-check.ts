@@ -4,12 +4,14 @@
  */
 import { connect } from "node:net";
 import { formatDuration } from "../config/durations.js";
+import type { ProbeTry } from "../core/probe-retry.js";
 import { parseHostPort } from "./host-port.js";
-import type { CheckOptions, Verdict } from "./options.js";
+import type { Verdict } from "./options.js";
 import type { TcpCheckSpec } from "./schema.js";
 import { describeNetError } from "./net-errors.js";
 
-export function tcpAttempt(spec: TcpCheckSpec, opts: CheckOptions): Promise<Verdict> {
+/** `t.signal` aborts at the check's timeout (on the clock) or on cancel; either ends the socket. */
+export function tcpAttempt(spec: TcpCheckSpec, t: ProbeTry): Promise<Verdict> {
   const address = parseHostPort(spec.tcp);
   if (address === undefined) {
     return Promise.resolve({
@@ -21,22 +23,21 @@ export function tcpAttempt(spec: TcpCheckSpec, opts: CheckOptions): Promise<Verd
   return new Promise<Verdict>((resolve) => {
     const socket = connect({ host: address.host, port: address.port });
     const finish = (verdict: Verdict) => {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener("abort", onAbort);
+      t.signal.removeEventListener("abort", onAbort);
       socket.destroy();
       resolve(verdict);
     };
-    const onAbort = () => finish({ status: "error", detail: "cancelled before the connection opened" });
-    const timer = setTimeout(
-      () =>
-        finish({
-          status: "fail",
-          detail: `no connection within ${formatDuration(spec.timeout)} (timeout); a firewall drops the packets or the host is down`,
-        }),
-      spec.timeout,
-    );
-    if (opts.signal?.aborted) return onAbort();
-    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    const onAbort = () =>
+      finish(
+        t.timedOut()
+          ? {
+              status: "fail",
+              detail: `no connection within ${formatDuration(spec.timeout)} (timeout); a firewall drops the packets or the host is down`,
+            }
+          : { status: "error", detail: "cancelled before the connection opened" },
+      );
+    if (t.signal.aborted) return onAbort();
+    t.signal.addEventListener("abort", onAbort, { once: true });
     socket.once("connect", () => {
       const ms = Math.round(performance.now() - started);
       finish({ status: "pass", value: ms, detail: `connected in ${ms}ms` });

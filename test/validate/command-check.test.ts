@@ -1,9 +1,10 @@
-import { mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { groupAlive } from "../../src/process/process-group.js";
 import { runCheck } from "../../src/validate/run-check.js";
-import { plain, spec } from "./servers.js";
+import { plain, spec, timeOutOnClock } from "./servers.js";
 
 const node = process.execPath;
 const dir = realpathSync(mkdtempSync(join(tmpdir(), "backout-validate-")));
@@ -36,16 +37,21 @@ describe("command check with real programs", () => {
     expect(r.detail).toMatch(/^exit 3 after \d+ms: replica lag 42s$/);
   });
 
-  it("fails a command that runs past its timeout, and kills it", async () => {
-    const started = Date.now();
-    const r = await runCheck(
-      spec({ command: [node, "-e", "setTimeout(() => {}, 30000)"], timeout: "500ms", retries: 0 }),
-      plain,
+  it("fails a command that runs past its timeout (on the clock), and kills its whole tree", async () => {
+    const pids = join(dir, "hang.pids");
+    // Starts a child of its own, writes both pids, and never ends: only the clock's timeout can.
+    const hang =
+      "const c = require('child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });" +
+      "require('fs').writeFileSync(process.argv[1], process.pid + ' ' + c.pid); setInterval(() => {}, 1000);";
+    const r = await timeOutOnClock({ command: [node, "-e", hang, pids], timeout: "30s" }, () =>
+      existsSync(pids),
     );
     expect(r.status).toBe("fail");
-    expect(r.detail).toContain("did not finish within 500ms (timeout; killed)");
-    // Well under the command's own 30 s: only the timeout can have ended it.
-    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(r.detail).toContain("did not finish within 30s (timeout; killed)");
+    const [leader, child] = readFileSync(pids, "utf8").split(" ").map(Number);
+    expect(child).toBeGreaterThan(0);
+    // The program led its own process group; the check returned once that group was gone.
+    expect(groupAlive({ pgid: leader ?? 0 })).toBe(false);
   });
 
   it("is an error when the program does not exist", async () => {

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { integrityCheck } from "../../src/validate/integrity-check.js";
+import { createServer, type Socket } from "node:net";
+import { runCheck } from "../../src/validate/run-check.js";
 import { integrityCheckSchema } from "../../src/validate/integrity-schema.js";
 import { useCluster } from "../support/postgres.js";
-import { closedPort, plain } from "./servers.js";
+import { until } from "../support/until.js";
+import { closedPort, plain, timeOutOnClock } from "./servers.js";
 
 const SHOP = `
   CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL);
@@ -22,11 +24,12 @@ describe("integrity check (real PostgreSQL)", () => {
     await pg.sql(SHOP, undefined, db);
     return { url, db };
   }
-  const spec = (url: string) => integrityCheckSchema.parse({ integrity: { postgres: url }, timeout: "5s" });
+  const spec = (url: string) =>
+    integrityCheckSchema.parse({ integrity: { postgres: url }, timeout: "5s", retries: 0 });
 
   it("passes on a consistent database", async () => {
     const { url } = await shop();
-    const v = await integrityCheck(spec(url), plain);
+    const v = await runCheck(spec(url), plain);
     expect(v).toMatchObject({ status: "pass", value: 0 });
     expect(v.detail).toContain("no integrity problems");
   });
@@ -40,7 +43,7 @@ describe("integrity check (real PostgreSQL)", () => {
       undefined,
       db,
     );
-    const v = await integrityCheck(spec(url), plain);
+    const v = await runCheck(spec(url), plain);
     expect(v.status).toBe("fail");
     expect(v.value).toBe(2);
     expect(v.detail).toContain("foreign key li_order_fk on public.Line Items is NOT VALID");
@@ -53,7 +56,7 @@ describe("integrity check (real PostgreSQL)", () => {
     const { url, db } = await shop();
     // What a restore with session_replication_role = replica can leave: FK triggers skipped.
     await pg.sql("SET session_replication_role = replica; DELETE FROM users WHERE id = 2;", undefined, db);
-    const v = await integrityCheck(spec(url), plain);
+    const v = await runCheck(spec(url), plain);
     expect(v).toMatchObject({ status: "fail", value: 1 });
     expect(v.detail).toContain("1 row of public.orders(user_id) without a matching row in public.users(id)");
   });
@@ -66,7 +69,7 @@ describe("integrity check (real PostgreSQL)", () => {
       undefined,
       db,
     );
-    const v = await integrityCheck(spec(url), plain);
+    const v = await runCheck(spec(url), plain);
     expect(v).toMatchObject({ status: "fail", value: 2 });
     expect(v.detail).toContain("sequence public.users_id_seq is behind public.users.id: its next value is 3");
     expect(v.detail).toContain(
@@ -74,15 +77,42 @@ describe("integrity check (real PostgreSQL)", () => {
     );
     // Caught up again: passes.
     await pg.sql("SELECT setval('users_id_seq', 10); SELECT setval('orders_id_seq', 3);", undefined, db);
-    expect((await integrityCheck(spec(url), plain)).status).toBe("pass");
+    expect((await runCheck(spec(url), plain)).status).toBe("pass");
   });
 
   it("is an error, without the password, when the database cannot be reached", async () => {
     const port = await closedPort();
-    const v = await integrityCheck(spec(`postgres://app:s3cret@127.0.0.1:${port}/app`), plain);
+    const v = await runCheck(spec(`postgres://app:s3cret@127.0.0.1:${port}/app`), plain);
     expect(v.status).toBe("error");
     expect(v.detail).toContain(`cannot connect to 127.0.0.1:${port}/app`);
     expect(v.detail).not.toContain("s3cret");
+  });
+
+  it("is an error when the server accepts and never answers, at the timeout (on the clock)", async () => {
+    const sockets: Socket[] = [];
+    let closed = 0;
+    const silent = createServer((s) => {
+      sockets.push(s);
+      s.on("close", () => closed++);
+      s.resume(); // reads (and drops) what comes, so the client's hang-up is seen
+    });
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      // The connect waits for the server's first word forever: only the clock's timeout ends it.
+      const v = await timeOutOnClock(
+        { integrity: { postgres: `postgres://app:s3cret@127.0.0.1:${port}/app` }, timeout: "30s" },
+        () => sockets.length === 1,
+      );
+      expect(v.status).toBe("error");
+      expect(v.detail).toContain(`127.0.0.1:${port}/app did not answer within 30s (timeout)`);
+      expect(v.detail).not.toContain("s3cret");
+      // The abandoned connection was closed, not left to the server.
+      await until("the check's connection closed", () => closed === 1);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
   });
 
   it("rejects a URL that is not postgres://", () => {

@@ -3,10 +3,22 @@ import type { Clock } from "../../src/core/clock.js";
 import { runCheck, runChecks } from "../../src/validate/run-check.js";
 import { plain, spec, startTestServer, type TestServer } from "./servers.js";
 
-/** A clock that records the pauses asked of it and does not wait. */
+/**
+ * A clock that records the pauses between attempts and does not wait. An attempt's timeout (a
+ * wait the attempt's end cuts short, so it comes with a signal) never comes: the attempts here
+ * answer at once.
+ */
 function recordingClock(): Clock & { sleeps: number[] } {
   const sleeps: number[] = [];
-  return { sleeps, now: () => Date.now(), sleep: (ms) => (sleeps.push(ms), Promise.resolve()) };
+  return {
+    sleeps,
+    now: () => Date.now(),
+    sleep: (ms, signal) => {
+      if (signal) return new Promise((r) => signal.addEventListener("abort", () => r(), { once: true }));
+      sleeps.push(ms);
+      return Promise.resolve();
+    },
+  };
 }
 
 describe("runCheck retries and runChecks", () => {

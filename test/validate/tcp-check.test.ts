@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCheck } from "../../src/validate/run-check.js";
-import { closedPort, plain, spec } from "./servers.js";
+import { closedPort, plain, spec, startStalledListener, timeOutOnClock } from "./servers.js";
 
 describe("tcp check against a real listener", () => {
   let listener: Server;
@@ -40,6 +40,20 @@ describe("tcp check against a real listener", () => {
     const r = await runCheck(spec({ tcp: "no-such-host.invalid:5432", timeout: "3s", retries: 0 }), plain);
     expect(r.status).toBe("error");
     expect(r.detail).toContain('check the host in "no-such-host.invalid:5432"');
+  });
+
+  it("fails when the connection does not open within the timeout (on the clock)", async () => {
+    const stalled = await startStalledListener();
+    try {
+      // The listener's queue is full: the connect hangs, only the clock's timeout can end it.
+      const r = await timeOutOnClock({ tcp: stalled.address, timeout: "30s" }, () => true);
+      expect(r.status).toBe("fail");
+      expect(r.detail).toBe(
+        "no connection within 30s (timeout); a firewall drops the packets or the host is down",
+      );
+    } finally {
+      await stalled.close();
+    }
   });
 
   it("stops at once when cancelled", async () => {

@@ -65,6 +65,8 @@ export interface OpenOptions {
   connectTimeoutMs?: number;
   /** A walsender connection (CREATE_REPLICATION_SLOT ... EXPORT_SNAPSHOT). */
   replication?: "database";
+  /** Gives up the connect when it aborts (a caller's own time budget, on its Clock). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -85,15 +87,27 @@ export async function openPgClient(url: string, options: OpenOptions = {}): Prom
     ),
     ...(options.replication === undefined ? {} : { replication: options.replication }),
   };
+  options.signal?.throwIfAborted();
   const client = new pgLib.Client(config);
   client.on("error", () => undefined);
+  // As pg's own connect timeout does: destroying the socket with an error rejects connect()
+  // (client.end() while connecting would leave connect() pending forever).
+  const giveUp = () => client.connection.stream.destroy(abortError(options.signal));
+  options.signal?.addEventListener("abort", giveUp, { once: true });
   try {
     await client.connect();
   } catch (e) {
     await client.end().catch(() => undefined);
     throw e;
+  } finally {
+    options.signal?.removeEventListener("abort", giveUp);
   }
   return client;
+}
+
+function abortError(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error ? reason : new Error("connect given up");
 }
 
 /** application_name of the drill's sessions (so a DBA can tell them from the application's). */

@@ -14,7 +14,8 @@ import { connectAdmin } from "../../../../src/providers/postgres/strategies/rest
 import { waitArchived } from "../../../../src/providers/postgres/strategies/restore/copy/pitr/wal.js";
 import { stepSession } from "../../../../src/providers/postgres/strategies/restore/apply-shared.js";
 import { postgresSettingsSchema } from "../../../../src/providers/postgres/settings.js";
-import { integrityCheck } from "../../../../src/validate/integrity-check.js";
+import { ManualClock } from "../../../../src/core/clock.js";
+import { runCheck } from "../../../../src/validate/run-check.js";
 import { integrityCheckSchema } from "../../../../src/validate/integrity-schema.js";
 import { startPostgres, type PgCluster } from "../../../support/postgres.js";
 
@@ -106,8 +107,9 @@ describe("one connection helper: every connection has a connect, lock and statem
     try {
       await holder.query("BEGIN");
       await holder.query("LOCK TABLE users, orders IN ACCESS EXCLUSIVE MODE");
-      const spec = integrityCheckSchema.parse({ integrity: { postgres: url }, timeout: "1s" });
-      const v = await integrityCheck(spec, { redact: (t) => t });
+      const spec = integrityCheckSchema.parse({ integrity: { postgres: url }, timeout: "1s", retries: 0 });
+      // A clock that never moves: the check's own timeout cannot fire, only the lock wait gives up.
+      const v = await runCheck(spec, { redact: (t) => t, clock: new ManualClock(0) });
       expect(v.status).toBe("error");
       expect(v.detail).toMatch(/lock timeout/);
     } finally {
@@ -119,13 +121,17 @@ describe("one connection helper: every connection has a connect, lock and statem
   it("a server that accepts and never answers: the archive wait and the integrity check give up", async () => {
     const silent = await silentServer();
     try {
-      const spec = integrityCheckSchema.parse({ integrity: { postgres: silent.url }, timeout: "2s" });
+      const spec = integrityCheckSchema.parse({
+        integrity: { postgres: silent.url },
+        timeout: "2s",
+        retries: 0,
+      });
       const [archive, integrity] = await Promise.all([
         waitArchived(silent.url, (t) => t, {}).then(
           () => "connected",
           (e: unknown) => (e instanceof Error ? e.message : String(e)),
         ),
-        integrityCheck(spec, { redact: (t) => t }),
+        runCheck(spec, { redact: (t) => t }),
       ]);
       expect(archive).toMatch(/timeout/i);
       expect(integrity.status).toBe("error");
