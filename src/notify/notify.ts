@@ -17,7 +17,7 @@ export interface NotifyOptions {
   redact: (text: string) => string;
   /** Budget per channel, both attempts included; default: the channel's `timeout`. */
   timeoutMs?: number;
-  /** Webhook timestamps and the pause before the retry (a manual clock must be advanced). */
+  /** Webhook timestamps, the pause before the retry and the budget (a manual clock must be advanced). */
   clock?: Clock;
   fetch?: typeof fetch;
   /** Pause before the one retry; default 250 ms. */

@@ -3,6 +3,7 @@
  * budget, so a dead receiver costs the rollback at most `timeoutMs` and never an exception.
  */
 import type { Clock } from "../core/clock.js";
+import { clockTimeout } from "../core/clock-timeout.js";
 
 export interface PostRequest {
   url: string;
@@ -32,8 +33,16 @@ type Try = { kind: "ok"; status: number } | Failed;
 type Failed = { kind: "retry" | "fail"; status?: number; reason: string; timedOut?: boolean };
 
 export async function postWithRetry(req: PostRequest, opts: PostOptions): Promise<PostOutcome> {
-  const timeout = AbortSignal.timeout(opts.timeoutMs);
-  const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
+  // The budget runs on the clock (a ManualClock drives it in tests), not a timer of its own.
+  const budget = clockTimeout(opts.clock, opts.timeoutMs, opts.signal);
+  try {
+    return await postWithin(req, opts, budget.signal);
+  } finally {
+    budget.dispose();
+  }
+}
+
+async function postWithin(req: PostRequest, opts: PostOptions, signal: AbortSignal): Promise<PostOutcome> {
   const first = await tryOnce(req, opts, signal);
   if (first.kind === "ok") return { ok: true, attempts: 1, status: first.status };
   if (first.kind === "fail" || first.timedOut) return failure(first, 1, opts);

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Redactor } from "../../src/config/redactor.js";
+import { ManualClock } from "../../src/core/clock.js";
 import { notify } from "../../src/notify/notify.js";
 import type { NotifyMessage } from "../../src/notify/message.js";
 import { notificationsSchema, type NotificationChannel } from "../../src/notify/schema.js";
+import { until } from "../support/until.js";
 import { closedPort, Receiver } from "./receiver.js";
 import { verifyStandardWebhook } from "./verify-standard-webhook.js";
 
@@ -142,19 +144,26 @@ describe("notify: failures never throw and never leak", () => {
     assertNoSecrets(results);
   });
 
-  it("a receiver that never answers is given up at the timeout", async () => {
+  it("a receiver that never answers is given up when the budget runs out on the clock", async () => {
     receiver.hang = true;
+    const clock = new ManualClock(message.at);
     const chans = channels([{ slack: receiver.url(SLACK_PATH) }]);
-    const started = Date.now();
-    const [result] = await notify(chans, message, { ...opts, timeoutMs: 700 });
-    const elapsed = Date.now() - started;
-    // Not before the budget (a lower bound cannot fail because a machine is slow); the budget
-    // covers both attempts, so an attempt that used it all up is not retried.
-    expect(elapsed).toBeGreaterThanOrEqual(650);
+    const sent = notify(chans, message, { ...opts, timeoutMs: 60_000, clock });
+    // The real receiver holds the request; only the clock's budget can end it.
+    await until(
+      "the request at the hung receiver, the budget on the clock",
+      () => receiver.requests.length === 1 && clock.pendingSleepers === 1,
+    );
+    clock.advance(59_999);
+    expect(clock.pendingSleepers).toBe(1); // not given up before the budget
+    clock.advance(1);
+    const [result] = await sent;
+    // The budget covers both attempts, so an attempt that used it all up is not retried.
     expect(receiver.requests).toHaveLength(1);
     expect(result?.ok).toBe(false);
     expect(result?.error?.code).toBe("COMMAND_TIMEOUT");
-    expect(result?.error?.message).toContain("within 700 ms");
+    expect(result?.error?.message).toContain("within 60000 ms");
+    await until("the abandoned request's connection closed", () => receiver.open === 0);
     assertNoSecrets([result]);
   });
 
