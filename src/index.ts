@@ -34,7 +34,7 @@ export type { JournalEntry, JournalEventData, JournalEventType } from "./core/jo
 export type { Provider, ProviderContext, ProviderRegistry, StepResult } from "./core/provider.js";
 export { readProviderSettings } from "./core/provider-settings.js";
 export type { DoctorCheck, DoctorStatus } from "./core/doctor-check.js";
-export { builtinProviders } from "./providers/index.js";
+export { builtinProviders } from "./providers/builtin.js";
 export {
   isTerminal,
   TERMINAL_STATES,

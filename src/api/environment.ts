@@ -4,7 +4,7 @@ import { loadEnvironment as loadFile, parseEnvironmentText } from "../config/loa
 import { Redactor } from "../config/redactor.js";
 import type { EnvironmentConfig } from "../config/types.js";
 import type { Provider, ProviderRegistry } from "../core/provider.js";
-import { builtinProviders } from "../providers/index.js";
+import { builtinProviders } from "../providers/builtin.js";
 
 /**
  * A validated environment: its configuration, the providers it was validated against (the

@@ -5,7 +5,7 @@ import type { EnvironmentConfig } from "../config/types.js";
 import type { Engine } from "../core/engine.js";
 import { assertNotInsideStep } from "../core/nesting.js";
 import { findInterrupted } from "../core/rollbacks.js";
-import { builtinProviders } from "../providers/index.js";
+import { builtinProviders } from "../providers/builtin.js";
 import { err, redactor } from "./output.js";
 import { composeEngine } from "../api/compose.js";
 

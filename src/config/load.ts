@@ -121,7 +121,9 @@ export function parseEnvironmentText(text: string, file: string, opts: LoadOptio
 
   const data = toData(doc, abs);
   const schema = buildEnvironmentSchema(opts.providers);
-  const parsed = schema.safeParse(data);
+  // Parsed once per process: zod's JIT (a generated function per object schema) costs more to
+  // build than it saves on a single parse, and every command's cold start pays for it.
+  const parsed = schema.safeParse(data, { jitless: true });
 
   const later: RawProblem[] = checkComponentReferences(data);
   if (!parsed.success) {

@@ -12,7 +12,7 @@ import { loadEnvironment } from "../config/load.js";
 import type { Redactor } from "../config/redactor.js";
 import { Engine } from "../core/engine.js";
 import { runRollback } from "../core/rollbacks.js";
-import { builtinProviders } from "../providers/index.js";
+import { builtinProviders } from "../providers/builtin.js";
 import { foldJournal } from "../report/fold-journal.js";
 import { renderMarkdownReport } from "../report/markdown-report.js";
 import { openSqliteStore } from "../store/sqlite/index.js";

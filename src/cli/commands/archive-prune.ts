@@ -10,7 +10,7 @@ import { BackoutError } from "../../core/errors.js";
 import { systemClock } from "../../core/clock.js";
 import type { CapabilityResult } from "../../core/provider.js";
 import { providerContext } from "../../core/provider-context.js";
-import { builtinProviders } from "../../providers/index.js";
+import { builtinProviders } from "../../providers/builtin.js";
 import type { GlobalOptions } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 import { capableComponents } from "../capable-components.js";

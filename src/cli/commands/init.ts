@@ -7,7 +7,7 @@ import { writeFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { environmentJsonSchema } from "../../config/json-schema.js";
 import { BackoutError } from "../../core/errors.js";
-import { builtinProviders } from "../../providers/index.js";
+import { builtinProviders } from "../../providers/builtin.js";
 import { defaultsAsker, terminalAsker } from "../init/ask.js";
 import { gatherAnswers, type InitFlags } from "../init/answers.js";
 import { renderConfig } from "../init/render.js";

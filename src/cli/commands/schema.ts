@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { environmentJsonSchema, JSON_SCHEMA_DIALECT } from "../../config/json-schema.js";
 import { BackoutError } from "../../core/errors.js";
-import { builtinProviders } from "../../providers/index.js";
+import { builtinProviders } from "../../providers/builtin.js";
 import { out } from "../output.js";
 
 /** `backout schema [kind]`: the whole file's JSON Schema, or one kind's component settings. */

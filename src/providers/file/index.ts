@@ -2,7 +2,8 @@ import type { Provider } from "../../core/provider.js";
 import { applyFiles } from "./apply.js";
 import { captureFiles } from "./capture.js";
 import { planFiles } from "./plan.js";
-import { fileSettingsSchema, type FileSettings } from "./settings.js";
+import type { FileSettings } from "./settings.js";
+import { fileKind } from "./kind.js";
 import { verifyFiles } from "./verify.js";
 import { doctorFiles } from "./doctor.js";
 
@@ -10,11 +11,7 @@ export { fileSettingsSchema, type FileSettings } from "./settings.js";
 
 /** `file`: plain files kept as content-addressed copies and restored atomically, then an optional reload. */
 export const fileProvider: Provider<FileSettings> = {
-  kind: "file",
-  defaultLayer: "config",
-  settingsSchema: fileSettingsSchema,
-  description:
-    "Plain files: checkpoints keep content-addressed copies; restore swaps each file in atomically (mode and owner kept), then an optional reload command.",
+  ...fileKind,
   capture: captureFiles,
   plan: planFiles,
   apply: applyFiles,

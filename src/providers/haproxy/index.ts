@@ -2,7 +2,8 @@ import type { Provider } from "../../core/provider.js";
 import { applyHaproxy } from "./apply.js";
 import { captureHaproxy } from "./capture.js";
 import { planHaproxy, wrapHaproxy } from "./plan.js";
-import { haproxySettingsSchema, type HaproxySettings } from "./settings.js";
+import type { HaproxySettings } from "./settings.js";
+import { haproxyKind } from "./kind.js";
 import { verifyHaproxy } from "./verify.js";
 import { doctorHaproxy } from "./doctor.js";
 
@@ -19,11 +20,7 @@ export { haproxySettingsSchema, type HaproxySettings } from "./settings.js";
  *       load-server-state-from-file global
  */
 export const haproxyProvider: Provider<HaproxySettings> = {
-  kind: "haproxy",
-  defaultLayer: "traffic",
-  settingsSchema: haproxySettingsSchema,
-  description:
-    "HAProxy server states (ready/drain/maint) and weights through the runtime API socket, persisted in the server-state file; traffic leaves in a pre step and comes back in a post step.",
+  ...haproxyKind,
   capture: captureHaproxy,
   plan: planHaproxy,
   wrap: wrapHaproxy,

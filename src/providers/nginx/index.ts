@@ -2,7 +2,8 @@ import type { Provider } from "../../core/provider.js";
 import { applyNginx } from "./apply.js";
 import { captureNginx } from "./capture.js";
 import { planNginx, wrapNginx } from "./plan.js";
-import { nginxSettingsSchema, type NginxSettings } from "./settings.js";
+import type { NginxSettings } from "./settings.js";
+import { nginxKind } from "./kind.js";
 import { verifyNginx } from "./verify.js";
 import { doctorNginx } from "./doctor.js";
 
@@ -10,11 +11,7 @@ export { nginxSettingsSchema, type NginxSettings } from "./settings.js";
 
 /** `nginx`: blue/green pools and maintenance mode through one backout-owned include file and a graceful reload. */
 export const nginxProvider: Provider<NginxSettings> = {
-  kind: "nginx",
-  defaultLayer: "traffic",
-  settingsSchema: nginxSettingsSchema,
-  description:
-    "nginx blue/green pools and maintenance mode: rewrites one include file atomically, nginx -t, nginx -s reload, then probes the live endpoint.",
+  ...nginxKind,
   capture: captureNginx,
   plan: planNginx,
   wrap: wrapNginx,

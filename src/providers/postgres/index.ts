@@ -3,7 +3,8 @@ import { applyReverseStep } from "./strategies/reverse/apply.js";
 import { capturePostgres } from "./capture/state.js";
 import { refuseUnrevertable } from "./strategies/reverse/checkpoint-downs.js";
 import { planPostgres } from "./plan.js";
-import { postgresSettingsSchema, type PostgresSettings } from "./settings.js";
+import type { PostgresSettings } from "./settings.js";
+import { postgresKind } from "./kind.js";
 import { verifyReverseStep } from "./strategies/reverse/verify.js";
 import { isRestoreStep } from "./strategies/restore/params.js";
 import { doctorPostgres } from "./preflight/doctor.js";
@@ -15,11 +16,7 @@ export { MIGRATION_FORMATS, type MigrationFormat } from "./layouts/layout.js";
 
 /** `postgres`: a database rolled back by its migration tool's down scripts, with data-loss detection. */
 export const postgresProvider: Provider<PostgresSettings> = {
-  kind: "postgres",
-  defaultLayer: "database",
-  settingsSchema: postgresSettingsSchema,
-  description:
-    "PostgreSQL schema: runs the down migrations of dbmate, golang-migrate, node-pg-migrate, Sqitch or Flyway newest first, one transaction each with the tool's history update; measures, archives or refuses data loss. Or restores the checkpoint's snapshot (dump or PITR) and replays every write made since.",
+  ...postgresKind,
   capture: capturePostgres,
   // Without a snapshot setting, checkpointPostgres is capturePostgres (no slot, no dump).
   // Loaded on first use: snapshots (slots, dumps) are only taken by `backout checkpoint`.

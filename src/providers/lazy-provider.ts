@@ -1,0 +1,37 @@
+import type { Provider } from "../core/provider.js";
+
+/**
+ * What the configuration needs of a kind (its schema, layer and description) without the
+ * provider's code, and the sync `satisfies` the planner may ask before anything runs.
+ */
+export type ProviderKind = Pick<
+  Provider,
+  "kind" | "defaultLayer" | "settingsSchema" | "description" | "satisfies"
+>;
+
+const REQUIRED = ["capture", "plan", "apply", "verify"] as const;
+/** The optional capabilities a kind has: callers test for them (`provider.archive?.(...)`). */
+export type OptionalMethod = "checkpoint" | "wrap" | "doctor" | "drill" | "archive";
+
+/**
+ * A provider whose code loads on its first call: `backout status` on an environment of one kind
+ * does not compile (nor build the schemas of) the seven others. `optional` must name exactly
+ * the optional methods the loaded provider has (test/providers/registry.test.ts holds them equal).
+ */
+export function lazyProvider(
+  head: ProviderKind,
+  optional: readonly OptionalMethod[],
+  load: () => Promise<Provider<never>>,
+): Provider<never> {
+  let loaded: Promise<Provider<never>> | undefined;
+  const provider: Record<string, unknown> = { ...head };
+  for (const method of [...REQUIRED, ...optional]) {
+    provider[method] = async (...args: unknown[]) => {
+      const real = (await (loaded ??= load())) as unknown as Record<string, unknown>;
+      const fn = real[method];
+      if (typeof fn !== "function") throw new Error(`provider "${head.kind}" has no ${method}`);
+      return Reflect.apply(fn, real, args) as unknown;
+    };
+  }
+  return provider as unknown as Provider<never>;
+}
