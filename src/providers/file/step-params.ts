@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { BackoutError } from "../../core/errors.js";
 import type { PlannedStep } from "../../core/model.js";
+import { notMadeBy, readStepParams } from "../step-params.js";
 
 const fileSchema = z.object({
   /** As written in settings (reports) and resolved (what is written). */
@@ -18,10 +18,5 @@ export type RestoreParams = z.output<typeof paramsSchema>;
 export type RestoreFile = RestoreParams["files"][number];
 
 export function restoreParams(step: PlannedStep): RestoreParams {
-  const parsed = paramsSchema.safeParse(step.params);
-  if (parsed.success) return parsed.data;
-  throw new BackoutError("PLAN_INVALID", `step ${step.id} does not carry file parameters`, {
-    where: { component: step.component, step: step.id },
-    hint: "The plan was not made by the file provider or was edited; make a new plan.",
-  });
+  return readStepParams(paramsSchema, step, "does not carry file parameters", notMadeBy("file"));
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { BackoutError } from "../../core/errors.js";
 import type { PlannedStep } from "../../core/model.js";
+import { notMadeBy, readStepParams } from "../step-params.js";
 
 const sha = z.string().regex(/^[0-9a-f]{40,64}$/);
 
@@ -20,10 +20,5 @@ const paramsSchema = z.object({
 export type GitStepParams = z.output<typeof paramsSchema>;
 
 export function gitParams(step: PlannedStep): GitStepParams {
-  const parsed = paramsSchema.safeParse(step.params);
-  if (parsed.success) return parsed.data;
-  throw new BackoutError("PLAN_INVALID", `step ${step.id} does not carry git parameters`, {
-    where: { component: step.component, step: step.id },
-    hint: "The plan was not made by the git provider or was edited; make a new plan.",
-  });
+  return readStepParams(paramsSchema, step, "does not carry git parameters", notMadeBy("git"));
 }

@@ -3,6 +3,7 @@ import { BackoutError } from "../../core/errors.js";
 import type { ComponentState, PlannedStep } from "../../core/model.js";
 import { parseVersion, serverSchema, type Servers } from "./server-state.js";
 import { haproxyName } from "./settings.js";
+import { notMadeBy, readStepParams } from "../step-params.js";
 
 const serversSchema = z.record(haproxyName, serverSchema);
 
@@ -15,12 +16,7 @@ const paramsSchema = z.object({
 export type SetServersParams = z.output<typeof paramsSchema>;
 
 export function setServersParams(step: PlannedStep): SetServersParams {
-  const parsed = paramsSchema.safeParse(step.params);
-  if (parsed.success) return parsed.data;
-  throw new BackoutError("PLAN_INVALID", `step ${step.id} has no backend/servers parameters`, {
-    where: { component: step.component, step: step.id },
-    hint: "The plan was not made by the haproxy provider or was edited; make a new plan.",
-  });
+  return readStepParams(paramsSchema, step, "has no backend/servers parameters", notMadeBy("haproxy"));
 }
 
 /** The servers of a captured state: its details, or (for a hand-written checkpoint) its version text. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { BackoutError } from "../../core/errors.js";
 import type { PlannedStep } from "../../core/model.js";
+import { notMadeBy, readStepParams } from "../step-params.js";
 
 const paramsSchema = z.object({
   pool: z.string(),
@@ -12,10 +12,5 @@ const paramsSchema = z.object({
 export type StateParams = z.output<typeof paramsSchema>;
 
 export function stateParams(step: PlannedStep): StateParams {
-  const parsed = paramsSchema.safeParse(step.params);
-  if (parsed.success) return parsed.data;
-  throw new BackoutError("PLAN_INVALID", `step ${step.id} has no pool/servers/maintenance parameters`, {
-    where: { component: step.component, step: step.id },
-    hint: "The plan was not made by the nginx provider or was edited; make a new plan.",
-  });
+  return readStepParams(paramsSchema, step, "has no pool/servers/maintenance parameters", notMadeBy("nginx"));
 }

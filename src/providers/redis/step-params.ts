@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { BackoutError } from "../../core/errors.js";
 import type { PlannedStep } from "../../core/model.js";
+import { notMadeBy, readStepParams } from "../step-params.js";
 
 const paramsSchema = z.discriminatedUnion("mode", [
   z.object({
@@ -15,10 +15,5 @@ const paramsSchema = z.discriminatedUnion("mode", [
 export type FlushParams = z.output<typeof paramsSchema>;
 
 export function flushParams(step: PlannedStep): FlushParams {
-  const parsed = paramsSchema.safeParse(step.params);
-  if (parsed.success) return parsed.data;
-  throw new BackoutError("PLAN_INVALID", `step ${step.id} has no valid redis flush parameters`, {
-    where: { component: step.component, step: step.id },
-    hint: "The plan was not made by the redis provider or was edited; make a new plan.",
-  });
+  return readStepParams(paramsSchema, step, "has no valid redis flush parameters", notMadeBy("redis"));
 }

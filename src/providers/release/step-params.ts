@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { BackoutError } from "../../core/errors.js";
 import type { PlannedStep } from "../../core/model.js";
+import { notMadeBy, readStepParams } from "../step-params.js";
 
 const paramsSchema = z.object({
   release: z.string(),
@@ -11,10 +11,5 @@ const paramsSchema = z.object({
 export type SwitchParams = z.output<typeof paramsSchema>;
 
 export function switchParams(step: PlannedStep): SwitchParams {
-  const parsed = paramsSchema.safeParse(step.params);
-  if (parsed.success) return parsed.data;
-  throw new BackoutError("PLAN_INVALID", `step ${step.id} has no release/path parameters`, {
-    where: { component: step.component, step: step.id },
-    hint: "The plan was not made by the release provider or was edited; make a new plan.",
-  });
+  return readStepParams(paramsSchema, step, "has no release/path parameters", notMadeBy("release"));
 }

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { BackoutError } from "../../../../core/errors.js";
 import type { PlannedStep } from "../../../../core/model.js";
 import type { SnapshotRecord } from "./snapshot/types.js";
 import type { MigrationLayout } from "../../layouts/layout.js";
+import { notMadeBy, readStepParams } from "../../../step-params.js";
 
 /** The three steps of a rollback by restore-and-replay, in the order they run. */
 export const RESTORE_ACTIONS = ["capture-changes", "restore-snapshot", "replay-changes"] as const;
@@ -46,12 +46,12 @@ export function isRestoreStep(step: PlannedStep): boolean {
 }
 
 export function restoreParams(step: PlannedStep): RestoreParams {
-  const parsed = paramsSchema.safeParse(step.params);
-  if (parsed.success) return parsed.data;
-  throw new BackoutError("PLAN_INVALID", `step ${step.id} has no valid restore-and-replay parameters`, {
-    where: { component: step.component, step: step.id },
-    hint: "The plan was not made by the postgres provider or was edited; make a new plan.",
-  });
+  return readStepParams(
+    paramsSchema,
+    step,
+    "has no valid restore-and-replay parameters",
+    notMadeBy("postgres"),
+  );
 }
 
 /** The checkpoint's snapshot record, when the checkpoint took one (snapshot: dump | pitr). */

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { BackoutError } from "../../../../core/errors.js";
 import type { PlannedStep } from "../../../../core/model.js";
 import { MIGRATION_FORMATS, type Migration, type MigrationFormat } from "../../layouts/layout.js";
 import type { ClassifiedStatement } from "../../classify/types.js";
+import { readStepParams } from "../../../step-params.js";
 
 const target = z.looseObject({
   schema: z.string(),
@@ -84,10 +84,10 @@ export function plannedMigration(p: DownParams): Migration {
 }
 
 export function downParams(step: PlannedStep): DownParams {
-  const parsed = paramsSchema.safeParse(step.params);
-  if (parsed.success) return parsed.data;
-  throw new BackoutError("PLAN_INVALID", `step ${step.id} has no valid migrate-down parameters`, {
-    where: { component: step.component, step: step.id },
-    hint: "The plan was made by another backout version, or was edited; make a new plan.",
-  });
+  return readStepParams(
+    paramsSchema,
+    step,
+    "has no valid migrate-down parameters",
+    "The plan was made by another backout version, or was edited; make a new plan.",
+  );
 }
