@@ -1,5 +1,5 @@
 import { closest } from "../config/suggest.js";
-import type { Store } from "../store/store.js";
+import type { RollbackRecord, Store } from "../store/store.js";
 import { BackoutError } from "./errors.js";
 import type { CheckpointRecord } from "./model.js";
 
@@ -26,13 +26,18 @@ export interface DefaultTarget {
  * Derived from the store at every use, so there is nothing to keep in step after a crash.
  */
 export async function defaultTarget(store: Store): Promise<DefaultTarget> {
-  const good = (await store.listCheckpoints()).filter((c) => c.good);
+  const checkpoints = await store.listCheckpoints();
+  const good = checkpoints.filter((c) => c.good);
   if (good.length === 0) return { target: undefined, passedOver: [] };
   const done = await store.listRollbacks({ states: ["succeeded"], limit: 500 });
+  // When a rollback's target was made, from its checkpoint's record: the plan (which says the
+  // same) is read only for a checkpoint no longer listed, so a long history costs no plan parsing.
+  const createdAt = new Map(checkpoints.map((c) => [c.id, c.createdAt]));
+  const targetCreatedAt = (r: RollbackRecord) => createdAt.get(r.checkpointId) ?? r.plan.checkpoint.createdAt;
   const passedOver: PassedOver[] = [];
   for (const cp of good) {
     const markedAt = cp.markedGoodAt ?? cp.createdAt;
-    const by = done.find((r) => r.updatedAt >= markedAt && r.plan.checkpoint.createdAt < cp.createdAt);
+    const by = done.find((r) => r.updatedAt >= markedAt && targetCreatedAt(r) < cp.createdAt);
     if (by === undefined) return { target: cp, passedOver };
     passedOver.push({ checkpoint: cp, rollbackId: by.id });
   }

@@ -92,12 +92,17 @@ export function toCheckpoint(row: CheckpointRow): CheckpointRecord {
 }
 
 export function toRollback(row: RollbackRow): RollbackRecord {
+  let plan: Plan | undefined;
   return {
     id: row.id,
     environment: row.environment,
     checkpointId: row.checkpoint_id,
     planHash: row.plan_hash,
-    plan: parseJson<Plan>(row.plan),
+    // Parsed on first read: listings (status, history, the default target) mostly never look at
+    // the plans, and parsing a long history of them is most of what they would otherwise cost.
+    get plan() {
+      return (plan ??= parseJson<Plan>(row.plan));
+    },
     state: row.state as RollbackState,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
