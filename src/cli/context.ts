@@ -2,6 +2,7 @@ import { userInfo } from "node:os";
 import { resolve } from "node:path";
 import { loadEnvironment } from "../config/load.js";
 import type { EnvironmentConfig } from "../config/types.js";
+import { actorId, type Actor } from "../core/actor.js";
 import type { Engine } from "../core/engine.js";
 import { assertNotInsideStep } from "../core/nesting.js";
 import { findInterrupted } from "../core/rollbacks.js";
@@ -12,13 +13,18 @@ import { composeEngine } from "../api/compose.js";
 export interface GlobalOptions {
   config: string;
   json?: boolean;
-  /** `--as NAME`: who the journal records (run, resume, approve, cancel). */
+  /** `--as NAME`: who the journal and the checkpoint audit record (run, resume, approve, cancel, checkpoint, mark-good, unmark-good, watch). */
   as?: string;
 }
 
-/** The CLI user as the journal and serve.fourEyes know them: `--as`, or the OS user + "@cli". */
+/** The CLI user: `--as NAME`, or the OS user, on the cli channel. */
+export function cliActor(opts: GlobalOptions): Actor {
+  return { name: opts.as ?? userInfo().username, via: "cli" };
+}
+
+/** The CLI user as the journal and serve.fourEyes know them: `NAME@cli` (see core/actor.ts). */
 export function cliIdentity(opts: GlobalOptions): string {
-  return opts.as ?? `${userInfo().username}@cli`;
+  return actorId(cliActor(opts));
 }
 
 /** The composition root: config, providers, store and engine for one command. */

@@ -32,7 +32,7 @@ const program = new Command("backout")
   .option("--json", "machine-readable output (one JSON document, or one JSON event per line while running)")
   .option(
     "--as <name>",
-    "who you are in the journal and for serve.fourEyes (default: your user name + @cli; recorded, not authenticated)",
+    "who you are in the journal, the checkpoint audit and for serve.fourEyes, journalled as NAME@cli (default: your user name; recorded, not authenticated; four-eyes counts NAME@cli and a token NAME@serve as one person)",
   )
   .showHelpAfterError("(run `backout --help` for the list of commands)")
   .addHelpText(
@@ -98,7 +98,10 @@ program
 
 program
   .command("checkpoints")
-  .description("list checkpoints, newest first")
+  .description(
+    "list checkpoints, newest first; with one, show it and its audit: who took, marked and unmarked it, when, through what",
+  )
+  .argument("[checkpoint]", "checkpoint id or name to show")
   .option("--limit <n>", "how many", "20")
   .action(action(() => import("./commands/checkpoints.js")));
 

@@ -1,9 +1,11 @@
 /**
  * serve.fourEyes: the plan of a data-loss rollback is approved by someone other than who asked
  * for it, on every path (API approve, CLI approve, `run --confirm`, `resume --confirm`, the
- * interactive prompt). Identities are what the journal records: a serve token's `NAME@serve`,
- * the CLI's `USER@cli` (or its `--as` value), an alert trigger's `alert:NAME (...)`.
+ * interactive prompt). Identities are what the journal records (a serve token's `NAME@serve`,
+ * the CLI's `USER@cli` or `NAME@cli` with `--as`, an alert trigger's `alert:NAME (...)`); the rule
+ * compares the person behind them (see actor.ts), not the channel.
  */
+import { personOf } from "./actor.js";
 import type { Engine } from "./engine.js";
 import { BackoutError } from "./errors.js";
 
@@ -17,11 +19,13 @@ export async function requesterOf(engine: Engine, rollbackId: string): Promise<s
   return first?.event.type === "queued" ? first.event.requestedBy : undefined;
 }
 
-/** Refuses (FORBIDDEN) an approval of a rollback's plan by the one who requested it. */
+/** Refuses (FORBIDDEN) an approval of a rollback's plan by the person who requested it, on any channel. */
 export async function assertFourEyes(engine: Engine, rollbackId: string, by: string): Promise<void> {
   if (!fourEyesOn(engine)) return;
   const requester = await requesterOf(engine, rollbackId);
-  if (requester === by) throw selfApproval(`rollback ${rollbackId} was requested by ${by}`);
+  if (requester === undefined || personOf(requester) !== personOf(by)) return;
+  const same = requester === by ? "" : `, and ${by} is the same person (${personOf(by)}) on another channel`;
+  throw selfApproval(`rollback ${rollbackId} was requested by ${requester}${same}`);
 }
 
 /** `run --confirm` under four-eyes: whoever starts the rollback would approve their own plan. */

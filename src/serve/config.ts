@@ -45,7 +45,7 @@ export const serveSchema = z
     tokens: z.array(token).default([]).meta({ description: "Bearer tokens and their roles." }),
     fourEyes: z.boolean().default(false).meta({
       description:
-        "The approver of a data-loss plan must be another token than the one that requested the rollback.",
+        "The approver of a data-loss plan must be another person than the one who requested the rollback, whatever the channel: a token named otto and the CLI's otto (OS user or --as otto) are one person.",
     }),
     tls: z
       .object({

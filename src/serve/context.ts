@@ -1,5 +1,6 @@
 import type { FastifyRequest } from "fastify";
 import type { Logger } from "pino";
+import { actorId, type Actor } from "../core/actor.js";
 import type { Engine } from "../core/engine.js";
 import { BackoutError } from "../core/errors.js";
 import type { AlertTriggers } from "./alerts/alert-triggers.js";
@@ -37,7 +38,12 @@ export function callerOf(request: FastifyRequest): Caller {
   return request.caller;
 }
 
-/** How the journal names a change made through the API: the token's name. */
+/** Who makes a change through the API: the token's name, on the serve channel. */
+export function actorOf(request: FastifyRequest): Actor {
+  return { name: callerOf(request).name, via: "serve" };
+}
+
+/** How the journal names a change made through the API: `TOKEN@serve` (see core/actor.ts). */
 export function who(request: FastifyRequest): string {
-  return `${callerOf(request).name}@serve`;
+  return actorId(actorOf(request));
 }

@@ -65,8 +65,8 @@ describe("serve.fourEyes on the CLI", () => {
     expect(readFileSync(join(dir, "state", "db"), "utf8")).toBe("v1");
     const events = await journal(id);
     expect(events.find((e) => e.type === "queued")?.requestedBy).toBe(me);
-    expect(events.find((e) => e.type === "gate-approved")?.by).toBe("bob");
-    expect(events.find((e) => e.type === "started")?.by).toBe("bob");
+    expect(events.find((e) => e.type === "gate-approved")?.by).toBe("bob@cli");
+    expect(events.find((e) => e.type === "started")?.by).toBe("bob@cli");
   }, 120_000);
 
   it("run --confirm (self-approval up front) is refused before anything is recorded", async () => {

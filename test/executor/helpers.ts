@@ -116,6 +116,7 @@ export interface CommandComponentOptions {
 export interface ConfigOptions {
   environment?: string;
   policies?: Record<string, unknown>;
+  serve?: Record<string, unknown>;
   components: Record<string, Record<string, unknown>>;
 }
 
@@ -200,6 +201,7 @@ export class Sandbox {
       environment: o.environment ?? "prod",
       store: { path: ".backout" },
       policies: o.policies ?? {},
+      ...(o.serve ? { serve: o.serve } : {}),
       components: o.components,
     };
     this.configFile = this.path("backout.yaml");
