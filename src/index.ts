@@ -68,6 +68,8 @@ export { systemClock, ManualClock, type Clock } from "./core/clock.js";
 
 export { openSqliteStore as openStore } from "./store/sqlite/index.js";
 export type { Store, RollbackRecord } from "./store/store.js";
+export type { CheckpointEvent, CheckpointAction } from "./store/checkpoint-events.js";
+export type { Actor, Channel } from "./core/actor.js";
 
 /** The zod a provider's settingsSchema must be built with (the one backout validates with). */
 export { z } from "zod";

@@ -1,4 +1,6 @@
 import type { EnvironmentConfig } from "../config/types.js";
+import type { Actor } from "../core/actor.js";
+import { checkpointWithEvents } from "../core/checkpoint-audit.js";
 import type { Engine, PlanRequest } from "../core/engine.js";
 import type { CheckpointRecord, Plan } from "../core/model.js";
 import { readPlanFile, savedPlanText, writePlanFile } from "../core/plan-file.js";
@@ -24,7 +26,12 @@ export interface CheckpointOptions {
   good?: boolean;
   /** Record the components that can be read and which ones could not (plans needing those are refused). */
   allowPartial?: boolean;
+  /** Who takes it, for the checkpoint audit (via "library"); default: this process (host:pid). */
+  by?: string;
 }
+
+const library = (by: string | undefined): Actor | undefined =>
+  by === undefined ? undefined : { name: by, via: "library" };
 
 export type OpenOptions = Omit<ComposeOptions, "beforeUse">;
 
@@ -51,19 +58,27 @@ export class Backout {
 
   /** Asks every component's provider for its state and stores it as a checkpoint. */
   checkpoint(options: CheckpointOptions = {}): Promise<CheckpointRecord> {
-    return this.engine.checkpoint(options);
+    const { by, ...rest } = options;
+    const actor = library(by);
+    return this.engine.checkpoint({ ...rest, ...(actor ? { by: actor } : {}) });
   }
 
-  markGood(ref: string): ReturnType<Engine["markGood"]> {
-    return this.engine.markGood(ref);
+  /** `by`: who, for the checkpoint audit (via "library"); default: this process. */
+  markGood(ref: string, by?: string): ReturnType<Engine["markGood"]> {
+    return this.engine.markGood(ref, library(by));
   }
 
-  unmarkGood(ref: string): ReturnType<Engine["unmarkGood"]> {
-    return this.engine.unmarkGood(ref);
+  unmarkGood(ref: string, by?: string): ReturnType<Engine["unmarkGood"]> {
+    return this.engine.unmarkGood(ref, library(by));
   }
 
   checkpoints(limit?: number): Promise<CheckpointRecord[]> {
     return this.store.listCheckpoints(limit);
+  }
+
+  /** One checkpoint with its audit: who took it, marked it good or unmarked it, when, through what. */
+  checkpointHistory(ref: string): ReturnType<typeof checkpointWithEvents> {
+    return checkpointWithEvents(this.engine, ref);
   }
 
   /** The steps from the live state to the checkpoint (the last good one by default); changes nothing. */

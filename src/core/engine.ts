@@ -4,6 +4,8 @@ import type { Store } from "../store/store.js";
 import type { CheckRunner, NotificationOutbox } from "./checks.js";
 import { systemClock, type Clock } from "./clock.js";
 import { BackoutError, toBackoutError } from "./errors.js";
+import type { Actor } from "./actor.js";
+import { auditEvent } from "./checkpoint-audit.js";
 import { checkpointNotFound, defaultTarget } from "./checkpoint-targets.js";
 import { currentHolder } from "./holder.js";
 import { newId } from "./ids.js";
@@ -176,10 +178,11 @@ export class Engine {
   /**
    * Records every component's state. A component that cannot be read fails the checkpoint,
    * naming it, unless allowPartial: then the checkpoint records which ones it lacks and why, and
-   * plans that need them are refused.
+   * plans that need them are refused. `by`: who takes it, for the checkpoint audit (default: this
+   * process, via library).
    */
   async checkpoint(
-    options: { name?: string; good?: boolean; allowPartial?: boolean } = {},
+    options: { name?: string; good?: boolean; allowPartial?: boolean; by?: Actor } = {},
   ): Promise<CheckpointRecord> {
     const now = this.clock.now();
     const id = newId("c", now);
@@ -213,15 +216,25 @@ export class Engine {
       components,
       ...(unreadable === undefined ? {} : { unreadable }),
     };
-    await this.store.saveCheckpoint(cp);
+    const details = {
+      name: cp.name,
+      good: cp.good,
+      ...(unreadable === undefined ? {} : { unreadable: Object.keys(unreadable) }),
+    };
+    await this.store.saveCheckpoint(cp, auditEvent(this, options.by, details));
     return cp;
   }
 
-  /** Marks a checkpoint good; `isDefault` says whether it is now the default rollback target. */
+  /**
+   * Marks a checkpoint good; `isDefault` says whether it is now the default rollback target.
+   * `by`: who, for the checkpoint audit (written with the mark).
+   */
   async markGood(
     ref: string,
+    by?: Actor,
   ): Promise<{ checkpoint: CheckpointRecord; isDefault: boolean; target?: CheckpointRecord }> {
-    const cp = await this.store.markGood(ref, this.clock.now());
+    const event = auditEvent(this, by);
+    const cp = await this.store.markGood(ref, event.at, event);
     if (!cp) throw await checkpointNotFound(this.store, ref);
     const { target } = await defaultTarget(this.store);
     return { checkpoint: cp, isDefault: target?.id === cp.id, ...(target ? { target } : {}) };
@@ -230,10 +243,11 @@ export class Engine {
   /** Takes the good mark away: the checkpoint stays (and `--to` still reaches it). */
   async unmarkGood(
     ref: string,
+    by?: Actor,
   ): Promise<{ checkpoint: CheckpointRecord; wasGood: boolean; target?: CheckpointRecord }> {
     const before = await this.store.getCheckpoint(ref);
     if (!before) throw await checkpointNotFound(this.store, ref);
-    const cp = (await this.store.unmarkGood(before.id)) ?? before;
+    const cp = (await this.store.unmarkGood(before.id, auditEvent(this, by))) ?? before;
     const { target } = await defaultTarget(this.store);
     return { checkpoint: cp, wasGood: before.good, ...(target ? { target } : {}) };
   }

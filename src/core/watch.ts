@@ -1,3 +1,4 @@
+import type { Actor } from "./actor.js";
 import type { Engine } from "./engine.js";
 import { BackoutError } from "./errors.js";
 import type { CheckpointRecord, CheckResult } from "./model.js";
@@ -33,6 +34,8 @@ export interface WatchOptions {
   noRollback?: boolean;
   /** false: a passing analysis takes no checkpoint (an alert's `watch` trigger: the state is suspect). */
   checkpointOnPass?: boolean;
+  /** Who runs it: the checkpoint a pass takes is audited as theirs (default: this process). */
+  by?: Actor;
   rollback?: RunControl;
 }
 
@@ -102,6 +105,6 @@ export async function watchDeploy(engine: Engine, options: WatchOptions = {}): P
   const reason = `analysis passed: ${watch.count} measurement(s), ${failed} failed, ${inconclusive} inconclusive`;
   if (options.checkpointOnPass === false) return { verdict: "passed", reason, measurements };
   const name = options.checkpointName ?? `watched-${new Date(engine.clock.now()).toISOString()}`;
-  const checkpoint = await engine.checkpoint({ name, good: true });
+  const checkpoint = await engine.checkpoint({ name, good: true, ...(options.by ? { by: options.by } : {}) });
   return { verdict: "passed", reason, measurements, checkpoint };
 }

@@ -3,6 +3,7 @@
  * OpenAPI document. Strict objects: an unknown field is refused, not ignored.
  */
 import { z } from "zod";
+import { CHANNELS } from "../core/actor.js";
 
 const ref = z.string().min(1).max(200);
 const names = z.array(z.string().min(1).max(200)).max(500);
@@ -85,3 +86,33 @@ export const eventsQuery = z
   .strict();
 
 export const anyJson = z.unknown();
+
+/** GET /checkpoints/{ref}: the checkpoint and its audit (who took, marked, unmarked it). */
+export const checkpointHistorySchema = z
+  .object({
+    checkpoint: z.object({
+      id: z.string(),
+      name: z.string(),
+      environment: z.string(),
+      createdAt: z.number(),
+      good: z.boolean(),
+      markedGoodAt: z.number().optional(),
+      components: z.record(z.string(), z.unknown()),
+      unreadable: z.record(z.string(), z.string()).optional(),
+    }),
+    events: z.array(
+      z.object({
+        id: z.number().int(),
+        environment: z.string(),
+        checkpointId: z.string(),
+        at: z.number().meta({ description: "Milliseconds since the epoch." }),
+        action: z.enum(["taken", "marked-good", "unmarked-good"]),
+        by: z.string().meta({ description: "The person: a token's name, the OS user or --as NAME." }),
+        via: z.enum(CHANNELS).meta({ description: "Through what: cli, serve (the API) or library." }),
+        details: z.record(z.string(), z.unknown()).meta({
+          description: "taken: name, good, unreadable; marked-good and unmarked-good: wasGood.",
+        }),
+      }),
+    ),
+  })
+  .meta({ description: "Oldest event first." });

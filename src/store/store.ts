@@ -1,6 +1,7 @@
 import type { Holder, JournalEntry, JournalEventData } from "../core/journal-events.js";
 import type { CheckpointRecord, Plan, RollbackState } from "../core/model.js";
 import type { AlertDecisionStore } from "./alert-decisions.js";
+import type { CheckpointEventStore, CheckpointEventInput } from "./checkpoint-events.js";
 import type { OutboxMessage, OutboxStore } from "./outbox.js";
 
 export type { OutboxMessage, OutboxQuery, OutboxRow, OutboxSettlement, OutboxStore } from "./outbox.js";
@@ -82,14 +83,16 @@ export interface Fence {
  * PostgreSQL store can implement it; every method is one transaction.
  */
 export interface Store extends OutboxStore {
-  saveCheckpoint(cp: CheckpointRecord): Promise<void>;
+  /** `event`: the audit record of who took it, written in the same transaction. */
+  saveCheckpoint(cp: CheckpointRecord, event?: CheckpointEventInput): Promise<void>;
   /** By id, or by name (the newest checkpoint with that name). */
   getCheckpoint(idOrName: string): Promise<CheckpointRecord | undefined>;
   /** Newest first. */
   listCheckpoints(limit?: number): Promise<CheckpointRecord[]>;
-  markGood(idOrName: string, at: number): Promise<CheckpointRecord | undefined>;
+  /** `event`: the audit record of who marked it (with whether it was good before), in the same transaction. */
+  markGood(idOrName: string, at: number, event?: CheckpointEventInput): Promise<CheckpointRecord | undefined>;
   /** Takes the good mark away (by id or name); undefined when there is no such checkpoint. */
-  unmarkGood(idOrName: string): Promise<CheckpointRecord | undefined>;
+  unmarkGood(idOrName: string, event?: CheckpointEventInput): Promise<CheckpointRecord | undefined>;
   lastGoodCheckpoint(): Promise<CheckpointRecord | undefined>;
 
   /**
@@ -165,6 +168,9 @@ export interface Store extends OutboxStore {
   recordAlertDecision?: AlertDecisionStore["recordAlertDecision"];
   settleAlertDecision?: AlertDecisionStore["settleAlertDecision"];
   alertDecisions?: AlertDecisionStore["alertDecisions"];
+
+  /** Optional: the checkpoint audit (who took, marked, unmarked a checkpoint; when; through what). */
+  checkpointEvents?: CheckpointEventStore["checkpointEvents"];
 
   /** Optional: the store's own integrity check (SQLite's integrity_check), for `backout doctor`. */
   checkIntegrity?(): Promise<{ ok: boolean; problems: string[] }>;

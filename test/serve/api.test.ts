@@ -1,9 +1,11 @@
 /**
  * `backout serve` as a real process (the built CLI) on a loopback port: the auth matrix, bad
  * bodies, rollbacks started by the API and finished by the CLI and the other way round, the
- * four-eyes rule, SSE resumption with Last-Event-ID, /metrics and the OpenAPI document.
+ * four-eyes rule (one person on two channels is one person), SSE resumption with Last-Event-ID,
+ * /metrics, the OpenAPI document, and the checkpoint audit written by the API and the CLI.
  */
 import { readFileSync, writeFileSync } from "node:fs";
+import { userInfo } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, tempDir } from "../e2e/cli.js";
@@ -64,6 +66,7 @@ describe("backout serve: auth matrix (every endpoint × no token, bad token, eac
   const endpoints: [string, string, "viewer" | "operator" | "approver", unknown?][] = [
     ["GET", "/api/v1/status", "viewer"],
     ["GET", "/api/v1/checkpoints", "viewer"],
+    ["GET", "/api/v1/checkpoints/no-such", "viewer"],
     ["GET", "/api/v1/rollbacks", "viewer"],
     ["GET", "/api/v1/rollbacks/r-none", "viewer"],
     ["GET", "/api/v1/rollbacks/r-none/report?format=md", "viewer"],
@@ -221,6 +224,34 @@ describe("backout serve: the same rollbacks as the CLI", () => {
     expect(apps.effects.get("db")).toEqual(["v1", "v1", "v1"]);
   }, 180_000);
 
+  it("four-eyes compares the person, not the channel: carl requests through the CLI, carl's token may not approve, anna's may", async () => {
+    deploy("v4b");
+    const run = await cli(["run", "--as", "carl"], { cwd: dir });
+    expect(run.exitCode, run.stderr).toBe(3);
+    const id =
+      (JSON.parse((await cli(["history", "--json"], { cwd: dir })).stdout) as { id: string }[])[0]?.id ?? "";
+    const shown = await server.call("GET", `/api/v1/rollbacks/${id}`, { token: "viewer" });
+    expect(shown.json.events.find((e) => e.event.type === "queued")?.event.requestedBy).toBe("carl@cli");
+    const hash = shown.json.rollback.plan.hash;
+    const self = await server.call("POST", `/api/v1/rollbacks/${id}/approve`, {
+      token: "both",
+      body: { planHash: hash },
+    });
+    expect(self.status, self.text).toBe(403);
+    expect(self.json.error.code).toBe("FORBIDDEN");
+    expect(self.json.error.message).toBe(
+      `rollback ${id} was requested by carl@cli, and carl@serve is the same person (carl) on another channel; four-eyes needs another approver`,
+    );
+    expect(await stateOf(id)).toBe("awaiting-confirmation");
+    const other = await server.call("POST", `/api/v1/rollbacks/${id}/approve`, {
+      token: "approver",
+      body: { planHash: hash },
+    });
+    expect(other.status, other.text).toBe(202);
+    await until("succeeded", async () => (await stateOf(id)) === "succeeded");
+    expect(readFileSync(join(dir, "state", "db"), "utf8")).toBe("v1");
+  }, 180_000);
+
   it("SSE: a client that reconnects with Last-Event-ID gets every event it missed, in order, none twice", async () => {
     const first = await readEvents(server.url, TOKENS.viewer, {
       query: "?after=0",
@@ -270,10 +301,71 @@ describe("backout serve: the same rollbacks as the CLI", () => {
         "/api/v1/rollbacks/{id}/approve",
         "/api/v1/events",
         "/api/v1/plan",
+        "/api/v1/checkpoints/{ref}",
       ]),
     );
     expect(
       doc.paths["/api/v1/rollbacks"]?.post?.requestBody.content["application/json"]?.schema.properties,
     ).toHaveProperty("only");
   });
+});
+
+describe("backout serve: the checkpoint audit (who took, marked, unmarked a checkpoint, and through what)", () => {
+  interface AuditEvent {
+    action: string;
+    by: string;
+    via: string;
+    at: number;
+    details: Record<string, unknown>;
+  }
+  const audit = async (ref: string): Promise<AuditEvent[]> => {
+    const r = await server.call("GET", `/api/v1/checkpoints/${ref}`, { token: "viewer" });
+    expect(r.status, r.text).toBe(200);
+    return (JSON.parse(r.text) as { events: AuditEvent[] }).events;
+  };
+  const brief = (events: AuditEvent[]) => events.map((e) => [e.action, e.by, e.via, e.details]);
+
+  it("the API records the token's name via serve, the CLI the user (or --as) via cli; a viewer reads it, and so does the CLI", async () => {
+    const taken = await server.call("POST", "/api/v1/checkpoints", {
+      token: "operator",
+      body: { name: "audited" },
+    });
+    expect(taken.status, taken.text).toBe(200);
+    expect((await server.call("PUT", "/api/v1/checkpoints/audited/good", { token: "both" })).status).toBe(
+      200,
+    );
+    expect(
+      (await server.call("DELETE", "/api/v1/checkpoints/audited/good", { token: "operator" })).status,
+    ).toBe(200);
+    const marked = await cli(["mark-good", "audited", "--as", "mia"], { cwd: dir });
+    expect(marked.exitCode, marked.stderr).toBe(0);
+    const unmarked = await cli(["unmark-good", "audited"], { cwd: dir });
+    expect(unmarked.exitCode, unmarked.stderr).toBe(0);
+
+    const events = await audit("audited");
+    expect(brief(events)).toEqual([
+      ["taken", "otto", "serve", { name: "audited", good: false }],
+      ["marked-good", "carl", "serve", { wasGood: false }],
+      ["unmarked-good", "otto", "serve", { wasGood: true }],
+      ["marked-good", "mia", "cli", { wasGood: false }],
+      ["unmarked-good", userInfo().username, "cli", { wasGood: true }],
+    ]);
+    expect(events.map((e) => e.at)).toEqual([...events.map((e) => e.at)].sort((a, b) => a - b));
+    // The checkpoint the CLI took before the server started (backout checkpoint --good).
+    expect(brief(await audit("v1"))).toEqual([
+      ["taken", userInfo().username, "cli", { name: "v1", good: true }],
+    ]);
+
+    const shown = await cli(["checkpoints", "audited", "--json"], { cwd: dir });
+    expect(shown.exitCode, shown.stderr).toBe(0);
+    expect(brief((JSON.parse(shown.stdout) as { events: AuditEvent[] }).events)).toEqual(brief(events));
+    const text = await cli(["checkpoints", "audited"], { cwd: dir });
+    expect(text.stdout).toMatch(/marked-good +mia +cli +was not good/);
+    expect(text.stdout).toMatch(/taken +otto +serve +not marked good/);
+
+    const missing = await server.call("GET", "/api/v1/checkpoints/audtied", { token: "viewer" });
+    expect(missing.status).toBe(404);
+    expect(missing.json.error.code).toBe("CHECKPOINT_NOT_FOUND");
+    expect(missing.json.error.message).toContain('Did you mean "audited"?');
+  }, 120_000);
 });

@@ -1,4 +1,4 @@
-import { openEngine, type GlobalOptions } from "../context.js";
+import { cliActor, openEngine, type GlobalOptions } from "../context.js";
 import { out, outJson, table } from "../output.js";
 
 export default async function checkpoint(
@@ -10,6 +10,7 @@ export default async function checkpoint(
       ...(opts.name ? { name: opts.name } : {}),
       good: Boolean(opts.good),
       allowPartial: Boolean(opts.allowPartial),
+      by: cliActor(opts),
     });
     if (opts.json) outJson(cp);
     else {

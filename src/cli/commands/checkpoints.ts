@@ -1,9 +1,17 @@
 import { openEngine, type GlobalOptions } from "../context.js";
 import { out, outJson, table } from "../output.js";
+import { showCheckpoint } from "./checkpoint-show.js";
 
-export default async function checkpoints(opts: GlobalOptions & { limit: string }): Promise<number> {
+export default async function checkpoints(
+  opts: GlobalOptions & { limit: string },
+  [ref]: string[],
+): Promise<number> {
   const engine = await openEngine(opts, { readOnly: true });
   try {
+    if (ref !== undefined) {
+      await showCheckpoint(engine, ref, Boolean(opts.json));
+      return 0;
+    }
     const list = await engine.store.listCheckpoints(Number(opts.limit) || 20);
     if (opts.json) outJson(list);
     else if (list.length === 0) out("no checkpoints yet: take one with `backout checkpoint --name NAME`");

@@ -1,11 +1,11 @@
 import type { CheckpointRecord } from "../../core/model.js";
-import { openEngine, type GlobalOptions } from "../context.js";
+import { cliActor, openEngine, type GlobalOptions } from "../context.js";
 import { out, outJson } from "../output.js";
 
 export default async function markGood(opts: GlobalOptions, [ref]: string[]): Promise<number> {
   const engine = await openEngine(opts);
   try {
-    const { checkpoint: cp, isDefault, target } = await engine.markGood(ref ?? "");
+    const { checkpoint: cp, isDefault, target } = await engine.markGood(ref ?? "", cliActor(opts));
     if (opts.json) outJson({ ...cp, isDefault, defaultTarget: target?.id ?? null });
     else {
       const what = isDefault

@@ -1,5 +1,5 @@
 import { watchDeploy, type Measurement } from "../../core/watch.js";
-import { openEngine, type GlobalOptions } from "../context.js";
+import { cliActor, openEngine, type GlobalOptions } from "../context.js";
 import { EXIT, exitCodeForState } from "../exit-codes.js";
 import { err, out } from "../output.js";
 
@@ -17,6 +17,7 @@ export default async function watch(
     const json = Boolean(opts.json);
     const result = await watchDeploy(engine, {
       noRollback: !opts.rollback,
+      by: cliActor(opts),
       ...(opts.name ? { checkpointName: opts.name } : {}),
       onMeasurement: (m) => (json ? out(JSON.stringify({ measurement: m })) : err(line(m, count))),
       onRollback: (reason) => err(`${reason}: rolling back to the last good checkpoint`),

@@ -2,12 +2,21 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { statusData } from "../../cli/status-data.js";
+import { checkpointWithEvents } from "../../core/checkpoint-audit.js";
 import { requireRollback } from "../../core/rollbacks.js";
 import { foldJournal } from "../../report/fold-journal.js";
 import { renderReport } from "../../report/render.js";
 import type { ServeContext } from "../context.js";
 import { sharedResult } from "../shared-result.js";
-import { anyJson, errorSchema, idParams, limitQuery, reportQuery } from "../schemas.js";
+import {
+  anyJson,
+  checkpointHistorySchema,
+  errorSchema,
+  idParams,
+  limitQuery,
+  refParams,
+  reportQuery,
+} from "../schemas.js";
 
 const STATUS_MAX_AGE_MS = 250;
 
@@ -45,6 +54,19 @@ export function readRoutes(app: FastifyInstance, ctx: ServeContext): void {
       schema: { summary: "Checkpoints, newest first", querystring: limitQuery, response: responses },
     },
     async (req) => json(await engine.store.listCheckpoints(req.query.limit)),
+  );
+
+  r.get(
+    "/checkpoints/:ref",
+    {
+      config: viewer,
+      schema: {
+        summary: "One checkpoint (by id or name) with its audit: who took, marked and unmarked it",
+        params: refParams,
+        response: { 200: checkpointHistorySchema, "4xx": errorSchema },
+      },
+    },
+    async (req) => json(await checkpointWithEvents(engine, req.params.ref)),
   );
 
   r.get(

@@ -1,11 +1,11 @@
 /**
- * Changes, through the same engine calls as the CLI. Each is journalled with the token's name
- * (rollbacks) or logged with it (checkpoints, which have no journal).
+ * Changes, through the same engine calls as the CLI. Each is recorded with the token's name:
+ * in the journal (rollbacks) or in the checkpoint audit, written with the change (checkpoints).
  */
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { approveRollback, cancelRollback } from "../../core/rollbacks.js";
-import { who, type ServeContext } from "../context.js";
+import { actorOf, who, type ServeContext } from "../context.js";
 import {
   anyJson,
   approveBody,
@@ -53,6 +53,7 @@ export function writeRoutes(app: FastifyInstance, ctx: ServeContext): void {
         ...(req.body.name ? { name: req.body.name } : {}),
         good: req.body.good,
         allowPartial: req.body.allowPartial,
+        by: actorOf(req),
       });
       req.log.info(
         { audit: "checkpoint", by: who(req), checkpoint: cp.id, good: cp.good },
@@ -69,7 +70,7 @@ export function writeRoutes(app: FastifyInstance, ctx: ServeContext): void {
       schema: { summary: "Mark a checkpoint good", params: refParams, body: emptyBody, response: responses },
     },
     async (req) => {
-      const res = await engine.markGood(req.params.ref);
+      const res = await engine.markGood(req.params.ref, actorOf(req));
       req.log.info(
         { audit: "mark-good", by: who(req), checkpoint: res.checkpoint.id },
         "checkpoint marked good",
@@ -85,7 +86,7 @@ export function writeRoutes(app: FastifyInstance, ctx: ServeContext): void {
       schema: { summary: "Take the good mark away", params: refParams, response: responses },
     },
     async (req) => {
-      const res = await engine.unmarkGood(req.params.ref);
+      const res = await engine.unmarkGood(req.params.ref, actorOf(req));
       req.log.info(
         { audit: "unmark-good", by: who(req), checkpoint: res.checkpoint.id },
         "good mark taken away",

@@ -137,6 +137,25 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX alert_decisions_by_time ON alert_decisions (environment, at);
     `,
   },
+  {
+    version: 5,
+    description: "checkpoint events: who took, marked and unmarked each checkpoint, when and through what",
+    // Checkpoints have no journal; this is their audit. Each row is written in the transaction of
+    // the change it describes. No foreign key: the record outlives what it is about.
+    sql: `
+      CREATE TABLE checkpoint_events (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        environment   TEXT NOT NULL,
+        checkpoint_id TEXT NOT NULL,
+        at            INTEGER NOT NULL,
+        action        TEXT NOT NULL,
+        by            TEXT NOT NULL,
+        via           TEXT NOT NULL,
+        details       TEXT NOT NULL
+      );
+      CREATE INDEX checkpoint_events_by_checkpoint ON checkpoint_events (checkpoint_id, id);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

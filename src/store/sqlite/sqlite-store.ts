@@ -22,7 +22,9 @@ import type {
   Store,
 } from "../store.js";
 import type { AlertDecision, AlertDecisionStore, AlertSettlement, Recorded } from "../alert-decisions.js";
+import type { CheckpointEvent, CheckpointEventInput, CheckpointEventStore } from "../checkpoint-events.js";
 import { SqliteAlertDecisions } from "./alert-decisions.js";
+import { SqliteCheckpointEvents } from "./checkpoint-events.js";
 import { SqliteLockQueue } from "./lock-queue.js";
 import { SqliteOutbox } from "./outbox.js";
 import {
@@ -51,8 +53,9 @@ export interface SqlitePragmas {
  * better-sqlite3 is synchronous, so each method runs to completion before it resolves;
  * SQLite's own locking (busy_timeout, BEGIN IMMEDIATE) orders writers across processes.
  */
-export class SqliteStore implements Store, AlertDecisionStore {
+export class SqliteStore implements Store, AlertDecisionStore, CheckpointEventStore {
   private readonly locks: SqliteLockQueue;
+  private readonly audit: SqliteCheckpointEvents;
   private readonly alerts: SqliteAlertDecisions;
   private readonly outbox: SqliteOutbox;
   private readonly s;
@@ -65,6 +68,7 @@ export class SqliteStore implements Store, AlertDecisionStore {
     this.locks = new SqliteLockQueue(db);
     this.outbox = new SqliteOutbox(db);
     this.alerts = new SqliteAlertDecisions(db);
+    this.audit = new SqliteCheckpointEvents(db);
     const newest = "ORDER BY created_at DESC, rowid DESC";
     this.s = {
       saveCheckpoint: db.prepare<[string, string, string, number, number, number | null, string]>(
@@ -128,8 +132,8 @@ export class SqliteStore implements Store, AlertDecisionStore {
     };
   }
 
-  saveCheckpoint(cp: CheckpointRecord): Promise<void> {
-    return this.run(() => {
+  saveCheckpoint(cp: CheckpointRecord, event?: CheckpointEventInput): Promise<void> {
+    return this.write(() => {
       const good = cp.good ? 1 : 0;
       const components = checkpointComponentsJson(cp);
       this.s.saveCheckpoint.run(
@@ -141,6 +145,7 @@ export class SqliteStore implements Store, AlertDecisionStore {
         cp.markedGoodAt ?? null,
         components,
       );
+      if (event !== undefined) this.audit.record(cp.environment, cp.id, "taken", event);
     });
   }
 
@@ -152,20 +157,28 @@ export class SqliteStore implements Store, AlertDecisionStore {
     return this.run(() => this.s.checkpoints.all(limit ?? -1).map(toCheckpoint));
   }
 
-  markGood(idOrName: string, at: number): Promise<CheckpointRecord | undefined> {
+  markGood(
+    idOrName: string,
+    at: number,
+    event?: CheckpointEventInput,
+  ): Promise<CheckpointRecord | undefined> {
     return this.write(() => {
       const found = this.findCheckpoint(idOrName);
       if (found === undefined) return undefined;
       this.s.markGood.run(at, found.id);
+      if (event !== undefined)
+        this.audit.record(found.environment, found.id, "marked-good", event, { wasGood: found.good });
       return { ...found, good: true, markedGoodAt: at };
     });
   }
 
-  unmarkGood(idOrName: string): Promise<CheckpointRecord | undefined> {
+  unmarkGood(idOrName: string, event?: CheckpointEventInput): Promise<CheckpointRecord | undefined> {
     return this.write(() => {
       const found = this.findCheckpoint(idOrName);
       if (found === undefined) return undefined;
       this.s.unmarkGood.run(found.id);
+      if (event !== undefined)
+        this.audit.record(found.environment, found.id, "unmarked-good", event, { wasGood: found.good });
       return { ...found, good: false, markedGoodAt: undefined };
     });
   }
@@ -235,6 +248,10 @@ export class SqliteStore implements Store, AlertDecisionStore {
       if (outbox !== undefined) this.outbox.insert(outbox);
       return { rollbackId, seq, at, event };
     });
+  }
+
+  checkpointEvents(checkpointId: string): Promise<CheckpointEvent[]> {
+    return this.run(() => this.audit.of(checkpointId));
   }
 
   recordAlertDecision(d: AlertDecision): Promise<Recorded> {
