@@ -54,6 +54,7 @@ export const ERROR_EXIT = {
   PG_STATEMENT_FAILED: "failed",
   PG_CONSTRAINT_VIOLATION: "failed",
   PG_SERVER_ERROR: "failed",
+  PG_LIMIT_REACHED: "failed",
   PG_UNEXPECTED_REPLY: "failed",
   PG_REPLAY_STATE: "failed",
   GIT_PUSH_REFUSED: "failed",

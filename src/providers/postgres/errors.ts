@@ -2,8 +2,9 @@
  * The provider's one classification of PostgreSQL errors, by SQLSTATE (pg's error.code): a
  * stable error code, whether trying again later can succeed (a connection lost, a serialization
  * failure or deadlock, a lock or statement timeout, the server shutting down or out of
- * resources), whether the server itself is broken, or whether the statement or the data is at
- * fault (syntax, missing object, constraint, type), which no retry fixes, and what to do.
+ * resources), whether the server itself is broken, whether one of its settings is too low,
+ * or whether the statement or the data is at fault (syntax, missing object, constraint,
+ * type), which no retry fixes, and what to do.
  * Every PostgreSQL failure of the provider becomes a BackoutError through pgFailure (a query)
  * or connectFailure (a connect).
  */
@@ -15,6 +16,8 @@ export type PgErrorKind =
   | "transient"
   /** The server failed internally (I/O, corruption, XX class): neither retried nor blamed on the statement. */
   | "server"
+  /** A limit set in postgresql.conf was reached: the operator raises it or frees what holds it; not retried. */
+  | "setting"
   /** The statement or the data it met is wrong (42xxx, 23xxx, 22xxx ...): fix it, do not retry. */
   | "statement";
 
@@ -94,6 +97,13 @@ export const PG_STATES: Readonly<Record<string, PgErrorClass>> = {
   "55006": CONFLICT, // object_in_use (a session still on a database being renamed)
   // database_dropped: it will not come back by itself.
   "57P04": row("PG_UNAVAILABLE", "statement", () => "The database was dropped: check the component's url."),
+  // configuration_limit_exceeded (e.g. all replication slots in use): waiting does not free it.
+  "53400": row(
+    "PG_LIMIT_REACHED",
+    "setting",
+    (again) =>
+      `A limit set in postgresql.conf was reached (e.g. max_replication_slots); raise the setting or free what uses it up, then ${again}.`,
+  ),
   "28000": row("PG_CONNECT_REFUSED", "statement", () => CREDENTIALS_HINT),
   "28P01": row("PG_CONNECT_REFUSED", "statement", () => CREDENTIALS_HINT),
   "3D000": row("PG_CONNECT_REFUSED", "statement", () => CREDENTIALS_HINT),
@@ -102,7 +112,7 @@ export const PG_STATES: Readonly<Record<string, PgErrorClass>> = {
 /** Whole classes (the SQLSTATE's first two characters). */
 export const PG_CLASSES: Readonly<Record<string, PgErrorClass>> = {
   "08": UNAVAILABLE, // connection exception
-  "53": UNAVAILABLE, // insufficient resources (too many connections, disk full, out of memory)
+  "53": UNAVAILABLE, // insufficient resources (too many connections, disk full, out of memory), but 53400
   "57": UNAVAILABLE, // operator intervention (admin shutdown, crash shutdown, cannot connect now)
   "42": row(
     "PG_STATEMENT_FAILED",

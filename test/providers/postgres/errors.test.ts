@@ -32,6 +32,7 @@ const TABLE: [string, ErrorCode, boolean, RegExp][] = [
   ["08006", "PG_UNAVAILABLE", true, /lost connection/], // connection_failure
   ["08001", "PG_UNAVAILABLE", true, /resume the rollback/], // unable to connect
   ["53300", "PG_UNAVAILABLE", true, /out of connections/], // too_many_connections
+  ["53400", "PG_LIMIT_REACHED", false, /max_replication_slots/], // configuration_limit_exceeded
   ["57P04", "PG_UNAVAILABLE", false, /dropped/], // database_dropped
   ["42501", "PG_PRIVILEGE_MISSING", false, /Privileges/], // insufficient_privilege
   ["42601", "PG_STATEMENT_FAILED", false, /syntax/], // syntax_error

@@ -125,6 +125,8 @@ describe("pgErrorKind / failureOf", () => {
       ["08006", "08001", "53300", "57P01", "57P03", "40001", "40P01", "55P03", "55006"].map(kind),
     ).toEqual(Array(9).fill("transient"));
     expect(["XX000", "XX001", "58030"].map(kind)).toEqual(["server", "server", "server"]);
+    // A postgresql.conf limit (all replication slots in use): neither retried nor the statement's.
+    expect(kind("53400")).toBe("setting");
     expect(["42P01", "42703", "23505", "23502", "22P02", "40002", "57P04", "55000"].map(kind)).toEqual(
       Array(8).fill("statement"),
     );

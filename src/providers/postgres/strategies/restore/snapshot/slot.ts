@@ -2,7 +2,7 @@ import type pg from "pg";
 import { BackoutError, type ErrorLocation } from "../../../../../core/errors.js";
 import { openPgClient } from "../../../connection/client.js";
 import type { Queryable } from "../../../connection/queryable.js";
-import { unexpectedReply } from "../../../errors.js";
+import { failureOf, sqlState, unexpectedReply } from "../../../errors.js";
 
 /** Slot names allow [a-z0-9_] and at most 63 characters. */
 const MAX_SLOT = 63;
@@ -58,22 +58,65 @@ export async function createSlotWithSnapshot(
   }
 }
 
-/** Turns the usual reasons a slot cannot be created into what to do about them. */
+/** What to do when a slot cannot be created, by SQLSTATE (what the server raises, not its wording). */
+const SLOT_HINTS: Readonly<Record<string, (slot: string) => string>> = {
+  // configuration_limit_exceeded: "all replication slots are in use".
+  "53400": (slot) =>
+    "Every replication slot of the server is taken (max_replication_slots). Raise max_replication_slots " +
+    "in postgresql.conf and restart PostgreSQL, or drop slots no longer needed: list them with " +
+    "SELECT slot_name, active FROM pg_replication_slots; and drop an inactive one with " +
+    `SELECT pg_drop_replication_slot('<name>'); (this component's are ${slotBase(slot)}_<checkpoint id>; ` +
+    "a dropped slot's checkpoint can no longer be restored, a lower keepSnapshots keeps fewer). " +
+    "Then take the checkpoint again.",
+  // duplicate_object: "replication slot ... already exists".
+  "42710": (slot) => `Drop the slot: SELECT pg_drop_replication_slot('${slot}'); or take a new checkpoint.`,
+  // object_in_use: "replication slot ... is active for PID ...".
+  "55006": (slot) =>
+    `Another session uses the slot ${slot} (pg_replication_slots.active_pid); let it end, then take the checkpoint again.`,
+  // object_not_in_prerequisite_state: wal_level below logical, or max_replication_slots = 0.
+  "55000": () =>
+    "Set wal_level = logical and max_replication_slots above 0 in postgresql.conf and restart PostgreSQL.",
+  // undefined_file: the output plugin's library is missing.
+  "58P01": () => "Install the wal2json output plugin on the server (Debian: postgresql-15-wal2json).",
+  // insufficient_privilege: no REPLICATION attribute.
+  "42501": () =>
+    "Give the component's user the REPLICATION attribute (ALTER ROLE <user> REPLICATION) and let pg_hba.conf allow it.",
+};
+
+const DEFAULT_HINT =
+  "Check that the component's user has the REPLICATION attribute and that pg_hba.conf allows it.";
+
+/**
+ * Why a slot cannot be created, and what to do about it. The code and whether to retry come
+ * from the provider's one classification by SQLSTATE (errors.ts): all slots in use is
+ * PG_LIMIT_REACHED, not retried; the hint is the slot's own for the SQLSTATE.
+ */
 export function slotFailure(e: unknown, slot: string, where: ErrorLocation): BackoutError {
   const msg = e instanceof Error ? e.message : String(e);
-  let hint = "Check that the component's user has the REPLICATION attribute and that pg_hba.conf allows it.";
-  if (/wal_level/i.test(msg)) hint = "Set wal_level = logical in postgresql.conf and restart PostgreSQL.";
-  else if (/wal2json/i.test(msg))
-    hint = "Install the wal2json output plugin on the server (Debian: postgresql-15-wal2json).";
-  else if (/max_replication_slots|all replication slots are in use/i.test(msg))
-    hint = "Raise max_replication_slots (and max_wal_senders) on the server, or drop unused slots.";
-  else if (/already exists/i.test(msg))
-    hint = `Drop the slot ${slot} (pg_drop_replication_slot) or take a new checkpoint.`;
-  return new BackoutError("PROVIDER_FAILED", `cannot create the replication slot ${slot}: ${msg}`, {
+  const message = `cannot create the replication slot ${slot}: ${msg}`;
+  if (e instanceof BackoutError) {
+    return new BackoutError(e.code, message, {
+      where,
+      retryable: e.retryable,
+      ...(e.hint === undefined ? {} : { hint: e.hint }),
+      cause: e,
+    });
+  }
+  const c = failureOf(e, (t) => t, where);
+  const state = sqlState(e);
+  const own = state === undefined ? undefined : SLOT_HINTS[state];
+  return new BackoutError(c.code, message, {
     where,
-    retryable: false,
-    hint,
+    retryable: c.retryable,
+    ...(c.details === undefined ? {} : { details: c.details }),
+    // A transient failure (the connection, the server) keeps the classification's advice.
+    hint: own?.(slot) ?? (c.retryable ? (c.hint ?? DEFAULT_HINT) : DEFAULT_HINT),
   });
+}
+
+/** The slot name without its checkpoint suffix: everything before the last "_" (the suffix has none). */
+function slotBase(slot: string): string {
+  return slot.slice(0, slot.lastIndexOf("_"));
 }
 
 /**
@@ -91,9 +134,8 @@ export async function dropOlderSlots(db: Queryable, newest: string, keep: number
       ORDER BY slot_name DESC`,
     [newest],
   );
-  // Same base, another checkpoint: everything before the last "_" equal (the suffix has no "_").
-  const base = (s: string): string => s.slice(0, s.lastIndexOf("_"));
-  const siblings = r.rows.map((x) => x.slot_name).filter((s) => base(s) === base(newest));
+  // Same base, another checkpoint.
+  const siblings = r.rows.map((x) => x.slot_name).filter((s) => slotBase(s) === slotBase(newest));
   const older = siblings.slice(Math.max(0, keep - 1));
   for (const s of older) await db.query("SELECT pg_drop_replication_slot($1)", [s]);
   return older;
