@@ -1,3 +1,5 @@
+import { hidePassword } from "../url-password.js";
+
 /** What may be shown of a Redis URL, and a redactor that knows its password. */
 export interface RedisTarget {
   /** The URL with the password replaced by ***: safe for messages, journals and plans. */
@@ -11,10 +13,7 @@ export interface RedisTarget {
 
 export function redisTarget(url: string): RedisTarget {
   const u = new URL(url);
-  const encoded = u.password;
-  // Longest first, so a password containing the other form is replaced whole.
-  const secrets = [encoded, safeDecode(encoded)].filter((s) => s !== "").sort((a, b) => b.length - a.length);
-  if (encoded !== "") u.password = "***";
+  const scrub = hidePassword(u);
   const port = u.port === "" ? "6379" : u.port;
   const dbText = u.pathname.replace(/^\//, "");
   const db = dbText === "" ? 0 : Number.parseInt(dbText, 10);
@@ -22,14 +21,6 @@ export function redisTarget(url: string): RedisTarget {
     safeUrl: u.toString(),
     hostPort: `${u.hostname}:${port}`,
     db: Number.isFinite(db) ? db : 0,
-    scrub: (text) => secrets.reduce((t, s) => t.split(s).join("***"), text),
+    scrub,
   };
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
 }

@@ -1,3 +1,5 @@
+import { hidePassword, safeDecode } from "../../url-password.js";
+
 /** What may be shown of a PostgreSQL URL, and a redactor that knows its password. */
 export interface PgTarget {
   /** The URL with the password replaced by ***: safe for messages, journals and plans. */
@@ -22,22 +24,11 @@ export function pgTarget(url: string): PgTarget {
       scrub: (t) => t.split(url).join("***"),
     };
   }
-  const encoded = u.password;
-  // Longest first, so a password containing the other form is replaced whole.
-  const secrets = [encoded, safeDecode(encoded)].filter((s) => s !== "").sort((a, b) => b.length - a.length);
-  if (encoded !== "") u.password = "***";
+  const scrub = hidePassword(u);
   return {
     safeUrl: u.toString(),
     hostPort: `${u.hostname === "" ? "localhost" : u.hostname}:${u.port === "" ? "5432" : u.port}`,
     database: safeDecode(u.pathname.replace(/^\//, "")),
-    scrub: (text) => secrets.reduce((t, s) => t.split(s).join("***"), text),
+    scrub,
   };
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
 }

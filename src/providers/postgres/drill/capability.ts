@@ -5,6 +5,7 @@
  */
 import type { CapabilityResult, DrillRequest, ProviderContext } from "../../../core/provider.js";
 import { pgTarget } from "../connection/url.js";
+import { safeDecode } from "../../url-password.js";
 import type { PostgresSettings } from "../settings.js";
 import { drillInputFor, restoreDrillInputFor } from "./component.js";
 import { drillText, NOT_CLEAN_HINT } from "./report-text.js";
@@ -16,14 +17,6 @@ import type { DrillReport } from "./types.js";
 type DrillResult = CapabilityResult & { clean: boolean };
 
 const RESTORE_NOT_CLEAN = "a rollback by restore-and-replay would not be clean: see the problems above";
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
 
 export async function drillPostgres(
   ctx: ProviderContext<PostgresSettings>,
