@@ -3,7 +3,8 @@
  * process: live progress of a rollback the CLI runs, without a reload; a stream dropped by the
  * server's death catches up from Last-Event-ID; approval by an approver works and by an
  * operator is refused (button disabled, and the server refuses the forced click); read-only
- * views with a viewer token. Screenshots at 1280 px and phone width go to BACKOUT_SCREENSHOTS
+ * views with a viewer token; a link /ui/#rollback=ID opens that rollback, and a link to none says
+ * so. Screenshots at 1280 px and phone width go to BACKOUT_SCREENSHOTS
  * (default: a temp dir, printed).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -52,8 +53,15 @@ const deploy = (v: string, names = [...CHAIN, "db"]) => {
   for (const n of names) writeFileSync(join(dir, "state", n), v);
 };
 
-/** A fresh context (its own sessionStorage) signed in with `who`'s token; records every request. */
-async function openDashboard(who: TokenName, width = 1280): Promise<{ page: Page; requests: string[] }> {
+/**
+ * A fresh context (its own sessionStorage) signed in with `who`'s token; records every request.
+ * `path`: where the page is opened (a link such as /ui/#rollback=ID).
+ */
+async function openDashboard(
+  who: TokenName,
+  width = 1280,
+  path = "/",
+): Promise<{ page: Page; requests: string[] }> {
   const context = await browser.newContext({
     viewport: { width, height: width > 600 ? 900 : 844 },
     ...(width <= 600 ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
@@ -61,7 +69,7 @@ async function openDashboard(who: TokenName, width = 1280): Promise<{ page: Page
   const page = await context.newPage();
   const requests: string[] = [];
   page.on("request", (r) => requests.push(r.url()));
-  await page.goto(`${server.url}/`);
+  await page.goto(`${server.url}${path}`);
   await page.fill("#token", TOKENS[who]);
   await page.click("#login button[type=submit]");
   await page.waitForSelector("#main:not([hidden])");
@@ -240,5 +248,45 @@ describe("dashboard in Chromium", () => {
     expect(await viewer.page.textContent("#live-error")).toBe("");
     await viewer.page.context().close();
     await op.page.context().close();
+  }, 120_000);
+
+  it("a link /ui/#rollback=ID opens that rollback without a click; a link to no rollback says so clearly", async () => {
+    type Listed = { id: string; state: string };
+    const list = (await server.call("GET", "/api/v1/rollbacks?limit=100", { token: "viewer" }))
+      .json as unknown as Listed[];
+    // The oldest: not the one the page shows by default (the newest).
+    const newest = list[0];
+    const linked = list[list.length - 1];
+    if (!newest || !linked || linked.id === newest.id)
+      throw new Error("needs two rollbacks from the tests above");
+
+    const { page } = await openDashboard("viewer", 1280, `/ui/#rollback=${linked.id}`);
+    await page.waitForFunction((id) => document.getElementById("live-id")?.textContent === id, linked.id);
+    expect(await page.textContent("#live-state")).toBe(linked.state);
+    expect(await page.isVisible("#live-body")).toBe(true);
+    expect(await page.textContent("#progress")).not.toBe("");
+    await page.waitForSelector(`#history-table tr.selected[data-rollback="${linked.id}"]`);
+    expect(await page.isVisible("#follow")).toBe(true);
+    expect(await page.isHidden("#live-missing")).toBe(true);
+    await shoot(page, "viewer-1280-linked-rollback");
+
+    // A link to a rollback that does not exist, followed in the open tab (only the hash changes),
+    // then loaded afresh: a clear message instead of an empty or a different rollback.
+    const bad = "r-20991231-000000-dead";
+    for (const load of [() => page.goto(`${server.url}/ui/#rollback=${bad}`), () => page.reload()]) {
+      await load();
+      await page.waitForSelector("#live-missing:not([hidden])");
+      expect(await page.textContent("#live-missing-text")).toBe(
+        `There is no rollback "${bad}" in this environment (the link asked for #rollback=${bad}): ROLLBACK_NOT_FOUND. Check the link, or pick a rollback from the history.`,
+      );
+      expect(await page.textContent("#live-id")).toBe(bad);
+      expect(await page.isHidden("#live-body")).toBe(true);
+    }
+    await shoot(page, "viewer-1280-linked-rollback-missing");
+    await page.click("#follow-newest");
+    await page.waitForFunction((id) => document.getElementById("live-id")?.textContent === id, newest.id);
+    expect(await page.isHidden("#live-missing")).toBe(true);
+    expect(new URL(page.url()).hash).toBe("");
+    await page.context().close();
   }, 120_000);
 });

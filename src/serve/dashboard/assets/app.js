@@ -16,11 +16,11 @@ import { followEvents } from "./sse.js";
 import { appendEvent, renderHistory, renderLive, renderStatus } from "./views.js";
 
 /** A link to one rollback (a notification's approval link): /ui/#rollback=ID. */
-const linked = new URLSearchParams(location.hash.slice(1)).get("rollback") ?? undefined;
+const linkedRollback = () => new URLSearchParams(location.hash.slice(1)).get("rollback") || undefined;
 
 const state = {
   /** The rollback shown live; undefined follows the newest one. */
-  pinned: linked,
+  pinned: linkedRollback(),
   shown: undefined,
   live: undefined,
   interrupted: [],
@@ -63,8 +63,9 @@ async function refresh() {
     renderStatus(status);
     state.shown = state.pinned ?? list[0]?.id;
     renderHistory(list, state.shown, select, report);
-    if (state.shown) {
-      state.live = await api("GET", `/rollbacks/${encodeURIComponent(state.shown)}/live`);
+    state.live = state.shown ? await liveOf(state.shown) : undefined;
+    if (!state.shown) $("live-missing").hidden = true;
+    if (state.live) {
       // An error shown for one rollback and state is stale once either changes.
       const key = `${state.live.rollback.id}:${state.live.rollback.state}`;
       if (key !== state.shownKey) showError("live-error", "");
@@ -84,8 +85,40 @@ async function refresh() {
   }
 }
 
+/** The rollback's live view; undefined (and a clear message) when a link named one that does not exist. */
+async function liveOf(id) {
+  try {
+    const live = await api("GET", `/rollbacks/${encodeURIComponent(id)}/live`);
+    $("live-missing").hidden = true;
+    return live;
+  } catch (e) {
+    if (e.code !== "ROLLBACK_NOT_FOUND" || id !== state.pinned) throw e;
+    showMissing(id, e);
+    return undefined;
+  }
+}
+
+function showMissing(id, e) {
+  state.shownKey = undefined;
+  $("live-body").hidden = true;
+  $("live-empty").hidden = true;
+  $("live-id").textContent = id;
+  fill($("live-state"), []);
+  $("live-state").className = "state";
+  $("live-missing-text").textContent =
+    `There is no rollback "${id}" in this environment (the link asked for #rollback=${id}): ${e.code}. ` +
+    "Check the link, or pick a rollback from the history.";
+  $("live-missing").hidden = false;
+}
+
+/** Shows one rollback (undefined: the newest), and keeps the address a link to what is shown. */
 function select(id) {
   state.pinned = id;
+  history.replaceState(
+    null,
+    "",
+    id === undefined ? location.pathname : `#rollback=${encodeURIComponent(id)}`,
+  );
   void refresh();
 }
 
@@ -162,6 +195,12 @@ $("approve").addEventListener("click", () => void approve(state.live.rollback).t
 $("resume").addEventListener("click", () => void resumeOrCancel(state.live.rollback, "resume").then(refresh));
 $("cancel").addEventListener("click", () => void resumeOrCancel(state.live.rollback, "cancel").then(refresh));
 $("follow").addEventListener("click", () => select(undefined));
+$("follow-newest").addEventListener("click", () => select(undefined));
+// A link followed in an open tab (or the address edited) changes only the hash.
+window.addEventListener("hashchange", () => {
+  state.pinned = linkedRollback();
+  void refresh();
+});
 $("gate-confirm").addEventListener("input", () => updateApprove(state.live?.rollback));
 
 if (token.get()) void start();
