@@ -21,9 +21,9 @@ import {
   reopenAndDrain,
   replayInto,
   rateLine,
-  rollbackIdOf,
   stepSession,
 } from "./apply-shared.js";
+import { rollbackIdOf } from "../../rollback-id.js";
 import type { RestoreParams } from "./params.js";
 import { type Admin, connectAdmin, terminateSessions } from "./copy/admin.js";
 import { restorePitr } from "./copy/index.js";

@@ -19,6 +19,7 @@ import { readSettings, type PostgresSettings } from "../../settings.js";
 import { drainSlot, openCaptureStore, settleSlot } from "./snapshot/index.js";
 import { PROGRESS_TABLE } from "./replay/ledger.js";
 import { qualified, quoteIdent } from "../../sql/quote.js";
+import { rollbackIdOf } from "../../rollback-id.js";
 
 /**
  * A session for the restore's own work outside withPostgres (the drainer kept through the
@@ -291,8 +292,4 @@ export async function allowConnections(
   } finally {
     await admin.client.end().catch(() => undefined);
   }
-}
-
-export function rollbackIdOf(ctx: ProviderContext<PostgresSettings>): string {
-  return ctx.rollbackId ?? `manual-${new Date(ctx.clock.now()).toISOString()}`;
 }

@@ -19,9 +19,9 @@ import {
   reopenAndDrain,
   replayInto,
   rateLine,
-  rollbackIdOf,
   stepSession,
 } from "./apply-shared.js";
+import { rollbackIdOf } from "../../rollback-id.js";
 import { restoreCluster } from "./apply-pitr.js";
 import { restoreParams, type RestoreParams } from "./params.js";
 import { restoreDump, restoreNames } from "./copy/index.js";

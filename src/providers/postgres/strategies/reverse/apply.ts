@@ -9,6 +9,7 @@ import { releaseMigrationLocks, setTimeouts, takeMigrationLocks } from "./migrat
 import type { MigrationFormat, MigrationLayout } from "../../layouts/layout.js";
 import { plannedLayout } from "../../layouts/migration-set.js";
 import { pgFailure } from "../../errors.js";
+import { rollbackIdOf } from "../../rollback-id.js";
 import { readSettings, type PostgresSettings } from "../../settings.js";
 import { migrationLocks } from "../../layouts/tool-locks.js";
 import { archiveBefore } from "../../archive/archive-before.js";
@@ -17,6 +18,16 @@ import type { ClassifiedStatement } from "../../classify/types.js";
 import { downParams, plannedMigration, type DownParams } from "./step-params.js";
 
 type PlannedSet = { format: MigrationFormat; dir: string; layout: MigrationLayout };
+
+/** One down as it runs: everything from the plan, on the step's session. */
+interface Down {
+  ctx: ProviderContext<PostgresSettings>;
+  settings: PostgresSettings;
+  set: PlannedSet;
+  s: PgSession;
+  params: DownParams;
+  migration: Migration;
+}
 
 /**
  * Runs one migration's down in ONE transaction with its history update, from the plan alone
@@ -42,9 +53,8 @@ export async function applyReverseStep(
   if (ctx.signal.aborted)
     throw new BackoutError("STEP_CANCELLED", "step cancelled before the down ran", { where });
   return withPostgres(ctx, settings, where, async (session) => {
-    const lines = params.transaction
-      ? await inTransaction(ctx, settings, set, session, params, migration)
-      : await withoutTransaction(ctx, settings, set, session, params, migration);
+    const down: Down = { ctx, settings, set, s: session, params, migration };
+    const lines = params.transaction ? await inTransaction(down) : await withoutTransaction(down);
     if (set.format === "dbmate") {
       // dbmate re-dumps db/schema.sql after its own rollback: leave the file as dbmate would.
       const dumped = await afterDbmateRevert(session.client, {
@@ -64,21 +74,15 @@ export async function applyReverseStep(
   });
 }
 
-async function inTransaction(
-  ctx: ProviderContext<PostgresSettings>,
-  settings: PostgresSettings,
-  set: PlannedSet,
-  s: PgSession,
-  params: DownParams,
-  migration: Migration,
-): Promise<string[]> {
-  const { client } = s;
+async function inTransaction(down: Down): Promise<string[]> {
+  const { client } = down.s;
+  const { set, params, migration } = down;
   // READ COMMITTED whatever the server default: an archive copy must see every write committed
   // before its table lock (archive/lock-targets.ts), not the transaction's first snapshot.
   await client.query("BEGIN ISOLATION LEVEL READ COMMITTED");
   try {
-    const lines = await whileLocked(settings, set, s, params, true, async () => {
-      const ran = await runStatements(ctx, settings, s, params);
+    const lines = await whileLocked(down, true, async () => {
+      const ran = await runStatements(down);
       await set.layout.recordReverted(client, migration);
       return [...ran, `reverted ${set.format} migration ${params.version}`];
     });
@@ -91,19 +95,14 @@ async function inTransaction(
 }
 
 /** dbmate `transaction:false`: statements one by one (a failure halfway is not undone), then the history. */
-async function withoutTransaction(
-  ctx: ProviderContext<PostgresSettings>,
-  settings: PostgresSettings,
-  set: PlannedSet,
-  s: PgSession,
-  params: DownParams,
-  migration: Migration,
-): Promise<string[]> {
-  return whileLocked(settings, set, s, params, false, async () => {
-    const ran = await runStatements(ctx, settings, s, params);
-    await s.client.query("BEGIN");
-    await set.layout.recordReverted(s.client, migration);
-    await s.client.query("COMMIT");
+async function withoutTransaction(down: Down): Promise<string[]> {
+  const { client } = down.s;
+  const { set, params, migration } = down;
+  return whileLocked(down, false, async () => {
+    const ran = await runStatements(down);
+    await client.query("BEGIN");
+    await set.layout.recordReverted(client, migration);
+    await client.query("COMMIT");
     return [...ran, `reverted ${set.format} migration ${params.version} (outside a transaction)`];
   });
 }
@@ -115,13 +114,11 @@ async function withoutTransaction(
  * end with the caller's transaction; without one the locks are released here.
  */
 async function whileLocked(
-  settings: PostgresSettings,
-  set: PlannedSet,
-  { client, target, where }: PgSession,
-  params: DownParams,
+  { settings, set, s, params }: Down,
   xact: boolean,
   revert: () => Promise<string[]>,
 ): Promise<string[]> {
+  const { client, target, where } = s;
   await setTimeouts(client, settings, xact);
   const locks = await migrationLocks(client, set.format, target.database, settings.historyTable);
   await takeMigrationLocks(client, locks, xact, where);
@@ -135,14 +132,10 @@ async function whileLocked(
   }
 }
 
-async function runStatements(
-  ctx: ProviderContext<PostgresSettings>,
-  settings: PostgresSettings,
-  { client, redact, where }: PgSession,
-  params: DownParams,
-): Promise<string[]> {
+async function runStatements({ ctx, settings, s, params }: Down): Promise<string[]> {
+  const { client, redact, where } = s;
   const lines: string[] = [];
-  const rollbackId = ctx.rollbackId ?? `manual-${new Date(ctx.clock.now()).toISOString()}`;
+  const rollbackId = rollbackIdOf(ctx);
   for (const [i, st] of params.statements.entries()) {
     try {
       if (params.archive && st.class === "destructive") {
