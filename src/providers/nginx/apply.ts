@@ -43,10 +43,7 @@ export async function applyNginx(ctx: Ctx, step: PlannedStep): Promise<StepResul
 
   const tested = await guarded(() => runNginx(run, ["-t"]), undo);
   if (tested.exitCode !== 0) {
-    const restored = await undo().then(
-      () => "restored",
-      (e: unknown) => `NOT restored (${String(e)})`,
-    );
+    const restored = await undoneText(undo);
     throw new BackoutError(
       "PROVIDER_FAILED",
       ctx.redact(
@@ -62,10 +59,7 @@ export async function applyNginx(ctx: Ctx, step: PlannedStep): Promise<StepResul
   }
   const reloaded = await guarded(() => runNginx(run, ["-s", "reload"]), undo);
   if (reloaded.exitCode !== 0) {
-    const restored = await undo().then(
-      () => "restored",
-      (e: unknown) => `NOT restored (${String(e)})`,
-    );
+    const restored = await undoneText(undo);
     throw new BackoutError(
       "PROVIDER_FAILED",
       ctx.redact(`nginx -s reload failed; previous include ${restored}:\n${nginxSaid(reloaded)}`),
@@ -85,6 +79,14 @@ export async function applyNginx(ctx: Ctx, step: PlannedStep): Promise<StepResul
     `GET ${settings.probe.url} → ${expected.status} (probe attempt ${attempts})`,
   ];
   return { output: ctx.redact(lines.join("\n")) };
+}
+
+/** Puts the previous include back; says how that went, for the error's message. */
+function undoneText(undo: () => Promise<void>): Promise<string> {
+  return undo().then(
+    () => "restored",
+    (e: unknown) => `NOT restored (${String(e)})`,
+  );
 }
 
 /** If nginx could not even run (missing binary, timeout), put the old include back before reporting it. */
