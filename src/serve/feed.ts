@@ -7,6 +7,12 @@ import type { FeedEntry, Store } from "../store/store.js";
 
 const KEEP = 5000;
 const BATCH = 1000;
+/**
+ * The events this process writes within this long are read and sent together: one store read
+ * and one write per SSE client instead of one per event (a rollback writes an event every few
+ * ms; with 50 clients the per-event wake-ups were most of what the server added to it).
+ */
+const COALESCE_MS = 20;
 
 export type FeedListener = (entries: readonly FeedEntry[]) => void;
 
@@ -14,6 +20,7 @@ export class FeedHub {
   private recent: FeedEntry[] = [];
   private head = 0;
   private timer: NodeJS.Timeout | undefined;
+  private soon: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
   private again = false;
   private waiters = new Set<() => void>();
@@ -28,11 +35,12 @@ export class FeedHub {
   /** Starts from the store's current head: events before it are read from the store on demand. */
   async start(): Promise<void> {
     this.head = await this.store.feedHead();
-    this.timer = setInterval(() => this.kick(), this.intervalMs);
+    this.timer = setInterval(this.pollNow, this.intervalMs);
   }
 
   stop(): void {
     clearInterval(this.timer);
+    clearTimeout(this.soon);
     for (const w of this.waiters) w();
     this.waiters.clear();
   }
@@ -46,8 +54,15 @@ export class FeedHub {
     this.listeners.push(listener);
   }
 
-  /** Reads now (an event was just written in this process) instead of at the next tick. */
+  /** Reads soon (an event was just written in this process) instead of at the next tick. */
   kick = (): void => {
+    this.soon ??= setTimeout(() => {
+      this.soon = undefined;
+      this.pollNow();
+    }, COALESCE_MS);
+  };
+
+  private pollNow = (): void => {
     if (this.polling) {
       this.again = true;
       return;
@@ -58,7 +73,7 @@ export class FeedHub {
         this.polling = undefined;
         if (this.again) {
           this.again = false;
-          this.kick();
+          this.pollNow();
         }
       });
   };

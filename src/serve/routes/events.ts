@@ -66,13 +66,16 @@ export function eventRoutes(app: FastifyInstance, ctx: ServeContext, open: Set<S
       try {
         while (!closed) {
           const entries = await ctx.feed.read(cursor, PAGE);
+          // One write per wake-up, not per event: each write is a chunk and a syscall per client.
+          let text = "";
           for (const e of entries) {
             cursor = e.feedId;
             if (only !== undefined && e.rollbackId !== only) continue;
-            await send(frame(e));
+            text += frame(e);
           }
           // A filtered stream still moves its id on, so a reconnect does not re-read what it skipped.
-          if (entries.length > 0 && only !== undefined) await send(`id: ${cursor}\n\n`);
+          if (entries.length > 0 && only !== undefined) text += `id: ${cursor}\n\n`;
+          if (text !== "") await send(text);
           if (entries.length < PAGE && !closed) {
             const before = ctx.feed.latest;
             await ctx.feed.wait(KEEPALIVE_MS);
