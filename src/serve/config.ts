@@ -67,8 +67,12 @@ export const serveSchema = z
           .number()
           .int()
           .min(1)
-          .default(600)
-          .meta({ description: "Requests per token per window. Default 600." }),
+          // 20 a second: a dashboard at its busiest (3 a second) and a status poller (1 a second)
+          // sharing a token stay far below; a client looping without a pause does not.
+          .default(1200)
+          .meta({
+            description: "Requests per token per window. Default 1200 (20 a second with the 1m window).",
+          }),
         window: duration({ allowZero: false }).prefault("1m").meta({ description: "Default 1m." }),
       })
       .strict()
