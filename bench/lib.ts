@@ -3,7 +3,7 @@
  * Benchmarks print figures and ratios against a named baseline; they never fail because a
  * machine is slow (a missed goal is reported, not thrown).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -90,6 +90,22 @@ export function note(text: string): void {
 export function scratchDir(prefix: string, base: string = tmpdir()): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(base, `backout-bench-${prefix}-`));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * CPU time (user + system, ms, 10 ms resolution) from Linux's /proc: of process `pid` and the
+ * children it has waited for, or ("children") of this process's waited-for children. On a
+ * loaded machine it says what a process did, where its wall time mostly says what it waited for.
+ */
+export function cpuTimeMs(who: number | "children"): number {
+  const stat = readFileSync(`/proc/${who === "children" ? "self" : who}/stat`, "utf8");
+  // Fields after "(comm)": state is [0]; utime, stime, cutime, cstime are [11]..[14], in ticks.
+  const f = stat
+    .slice(stat.lastIndexOf(")") + 2)
+    .split(" ")
+    .map(Number);
+  const ticks = who === "children" ? [13, 14] : [11, 12, 13, 14];
+  return ticks.reduce((sum, i) => sum + (f[i] ?? 0), 0) * 10;
 }
 
 export function machine(): string {

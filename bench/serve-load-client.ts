@@ -3,7 +3,8 @@
  * the generator's: S Server-Sent-Event clients on /events and R requests a second of GET
  * /api/v1/status (open loop), first R alone against the idle server, then everything while a
  * rollback runs. It lowers its own priority (`nice`, from the parent) before it starts; the
- * parent forks it and reads one result message over IPC.
+ * parent forks it, and reads over IPC when the rollback is started and seen finished, then the
+ * result.
  */
 import { setPriority } from "node:os";
 import { readSse } from "../src/serve/sse-reader.js";
@@ -104,6 +105,7 @@ export async function generateLoad(o: LoadRequest): Promise<LoadResult> {
   const load = statusLoad(o.url, headers, o.rate, () => running);
   await new Promise((r) => setTimeout(r, 1000)); // clients connected, load steady
   running = true;
+  process.send?.({ phase: "started" }); // the parent reads the server's CPU time now and at the end
   const t0 = performance.now();
   const start = await fetch(`${o.url}/api/v1/rollbacks`, {
     method: "POST",
@@ -112,6 +114,7 @@ export async function generateLoad(o: LoadRequest): Promise<LoadResult> {
   });
   if (start.status !== 202) throw new Error(`POST /rollbacks: ${start.status} ${await start.text()}`);
   await ended;
+  process.send?.({ phase: "finished" });
   running = false;
   const seconds = (performance.now() - t0) / 1000;
   await load.stop();

@@ -37,6 +37,7 @@ import type { LoadRequest, LoadResult } from "./serve-load-client.js";
 import { freePort } from "../test/support/free-port.js";
 import {
   fmtMs,
+  cpuTimeMs,
   fmtRatio,
   goal,
   heading,
@@ -105,7 +106,8 @@ async function wallOfNewest(dir: string): Promise<{ id: string; ms: number; stat
   }
 }
 
-async function cliRun(dir: string): Promise<number> {
+async function cliRun(dir: string): Promise<{ wallMs: number; cpuMs: number }> {
+  const cpu0 = cpuTimeMs("children");
   const r = await execa(process.execPath, [CLI, "run"], {
     cwd: dir,
     env: ENV,
@@ -113,12 +115,14 @@ async function cliRun(dir: string): Promise<number> {
     stdin: "ignore",
   });
   if (r.exitCode !== 0) throw new Error(`backout run exited ${r.exitCode}: ${String(r.stderr)}`);
+  const cpuMs = cpuTimeMs("children") - cpu0;
   const w = await wallOfNewest(dir);
-  return w.ms;
+  return { wallMs: w.ms, cpuMs };
 }
 
 interface Server {
   url: string;
+  pid: number;
   stop: () => Promise<void>;
 }
 
@@ -146,6 +150,7 @@ async function startServer(dir: string): Promise<Server> {
   }
   return {
     url,
+    pid: proc.pid ?? 0,
     stop: async () => {
       proc.kill("SIGTERM");
       await proc;
@@ -159,18 +164,29 @@ const CLIENT = fileURLToPath(new URL("./serve-load-client.ts", import.meta.url))
  * The load generator in its own process (bench/serve-load-client.ts) at niceness `nice`, so what
  * the server costs the rollback is not mixed with what generating the load costs the machine.
  */
-function generate(request: LoadRequest): Promise<LoadResult> {
+function generate(
+  request: LoadRequest,
+  onPhase: (phase: "started" | "finished") => void,
+): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const child = fork(CLIENT, [], {
       execArgv: ["--import", "tsx"],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
-    let answer: { ok: true; result: LoadResult } | { ok: false; error: string } | undefined;
-    child.once("message", (m: typeof answer) => (answer = m));
+    type Message =
+      { phase: "started" | "finished" } | { ok: true; result: LoadResult } | { ok: false; error: string };
+    let answer: Exclude<Message, { phase: unknown }> | undefined;
+    child.on("message", (m: Message) => {
+      if ("phase" in m) onPhase(m.phase);
+      else answer = m;
+    });
     child.once("error", reject);
     child.once("exit", (code) => {
       if (answer?.ok) resolve(answer.result);
-      else reject(new Error(`load generator exited ${code}: ${answer?.error ?? "no answer"}`));
+      else
+        reject(
+          new Error(`load generator exited ${code}: ${answer && !answer.ok ? answer.error : "no answer"}`),
+        );
     });
     child.send(request);
   });
@@ -179,17 +195,18 @@ function generate(request: LoadRequest): Promise<LoadResult> {
 async function serverRun(dir: string, o: { clients: number; rate: number }, nice: number) {
   const server = await startServer(dir);
   try {
-    const load = await generate({
-      url: server.url,
-      token: TOKEN,
-      clients: o.clients,
-      rate: o.rate,
-      idleMs: 5000,
-      nice,
-    });
+    let cpu0 = 0;
+    let cpuMs = 0;
+    const load = await generate(
+      { url: server.url, token: TOKEN, clients: o.clients, rate: o.rate, idleMs: 5000, nice },
+      (phase) => {
+        if (phase === "started") cpu0 = cpuTimeMs(server.pid);
+        else cpuMs = cpuTimeMs(server.pid) - cpu0;
+      },
+    );
     const w = await wallOfNewest(dir);
     if (w.state !== "succeeded") throw new Error(`rollback ${w.id} ended ${w.state}`);
-    return { wallMs: w.ms, ...load };
+    return { wallMs: w.ms, cpuMs, ...load };
   } finally {
     await server.stop();
   }
@@ -199,6 +216,7 @@ async function serverRun(dir: string, o: { clients: number; rate: number }, nice
 interface Variant {
   nice: number;
   walls: number[];
+  cpu: number[];
   latencies: number[];
   idle: number[];
   sentPerSecond: number[];
@@ -209,6 +227,8 @@ export interface ServeLoadVariant {
   /** The load generator's niceness (0: the server's priority). */
   nice: number;
   serverMs: number;
+  /** CPU time of the server and its step processes from the rollback's start to its end. */
+  cpuMs: number;
   ratio: number;
   p50: number;
   p99: number;
@@ -221,6 +241,8 @@ export interface ServeLoadVariant {
 
 export interface ServeLoadResult {
   cliMs: number;
+  /** CPU time of the CLI process and the step processes it ran, start-up included. */
+  cliCpuMs: number;
   /** The generator at normal priority, then niced (the goal is judged on the niced one). */
   variants: ServeLoadVariant[];
 }
@@ -246,9 +268,11 @@ export async function main(argv = process.argv.slice(2)): Promise<ServeLoadResul
         .join(" ")}`,
     );
     const cliWalls: number[] = [];
+    const cliCpu: number[] = [];
     const variants: Variant[] = [0, o.nice].map((nice) => ({
       nice,
       walls: [],
+      cpu: [],
       latencies: [],
       idle: [],
       sentPerSecond: [],
@@ -256,13 +280,16 @@ export async function main(argv = process.argv.slice(2)): Promise<ServeLoadResul
     }));
     for (let run = 1; run <= o.runs; run++) {
       deploy(dir, o.steps, "v2");
-      const c = await cliRun(dir);
+      const cli = await cliRun(dir);
+      const c = cli.wallMs;
       cliWalls.push(c);
+      cliCpu.push(cli.cpuMs);
       const shown = [`CLI ${fmtMs(c)}`];
       for (const v of variants) {
         deploy(dir, o.steps, "v2");
         const s = await serverRun(dir, o, v.nice);
         v.walls.push(s.wallMs);
+        v.cpu.push(s.cpuMs);
         v.latencies.push(...s.latencies);
         v.idle.push(...s.idle);
         v.sentPerSecond.push(s.sentPerSecond);
@@ -275,9 +302,11 @@ export async function main(argv = process.argv.slice(2)): Promise<ServeLoadResul
     const cliMs = median(cliWalls);
     const result: ServeLoadResult = {
       cliMs,
+      cliCpuMs: median(cliCpu),
       variants: variants.map((v) => ({
         nice: v.nice,
         serverMs: median(v.walls),
+        cpuMs: median(v.cpu),
         ratio: median(v.walls) / cliMs,
         p50: quantile(v.latencies, 0.5),
         p99: quantile(v.latencies, 0.99),
@@ -289,6 +318,7 @@ export async function main(argv = process.argv.slice(2)): Promise<ServeLoadResul
       })),
     };
     row("rollback wall, median: CLI", fmtMs(cliMs));
+    row("CPU time, median: CLI process (with start-up)", fmtMs(median(cliCpu)));
     for (const v of result.variants) {
       const who = `generator at nice ${v.nice}`;
       row(
@@ -297,6 +327,10 @@ export async function main(argv = process.argv.slice(2)): Promise<ServeLoadResul
       );
       row(`${who}: GET /status idle p50 / p99`, `${fmtMs(v.idleP50)} / ${fmtMs(v.idleP99)}`);
       row(`${who}: server wall, median / CLI`, `${fmtMs(v.serverMs)} (${fmtRatio(v.ratio)})`);
+      row(
+        `${who}: server CPU, rollback start to end / CLI`,
+        `${fmtMs(v.cpuMs)} (${fmtRatio(v.cpuMs / result.cliCpuMs)})`,
+      );
     }
     const judged = result.variants[result.variants.length - 1];
     if (judged)
