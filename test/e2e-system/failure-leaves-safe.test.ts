@@ -22,7 +22,7 @@ describe("end to end: a main step that fails for good leaves the edge in mainten
   beforeAll(async () => {
     sys = await startSystem({ edge: true, cache: true, apiRestartFails: true });
     await sys.deploy();
-  }, 30_000);
+  });
   afterAll(async () => {
     await sys?.stop();
   });
@@ -44,7 +44,7 @@ describe("end to end: a main step that fails for good leaves the edge in mainten
     expect(after.length).toBeGreaterThanOrEqual(40);
     expect(after.filter((s) => s.outcome !== "maintenance").map((s) => s.detail)).toEqual([]);
     expect(sys.edge?.maintenance()).toBe(true);
-  }, 20_000);
+  });
 
   it("the journal: web done, api failed twice, config, cache and leave-maintenance never started", async () => {
     expect(rollbackId).not.toBe("");

@@ -22,7 +22,7 @@ describe("end to end: --only api pulls in the config repository by api's compati
     sys = await startSystem({ edge: false, cache: true });
     await sys.deploy();
     deployedConfig = await git(sys.repo.dir, "rev-parse", "HEAD");
-  }, 30_000);
+  });
   afterAll(async () => {
     await sys?.stop();
   });

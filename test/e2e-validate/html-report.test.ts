@@ -62,7 +62,7 @@ ${componentYaml(dir, "db", { sleepMs: 500 })}${componentYaml(dir, "api", { depen
   let requested: string[];
   ({ context, page, requests: requested } = await openInChromium(file, dir));
   requests = requested;
-}, 45_000);
+});
 
 afterAll(async () => {
   await context?.close();
@@ -90,13 +90,11 @@ describe("HTML report of a real rollback, in Chromium", () => {
   });
 
   it("draws the monitor chart with one dot per sample and the validation check", async () => {
-    expect(await page.locator("#monitor").getAttribute("data-samples", { timeout: 2000 })).toBe(
-      String(samples),
-    );
+    expect(await page.locator("#monitor").getAttribute("data-samples")).toBe(String(samples));
     expect(await page.locator("#monitor circle.sample").count()).toBe(samples);
     expect(await page.locator("#monitor circle.sample.over").count()).toBe(0);
     expect(await page.locator("svg#timeline path.check.pass").count()).toBe(1);
-    expect(await page.locator("#monitoring").textContent({ timeout: 2000 })).toContain(
+    expect(await page.locator("#monitoring").textContent()).toContain(
       "The monitor did not abort the rollback.",
     );
   });

@@ -74,7 +74,7 @@ beforeAll(async () => {
     watchYaml(ERROR_RATIO, "  interval: 1s\n  count: 6\n  failureLimit: 1"),
   );
   expectExit(await cli(["checkpoint", "--good", "--name", "v1-good"], { cwd: dir }), 0);
-}, 40_000);
+});
 
 afterAll(async () => {
   app?.stop();
@@ -115,7 +115,7 @@ describe("backout watch after a deploy", () => {
     expect(a.current()).toBe("releases/v1");
     expect(await (await fetch(`${a.url}/version`)).text()).toBe("v1");
     expect(await apiStatuses(a.url, 10)).toEqual(Array<number>(10).fill(200));
-  }, 45_000);
+  });
 
   it("passes on the fixed state and marks a new checkpoint good (exit 0)", async () => {
     // The 4s rate window must forget v2 first; the watch itself then has to see it too.
@@ -128,7 +128,7 @@ describe("backout watch after a deploy", () => {
     const [newest] = await checkpoints();
     expect(newest).toMatchObject({ name: "after-fix", good: true, components: { api: { version: "v1" } } });
     expect(await history(dir)).toEqual(before); // no rollback
-  }, 30_000);
+  });
 
   it("ends inconclusive (exit 7) when the query has no data, and changes nothing", async () => {
     const file = join(dir, "inconclusive.yaml");
@@ -149,5 +149,5 @@ describe("backout watch after a deploy", () => {
     expect(await history(dir)).toEqual(rollbacksBefore);
     expect(await checkpoints()).toEqual(checkpointsBefore);
     expect(app!.current()).toBe("releases/v1");
-  }, 20_000);
+  });
 });

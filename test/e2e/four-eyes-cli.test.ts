@@ -29,7 +29,7 @@ ${recordingComponent(dir, "db", { dataLoss: true })}`,
   );
   const cp = await cli(["checkpoint", "--good", "--name", "v1"], { cwd: dir });
   expect(cp.exitCode, cp.stderr).toBe(0);
-}, 60_000);
+});
 
 const deploy = (v: string) => writeFileSync(join(dir, "state", "db"), v);
 

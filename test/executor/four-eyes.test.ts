@@ -79,7 +79,7 @@ describe("four-eyes: one person, two channels", () => {
       { by: "anna@serve" },
     ]);
     expect(sb.state("db")).toBe("v1");
-  }, 60_000);
+  });
 
   it("a rollback an alert triggered is approved by any human, on either channel", async () => {
     const engine = await setup();
@@ -89,5 +89,5 @@ describe("four-eyes: one person, two channels", () => {
       await approveRollback(engine, id, hash, approver);
       expect((await resumeRollback(engine, id, { requestedBy: approver })).state).toBe("succeeded");
     }
-  }, 60_000);
+  });
 });

@@ -27,7 +27,7 @@ beforeAll(async () => {
   let requested: string[];
   ({ context, page, requests: requested } = await openInChromium(file, dir));
   requests = requested;
-}, 30_000);
+});
 
 afterAll(async () => {
   await context?.close();

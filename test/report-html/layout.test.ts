@@ -37,7 +37,7 @@ beforeAll(async () => {
     executablePath: CHROMIUM,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
   });
-}, 30_000);
+});
 
 afterAll(async () => {
   await browser?.close();

@@ -18,7 +18,7 @@ beforeAll(async () => {
   await db.query(SCHEMA_SQL);
   before = await snapshot(db, TABLES);
   archived = await rollBack(db);
-}, 30_000);
+});
 
 afterAll(async () => {
   await db?.end();

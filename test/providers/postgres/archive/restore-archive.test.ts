@@ -23,7 +23,7 @@ beforeAll(async () => {
   await db.query(SCHEMA_SQL);
   before = await snapshot(db, { users: "id", orders: "id" });
   await rollBack(db);
-}, 30_000);
+});
 
 afterAll(async () => {
   await db?.end();

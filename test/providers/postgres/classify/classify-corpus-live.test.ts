@@ -17,7 +17,7 @@ beforeAll(async () => {
   const { name } = await cluster.freshDatabase("corpus");
   db = await cluster.connect(name);
   await db.query(LIVE_SCHEMA);
-}, 60_000);
+});
 
 afterAll(async () => {
   await db?.end();

@@ -18,7 +18,7 @@ beforeAll(async () => {
     CREATE TABLE "we""ird" (x int);
     INSERT INTO "we""ird" VALUES (1), (2);
   `);
-}, 30_000);
+});
 
 afterAll(async () => {
   await db?.end();

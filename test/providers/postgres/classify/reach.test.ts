@@ -32,7 +32,7 @@ beforeAll(async () => {
     CREATE FUNCTION noop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
     CREATE TRIGGER t_del AFTER DELETE ON t FOR EACH ROW EXECUTE FUNCTION noop();
   `);
-}, 60_000);
+});
 
 afterAll(async () => {
   await db?.end();
