@@ -16,7 +16,7 @@ const UNIT = [
   "test/validate/schema.test.ts",
   "test/report-html/html-report.test.ts",
   "test/providers/registry.test.ts",
-  "test/providers/{step-params,url-password}.test.ts",
+  "test/providers/{step-params,url-password,lazy-provider}.test.ts",
   "test/serve/{http-status,sse-reader}.test.ts",
   "test/providers/release/capture-plan.test.ts",
   "test/providers/postgres/strategies/restore/{names,history-tables}.test.ts",

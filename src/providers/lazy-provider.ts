@@ -1,3 +1,4 @@
+import { BackoutError } from "../core/errors.js";
 import type { Provider } from "../core/provider.js";
 
 /**
@@ -29,7 +30,13 @@ export function lazyProvider(
     provider[method] = async (...args: unknown[]) => {
       const real = (await (loaded ??= load())) as unknown as Record<string, unknown>;
       const fn = real[method];
-      if (typeof fn !== "function") throw new Error(`provider "${head.kind}" has no ${method}`);
+      if (typeof fn !== "function") {
+        // The kind's list of optional methods disagrees with its provider: backout's own bug.
+        throw new BackoutError("INTERNAL", `provider "${head.kind}" has no ${method}`, {
+          retryable: false,
+          hint: "This is a bug in backout: report it with the command and the message.",
+        });
+      }
       return Reflect.apply(fn, real, args) as unknown;
     };
   }
