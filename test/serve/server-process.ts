@@ -6,6 +6,7 @@ import { execa, type ResultPromise } from "execa";
 import { readSse } from "../../src/serve/sse-reader.js";
 import { CLI } from "../e2e/cli.js";
 import { freePort } from "../support/free-port.js";
+import { until as pollUntil } from "../support/until.js";
 
 export const TOKENS = {
   viewer: "viewer-token-0123456789abcdef",
@@ -33,17 +34,12 @@ export const TOKEN_ENV = {
   T_BOTH: TOKENS.both,
 };
 
-export async function until(
+/** test/support's until, with the longer default a server process under load needs. */
+export const until = (
   what: string,
   cond: () => boolean | Promise<boolean>,
   timeoutMs = 60_000,
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+): Promise<void> => pollUntil(what, cond, { timeoutMs, everyMs: 50 });
 
 /** A journal entry as the API returns it. */
 export interface Entry {
