@@ -48,8 +48,14 @@ export async function reopenAndDrain(
 /** The session on the live database that makes the last drain, and its pid: the block's termination spares it. */
 export async function openDrainer(settings: PostgresSettings): Promise<{ drainer: pg.Client; pid: number }> {
   const drainer = await stepSession(settings);
-  const pid = Number((await drainer.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid);
-  return { drainer, pid };
+  try {
+    const pid = Number((await drainer.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid);
+    return { drainer, pid };
+  } catch (e) {
+    // The caller only ends a session it was given: one whose pid query failed would stay open.
+    await drainer.end().catch(() => undefined);
+    throw e;
+  }
 }
 
 /** Written next to the capture store once the slot is drained for the last time (after the swap). */
