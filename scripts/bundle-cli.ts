@@ -5,8 +5,8 @@
  * (commander, zod, yaml, semver: ~220 files between them) are bundled in, so `backout status`
  * does not resolve, read and compile each of their files; every other package under
  * node_modules (pg, better-sqlite3, libpg-query, fastify, playwright-core, ...) stays external,
- * loaded by Node on first use. Source maps are kept and switched on in the entry, so stack traces
- * name the TypeScript files. dist/cli/main.js (tsc's module tree) stays for the tests and the library.
+ * loaded by Node on first use. Source maps are kept, and the entry maps stack traces to the
+ * TypeScript files when one is formatted (src/cli/lazy-source-maps.ts). dist/cli/main.js (tsc's module tree) stays for the tests and the library.
  */
 import { chmodSync, cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -22,7 +22,7 @@ const external = Object.keys(pkg.dependencies)
 rmSync(OUT, { recursive: true, force: true });
 await build({
   entryPoints: {
-    backout: "src/cli/main.ts",
+    backout: "src/cli/bundle-entry.ts",
     // The demo starts its fake service as a separate process, found next to the demo's chunk.
     "chunks/service-ctl": "src/demo/service-ctl.ts",
   },
@@ -38,13 +38,12 @@ await build({
   // The bundled CommonJS packages require Node's own modules (yaml: "process"); an ES module
   // has no `require`, so each chunk makes one.
   banner: {
-    js: 'import { createRequire as __backoutRequire } from "node:module"; const require = __backoutRequire(import.meta.url); process.setSourceMapsEnabled(true);',
+    js: 'import { createRequire as __backoutRequire } from "node:module"; const require = __backoutRequire(import.meta.url);',
   },
   logLevel: "warning",
 });
-// Node parses every loaded chunk's map at start-up: the bundled packages' own source text in
-// them (most of their size) is dropped; stack traces need only the mappings, and backout's
-// TypeScript stays for debuggers.
+// The bundled packages' own source text is dropped from the maps: stack traces need only the
+// mappings, and backout's TypeScript stays for debuggers.
 for (const file of readdirSync(OUT, { recursive: true, encoding: "utf8" })) {
   if (!file.endsWith(".map")) continue;
   const path = join(OUT, file);

@@ -4,13 +4,15 @@
  * the exported JSON Schema, configuration errors (zod's messages), help, plan and status.
  */
 import { execa } from "execa";
+import { build } from "esbuild";
 import { writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CLI, commandComponent, tempDir, writeStepScripts } from "./cli.js";
 
-const BUNDLE = resolve(dirname(fileURLToPath(import.meta.url)), "../../dist/cli-bundle/backout.js");
+const DIST = resolve(dirname(fileURLToPath(import.meta.url)), "../../dist");
+const BUNDLE = join(DIST, "cli-bundle", "backout.js");
 
 async function both(args: string[], cwd: string) {
   const run = async (bin: string) => {
@@ -65,5 +67,21 @@ describe("the bundled CLI", () => {
       expect(tsc.exitCode, args.join(" ")).toBe(0);
       expect(bundle, args.join(" ")).toEqual(tsc);
     }
+  });
+
+  // The bundle reads no source map at start; a stack, when one is formatted, still names the sources.
+  it("maps a stack trace to the TypeScript source when it is formatted", async () => {
+    const src = join(dir, "thrower.ts");
+    writeFileSync(src, 'export function boom(): never {\n  throw new Error("boom");\n}\n');
+    const out = join(dir, "thrower.js");
+    await build({ entryPoints: [src], outfile: out, format: "esm", sourcemap: true, logLevel: "error" });
+    const lazy = pathToFileURL(join(DIST, "cli", "lazy-source-maps.js")).href;
+    const script = `import { mapStackTracesLazily } from ${JSON.stringify(lazy)};
+mapStackTracesLazily();
+const m = await import(${JSON.stringify(pathToFileURL(out).href)});
+try { m.boom(); } catch (e) { console.log(e.stack); }`;
+    const r = await execa(process.execPath, ["--input-type=module", "-e", script], { reject: false });
+    expect(r.stdout).toMatch(/^Error: boom\n {4}at (Module\.)?boom \(file:\/\/.*\/thrower\.ts:2:9\)/);
+    expect(r.stdout).not.toContain("thrower.js");
   });
 });
