@@ -18,7 +18,7 @@ import { renderMarkdownReport } from "../report/markdown-report.js";
 import { openSqliteStore } from "../store/sqlite/index.js";
 import { createProgressRenderer, type ProgressRenderer } from "../cli/progress/index.js";
 import { demoEnvironmentYaml, writeDemoServices, type DemoService } from "./demo-files.js";
-import { startService, stopService } from "./service-ctl.js";
+import { startService, stopService } from "./service-manager.js";
 
 export interface DemoOptions {
   keep: boolean;
