@@ -299,14 +299,15 @@ function commandLines(text: string, names: Set<string>): string[][] {
     // `backout status | history | show ID` lists commands; `> file` and `# note` are the shell's;
     // `[--opt X]` is optional and `md|json|html` a choice (the first is tried).
     const plain = line.replace(/\s#\s.*$/, "").replace(/\s>\s.*$/, "");
-    for (const part of plain.split(" | ")) {
+    for (const [i, part] of plain.split(" | ").entries()) {
       const args = part
         .replace(/[[\]]/g, "")
         .replace(/([\w-]+)(\|[\w-]+)+/g, "$1")
         .trim()
         .split(/\s+/)
         .filter(Boolean);
-      if (args[0] && names.has(args[0])) out.push(args);
+      // The first part is always a backout command line (a mistyped command fails to parse).
+      if (args[0] && (i === 0 || names.has(args[0]))) out.push(args);
     }
   }
   return out;
