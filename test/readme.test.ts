@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
@@ -203,9 +203,11 @@ describe("README against the CLI", () => {
     expect(missing).toEqual([]);
   });
 
-  it("every `backout ...` command line in the README parses with the real option parser", async () => {
-    const lines = commandLines(readme, new Set(byName.keys()));
-    expect(lines.length).toBeGreaterThan(30);
+  it("every `backout ...` command line in the README and docs/ parses with the real option parser", async () => {
+    const docs = fileURLToPath(new URL("../docs", import.meta.url));
+    const texts = [readme, ...readdirSync(docs).map((f) => readFileSync(join(docs, f), "utf8"))];
+    const lines = texts.flatMap((t) => commandLines(t, new Set(byName.keys())));
+    expect(lines.length).toBeGreaterThan(50);
     for (const args of lines) expect(await parseError(args), `backout ${args.join(" ")}`).toBeUndefined();
   });
 
