@@ -4,13 +4,21 @@
  */
 export class Redactor {
   private secrets: string[] = [];
+  /**
+   * What is searched for: each secret and, when it differs, its form inside a JSON string. A
+   * secret with a `"` or `\` (a token may have them) is escaped in JSON text, so log lines and
+   * redactValue, which both work on JSON text, never found it.
+   */
+  private forms: string[] = [];
 
   add(value: string | undefined): void {
     // Very short values would redact ordinary text ("1", "on"); they are not treated as secrets.
     if (value === undefined || value.length < 4 || this.secrets.includes(value)) return;
     this.secrets.push(value);
+    const inJson = JSON.stringify(value).slice(1, -1);
+    this.forms.push(value, ...(inJson !== value ? [inJson] : []));
     // Longest first so a secret containing another is replaced whole.
-    this.secrets.sort((a, b) => b.length - a.length);
+    this.forms.sort((a, b) => b.length - a.length);
   }
 
   get size(): number {
@@ -19,7 +27,7 @@ export class Redactor {
 
   redact(text: string): string {
     let out = text;
-    for (const s of this.secrets) {
+    for (const s of this.forms) {
       if (out.includes(s)) out = out.split(s).join("***");
     }
     return out;
