@@ -4,7 +4,12 @@
  * browser page from another origin cannot call it.
  */
 import fastifySwagger from "@fastify/swagger";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { ServerResponse } from "node:http";
 import type { Logger } from "pino";
@@ -29,10 +34,24 @@ export interface AppOptions {
   context: ServeContext;
 }
 
+/**
+ * Longest id in a path, percent-encoded: the schemas allow 200 characters (schemas.ts), which
+ * fastify's default of 100 cut off before they were read; 200 characters of 3-byte UTF-8 take 1800.
+ */
+const MAX_PARAM_LENGTH = 2000;
+
 export async function buildApp(o: AppOptions): Promise<{ app: FastifyInstance; ctx: ServeContext }> {
+  const redact = (v: ReturnType<BackoutError["toJSON"]>) => o.context.engine.redactor.redactValue(v);
   const app = Fastify({
     loggerInstance: o.logger,
     bodyLimit: o.context.config.bodyLimit,
+    maxParamLength: MAX_PARAM_LENGTH,
+    // What the router refuses before any route (bad percent-encoding, an over-long id) in our
+    // shape too: fastify's own answer echoed the whole path and its FST_ codes.
+    frameworkErrors: (e: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {
+      const { status, error } = toHttpError(e);
+      void reply.code(status).send(errorBody(error, redact));
+    },
     ...(o.https ? { https: o.https } : {}),
     return503OnClosing: true,
     forceCloseConnections: "idle",
@@ -40,7 +59,6 @@ export async function buildApp(o: AppOptions): Promise<{ app: FastifyInstance; c
   const ctx = o.context;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  const redact = (v: ReturnType<BackoutError["toJSON"]>) => ctx.engine.redactor.redactValue(v);
 
   app.setErrorHandler((e, req, reply) => {
     const { status, error } = toHttpError(e);

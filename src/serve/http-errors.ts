@@ -44,6 +44,20 @@ export function httpStatus(code: ErrorCode): number {
   return STATUS[code] ?? BY_EXIT[ERROR_EXIT[code]];
 }
 
+/** The router's refusals, said without echoing the path (it may be long, or carry a secret). */
+const ROUTER_ERRORS: Record<string, { status: number; message: string; hint: string }> = {
+  FST_ERR_BAD_URL: {
+    status: 400,
+    message: "bad request: the path is not valid percent-encoded UTF-8",
+    hint: "Percent-encode ids in the path (encodeURIComponent).",
+  },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    status: 414,
+    message: "bad request: an id in the path is too long",
+    hint: "Ids and names are at most 200 characters.",
+  },
+};
+
 /** What fastify itself refuses (bad JSON, a body too large, a bad content type) in our shape. */
 export function toHttpError(e: unknown): { status: number; error: BackoutError } {
   if (e instanceof BackoutError) return { status: httpStatus(e.code), error: e };
@@ -67,6 +81,9 @@ export function toHttpError(e: unknown): { status: number; error: BackoutError }
     };
   }
   const fe = e as Partial<FastifyError>;
+  const router = fe.code ? ROUTER_ERRORS[fe.code] : undefined;
+  if (router)
+    return { status: router.status, error: new BackoutError("USAGE", router.message, { hint: router.hint }) };
   if (typeof fe.statusCode === "number" && fe.statusCode >= 400 && fe.statusCode < 500) {
     const hint =
       fe.statusCode === 413
