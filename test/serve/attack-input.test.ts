@@ -190,3 +190,45 @@ describe("attack: POST bodies", () => {
     await nothingChanged();
   });
 });
+
+describe("attack: Last-Event-ID", () => {
+  async function firstBytes(
+    headers: Record<string, string>,
+    query = "",
+  ): Promise<{ status: number; text: string }> {
+    const ac = new AbortController();
+    const res = await fetch(`${server.url}/api/v1/events${query}`, {
+      headers: { authorization: `Bearer ${TOKENS.viewer}`, ...headers },
+      signal: ac.signal,
+    });
+    if (res.status !== 200) return { status: res.status, text: await res.text() };
+    const reader = res.body?.getReader();
+    const chunk = await reader?.read();
+    ac.abort();
+    return { status: 200, text: new TextDecoder().decode(chunk?.value) };
+  }
+
+  it("garbage, negative or beyond this store's feed is a clean 400, not a stream that silently skips", async () => {
+    for (const id of [
+      "garbage",
+      "-5",
+      "1.5",
+      "99999999",
+      "1e3",
+      "0x10",
+      String(Number.MAX_SAFE_INTEGER + 10),
+    ]) {
+      const r = await firstBytes({ "last-event-id": id });
+      expect(r.status, `Last-Event-ID ${id}: ${r.text}`).toBe(400);
+      const json = JSON.parse(r.text) as { error?: unknown };
+      expectCleanRefusal({ ...r, json }, `Last-Event-ID ${id}`);
+    }
+    const beyond = await firstBytes({}, "?after=99999999");
+    expect(beyond.status, beyond.text).toBe(400);
+  });
+
+  it("an empty Last-Event-ID (what a client sends before any event) and 0 are accepted", async () => {
+    expect((await firstBytes({ "last-event-id": "" })).status).toBe(200);
+    expect((await firstBytes({ "last-event-id": "0" })).status).toBe(200);
+  });
+});

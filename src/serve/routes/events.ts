@@ -6,6 +6,7 @@
 import type { FastifyInstance } from "fastify";
 import type { ServerResponse } from "node:http";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { BackoutError } from "../../core/errors.js";
 import type { FeedEntry } from "../../store/store.js";
 import type { ServeContext } from "../context.js";
 import { eventsQuery } from "../schemas.js";
@@ -41,9 +42,7 @@ export function eventRoutes(app: FastifyInstance, ctx: ServeContext, open: Set<S
       },
     },
     async (req, reply) => {
-      const header = req.headers["last-event-id"];
-      const fromHeader = typeof header === "string" && /^\d+$/.test(header) ? Number(header) : undefined;
-      let cursor = fromHeader ?? req.query.after ?? ctx.feed.latest;
+      let cursor = await startAfter(ctx, req.headers["last-event-id"], req.query.after);
       const only = req.query.rollback;
       reply.hijack();
       const res = reply.raw;
@@ -88,4 +87,37 @@ export function eventRoutes(app: FastifyInstance, ctx: ServeContext, open: Set<S
       }
     },
   );
+}
+
+/**
+ * Where a stream starts: after Last-Event-ID (or ?after=), else at the newest event. An id this
+ * server cannot have sent is refused rather than followed: garbage used to start at the newest
+ * event and an id past the store's feed (another store, a replaced one) waited silently until
+ * the feed grew past it, both dropping events the client believed it would get.
+ */
+async function startAfter(ctx: ServeContext, header: unknown, after: number | undefined): Promise<number> {
+  const given = typeof header === "string" && header !== "" ? header : undefined;
+  const hint =
+    "Reconnect without Last-Event-ID (or with ?after=0 to read the whole feed) and reload what you show.";
+  if (given !== undefined && !(/^\d{1,15}$/.test(given) && Number.isSafeInteger(Number(given)))) {
+    throw new BackoutError(
+      "USAGE",
+      `Last-Event-ID must be an event id this server sent (a whole number), not "${given.slice(0, 40)}"`,
+      { where: { field: "headers.last-event-id" }, hint },
+    );
+  }
+  const start = given !== undefined ? Number(given) : after;
+  if (start === undefined) return ctx.feed.latest;
+  if (start > ctx.feed.latest) {
+    // The hub polls; the store itself says whether the id exists yet (another process wrote it).
+    const head = (await ctx.engine.store.feedHead?.()) ?? ctx.feed.latest;
+    if (start > head) {
+      throw new BackoutError(
+        "USAGE",
+        `event id ${start} is past the end of this store's journal feed (at ${head}): it comes from another store`,
+        { where: { field: given !== undefined ? "headers.last-event-id" : "querystring.after" }, hint },
+      );
+    }
+  }
+  return start;
 }
