@@ -211,6 +211,16 @@ describe("README against the CLI", () => {
     for (const args of lines) expect(await parseError(args), `backout ${args.join(" ")}`).toBeUndefined();
   });
 
+  it("names exactly the Debian packages scripts/setup installs, and the npm command it runs", () => {
+    const setup = readFileSync(new URL("../scripts/setup", import.meta.url), "utf8");
+    const packages = /^PACKAGES=\(([^)]*)\)/m.exec(setup)?.[1]?.split(/\s+/).filter(Boolean) ?? [];
+    const paragraph = /`scripts\/setup` installs[\s\S]*?\n\n/.exec(readme)?.[0] ?? "";
+    const named = [...(/\(([\s\S]*?);/.exec(paragraph)?.[1] ?? "").matchAll(/`([\w.-]+)`/g)].map((m) => m[1]);
+    expect(named.sort()).toEqual([...packages].sort());
+    const npm = /^npm (ci|install)\b/m.exec(setup)?.[1];
+    expect(paragraph).toContain(`runs \`npm ${npm ?? "?"}\``);
+  });
+
   it("the exit-code table, `backout --help` and EXIT name the same codes with the same meaning", async () => {
     const { EXIT } = await import("../src/cli/exit-codes.js");
     const rows = new Map(
