@@ -3,7 +3,10 @@ import type { Store } from "../store/store.js";
 
 /** A notification the outbox still holds: not delivered, still tried by the next command or given up. */
 export interface UndeliveredNotification {
-  rollbackId: string;
+  /** Null for a message no rollback has (a suppressed automatic rollback): `subject` names it. */
+  rollbackId: string | null;
+  /** The rollback id, or "alert:<dedupe key>:<decided at>" for a suppressed automatic rollback. */
+  subject: string;
   about: string;
   channel: string;
   webhookId: string;
@@ -17,7 +20,8 @@ export interface UndeliveredNotification {
 export async function undeliveredNotifications(store: Store): Promise<UndeliveredNotification[]> {
   const rows = await store.listOutbox({ undelivered: true });
   return rows.slice(-20).map((r) => ({
-    rollbackId: r.rollbackId,
+    rollbackId: r.rollbackId ?? null,
+    subject: r.subject,
     about: r.about,
     channel: r.label,
     webhookId: r.id,
@@ -34,7 +38,7 @@ export function undeliveredLines(list: readonly UndeliveredNotification[]): stri
     ...list.map((n) => {
       const next = n.willRetry ? "retried by the next backout command" : "given up";
       const why = n.lastError ? `: ${n.lastError.message}` : "";
-      return `  ${n.rollbackId} "${n.about}" to ${n.channel} (${n.attempts} attempt(s), ${next})${why}`;
+      return `  ${n.subject} "${n.about}" to ${n.channel} (${n.attempts} attempt(s), ${next})${why}`;
     }),
   ];
 }

@@ -60,8 +60,30 @@ export interface NotificationResult {
  * journal event that causes them, and are delivered in the background, never on the critical path.
  */
 export interface NotificationOutbox {
-  /** One outbox message per channel that wants this one; ids are stable per rollback, event and channel. */
-  compose(message: NotificationMessage): OutboxMessage[];
-  /** Called once a rollback's messages are durable: start delivering (never awaited). */
-  queued(rollbackId: string): void;
+  /**
+   * One outbox message per channel that wants this one; ids are stable per rollback, event and
+   * channel. `subject`: a message that belongs to no rollback (a suppressed automatic rollback);
+   * its rows name no rollback, their ids are stable per subject, event and channel, and each
+   * attempt is recorded on the row (and reported to onAttempt) instead of in a journal.
+   */
+  compose(message: NotificationMessage, subject?: string): OutboxMessage[];
+  /** Called once messages are durable: start delivering (never awaited). No id: none of them has a rollback. */
+  queued(rollbackId?: string): void;
+  /** Told of every delivery attempt's outcome (`backout serve` logs them). */
+  onAttempt(listener: (attempt: DeliveryAttempt) => void): void;
+}
+
+/** One delivery attempt of one outbox message, as the outbox reports it. */
+export interface DeliveryAttempt {
+  webhookId: string;
+  subject: string;
+  rollbackId?: string;
+  about: string;
+  /** The channel's label (masked). */
+  channel: string;
+  attempt: number;
+  ok: boolean;
+  /** Not delivered yet, and tried again later. */
+  retrying: boolean;
+  error?: SerializedError;
 }

@@ -32,11 +32,11 @@ export function wants(channel: NotificationChannel, about: NotificationAbout): b
 }
 
 /**
- * The Standard Webhooks `webhook-id` of one message to one channel: derived from the rollback,
- * the event and the channel, so queueing it again (a resume) adds nothing, and every attempt,
+ * The Standard Webhooks `webhook-id` of one message to one channel: derived from its subject
+ * (the rollback, or the alert decision of a message without one), the event and the channel, so queueing it again (a resume) adds nothing, and every attempt,
  * by any process, carries the same id. No "." (the id is part of the signed content).
  */
-export function messageId(rollbackId: string, about: string, key: string): string {
-  const h = createHash("sha256").update(`${rollbackId}\n${about}\n${key}`).digest("hex");
+export function messageId(subject: string, about: string, key: string): string {
+  const h = createHash("sha256").update(`${subject}\n${about}\n${key}`).digest("hex");
   return `msg_${h.slice(0, 32)}`;
 }

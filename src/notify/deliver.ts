@@ -6,6 +6,7 @@
  */
 import type { Redactor } from "../config/redactor.js";
 import type { NotificationDeliveryPolicy } from "../config/types.js";
+import type { DeliveryAttempt } from "../core/checks.js";
 import type { Clock } from "../core/clock.js";
 import type { SerializedError } from "../core/errors.js";
 import type { JournalEventData } from "../core/journal-events.js";
@@ -48,6 +49,7 @@ export class OutboxDelivery {
   private retries = true;
   /** Rollbacks whose messages this process queued: it journals what is left of them at the end. */
   private readonly queuedFor = new Set<string>();
+  private readonly listeners: ((attempt: DeliveryAttempt) => void)[] = [];
 
   constructor(private readonly deps: DeliveryDeps) {
     this.byKey = new Map(deps.channels.map((c) => [channelKey(c), c]));
@@ -56,10 +58,15 @@ export class OutboxDelivery {
     this.claimMs = longest + 5_000;
   }
 
-  /** A rollback queued messages: deliver them now. */
-  queued(rollbackId: string): void {
-    this.queuedFor.add(rollbackId);
+  /** Messages were queued (a rollback's, or with no id ones that have none): deliver them now. */
+  queued(rollbackId?: string): void {
+    if (rollbackId !== undefined) this.queuedFor.add(rollbackId);
     this.kick();
+  }
+
+  /** Told of each attempt's outcome; a listener that throws is ignored. */
+  onAttempt(listener: (attempt: DeliveryAttempt) => void): void {
+    this.listeners.push(listener);
   }
 
   /** Delivers whatever is due (also what earlier processes left behind). Never throws, never awaited. */
@@ -111,8 +118,8 @@ export class OutboxDelivery {
     this.retryTimer?.abort();
     await this.pass;
     try {
-      const left = (await store.listOutbox({ pending: true })).filter((r) =>
-        this.queuedFor.has(r.rollbackId),
+      const left = (await store.listOutbox({ pending: true })).filter(
+        (r) => r.rollbackId !== undefined && this.queuedFor.has(r.rollbackId),
       );
       for (const row of left) await this.journal(row, false, leftBehind(row), true, row.attempts);
       return left;
@@ -147,13 +154,13 @@ export class OutboxDelivery {
     if (!channel) {
       const error = giveUp(`channel ${row.label} is no longer in the notifications of backout.yaml`);
       await store.settleOutbox(row.id, { delivered: false, at: clock.now(), error });
-      await this.journal(row, false, error, false, row.attempts + 1);
+      await this.attempted(row, false, error, false);
       return;
     }
     const message = JSON.parse(row.message) as NotifyMessage;
     const result = await sendTo(
       channel,
-      { ...message, reportHint: `backout report ${row.rollbackId}` },
+      row.rollbackId === undefined ? message : { ...message, reportHint: `backout report ${row.rollbackId}` },
       row.id,
       {
         redact: (t) => this.deps.redactor.redact(t),
@@ -165,7 +172,7 @@ export class OutboxDelivery {
     const now = clock.now();
     if (result.ok) {
       await store.settleOutbox(row.id, { delivered: true, at: now });
-      await this.journal(row, true, undefined, false, row.attempts + 1);
+      await this.attempted(row, true, undefined, false);
       return;
     }
     const error = result.error ?? notYet();
@@ -182,12 +189,14 @@ export class OutboxDelivery {
       error,
       ...(retry ? { retryAt: now + retryDelayMs(row.attempts + 1) } : {}),
     });
-    await this.journal(row, false, error, retry, row.attempts + 1);
+    await this.attempted(row, false, error, retry);
   }
 
+  /** A message another process is sending is due again only when that claim lapses. */
   private async nextRetryAt(): Promise<number | undefined> {
     const pending = await this.deps.store.listOutbox({ pending: true });
-    return pending.length === 0 ? undefined : Math.min(...pending.map((r) => r.nextAttemptAt));
+    const due = pending.map((r) => Math.max(r.nextAttemptAt, r.claimedUntil ?? 0));
+    return due.length === 0 ? undefined : Math.min(...due);
   }
 
   /** While the process lives, a failed message is tried again when its backoff ends. */
@@ -208,7 +217,39 @@ export class OutboxDelivery {
     })();
   }
 
-  /** Journals the result in the message's rollback; unfenced: it may come after the rollback ended. */
+  /** One attempt's outcome: to the listeners, and to the journal of the message's rollback if it has one. */
+  private async attempted(
+    row: OutboxRow,
+    ok: boolean,
+    error: SerializedError | undefined,
+    retrying: boolean,
+  ): Promise<void> {
+    const attempt = row.attempts + 1;
+    const report: DeliveryAttempt = {
+      webhookId: row.id,
+      subject: row.subject,
+      ...(row.rollbackId !== undefined ? { rollbackId: row.rollbackId } : {}),
+      about: row.about,
+      channel: row.label,
+      attempt,
+      ok,
+      retrying,
+      ...(error ? { error } : {}),
+    };
+    for (const listener of this.listeners) {
+      try {
+        listener(this.deps.redactor.redactValue(report));
+      } catch {
+        // A listener (a logger) must not stop delivery.
+      }
+    }
+    await this.journal(row, ok, error, retrying, attempt);
+  }
+
+  /**
+   * Journals the result in the message's rollback; unfenced: it may come after the rollback
+   * ended. A message with no rollback has no journal: its row records its attempts.
+   */
   private async journal(
     row: OutboxRow,
     ok: boolean,
@@ -226,6 +267,7 @@ export class OutboxDelivery {
       attempt,
       ...(pending ? { pending: true } : {}),
     };
+    if (row.rollbackId === undefined) return;
     try {
       const safe = this.deps.redactor.redactValue(event);
       await this.deps.store.appendEvent(row.rollbackId, this.deps.clock.now(), safe);

@@ -15,15 +15,16 @@ export function channelOutbox(
   delivery: OutboxDelivery,
 ): NotificationOutbox {
   return {
-    compose(m: NotificationMessage): OutboxMessage[] {
+    compose(m: NotificationMessage, subject?: string): OutboxMessage[] {
       return channels
         .filter((c) => wants(c, m.about))
         .map((c) => {
           const key = channelKey(c);
           const secrets = secretsOf(channelUrl(c), "secret" in c ? c.secret : undefined);
           return {
-            id: messageId(m.rollbackId, m.about, key),
-            rollbackId: m.rollbackId,
+            id: messageId(subject ?? m.rollbackId, m.about, key),
+            subject: subject ?? m.rollbackId,
+            ...(subject === undefined ? { rollbackId: m.rollbackId } : {}),
             channel: key,
             label: scrub(channelLabel(c), secrets, redact),
             about: m.about,
@@ -33,5 +34,6 @@ export function channelOutbox(
         });
     },
     queued: (rollbackId) => delivery.queued(rollbackId),
+    onAttempt: (listener) => delivery.onAttempt(listener),
   };
 }

@@ -31,6 +31,7 @@ const FEED_POLL_MS = 250;
 export async function serve(opts: ServeOptions): Promise<number> {
   const engine = await openEngine(opts, { warnInterrupted: false });
   const log = serveLogger(engine.redactor);
+  logDeliveries(engine, log);
   // Stopped on every way out, or its timer would keep a server that failed to start alive.
   let stopFeed = (): void => undefined;
   try {
@@ -106,6 +107,24 @@ export async function serve(opts: ServeOptions): Promise<number> {
     stopFeed();
     await engine.close();
   }
+}
+
+/**
+ * Every notification attempt in the server log: the only record of one that belongs to no
+ * rollback (a suppressed automatic rollback's notice) besides its outbox row. The outbox was
+ * already being drained from startup (what earlier processes left); this pass is logged too.
+ */
+function logDeliveries(engine: ServeContext["engine"], log: ServeContext["log"]): void {
+  engine.notify?.onAttempt((a) => {
+    const fields = { notification: a };
+    if (a.ok) log.info(fields, `notification "${a.about}" delivered to ${a.channel}`);
+    else
+      log.warn(
+        fields,
+        `notification "${a.about}" not delivered to ${a.channel}${a.retrying ? "; retried later" : "; given up"}`,
+      );
+  });
+  engine.notify?.queued();
 }
 
 /** The alert webhook's decisions live in the store (dedupe, cooldown and limit survive restarts). */

@@ -6,6 +6,8 @@
  * a re-sent alert finds whether that rollback exists (then it is a duplicate) or was never
  * created (a crash or a failed start: it is taken again), so it rolls back exactly once.
  */
+import type { OutboxMessage } from "./outbox.js";
+
 /**
  * triggered: it acts (its rollback is being created or exists, or a watch analysis runs);
  * watched: its watch analysis did not fail, nothing was rolled back; failed: its rollback
@@ -39,13 +41,23 @@ export interface AlertSettlement {
 }
 
 export interface AlertDecisionStore {
-  /** Inserts unless this dedupe key was decided before (one statement: two callers cannot both insert). */
-  recordAlertDecision(d: AlertDecision): Promise<Recorded>;
+  /**
+   * Inserts unless this dedupe key was decided before (one statement: two callers cannot both
+   * insert). `outbox`: the decision's notices (a suppression's), inserted in the same
+   * transaction and only when the decision is: a crash cannot lose them, a re-send adds none.
+   */
+  recordAlertDecision(d: AlertDecision, outbox?: readonly OutboxMessage[]): Promise<Recorded>;
   /**
    * Later news about a decision: the watch verdict, that starting failed, or a decision taken
    * again (its new time and reserved rollback id). A rollbackId left out keeps the one recorded.
+   * `outbox`: the notices of a decision taken again, in the same transaction.
    */
-  settleAlertDecision(environment: string, dedupeKey: string, update: AlertSettlement): Promise<void>;
+  settleAlertDecision(
+    environment: string,
+    dedupeKey: string,
+    update: AlertSettlement,
+    outbox?: readonly OutboxMessage[],
+  ): Promise<void>;
   /** Decisions at or after `since`, oldest first. */
   alertDecisions(environment: string, since: number): Promise<AlertDecision[]>;
 }

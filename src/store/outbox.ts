@@ -6,9 +6,15 @@ import type { SerializedError } from "../core/errors.js";
  * Standard Webhooks `webhook-id`) on every attempt, by any process.
  */
 export interface OutboxMessage {
-  /** The webhook-id: derived from rollback, event and channel, so enqueueing twice is a no-op. */
+  /** The webhook-id: derived from subject, event and channel, so enqueueing twice is a no-op. */
   id: string;
-  rollbackId: string;
+  /**
+   * What the message is about: its rollback's id, or for a message with no rollback (a
+   * suppressed automatic rollback) "alert:<dedupe key>:<decided at>".
+   */
+  subject: string;
+  /** The rollback whose journal records each attempt; none: the row alone records them. */
+  rollbackId?: string;
   /** The channel's key in backout.yaml (its name, or a hash of its URL): no URL is stored. */
   channel: string;
   /** How results name the channel (masked). */
@@ -23,6 +29,8 @@ export interface OutboxRow extends OutboxMessage {
   attempts: number;
   nextAttemptAt: number;
   deliveredAt?: number;
+  /** A live attempt (this process's or another's) holds it until then. */
+  claimedUntil?: number;
   /** No further attempt will be made (refused by the receiver, or too old). */
   gaveUp: boolean;
   lastError?: SerializedError;
@@ -35,6 +43,7 @@ export type OutboxSettlement =
 
 export interface OutboxQuery {
   rollbackId?: string;
+  subject?: string;
   /** Only those not delivered that will still be tried. */
   pending?: boolean;
   /** Only those not delivered (still tried, or given up). */

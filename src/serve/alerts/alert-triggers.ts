@@ -12,8 +12,8 @@ import { newId } from "../../core/ids.js";
 import { withdrawsFresh } from "../../core/rollbacks.js";
 import type { PlanRequest } from "../../core/engine.js";
 import { watchDeploy } from "../../core/watch.js";
-import { notify } from "../../notify/index.js";
 import type { AlertDecision, AlertDecisionStore } from "../../store/alert-decisions.js";
+import type { OutboxMessage } from "../../store/outbox.js";
 import type { ServeContext } from "../context.js";
 import type { AlertmanagerAlert, AlertmanagerPayload } from "./alertmanager-payload.js";
 import { dedupeKey, horizon, judge, retakeReason, triggerFor } from "./decide.js";
@@ -95,7 +95,12 @@ export class AlertTriggers {
       ...(verdict.outcome === "triggered" ? { rollbackId: newId("r", now) } : {}),
     };
     const named = { ...base, trigger: trigger.name };
-    const recorded = await this.store.recordAlertDecision(decision);
+    // "Then notify instead": the notice is written with the decision, so it is never lost or doubled.
+    const notices =
+      verdict.outcome === "suppressed" && verdict.reason === "limit"
+        ? this.suppressedNotices(decision, verdict.because)
+        : undefined;
+    const recorded = await this.store.recordAlertDecision(decision, notices);
     if (!recorded.recorded) {
       const earlier = recorded.earlier;
       const rollbackExists =
@@ -115,12 +120,17 @@ export class AlertTriggers {
         { trigger: trigger.name, fingerprint: alert.fingerprint },
         `alert re-sent; deciding it again: ${again}`,
       );
-      await this.store.settleAlertDecision(env, key, {
-        outcome: decision.outcome,
-        reason: decision.reason,
-        at: now,
-        ...(decision.rollbackId !== undefined ? { rollbackId: decision.rollbackId } : {}),
-      });
+      await this.store.settleAlertDecision(
+        env,
+        key,
+        {
+          outcome: decision.outcome,
+          reason: decision.reason,
+          at: now,
+          ...(decision.rollbackId !== undefined ? { rollbackId: decision.rollbackId } : {}),
+        },
+        notices,
+      );
     }
     const audit = {
       audit: "alert",
@@ -132,7 +142,13 @@ export class AlertTriggers {
     if (verdict.outcome === "suppressed") {
       metrics.autoRollbacks.inc({ outcome: "suppressed" });
       log.warn({ ...audit, suppressed: verdict.reason }, `automatic rollback suppressed: ${verdict.detail}`);
-      if (verdict.reason === "limit") this.notifySuppressed(decision, verdict.because);
+      if (notices !== undefined && notices.length > 0) {
+        log.warn(
+          { trigger: trigger.name, notices: notices.map((n) => ({ webhookId: n.id, channel: n.label })) },
+          `suppressed automatic rollback: notice queued for ${notices.length} channel(s)`,
+        );
+        engine.notify?.queued();
+      }
       return { ...named, outcome: "suppressed", reason: decision.reason };
     }
     metrics.autoRollbacks.inc({ outcome: "triggered" });
@@ -228,29 +244,28 @@ export class AlertTriggers {
     this.background.add(tracked);
   }
 
-  /** "Then notify instead": every channel that wants auto-rollback-suppressed hears of it. Never throws. */
-  private notifySuppressed(decision: AlertDecision, because: AlertDecision | undefined): void {
+  /**
+   * "Then notify instead": one outbox row per channel that wants auto-rollback-suppressed. The
+   * decision has no rollback, so the rows name none; their subject (and so their webhook-id) is
+   * this decision's: its dedupe key and the time it was taken.
+   */
+  private suppressedNotices(decision: AlertDecision, because: AlertDecision | undefined): OutboxMessage[] {
     const { engine } = this.ctx;
-    const channels = engine.config.notifications ?? [];
-    if (channels.length === 0) return;
+    if (!engine.notify) return [];
     const labels = Object.entries(decision.labels)
       .map(([k, v]) => `${k}="${v}"`)
       .join(", ");
-    void notify(
-      channels,
+    return engine.notify.compose(
       {
         about: "auto-rollback-suppressed",
         rollbackId: because?.rollbackId ?? "none",
-        environment: engine.config.environment,
+        environment: decision.environment,
         state: "running",
         summary: `alert {${labels}} matched trigger ${decision.trigger}; not rolled back: ${decision.reason}`,
         planHash: "",
         at: decision.at,
       },
-      { redact: engine.redact, clock: engine.clock },
-    ).then((results) => {
-      for (const r of results.filter((x) => !x.ok))
-        this.ctx.log.error({ channel: r.channel, err: r.error }, "suppressed-rollback notification not sent");
-    });
+      `alert:${decision.environment}:${decision.dedupeKey.slice(0, 16)}:${decision.at}`,
+    );
   }
 }

@@ -156,6 +156,41 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX checkpoint_events_by_checkpoint ON checkpoint_events (checkpoint_id, id);
     `,
   },
+  {
+    version: 6,
+    description: "outbox rows without a rollback: a suppressed automatic rollback's notice",
+    // A notice about an alert decision has no rollback to belong to (maxRollbacks: 0 allows none),
+    // so rollback_id becomes nullable and `subject` says what the message is about: the rollback
+    // id for a rollback's messages, "alert:<dedupe key>:<decided at>" for a suppressed decision.
+    // SQLite cannot drop NOT NULL in place: the table is rebuilt, every row kept as it was.
+    sql: `
+      CREATE TABLE outbox_v6 (
+        id              TEXT PRIMARY KEY,
+        rollback_id     TEXT REFERENCES rollbacks (id) ON DELETE CASCADE,
+        subject         TEXT NOT NULL,
+        channel         TEXT NOT NULL,
+        label           TEXT NOT NULL,
+        about           TEXT NOT NULL,
+        message         TEXT NOT NULL,
+        created_at      INTEGER NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        claimed_until   INTEGER,
+        delivered_at    INTEGER,
+        gave_up         INTEGER NOT NULL DEFAULT 0 CHECK (gave_up IN (0, 1)),
+        last_error      TEXT,
+        CHECK (rollback_id IS NULL OR subject = rollback_id)
+      );
+      INSERT INTO outbox_v6 (id, rollback_id, subject, channel, label, about, message, created_at,
+          attempts, next_attempt_at, claimed_until, delivered_at, gave_up, last_error)
+        SELECT id, rollback_id, rollback_id, channel, label, about, message, created_at,
+          attempts, next_attempt_at, claimed_until, delivered_at, gave_up, last_error FROM outbox;
+      DROP TABLE outbox;
+      ALTER TABLE outbox_v6 RENAME TO outbox;
+      CREATE INDEX outbox_pending ON outbox (next_attempt_at) WHERE delivered_at IS NULL AND gave_up = 0;
+      CREATE INDEX outbox_by_rollback ON outbox (rollback_id, created_at);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -4,7 +4,8 @@ import type { OutboxMessage, OutboxQuery, OutboxRow, OutboxSettlement } from "..
 
 interface Row {
   id: string;
-  rollback_id: string;
+  rollback_id: string | null;
+  subject: string;
   channel: string;
   label: string;
   about: string;
@@ -13,6 +14,7 @@ interface Row {
   attempts: number;
   next_attempt_at: number;
   delivered_at: number | null;
+  claimed_until: number | null;
   gave_up: number;
   last_error: string | null;
 }
@@ -20,7 +22,7 @@ interface Row {
 function toRow(r: Row): OutboxRow {
   const out: OutboxRow = {
     id: r.id,
-    rollbackId: r.rollback_id,
+    subject: r.subject,
     channel: r.channel,
     label: r.label,
     about: r.about,
@@ -30,7 +32,9 @@ function toRow(r: Row): OutboxRow {
     nextAttemptAt: r.next_attempt_at,
     gaveUp: r.gave_up === 1,
   };
+  if (r.rollback_id !== null) out.rollbackId = r.rollback_id;
   if (r.delivered_at !== null) out.deliveredAt = r.delivered_at;
+  if (r.claimed_until !== null) out.claimedUntil = r.claimed_until;
   if (r.last_error !== null) out.lastError = JSON.parse(r.last_error) as SerializedError;
   return out;
 }
@@ -41,9 +45,9 @@ export class SqliteOutbox {
 
   constructor(db: Database.Database) {
     this.s = {
-      insert: db.prepare<[string, string, string, string, string, string, number, number]>(
-        `INSERT INTO outbox (id, rollback_id, channel, label, about, message, created_at, next_attempt_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      insert: db.prepare<[string, string | null, string, string, string, string, string, number, number]>(
+        `INSERT INTO outbox (id, rollback_id, subject, channel, label, about, message, created_at, next_attempt_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
       ),
       due: db.prepare<{ now: number; limit: number }, Row>(
         `SELECT * FROM outbox
@@ -60,9 +64,12 @@ export class SqliteOutbox {
         `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, gave_up = ?, claimed_until = NULL,
            last_error = ? WHERE id = ? AND delivered_at IS NULL`,
       ),
-      list: db.prepare<{ rollback: string | null; pending: number; undelivered: number; limit: number }, Row>(
+      list: db.prepare<
+        { rollback: string | null; subject: string | null; pending: number; undelivered: number; limit: number },
+        Row
+      >(
         `SELECT * FROM outbox
-         WHERE (@rollback IS NULL OR rollback_id = @rollback)
+         WHERE (@rollback IS NULL OR rollback_id = @rollback) AND (@subject IS NULL OR subject = @subject)
            AND (@pending = 0 OR (delivered_at IS NULL AND gave_up = 0))
            AND (@undelivered = 0 OR delivered_at IS NULL)
          ORDER BY created_at, id LIMIT @limit`,
@@ -72,7 +79,17 @@ export class SqliteOutbox {
 
   insert(messages: readonly OutboxMessage[]): void {
     for (const m of messages) {
-      this.s.insert.run(m.id, m.rollbackId, m.channel, m.label, m.about, m.message, m.createdAt, m.createdAt);
+      this.s.insert.run(
+        m.id,
+        m.rollbackId ?? null,
+        m.subject,
+        m.channel,
+        m.label,
+        m.about,
+        m.message,
+        m.createdAt,
+        m.createdAt,
+      );
     }
   }
 
@@ -95,6 +112,7 @@ export class SqliteOutbox {
     return this.s.list
       .all({
         rollback: options.rollbackId ?? null,
+        subject: options.subject ?? null,
         pending: options.pending ? 1 : 0,
         undelivered: options.undelivered ? 1 : 0,
         limit: options.limit ?? -1,

@@ -254,12 +254,24 @@ export class SqliteStore implements Store, AlertDecisionStore, CheckpointEventSt
     return this.run(() => this.audit.of(checkpointId));
   }
 
-  recordAlertDecision(d: AlertDecision): Promise<Recorded> {
-    return this.write(() => this.alerts.record(d));
+  recordAlertDecision(d: AlertDecision, outbox?: readonly OutboxMessage[]): Promise<Recorded> {
+    return this.write(() => {
+      const recorded = this.alerts.record(d);
+      if (recorded.recorded && outbox !== undefined) this.outbox.insert(outbox);
+      return recorded;
+    });
   }
 
-  settleAlertDecision(environment: string, dedupeKey: string, update: AlertSettlement): Promise<void> {
-    return this.write(() => this.alerts.settle(environment, dedupeKey, update));
+  settleAlertDecision(
+    environment: string,
+    dedupeKey: string,
+    update: AlertSettlement,
+    outbox?: readonly OutboxMessage[],
+  ): Promise<void> {
+    return this.write(() => {
+      this.alerts.settle(environment, dedupeKey, update);
+      if (outbox !== undefined) this.outbox.insert(outbox);
+    });
   }
 
   alertDecisions(environment: string, since: number): Promise<AlertDecision[]> {
