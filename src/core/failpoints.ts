@@ -2,7 +2,8 @@
  * Failpoints let crash tests kill the process at an exact journal write, the way a power
  * cut or an OOM kill would. Set BACKOUT_FAILPOINT to
  *   journal-write:<n>:<before|after>          the n-th journal write of this process, or
- *   journal-event:<type>[:<k>]:<before|after> the k-th (default 1st) write of an event type.
+ *   journal-event:<type>[:<k>]:<before|after> the k-th (default 1st) write of an event type, or
+ *   <name>:after                              right after a named store write (afterStoreWrite).
  * Unset (the normal case), this costs one comparison per write.
  */
 type When = "before" | "after";
@@ -17,6 +18,7 @@ function parse(spec: string | undefined): Failpoint | undefined {
 }
 
 const failpoint = parse(process.env.BACKOUT_FAILPOINT);
+const named = /^([a-z-]+):after$/.exec(process.env.BACKOUT_FAILPOINT ?? "")?.[1];
 let writes = 0;
 
 /** Call before a journal write; returns the write's number, to pass to afterJournalWrite. */
@@ -30,4 +32,9 @@ export function beforeJournalWrite(type?: string): number {
 
 export function afterJournalWrite(n: number): void {
   if (failpoint && n === failpoint.n && failpoint.when === "after") process.kill(process.pid, "SIGKILL");
+}
+
+/** Call once a named write (e.g. "alert-decision") is committed, before anything acts on it. */
+export function afterStoreWrite(name: string): void {
+  if (named === name) process.kill(process.pid, "SIGKILL");
 }

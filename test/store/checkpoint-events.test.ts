@@ -6,7 +6,12 @@
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MIGRATIONS, openSqliteStore, type SqliteStore } from "../../src/store/sqlite/index.js";
+import {
+  MIGRATIONS,
+  openSqliteStore,
+  SCHEMA_VERSION,
+  type SqliteStore,
+} from "../../src/store/sqlite/index.js";
 import { checkpoint, ENV, freshStore, storeDir } from "./helpers.js";
 
 describe("sqlite store: checkpoint events", () => {
@@ -82,7 +87,7 @@ it("a schema 4 file gains the audit table; its checkpoints keep working, with no
   db.close();
   const store = openSqliteStore(dir);
   try {
-    expect(store.pragmas().userVersion).toBe(5);
+    expect(store.pragmas().userVersion).toBe(SCHEMA_VERSION);
     expect((await store.getCheckpoint("old"))?.good).toBe(true);
     expect(await store.checkpointEvents("old")).toEqual([]);
     await store.unmarkGood("old", { at: 5, by: "root", via: "cli" });

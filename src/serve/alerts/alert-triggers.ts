@@ -8,6 +8,7 @@
  * awaiting-confirmation notification carries the approval link (serve.publicUrl).
  */
 import { toBackoutError } from "../../core/errors.js";
+import { afterStoreWrite } from "../../core/failpoints.js";
 import { newId } from "../../core/ids.js";
 import { withdrawsFresh } from "../../core/rollbacks.js";
 import type { PlanRequest } from "../../core/engine.js";
@@ -101,6 +102,7 @@ export class AlertTriggers {
         ? this.suppressedNotices(decision, verdict.because)
         : undefined;
     const recorded = await this.store.recordAlertDecision(decision, notices);
+    afterStoreWrite("alert-decision");
     if (!recorded.recorded) {
       const earlier = recorded.earlier;
       const rollbackExists =

@@ -65,7 +65,13 @@ export class SqliteOutbox {
            last_error = ? WHERE id = ? AND delivered_at IS NULL`,
       ),
       list: db.prepare<
-        { rollback: string | null; subject: string | null; pending: number; undelivered: number; limit: number },
+        {
+          rollback: string | null;
+          subject: string | null;
+          pending: number;
+          undelivered: number;
+          limit: number;
+        },
         Row
       >(
         `SELECT * FROM outbox
