@@ -11,7 +11,7 @@ const UNIT = [
   "test/planner/**/*.test.ts",
   "test/progress/**/*.test.ts",
   "test/report/**/*.test.ts",
-  "test/store/{checkpoints,checkpoint-events,damage,journal,lock-queue}.test.ts",
+  "test/store/{checkpoints,checkpoint-events,damage,journal,lock-queue,outbox}.test.ts",
   "test/notify/schema.test.ts",
   "test/validate/schema.test.ts",
   "test/report-html/html-report.test.ts",
