@@ -11,6 +11,7 @@ import { ManualClock } from "../../src/core/clock.js";
 import { DEFAULT_DELIVERY, OutboxDelivery } from "../../src/notify/deliver.js";
 import { channelOutbox } from "../../src/notify/outbox.js";
 import type { NotificationChannel } from "../../src/notify/schema.js";
+import type { AlertDecision } from "../../src/store/alert-decisions.js";
 import type { SqliteStore } from "../../src/store/sqlite/index.js";
 import type { Store } from "../../src/store/store.js";
 import { freshStore } from "../store/helpers.js";
@@ -27,6 +28,18 @@ const message: NotificationMessage = {
   planHash: "",
   at: 1_000,
 };
+
+/** A suppressed decision taken at 1 000. */
+const suppressed = (dedupeKey: string): AlertDecision => ({
+  environment: "prod",
+  dedupeKey,
+  at: 1_000,
+  trigger: "db",
+  action: "rollback",
+  outcome: "suppressed",
+  reason: "limit",
+  labels: {},
+});
 
 let receiver: Receiver;
 beforeAll(async () => (receiver = await new Receiver().start()));
@@ -66,19 +79,7 @@ describe("outbox delivery of messages without a rollback", () => {
 
     const attempts: DeliveryAttempt[] = [];
     outbox.onAttempt((a) => attempts.push(a));
-    await store.recordAlertDecision(
-      {
-        environment: "prod",
-        dedupeKey: "k1",
-        at: 1_000,
-        trigger: "db",
-        action: "rollback",
-        outcome: "suppressed",
-        reason: "limit",
-        labels: {},
-      },
-      rows,
-    );
+    await store.recordAlertDecision(suppressed("k1"), rows);
     outbox.queued();
     await until("the delivery", () => attempts.length === 1);
     expect(attempts[0]).toEqual({
@@ -107,19 +108,7 @@ describe("outbox delivery of messages without a rollback", () => {
       queued: () => undefined,
     } as unknown as OutboxDelivery);
     const rows = outbox.compose(message, "alert:prod:k2:1000");
-    await store.recordAlertDecision(
-      {
-        environment: "prod",
-        dedupeKey: "k2",
-        at: 1_000,
-        trigger: "db",
-        action: "rollback",
-        outcome: "suppressed",
-        reason: "limit",
-        labels: {},
-      },
-      rows,
-    );
+    await store.recordAlertDecision(suppressed("k2"), rows);
     // The other process: claimed until 11 000, then crashed.
     expect(await store.claimOutbox(1_000, 10_000, 10)).toHaveLength(1);
     let claims = 0;
