@@ -44,7 +44,10 @@ export async function defaultTarget(store: Store): Promise<DefaultTarget> {
   return { target: undefined, passedOver };
 }
 
-/** CHECKPOINT_NOT_FOUND with the closest name or id as a suggestion ("--to v1-goood"). */
+/**
+ * CHECKPOINT_NOT_FOUND with the closest name or id as a suggestion. The hint names no option:
+ * plan/run take `--to`, mark-good, unmark-good and checkpoints a bare argument, the API a path.
+ */
 export async function checkpointNotFound(store: Store, ref: string): Promise<BackoutError> {
   const known = await store.listCheckpoints(500);
   const names = [...new Set(known.flatMap((c) => [c.name, c.id]))];
@@ -54,7 +57,7 @@ export async function checkpointNotFound(store: Store, ref: string): Promise<Bac
     hint:
       suggestion === undefined
         ? "List them with `backout checkpoints`."
-        : `Use --to ${suggestion}, or list them with \`backout checkpoints\`.`,
+        : `Use "${suggestion}", or list them with \`backout checkpoints\`.`,
     details: { ref, ...(suggestion === undefined ? {} : { suggestion }) },
   });
 }

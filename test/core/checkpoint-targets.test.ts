@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultTarget } from "../../src/core/checkpoint-targets.js";
+import { checkpointNotFound, defaultTarget } from "../../src/core/checkpoint-targets.js";
 import type { CheckpointRecord, Plan } from "../../src/core/model.js";
 import type { RollbackRecord, Store } from "../../src/store/store.js";
 
@@ -56,5 +56,15 @@ describe("defaultTarget", () => {
     expect(passedOver.target).toBeUndefined();
     const kept = await defaultTarget(store([newer], [rollback("r1", "gone", 300, 260)]));
     expect(kept.target?.id).toBe("newer");
+  });
+});
+
+describe("checkpointNotFound", () => {
+  it("suggests the closest name without an option only plan and run have", async () => {
+    const e = await checkpointNotFound(store([cp("before-v2", 1, 1)], []), "befor-v2");
+    expect(e.code).toBe("CHECKPOINT_NOT_FOUND");
+    expect(e.message).toContain('Did you mean "before-v2"?');
+    // mark-good, unmark-good, checkpoints and the API take no --to; the hint fits them all.
+    expect(e.hint).toBe('Use "before-v2", or list them with `backout checkpoints`.');
   });
 });
