@@ -32,10 +32,10 @@ export function createProgram(): Command {
       `
 Exit codes:
   0    success
-  1    the rollback failed or escalated, an operation failed, or drill: a rollback would not be clean
+  1    the rollback failed or escalated, an operation failed, or a check said no (doctor, drill, plan --preflight, watch --no-rollback)
   2    usage or configuration error, or a plan that cannot succeed (nothing was changed)
   3    the rollback awaits confirmation of a data-loss step (backout approve ID --plan-hash HASH)
-  4    the environment is busy (--no-wait), or an interrupted rollback must be resumed first
+  4    the environment is busy (--no-wait), an interrupted rollback must be resumed first, or the lock was lost
   5    the rollback's time limit passed (the emergency procedure ran)
   6    watch: the analysis failed and the automatic rollback succeeded
   7    watch: the analysis was inconclusive (nothing was changed)
