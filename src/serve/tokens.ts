@@ -42,6 +42,19 @@ export class TokenTable {
           },
         );
       }
+      // One value under two entries authenticated as whichever came last: a viewer's token
+      // could carry another entry's roles, and the journal would name the wrong person.
+      const same = secrets.indexOf(value);
+      if (same >= 0) {
+        throw new BackoutError(
+          "CONFIG_INVALID",
+          `serve.tokens[${i}] (${t.name}) has the same token as serve.tokens[${same}] (${config.tokens[same]?.name ?? "?"})`,
+          {
+            where: { field: `serve.tokens[${i}].env` },
+            hint: "Give each entry its own token (its own variable and value); one person with several roles is one entry with several roles.",
+          },
+        );
+      }
       secrets.push(value);
       known.push({ digest: digest(value), caller: { name: t.name, roles: new Set(t.roles) } });
     });
