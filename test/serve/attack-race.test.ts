@@ -120,4 +120,25 @@ describe("attack: approvals racing", () => {
     expect(again.status, again.text).toBe(409);
     expect(await stateOf(id)).toBe("cancelled");
   }, 120_000);
+
+  it("a resume of a running rollback, through the API and the CLI at once, is refused; each step runs once", async () => {
+    const before = readApplications(dir).starts.get("web") ?? 0;
+    const { id, hash } = await awaiting("v5");
+    const ok = await server.call("POST", `/api/v1/rollbacks/${id}/approve`, {
+      token: "approver",
+      body: { planHash: hash },
+    });
+    expect(ok.status, ok.text).toBe(202);
+    await until("web to start", () => (readApplications(dir).starts.get("web") ?? 0) > before);
+    const [api, viaCli] = await Promise.all([
+      server.call("POST", `/api/v1/rollbacks/${id}/resume`, { token: "operator" }),
+      cli(["resume", id, "--no-wait"], { cwd: dir }),
+    ]);
+    expect(api.status, api.text).toBe(409);
+    expect(viaCli.exitCode, viaCli.stderr).not.toBe(0);
+    await until("the rollback to end", async () => ended(await stateOf(id)));
+    expect(await stateOf(id)).toBe("succeeded");
+    expect(readApplications(dir).starts.get("web")).toBe(before + 1);
+    expect(readApplications(dir).overlaps).toEqual([]);
+  }, 120_000);
 });
