@@ -105,6 +105,18 @@ export class Runner {
     });
   }
 
+  /**
+   * Stops a rollback that waits in this server's queue, so POST .../cancel can end it as the
+   * CLI's cancel ends one queued by another process. Drain, not abort: had it just taken the
+   * lock, its running step finishes. Resolves once this server no longer runs it.
+   */
+  async withdraw(rollbackId: string): Promise<void> {
+    const a = this.active.get(rollbackId);
+    if (!a) return;
+    a.drain.abort();
+    await a.done;
+  }
+
   /** First stop: nothing new starts, no new step is dispatched; running steps finish. */
   async drain(): Promise<void> {
     this.closing = true;

@@ -141,4 +141,28 @@ describe("attack: approvals racing", () => {
     expect(readApplications(dir).starts.get("web")).toBe(before + 1);
     expect(readApplications(dir).overlaps).toEqual([]);
   }, 120_000);
+
+  it("two runs at once: both exist (the second queued as with the CLI), and both can be cancelled", async () => {
+    deploy("v6");
+    const runs = await Promise.all(
+      [0, 1].map(() => server.call("POST", "/api/v1/rollbacks", { token: "operator", body: {} })),
+    );
+    expect(
+      runs.map((r) => r.status),
+      runs.map((r) => r.text).join("\n"),
+    ).toEqual([202, 202]);
+    const ids = runs.map((r) => r.json.rollbackId);
+    expect(new Set(ids).size).toBe(2);
+    await until("one at the gate", async () =>
+      (await Promise.all(ids.map(stateOf))).includes("awaiting-confirmation"),
+    );
+    for (const id of ids) {
+      const c = await server.call("POST", `/api/v1/rollbacks/${id}/cancel`, { token: "operator" });
+      expect(c.status, `${id}: ${c.text}`).toBe(200);
+    }
+    await until("both cancelled", async () =>
+      (await Promise.all(ids.map(stateOf))).every((s) => s === "cancelled"),
+    );
+    expect(readApplications(dir).overlaps).toEqual([]);
+  }, 120_000);
 });

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { approveRollback, cancelRollback } from "../../core/rollbacks.js";
+import { approveRollback, cancelRollback, requireRollback } from "../../core/rollbacks.js";
 import { actorOf, who, type ServeContext } from "../context.js";
 import {
   anyJson,
@@ -149,6 +149,9 @@ export function writeRoutes(app: FastifyInstance, ctx: ServeContext): void {
       },
     },
     async (req) => {
+      // Queued here, its wait for the lock counted as running here, and cancel was refused.
+      const record = await requireRollback(engine, req.params.id);
+      if (record.state === "queued") await runner.withdraw(record.id);
       await cancelRollback(engine, req.params.id, who(req));
       return json({ rollbackId: req.params.id, state: "cancelled" });
     },
