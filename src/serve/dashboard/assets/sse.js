@@ -17,6 +17,9 @@ export function followEvents({ headers, onEvent, onState }) {
         const h = headers();
         if (lastId !== undefined) h["last-event-id"] = String(lastId);
         const res = await fetch("/api/v1/events", { headers: h, signal: ac.signal, cache: "no-store" });
+        // 400 to a Last-Event-ID: the server's store does not know it (replaced, or another
+        // store). Retrying it would be refused forever; start again from the newest event.
+        if (res.status === 400 && lastId !== undefined) lastId = undefined;
         if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
         onState("live");
         delay = 500;
