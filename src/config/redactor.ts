@@ -5,7 +5,7 @@
 export class Redactor {
   private secrets: string[] = [];
   /**
-   * What is searched for: each secret and, when it differs, its form inside a JSON string. A
+   * What is searched for: each secret, its form inside a JSON string and its percent-encoded form. A
    * secret with a `"` or `\` (a token may have them) is escaped in JSON text, so log lines and
    * redactValue, which both work on JSON text, never found it.
    */
@@ -15,8 +15,9 @@ export class Redactor {
     // Very short values would redact ordinary text ("1", "on"); they are not treated as secrets.
     if (value === undefined || value.length < 4 || this.secrets.includes(value)) return;
     this.secrets.push(value);
-    const inJson = JSON.stringify(value).slice(1, -1);
-    this.forms.push(value, ...(inJson !== value ? [inJson] : []));
+    // A secret sent by mistake in a URL is logged percent-encoded (req.url): hidden in that form too.
+    const forms = [value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)];
+    this.forms.push(...new Set(forms));
     // Longest first so a secret containing another is replaced whole.
     this.forms.sort((a, b) => b.length - a.length);
   }

@@ -28,4 +28,11 @@ describe("Redactor and secrets that JSON escapes", () => {
     r.add("line\none-secret");
     expect(r.redactValue({ m: "a line\none-secret b" })).toEqual({ m: "a *** b" });
   });
+
+  it("a secret percent-encoded in a logged URL is hidden too", () => {
+    const r = new Redactor();
+    r.add(SECRET);
+    const url = `/api/v1/status?token=${encodeURIComponent(SECRET)}`;
+    expect(r.redact(JSON.stringify({ url }))).toBe('{"url":"/api/v1/status?token=***"}');
+  });
 });
