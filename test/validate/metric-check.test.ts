@@ -63,7 +63,10 @@ describe("metric check against a real Prometheus", () => {
     // The window still holds some 0% seconds, so early attempts see less than 0.69.
     const r = await runCheck(metric(ERROR_RATIO, ">", 0.69, { retries: 30, interval: "300ms" }), plain);
     expect(r.status).toBe("pass");
-    expect(r.value).toBeCloseTo(0.7, 2);
+    // Past the threshold and near the service's rate: a ratio over requests sampled at 70% is
+    // 0.69 or so as often as 0.70 (CI saw 0.6916), so ±0.005 was a coin toss, not the claim.
+    expect(r.value).toBeGreaterThan(0.69);
+    expect(r.value).toBeCloseTo(0.7, 1);
     service.setErrorRate(0);
   });
 
