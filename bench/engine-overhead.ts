@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { stringify } from "yaml";
-import { z } from "zod";
+import * as z from "zod";
 import { loadEnvironment } from "../src/config/load.js";
 import { Redactor } from "../src/config/redactor.js";
 import { Engine } from "../src/core/engine.js";

@@ -2,7 +2,7 @@
  * The JSON Schema of backout.yaml for editors (yaml-language-server, VS Code): the input
  * side of the zod schema, so defaults and durations show as written in the file.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { ProviderRegistry } from "../core/provider.js";
 import { buildEnvironmentSchema } from "./schema.js";
 

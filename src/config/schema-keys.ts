@@ -2,7 +2,7 @@
  * The fields a mapping in backout.yaml may have, found by walking the zod schema along
  * a path. Used to say "allowed fields: ..." and "did you mean ...?" for unknown keys.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { FieldPath } from "./locate.js";
 
 type Schema = z.ZodType;

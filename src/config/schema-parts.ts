@@ -3,7 +3,7 @@
  * small enums. Each carries a description so the exported JSON Schema gives editor help.
  */
 import { basename } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { LAYERS } from "../core/model.js";
 import type { CommandSpec } from "./types.js";
 import { DURATION_PATTERN, formatDuration, MAX_DURATION_MS, parseDuration } from "./durations.js";

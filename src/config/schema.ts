@@ -3,7 +3,7 @@
  * discriminated union on `kind` whose branches are the base fields plus that provider's
  * own settings, so validation and the exported JSON Schema both know each kind's fields.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { ComponentConfig, DataLossPolicy, Layer } from "../core/model.js";
 import type { ProviderRegistry } from "../core/provider.js";
 import type { EnvironmentConfig } from "./types.js";

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { writeAtomically } from "../fs/atomic-write.js";
 import { isErrno } from "../fs/errno.js";
 import { BackoutError } from "./errors.js";

@@ -2,7 +2,7 @@
  * The `notifications:` section of the environment file: Slack incoming webhooks and generic
  * webhooks signed per the Standard Webhooks spec, each optionally limited to some events.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { duration } from "../config/schema-parts.js";
 import type { NotificationAbout } from "../core/checks.js";
 import { decodeSecret } from "./sign.js";

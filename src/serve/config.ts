@@ -3,7 +3,7 @@
  * environment variables, never written in the file), TLS, the four-eyes rule, what happens to a
  * rollback the server was running when it died, and the request limits.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { VAR_NAME } from "../config/env-vars.js";
 import { duration } from "../config/schema-parts.js";
 import { autoRollbackSchema, type AutoRollbackLimit } from "./alerts/triggers-config.js";

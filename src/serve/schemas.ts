@@ -2,7 +2,7 @@
  * The API's request shapes, in zod: the same objects validate requests and produce the
  * OpenAPI document. Strict objects: an unknown field is refused, not ignored.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { CHANNELS } from "../core/actor.js";
 
 const ref = z.string().min(1).max(200);

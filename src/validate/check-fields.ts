@@ -2,7 +2,7 @@
  * The fields every check form shares (name, timeout, retries, interval), in their own file so
  * integrity-schema.ts can use them without importing schema.ts, which imports it.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { duration } from "../config/schema-parts.js";
 
 export const HELP_DURATION = 'a number of seconds or a string like "500ms", "5s"';

@@ -6,7 +6,7 @@
  * value of the column they feed (the next insert would collide). Each finding is one problem;
  * any problem fails the check. A database that cannot be reached is an "error": nothing was judged.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { checkFields } from "./check-fields.js";
 
 export const integrityCheckSchema = z

@@ -4,7 +4,7 @@
  * A check needs ONE number, so every other shape becomes an explanation of what came back
  * and how to change the query. Objects are not strict: newer servers add fields.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 const sample = z.tuple([z.number(), z.string()]);
 

@@ -4,7 +4,7 @@
  * `command`, `metric` or `integrity` (integrity-schema.ts). Durations are numbers of seconds
  * or strings like "500ms"; after parsing they are milliseconds.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { duration } from "../config/schema-parts.js";
 import { checkFields, HELP_DURATION } from "./check-fields.js";
 import { integrityCheckSchema } from "./integrity-schema.js";

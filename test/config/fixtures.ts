@@ -5,7 +5,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { loadEnvironment } from "../../src/config/load.js";
 import { Redactor } from "../../src/config/redactor.js";
 import type { EnvironmentConfig } from "../../src/config/types.js";

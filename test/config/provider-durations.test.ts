@@ -5,7 +5,7 @@
  * parse (readSettings) reads it the same way.
  */
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { durationMs } from "../../src/config/durations.js";
 import { environmentJsonSchema } from "../../src/config/json-schema.js";
 import { builtinProviders } from "../../src/providers/index.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { environmentJsonSchema, JSON_SCHEMA_DIALECT } from "../../config/json-schema.js";
 import { BackoutError } from "../../core/errors.js";
 import { builtinProviders } from "../../providers/builtin.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { PlannedStep } from "../../core/model.js";
 
 const paramsSchema = z.object({ current: z.string().optional() });

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import type { ComponentState } from "../../core/model.js";
 import type { FileFacts } from "./snapshot.js";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** What backout manages of one server: its administrative state and its user weight. */
 export const serverStates = ["ready", "drain", "maint"] as const;

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { BackoutError } from "../../core/errors.js";
 import type { ComponentState, PlannedStep } from "../../core/model.js";
 import { parseVersion, serverSchema, type Servers } from "./server-state.js";

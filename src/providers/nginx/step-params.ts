@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { PlannedStep } from "../../core/model.js";
 import { notMadeBy, readStepParams } from "../step-params.js";
 

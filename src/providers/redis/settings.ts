@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { DURATION_HELP, durationSetting } from "../../config/schema-parts.js";
 import type { ProviderContext } from "../../core/provider.js";
 import { readProviderSettings } from "../../core/provider-settings.js";

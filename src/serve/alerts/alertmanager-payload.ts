@@ -4,7 +4,7 @@
  * Unknown fields are kept out of the way (passthrough), so a newer Alertmanager adding fields
  * is still understood; a missing or mistyped field we rely on is a 400 naming it.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 const labels = z.record(z.string(), z.string());
 

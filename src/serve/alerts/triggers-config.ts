@@ -3,7 +3,7 @@
  * limits on automatic rollbacks (`serve.autoRollback`). The matchers are parsed when the file
  * is loaded, so a bad regex is a config error naming the field, not a failure mid-incident.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { componentName, duration } from "../../config/schema-parts.js";
 import { parseMatcher, type LabelMatcher } from "./matchers.js";
 

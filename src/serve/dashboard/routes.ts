@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { z } from "zod";
+import * as z from "zod";
 import { requireRollback } from "../../core/rollbacks.js";
 import { REPORT_CSS } from "../../report/html/styles.js";
 import { callerOf, type ServeContext } from "../context.js";

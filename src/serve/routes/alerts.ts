@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { z } from "zod";
+import * as z from "zod";
 import { alertmanagerPayload } from "../alerts/alertmanager-payload.js";
 import type { AlertTriggers } from "../alerts/alert-triggers.js";
 import { who, type ServeContext } from "../context.js";

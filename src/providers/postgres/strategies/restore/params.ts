@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { PlannedStep } from "../../../../core/model.js";
 import type { SnapshotRecord } from "./snapshot/types.js";
 import type { MigrationLayout } from "../../layouts/layout.js";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import type { PlannedStep } from "../../../../core/model.js";
 import { MIGRATION_FORMATS, type Migration, type MigrationFormat } from "../../layouts/layout.js";
 import type { ClassifiedStatement } from "../../classify/types.js";
