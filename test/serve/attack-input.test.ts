@@ -4,37 +4,15 @@
  * content types and empty bodies, garbage Last-Event-ID. Each must be a clean 4xx in the CLI's
  * error shape (code, message, hint), never a 500 or a stack, and must change nothing.
  */
-import { writeFileSync } from "node:fs";
 import { connect } from "node:net";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, tempDir } from "../e2e/cli.js";
-import { recordingComponent, writeRecordingStep } from "../fault-harness/recording-step.js";
-import { serveSection, startServer, TOKENS, type ServerProcess } from "./server-process.js";
+import { describe, expect, it } from "vitest";
+import { servedEnvironment, TOKENS } from "./server-process.js";
 
-let dir: string;
-let server: ServerProcess;
-
-beforeAll(async () => {
-  dir = tempDir("serve-attack-input");
-  writeRecordingStep(dir);
-  for (const n of ["web", "db"]) writeFileSync(join(dir, "state", n), "v1");
-  writeFileSync(
-    join(dir, "backout.yaml"),
-    `version: 1
-environment: serve-attack-input
-${serveSection("  bodyLimit: 2048\n")}components:
-${recordingComponent(dir, "web")}${recordingComponent(dir, "db", { dataLoss: true })}`,
-  );
-  const cp = await cli(["checkpoint", "--good", "--name", "v1"], { cwd: dir });
-  expect(cp.exitCode, cp.stderr).toBe(0);
-  server = await startServer(dir);
-}, 120_000);
-
-afterAll(async () => {
-  server.proc.kill("SIGTERM");
-  await server.proc;
-});
+const server = servedEnvironment(
+  "serve-attack-input",
+  { web: {}, db: { dataLoss: true } },
+  "  bodyLimit: 2048\n",
+);
 
 /** What a refusal must look like: a 4xx in the CLI's shape, with no stack or fastify internals. */
 function expectCleanRefusal(r: { status: number; text: string; json: { error?: unknown } }, what: string) {

@@ -6,39 +6,16 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, tempDir } from "../e2e/cli.js";
-import { readApplications, recordingComponent, writeRecordingStep } from "../fault-harness/recording-step.js";
-import { serveSection, startServer, until, type Entry, type ServerProcess } from "./server-process.js";
-
-let dir: string;
-let server: ServerProcess;
+import { describe, expect, it } from "vitest";
+import { cli } from "../e2e/cli.js";
+import { readApplications } from "../fault-harness/recording-step.js";
+import { servedEnvironment, until, type Entry } from "./server-process.js";
 
 const NAMES = ["web", "db"];
+const server = servedEnvironment("serve-attack-race", { web: { sleepMs: 1500 }, db: { dataLoss: true } });
 const deploy = (v: string) => {
-  for (const n of NAMES) writeFileSync(join(dir, "state", n), v);
+  for (const n of NAMES) writeFileSync(join(server.dir, "state", n), v);
 };
-
-beforeAll(async () => {
-  dir = tempDir("serve-attack-race");
-  writeRecordingStep(dir);
-  deploy("v1");
-  writeFileSync(
-    join(dir, "backout.yaml"),
-    `version: 1
-environment: serve-attack-race
-${serveSection()}components:
-${recordingComponent(dir, "web", { sleepMs: 1500 })}${recordingComponent(dir, "db", { dataLoss: true })}`,
-  );
-  const cp = await cli(["checkpoint", "--good", "--name", "v1"], { cwd: dir });
-  expect(cp.exitCode, cp.stderr).toBe(0);
-  server = await startServer(dir);
-}, 120_000);
-
-afterAll(async () => {
-  server.proc.kill("SIGTERM");
-  await server.proc;
-});
 
 async function stateOf(id: string): Promise<string> {
   return (await server.call("GET", `/api/v1/rollbacks/${id}`, { token: "viewer" })).json.rollback.state;
@@ -62,7 +39,7 @@ async function awaiting(version: string): Promise<{ id: string; hash: string }> 
 
 describe("attack: approvals racing", () => {
   it("two approvals of one plan at once: exactly one wins, the other is a clean 409, the plan runs once", async () => {
-    const before = readApplications(dir).effects.get("db")?.length ?? 0;
+    const before = readApplications(server.dir).effects.get("db")?.length ?? 0;
     const { id, hash } = await awaiting("v2");
     const both = await Promise.all(
       ["approver", "both"].map((t) =>
@@ -77,8 +54,8 @@ describe("attack: approvals racing", () => {
     expect(await stateOf(id)).toBe("succeeded");
     const events = await journal(id);
     expect(events.filter((e) => e.event.type === "gate-approved")).toHaveLength(1);
-    expect(readApplications(dir).effects.get("db")?.length).toBe(before + 1);
-    expect(readApplications(dir).overlaps).toEqual([]);
+    expect(readApplications(server.dir).effects.get("db")?.length).toBe(before + 1);
+    expect(readApplications(server.dir).overlaps).toEqual([]);
   }, 120_000);
 
   it("approve and cancel at once: one of them wins; never both journalled", async () => {
@@ -122,24 +99,24 @@ describe("attack: approvals racing", () => {
   }, 120_000);
 
   it("a resume of a running rollback, through the API and the CLI at once, is refused; each step runs once", async () => {
-    const before = readApplications(dir).starts.get("web") ?? 0;
+    const before = readApplications(server.dir).starts.get("web") ?? 0;
     const { id, hash } = await awaiting("v5");
     const ok = await server.call("POST", `/api/v1/rollbacks/${id}/approve`, {
       token: "approver",
       body: { planHash: hash },
     });
     expect(ok.status, ok.text).toBe(202);
-    await until("web to start", () => (readApplications(dir).starts.get("web") ?? 0) > before);
+    await until("web to start", () => (readApplications(server.dir).starts.get("web") ?? 0) > before);
     const [api, viaCli] = await Promise.all([
       server.call("POST", `/api/v1/rollbacks/${id}/resume`, { token: "operator" }),
-      cli(["resume", id, "--no-wait"], { cwd: dir }),
+      cli(["resume", id, "--no-wait"], { cwd: server.dir }),
     ]);
     expect(api.status, api.text).toBe(409);
     expect(viaCli.exitCode, viaCli.stderr).not.toBe(0);
     await until("the rollback to end", async () => ended(await stateOf(id)));
     expect(await stateOf(id)).toBe("succeeded");
-    expect(readApplications(dir).starts.get("web")).toBe(before + 1);
-    expect(readApplications(dir).overlaps).toEqual([]);
+    expect(readApplications(server.dir).starts.get("web")).toBe(before + 1);
+    expect(readApplications(server.dir).overlaps).toEqual([]);
   }, 120_000);
 
   it("two runs at once: both exist (the second queued as with the CLI), and both can be cancelled", async () => {
@@ -163,6 +140,6 @@ describe("attack: approvals racing", () => {
     await until("both cancelled", async () =>
       (await Promise.all(ids.map(stateOf))).every((s) => s === "cancelled"),
     );
-    expect(readApplications(dir).overlaps).toEqual([]);
+    expect(readApplications(server.dir).overlaps).toEqual([]);
   }, 120_000);
 });

@@ -3,10 +3,19 @@
  * tokens in its environment; requests with fetch, Server-Sent Events read off the raw stream.
  */
 import { execa, type ResultPromise } from "execa";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect } from "vitest";
 import { readSse } from "../../src/serve/sse-reader.js";
-import { CLI } from "../e2e/cli.js";
+import { CLI, cli, tempDir } from "../e2e/cli.js";
+import {
+  recordingComponent,
+  writeRecordingStep,
+  type RecordingOptions,
+} from "../fault-harness/recording-step.js";
 import { freePort } from "../support/free-port.js";
 import { until as pollUntil } from "../support/until.js";
+import { useService } from "../support/use-service.js";
 
 export const TOKENS = {
   viewer: "viewer-token-0123456789abcdef",
@@ -120,6 +129,47 @@ export async function startServer(
     }
   });
   return { url, proc, logs: () => output, call };
+}
+
+/** A served environment's server, with the directory it serves. */
+export interface ServedEnvironment extends ServerProcess {
+  dir: string;
+}
+
+/**
+ * The server for the enclosing file, started in beforeAll and ended (SIGTERM) after its last
+ * test: recording components (`state/<name>` at v1) in an environment named `name`, `serve:` as
+ * serveSection(`serveExtra`), and a good checkpoint v1 taken before the server starts.
+ */
+export function servedEnvironment(
+  name: string,
+  components: Record<string, RecordingOptions>,
+  serveExtra = "",
+): ServedEnvironment {
+  return useService(
+    `the ${name} server`,
+    async () => {
+      const dir = tempDir(name);
+      writeRecordingStep(dir);
+      let yaml = "";
+      for (const [n, o] of Object.entries(components)) {
+        writeFileSync(join(dir, "state", n), "v1");
+        yaml += recordingComponent(dir, n, o);
+      }
+      writeFileSync(
+        join(dir, "backout.yaml"),
+        `version: 1\nenvironment: ${name}\n${serveSection(serveExtra)}components:\n${yaml}`,
+      );
+      const cp = await cli(["checkpoint", "--good", "--name", "v1"], { cwd: dir });
+      expect(cp.exitCode, cp.stderr).toBe(0);
+      return { ...(await startServer(dir)), dir };
+    },
+    async (server) => {
+      server.proc.kill("SIGTERM");
+      await server.proc;
+    },
+    120_000,
+  );
 }
 
 export interface SseEvent {
