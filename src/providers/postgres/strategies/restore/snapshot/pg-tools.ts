@@ -40,48 +40,34 @@ export function libpqArgs(
   }
 }
 
-function program(bin: string, name: string): string {
-  return bin === "" ? name : join(bin, name);
+/**
+ * Runs one client program of `run.bin` against `run.url` (given last, as `--dbname`), its
+ * password passed in PGPASSWORD rather than argv.
+ */
+async function runPgTool(run: PgToolRun, name: string, args: string[]): Promise<void> {
+  const { url, env } = libpqArgs(run.url, run.env);
+  await runCommandOk({
+    argv: [run.bin === "" ? name : join(run.bin, name), ...args, "--dbname", url],
+    env,
+    signal: run.signal,
+    redact: run.redact,
+    where: run.where,
+  });
 }
 
 /** pg_dump -Fc at an exported snapshot: exactly the database as the slot's consistent point sees it. */
 export async function dumpAtSnapshot(run: PgToolRun, snapshotName: string, file: string): Promise<void> {
-  const { url, env } = libpqArgs(run.url, run.env);
-  await runCommandOk({
-    argv: [
-      program(run.bin, "pg_dump"),
-      "--format=custom",
-      `--snapshot=${snapshotName}`,
-      "--file",
-      file,
-      "--dbname",
-      url,
-    ],
-    env,
-    signal: run.signal,
-    redact: run.redact,
-    where: run.where,
-  });
+  await runPgTool(run, "pg_dump", ["--format=custom", `--snapshot=${snapshotName}`, "--file", file]);
 }
 
 /** pg_basebackup (plain format, WAL streamed in, immediate checkpoint) into `dir`. */
 export async function baseBackup(run: PgToolRun, dir: string): Promise<void> {
-  const { url, env } = libpqArgs(run.url, run.env);
-  await runCommandOk({
-    argv: [
-      program(run.bin, "pg_basebackup"),
-      "--pgdata",
-      dir,
-      "--format=plain",
-      "--wal-method=stream",
-      // Without it pg_basebackup waits for the next scheduled checkpoint (up to checkpoint_timeout).
-      "--checkpoint=fast",
-      "--dbname",
-      url,
-    ],
-    env,
-    signal: run.signal,
-    redact: run.redact,
-    where: run.where,
-  });
+  await runPgTool(run, "pg_basebackup", [
+    "--pgdata",
+    dir,
+    "--format=plain",
+    "--wal-method=stream",
+    // Without it pg_basebackup waits for the next scheduled checkpoint (up to checkpoint_timeout).
+    "--checkpoint=fast",
+  ]);
 }
