@@ -62,6 +62,11 @@ export function durationSetting(opts: { allowZero: boolean }) {
   return durationInput(opts).meta(DURATION_META);
 }
 
+/** An HTTP status code (100 to 599) expected of an answer, `fallback` when not given. */
+export function httpStatus(fallback: number) {
+  return z.number().int().min(100).max(599).default(fallback);
+}
+
 export const layer = z.enum(LAYERS as [string, ...string[]]).meta({
   description: "Where the component sits in the rollback order: traffic, app, database, config or cache.",
 });

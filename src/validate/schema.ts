@@ -5,7 +5,7 @@
  * or strings like "500ms"; after parsing they are milliseconds.
  */
 import * as z from "zod";
-import { duration } from "../config/schema-parts.js";
+import { duration, httpStatus } from "../config/schema-parts.js";
 import { checkFields, HELP_DURATION } from "./check-fields.js";
 import { integrityCheckSchema } from "./integrity-schema.js";
 import { parseHostPort } from "./host-port.js";
@@ -27,13 +27,7 @@ export const httpCheckSchema = z
     http: httpUrl.describe(
       "URL to GET; passes when the answer meets expectStatus, bodyMatch and maxLatency.",
     ),
-    expectStatus: z
-      .number()
-      .int()
-      .min(100)
-      .max(599)
-      .default(200)
-      .describe("HTTP status that counts as healthy. Default 200."),
+    expectStatus: httpStatus(200).describe("HTTP status that counts as healthy. Default 200."),
     bodyMatch: z
       .string()
       .min(1)

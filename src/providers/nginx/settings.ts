@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { DURATION_HELP, durationSetting } from "../../config/schema-parts.js";
+import { DURATION_HELP, durationSetting, httpStatus } from "../../config/schema-parts.js";
 import type { ProviderContext } from "../../core/provider.js";
 import { readProviderSettings } from "../../core/provider-settings.js";
 
@@ -24,20 +24,10 @@ const probeSchema = z
     url: z
       .url({ protocol: /^https?$/ })
       .describe("Live URL fetched with GET through nginx after each reload."),
-    expectStatus: z
-      .number()
-      .int()
-      .min(100)
-      .max(599)
-      .default(200)
-      .describe("Status that means the pool serves."),
-    maintenanceStatus: z
-      .number()
-      .int()
-      .min(100)
-      .max(599)
-      .default(503)
-      .describe("Status nginx answers in maintenance (what the server block returns)."),
+    expectStatus: httpStatus(200).describe("Status that means the pool serves."),
+    maintenanceStatus: httpStatus(503).describe(
+      "Status nginx answers in maintenance (what the server block returns).",
+    ),
     poolHeader: z
       .string()
       .regex(/^[A-Za-z0-9-]+$/)
