@@ -1,5 +1,5 @@
 import { Redactor } from "../../src/config/redactor.js";
-import { systemClock } from "../../src/core/clock.js";
+import { systemClock, type Clock } from "../../src/core/clock.js";
 import { providerContext } from "../../src/core/provider-context.js";
 import type { ComponentConfig, DataLossPolicy, PlannedStep, StepSpec } from "../../src/core/model.js";
 import type { Provider, ProviderContext } from "../../src/core/provider.js";
@@ -11,6 +11,8 @@ export interface ContextOptions {
   settings: unknown;
   env?: Record<string, string | undefined>;
   signal?: AbortSignal;
+  /** The engine's clock (default: the system clock). */
+  clock?: Clock;
   dataLossPolicy?: DataLossPolicy;
   /** Inside a rollback (and a step), as the step runner builds it. */
   rollbackId?: string;
@@ -32,7 +34,7 @@ export function contextFor<S>(provider: Provider<S>, opts: ContextOptions): Prov
     config: { baseDir: opts.baseDir, policies: { dataLoss: opts.dataLossPolicy ?? "confirm" } },
     component: component as ComponentConfig,
     redactor: new Redactor(),
-    clock: systemClock,
+    clock: opts.clock ?? systemClock,
     env: opts.env ?? process.env,
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.rollbackId === undefined ? {} : { rollbackId: opts.rollbackId }),

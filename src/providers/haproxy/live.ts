@@ -17,6 +17,7 @@ export function apiFor(ctx: Ctx, settings: HaproxySettings, step?: string): Runt
   return {
     socket: resolvePath(ctx, settings.socket),
     timeoutMs: durationMs(settings.timeout),
+    clock: ctx.clock,
     signal: ctx.signal,
     where: { component: ctx.component.name, step },
   };

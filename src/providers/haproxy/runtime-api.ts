@@ -1,10 +1,14 @@
 import { connect } from "node:net";
+import type { Clock } from "../../core/clock.js";
+import { clockTimeout } from "../../core/clock-timeout.js";
 import { BackoutError, type ErrorLocation } from "../../core/errors.js";
 
 export interface RuntimeApi {
   /** Absolute path of the stats socket. */
   socket: string;
   timeoutMs: number;
+  /** Times `timeoutMs` (the engine's Clock: a ManualClock in tests). */
+  clock: Clock;
   signal: AbortSignal;
   where: ErrorLocation;
 }
@@ -25,31 +29,30 @@ export function sendCommand(api: RuntimeApi, command: string): Promise<string> {
   return new Promise<string>((resolve, reject) => {
     const chunks: Buffer[] = [];
     const conn = connect(api.socket);
+    // Aborts at the deadline or with the caller's signal; timedOut() tells which.
+    const budget = clockTimeout(api.clock, api.timeoutMs, api.signal);
     const finish = (err?: BackoutError) => {
-      clearTimeout(timer);
-      api.signal.removeEventListener("abort", onAbort);
+      budget.signal.removeEventListener("abort", onAbort);
+      budget.dispose();
       conn.destroy();
       if (err) reject(err);
       else resolve(Buffer.concat(chunks).toString("utf8").replace(/\n+$/, ""));
     };
     const onAbort = () =>
-      finish(new BackoutError("STEP_CANCELLED", `cancelled during "${command}"`, { where: api.where }));
-    const timer = setTimeout(
-      () =>
-        finish(
-          new BackoutError(
-            "PROVIDER_FAILED",
-            `HAProxy did not answer "${command}" within ${api.timeoutMs} ms on ${api.socket}`,
-            {
-              where: api.where,
-              retryable: true,
-              hint: "Check that HAProxy is running and not overloaded, or raise `timeout`.",
-            },
-          ),
-        ),
-      api.timeoutMs,
-    );
-    api.signal.addEventListener("abort", onAbort, { once: true });
+      finish(
+        budget.timedOut()
+          ? new BackoutError(
+              "PROVIDER_FAILED",
+              `HAProxy did not answer "${command}" within ${api.timeoutMs} ms on ${api.socket}`,
+              {
+                where: api.where,
+                retryable: true,
+                hint: "Check that HAProxy is running and not overloaded, or raise `timeout`.",
+              },
+            )
+          : new BackoutError("STEP_CANCELLED", `cancelled during "${command}"`, { where: api.where }),
+      );
+    budget.signal.addEventListener("abort", onAbort, { once: true });
     conn.on("connect", () => conn.end(`${command}\n`));
     conn.on("data", (d: Buffer) => chunks.push(d));
     conn.on("end", () => finish());

@@ -1,7 +1,9 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ManualClock } from "../../../src/core/clock.js";
 import { haproxyProvider } from "../../../src/providers/haproxy/index.js";
 import { type HaproxyService, startHaproxy } from "../../support/haproxy.js";
+import { until } from "../../support/until.js";
 import { expectBackoutError } from "../fixtures.js";
 import { haCtx, planTo, stateWith } from "./helpers.js";
 
@@ -85,5 +87,53 @@ describe("haproxy errors", () => {
   it("rejects names that could smuggle a second command", () => {
     expect(() => haCtx(ha, { backend: "app;shutdown sessions" })).toThrow(/HAProxy names/);
     expect(() => haCtx(ha, { servers: ["web1\nset server app/web2 state maint"] })).toThrow(/HAProxy names/);
+  });
+});
+
+describe("haproxy runtime API on the engine's Clock", () => {
+  /** HAProxy stopped (SIGSTOP): its socket still accepts the command, nothing answers it. */
+  async function whileStopped(run: () => Promise<void>): Promise<void> {
+    process.kill(ha.pid(), "SIGSTOP");
+    try {
+      await run();
+    } finally {
+      process.kill(ha.pid(), "SIGCONT");
+    }
+  }
+
+  it("an answer leaves nothing waiting on the clock", async () => {
+    const clock = new ManualClock();
+    const ctx = haCtx(ha, { timeout: "1h" }, { clock });
+    expect((await haproxyProvider.capture(ctx)).version).toBe("web1=ready/100,web2=ready/100");
+    expect(clock.pendingSleepers).toBe(0);
+  });
+
+  it("a HAProxy that does not answer fails once the clock passes `timeout`, retryable", async () => {
+    const clock = new ManualClock();
+    const ctx = haCtx(ha, { timeout: "1h" }, { clock });
+    await whileStopped(async () => {
+      const capture = haproxyProvider.capture(ctx);
+      await until("the command to wait on the clock", () => clock.pendingSleepers === 1);
+      clock.advance(3_600_000);
+      const e = await expectBackoutError(capture, "PROVIDER_FAILED");
+      expect(e.message).toBe(
+        `HAProxy did not answer "show servers state app" within 3600000 ms on ${ha.socket}`,
+      );
+      expect(e.retryable).toBe(true);
+    });
+  });
+
+  it("a cancel while HAProxy does not answer is STEP_CANCELLED, not a timeout", async () => {
+    const clock = new ManualClock();
+    const cancel = new AbortController();
+    const ctx = haCtx(ha, { timeout: "1h" }, { clock, signal: cancel.signal });
+    await whileStopped(async () => {
+      const capture = haproxyProvider.capture(ctx);
+      await until("the command to wait on the clock", () => clock.pendingSleepers === 1);
+      cancel.abort();
+      const e = await expectBackoutError(capture, "STEP_CANCELLED");
+      expect(e.message).toBe('cancelled during "show servers state app"');
+      expect(clock.pendingSleepers).toBe(0);
+    });
   });
 });

@@ -3,15 +3,20 @@ import type { ComponentState, PlannedStep } from "../../../src/core/model.js";
 import type { ProviderContext } from "../../../src/core/provider.js";
 import { haproxyProvider, type HaproxySettings } from "../../../src/providers/haproxy/index.js";
 import type { HaproxyService } from "../../support/haproxy.js";
-import { contextFor, planned } from "../context.js";
+import { contextFor, planned, type ContextOptions } from "../context.js";
 
 export type HaCtx = ProviderContext<HaproxySettings>;
 
-export function haCtx(ha: HaproxyService, settings: Record<string, unknown> = {}): HaCtx {
+export function haCtx(
+  ha: HaproxyService,
+  settings: Record<string, unknown> = {},
+  o: Pick<ContextOptions, "clock" | "signal"> = {},
+): HaCtx {
   return contextFor(haproxyProvider, {
     name: "lb",
     baseDir: ha.dir,
     settings: { socket: ha.socket, backend: ha.backend, ...settings },
+    ...o,
   });
 }
 
