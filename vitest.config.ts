@@ -24,6 +24,7 @@ const UNIT = [
   "test/providers/postgres/classify/classify{,-corpus}.test.ts",
   "test/providers/postgres/errors.test.ts",
   "test/errors/exit-codes.test.ts",
+  "test/cli/compile-cache-path.test.ts",
 ];
 
 export default defineConfig({

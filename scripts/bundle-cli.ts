@@ -1,16 +1,25 @@
 /**
- * Bundles the CLI for distribution (`npm run build` runs it after tsc): dist/cli-bundle/backout.js,
- * the package's bin. A few files instead of ~250 modules at start-up: each command stays a chunk
- * loaded only when it runs (code splitting). The pure-JS packages every command loads at start
- * (commander, zod, yaml, semver: ~220 files between them) are bundled in, so `backout status`
- * does not resolve, read and compile each of their files; every other package under
- * node_modules (pg, better-sqlite3, libpg-query, fastify, playwright-core, ...) stays external,
- * loaded by Node on first use. Source maps are kept, and the entry maps stack traces to the
- * TypeScript files when one is formatted (src/cli/lazy-source-maps.ts). dist/cli/main.js (tsc's module tree) stays for the tests and the library.
+ * Bundles the CLI for distribution (`npm run build` runs it after tsc) into dist/cli-bundle/:
+ *
+ * - backout-cli.js: the whole CLI as one CommonJS file. The pure-JS packages every command loads
+ *   at start (commander, zod, yaml, semver) are bundled in; every other package under
+ *   node_modules (pg, better-sqlite3, libpg-query, fastify, playwright-core, ...) stays external,
+ *   required on first use (`import()` becomes `require`, which loads ES modules on Node >= 20.19).
+ *   A command's own modules run only when it does (esbuild keeps a dynamic import lazy).
+ * - backout.js, the package's bin: runs backout-cli.js through V8's code cache
+ *   (src/cli/compile-cache.ts). One file instead of ~250 modules, and, from the second run of a
+ *   command on, no compiling: Node 20 caches compiled code for neither, and ES modules cannot
+ *   be given a cache at all, hence CommonJS here (dist/cli-bundle/package.json says so).
+ * - service-ctl.js: the demo's service manager, run as its own program.
+ *
+ * Source maps are kept; the entry maps stack traces to the TypeScript files when one is
+ * formatted (src/cli/lazy-source-maps.ts). dist/cli/main.js (tsc's module tree) stays for the
+ * tests and the library.
  */
+import { createHash } from "node:crypto";
 import { chmodSync, cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { build } from "esbuild";
+import { build, type BuildOptions } from "esbuild";
 import pkg from "../package.json" with { type: "json" };
 
 const OUT = "dist/cli-bundle";
@@ -19,29 +28,38 @@ const external = Object.keys(pkg.dependencies)
   .filter((d) => !BUNDLED.has(d))
   .flatMap((d) => [d, `${d}/*`]);
 
-rmSync(OUT, { recursive: true, force: true });
-await build({
-  entryPoints: {
-    backout: "src/cli/bundle-entry.ts",
-    // The demo starts its fake service as a separate process, found next to the demo's chunk.
-    "chunks/service-ctl": "src/demo/service-ctl.ts",
-  },
+const common: BuildOptions = {
   outdir: OUT,
   bundle: true,
-  splitting: true,
-  format: "esm",
+  format: "cjs",
   platform: "node",
   target: "node20",
   external,
   sourcemap: true,
-  chunkNames: "chunks/[name]-[hash]",
-  // The bundled CommonJS packages require Node's own modules (yaml: "process"); an ES module
-  // has no `require`, so each chunk makes one.
-  banner: {
-    js: 'import { createRequire as __backoutRequire } from "node:module"; const require = __backoutRequire(import.meta.url);',
-  },
   logLevel: "warning",
+};
+
+rmSync(OUT, { recursive: true, force: true });
+await build({
+  ...common,
+  entryPoints: { "backout-cli": "src/cli/bundle-entry.ts", "service-ctl": "src/demo/service-ctl.ts" },
+  // Left as import(), an external package would need vm's experimental module loader.
+  supported: { "dynamic-import": false },
+  // The sources are ES modules; these are what `import.meta` means in a CommonJS file.
+  define: { "import.meta.url": "__backoutModuleUrl", "import.meta.dirname": "__dirname" },
+  banner: { js: 'const __backoutModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
 });
+const bundleId = createHash("sha256")
+  .update(readFileSync(join(OUT, "backout-cli.js")))
+  .digest("hex")
+  .slice(0, 16);
+await build({
+  ...common,
+  entryPoints: { backout: "src/cli/bundle-loader.ts" },
+  sourcemap: false,
+  define: { BACKOUT_BUNDLE_ID: JSON.stringify(bundleId) },
+});
+writeFileSync(join(OUT, "package.json"), `${JSON.stringify({ type: "commonjs" })}\n`);
 // The bundled packages' own source text is dropped from the maps: stack traces need only the
 // mappings, and backout's TypeScript stays for debuggers.
 for (const file of readdirSync(OUT, { recursive: true, encoding: "utf8" })) {
@@ -56,6 +74,6 @@ for (const file of readdirSync(OUT, { recursive: true, encoding: "utf8" })) {
   );
   writeFileSync(path, JSON.stringify(map));
 }
-// The dashboard reads its assets next to its module, which lives in a chunk.
-cpSync("src/serve/dashboard/assets", `${OUT}/chunks/assets`, { recursive: true });
+// The dashboard reads its assets next to its module, here the bundle.
+cpSync("src/serve/dashboard/assets", `${OUT}/assets`, { recursive: true });
 chmodSync(`${OUT}/backout.js`, 0o755);

@@ -1,9 +1,9 @@
-#!/usr/bin/env node
 /**
- * The bundled CLI's entry (scripts/bundle-cli.ts): stack traces are mapped to the TypeScript
- * sources before anything else loads, then the CLI itself runs.
+ * The bundled CLI (scripts/bundle-cli.ts; bundle-loader.ts runs it): stack traces are mapped to
+ * the TypeScript sources before anything else runs, then the CLI itself.
  */
 import { mapStackTracesLazily } from "./lazy-source-maps.js";
+import { runCli } from "./run-cli.js";
 
 mapStackTracesLazily();
-await import("./main.js");
+void runCli(process.argv);

@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+/**
+ * The package's `backout` command once bundled (scripts/bundle-cli.ts): runs the CLI's bundle,
+ * backout-cli.js next to this file, through V8's code cache (compile-cache.ts).
+ */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { compileWithCache } from "./compile-cache.js";
+
+/** Set by the bundler: a hash of backout-cli.js, so a cache never outlives the code it holds. */
+declare const BACKOUT_BUNDLE_ID: string;
+
+const file = join(__dirname, "backout-cli.js");
+const run = compileWithCache(file, readFileSync(file, "utf8"), {
+  bundleId: BACKOUT_BUNDLE_ID,
+  argv: process.argv,
+  env: process.env,
+});
+const module = { exports: {} };
+run.call(module.exports, module.exports, createRequire(file), module, file, __dirname);
