@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadEnvironment } from "../config/load.js";
 import type { Redactor } from "../config/redactor.js";
+import type { Clock } from "../core/clock.js";
 import { Engine } from "../core/engine.js";
 import { runRollback } from "../core/rollbacks.js";
 import { builtinProviders } from "../providers/builtin.js";
@@ -18,12 +19,15 @@ import { renderMarkdownReport } from "../report/markdown-report.js";
 import { openSqliteStore } from "../store/sqlite/index.js";
 import { createProgressRenderer, type ProgressRenderer } from "../cli/progress/index.js";
 import { demoEnvironmentYaml, writeDemoServices, type DemoService } from "./demo-files.js";
+import { probeService } from "./probe.js";
 import { startService, stopService } from "./service-manager.js";
 
 export interface DemoOptions {
   keep: boolean;
   redactor: Redactor;
   print: (text: string) => void;
+  /** Times the demo, its probes and its engine. */
+  clock: Clock;
 }
 
 function freePort(): Promise<number> {
@@ -36,16 +40,6 @@ function freePort(): Promise<number> {
   });
 }
 
-async function probe(s: DemoService): Promise<string> {
-  try {
-    const health = await fetch(`http://127.0.0.1:${s.port}/health`, { signal: AbortSignal.timeout(2000) });
-    const body = await fetch(`http://127.0.0.1:${s.port}/`, { signal: AbortSignal.timeout(2000) });
-    return `${s.name}: ${(await body.text()).trim()}, /health → ${health.status} ${(await health.text()).trim()}`;
-  } catch (e) {
-    return `${s.name}: unreachable (${e instanceof Error ? e.message : String(e)})`;
-  }
-}
-
 /** Swaps `current` the way a deploy tool would, then restarts the service. */
 async function deploy(s: DemoService, version: string): Promise<void> {
   const tmp = join(s.dir, "current.deploying");
@@ -55,8 +49,8 @@ async function deploy(s: DemoService, version: string): Promise<void> {
 }
 
 export async function runDemo(options: DemoOptions): Promise<number> {
-  const t0 = Date.now();
-  const { print } = options;
+  const { print, clock } = options;
+  const t0 = clock.now();
   const root = mkdtempSync(join(tmpdir(), "backout-demo-"));
   const services: DemoService[] = [];
   for (const name of ["api", "web"]) services.push({ name, port: await freePort(), dir: join(root, name) });
@@ -68,7 +62,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     writeFileSync(file, demoEnvironmentYaml(services, serviceCtl));
     print(`== 1. two services on release v1.4.0 (web depends on api), in ${root}`);
     for (const s of services) await startService(s.dir, s.port);
-    for (const s of services) print(`   ${await probe(s)}`);
+    for (const s of services) print(`   ${await probeService(s, clock)}`);
 
     const providers = builtinProviders();
     const config = loadEnvironment(file, { providers, redactor: options.redactor });
@@ -77,13 +71,14 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       store: openSqliteStore(config.store.path),
       providers,
       redactor: options.redactor,
+      clock,
     });
     const cp = await engine.checkpoint({ name: "before-v1.5.0", good: true });
     print(`\n== 2. backout checkpoint --name ${cp.name} --good  → ${cp.id}`);
 
     print("\n== 3. deploy v1.5.0 of both services (with any tool), then its health check:");
     for (const s of services) await deploy(s, "v1.5.0");
-    for (const s of services) print(`   ${await probe(s)}`);
+    for (const s of services) print(`   ${await probeService(s, clock)}`);
     print("   the deploy is bad.");
 
     print("\n== 4. backout run  (roll back to the last good checkpoint; dependents first)");
@@ -102,13 +97,13 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     );
     await renderer?.close();
     print(`   rollback ${outcome.rollbackId}: ${outcome.state}`);
-    for (const s of services) print(`   ${await probe(s)}`);
+    for (const s of services) print(`   ${await probeService(s, clock)}`);
 
     print(`\n== 5. backout report ${outcome.rollbackId}\n`);
     const entries = await engine.store.readJournal(outcome.rollbackId);
     print(renderMarkdownReport(foldJournal(outcome.rollbackId, entries), entries));
     print(
-      `\ndemo finished in ${((Date.now() - t0) / 1000).toFixed(1)} s; services stopped${options.keep ? `; files kept in ${root}` : ", files removed"}.`,
+      `\ndemo finished in ${((clock.now() - t0) / 1000).toFixed(1)} s; services stopped${options.keep ? `; files kept in ${root}` : ", files removed"}.`,
     );
     return outcome.state === "succeeded" ? 0 : 1;
   } finally {
