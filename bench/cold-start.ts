@@ -56,7 +56,7 @@ function componentNames(): string[] {
   return Array.from({ length: COMPONENTS }, (_, i) => `svc${i}`);
 }
 
-function writeEnvironment(dir: string): string {
+export function writeEnvironment(dir: string): string {
   const components: Record<string, unknown> = {};
   componentNames().forEach((name, i) => {
     components[name] = {
@@ -113,7 +113,7 @@ function samplePlan(checkpointId: string): Plan {
   };
 }
 
-async function seed(storeDir: string, rollbacks: number): Promise<{ events: number; ms: number }> {
+export async function seed(storeDir: string, rollbacks: number): Promise<{ events: number; ms: number }> {
   const t0 = performance.now();
   const now = Date.now();
   const start = now - rollbacks * 3_600_000;

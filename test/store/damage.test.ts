@@ -2,12 +2,13 @@
  * A store file that exists but is not what backout wrote is refused with STORE_DAMAGED and
  * left as it is: never taken for a new, empty store (history gone), never INTERNAL.
  */
+import Database from "better-sqlite3";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { BackoutError } from "../../src/core/errors.js";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
-import { checkpoint, storeDir as freshDir } from "./helpers.js";
+import { checkpoint, createRollback, storeDir as freshDir } from "./helpers.js";
 
 function storeDir(): { dir: string; file: string } {
   const dir = freshDir();
@@ -70,6 +71,43 @@ describe("a damaged store is refused, not replaced", () => {
       expect(await store.listCheckpoints(1)).toHaveLength(1);
     } finally {
       await store.close();
+    }
+  });
+
+  // The history is not checked page by page at open (it grows with every rollback): a damaged
+  // page of it must still be refused when it is read, never read as an empty history.
+  it("a store whose journal pages were overwritten opens, and reading the journal is STORE_DAMAGED", async () => {
+    const { dir, file } = storeDir();
+    const store = openSqliteStore(dir);
+    await createRollback(store, "r1", 1000);
+    for (let i = 0; i < 300; i++) {
+      await store.appendEvent("r1", 1001 + i, { type: "step-started", stepId: `s${i}#1:x`, attempt: 1 });
+    }
+    await store.close();
+    const probe = new Database(file, { readonly: true });
+    const pages = probe
+      .prepare<[], { pageno: number }>("SELECT pageno FROM dbstat WHERE name = 'journal'")
+      .all()
+      .map((r) => r.pageno);
+    const pageSize = Number(probe.pragma("page_size", { simple: true }));
+    probe.close();
+    expect(pages.length).toBeGreaterThan(2);
+    const bytes = fs.readFileSync(file);
+    for (const page of pages) bytes.fill(0xa5, (page - 1) * pageSize, page * pageSize);
+    fs.writeFileSync(file, bytes);
+
+    const reopened = openSqliteStore(dir);
+    try {
+      expect(await reopened.listCheckpoints()).toEqual([]);
+      const error = await reopened.readJournal("r1").then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(BackoutError);
+      expect((error as BackoutError).code).toBe("STORE_DAMAGED");
+      expect((await reopened.checkIntegrity()).ok).toBe(false);
+    } finally {
+      await reopened.close();
     }
   });
 });

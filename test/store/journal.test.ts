@@ -19,6 +19,13 @@ describe("sqlite store: rollbacks and journal", () => {
     expect((await store.listQueue("prod")).map((e) => e.rollbackId)).toEqual(["r1"]);
   });
 
+  it("a listed rollback reads its plan when asked, not with the listing", async () => {
+    const created = await createRollback(store, "r1", 1000);
+    const [listed] = await store.listRollbacks();
+    expect(listed).toMatchObject({ id: "r1", planHash: created.planHash, state: "queued" });
+    expect(listed?.plan).toEqual(created.plan);
+  });
+
   it("appends with gap-free seqs and folds the state into the rollback row", async () => {
     await createRollback(store, "r1", 1000);
     const h = holder("t1");

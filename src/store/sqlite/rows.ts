@@ -26,6 +26,9 @@ export interface RollbackRow {
   updated_at: number;
 }
 
+/** A rollbacks row as listings read it: everything but the plan. */
+export type RollbackSummaryRow = Omit<RollbackRow, "plan">;
+
 export interface JournalRow {
   rollback_id: string;
   seq: number;
@@ -91,17 +94,21 @@ export function toCheckpoint(row: CheckpointRow): CheckpointRecord {
   };
 }
 
-export function toRollback(row: RollbackRow): RollbackRecord {
+/**
+ * `planText` is the stored plan, or how to read it: listings leave the plan column out (status,
+ * history and the default target mostly never look at plans, and reading a long history of
+ * them was most of what they cost), and read a rollback's plan only when it is asked for.
+ */
+export function toRollback(row: RollbackSummaryRow, planText: string | (() => string)): RollbackRecord {
   let plan: Plan | undefined;
   return {
     id: row.id,
     environment: row.environment,
     checkpointId: row.checkpoint_id,
     planHash: row.plan_hash,
-    // Parsed on first read: listings (status, history, the default target) mostly never look at
-    // the plans, and parsing a long history of them is most of what they would otherwise cost.
+    // Parsed on first read too.
     get plan() {
-      return (plan ??= parseJson<Plan>(row.plan));
+      return (plan ??= parseJson<Plan>(typeof planText === "string" ? planText : planText()));
     },
     state: row.state as RollbackState,
     createdAt: row.created_at,

@@ -36,6 +36,7 @@ import {
   type CheckpointRow,
   type JournalRow,
   type RollbackRow,
+  type RollbackSummaryRow,
 } from "./rows.js";
 import { rollbackNotFound, toStoreError } from "./store-errors.js";
 
@@ -97,8 +98,9 @@ export class SqliteStore implements Store, AlertDecisionStore, CheckpointEventSt
       rollbackEnvironment: db.prepare<[string], { environment: string }>(
         "SELECT environment FROM rollbacks WHERE id = ?",
       ),
-      rollbacks: db.prepare<{ states: string | null; limit: number }, RollbackRow>(
-        `SELECT * FROM rollbacks
+      rollbackPlan: db.prepare<[string], { plan: string }>("SELECT plan FROM rollbacks WHERE id = ?"),
+      rollbacks: db.prepare<{ states: string | null; limit: number }, RollbackSummaryRow>(
+        `SELECT id, environment, checkpoint_id, plan_hash, state, created_at, updated_at FROM rollbacks
          WHERE @states IS NULL OR state IN (SELECT value FROM json_each(@states))
          ${newest} LIMIT @limit`,
       ),
@@ -218,14 +220,16 @@ export class SqliteStore implements Store, AlertDecisionStore, CheckpointEventSt
   getRollback(id: string): Promise<RollbackRecord | undefined> {
     return this.run(() => {
       const row = this.s.rollback.get(id);
-      return row === undefined ? undefined : toRollback(row);
+      return row === undefined ? undefined : toRollback(row, row.plan);
     });
   }
 
   listRollbacks(options: { limit?: number; states?: RollbackState[] } = {}): Promise<RollbackRecord[]> {
     return this.run(() => {
       const states = options.states === undefined ? null : JSON.stringify(options.states);
-      return this.s.rollbacks.all({ states, limit: options.limit ?? -1 }).map(toRollback);
+      return this.s.rollbacks
+        .all({ states, limit: options.limit ?? -1 })
+        .map((row) => toRollback(row, () => this.planOf(row.id)));
     });
   }
 
@@ -384,7 +388,14 @@ export class SqliteStore implements Store, AlertDecisionStore, CheckpointEventSt
    */
   checkIntegrity(): Promise<{ ok: boolean; problems: string[] }> {
     return this.run(() => {
-      const rows = this.db.pragma("integrity_check(100)") as { integrity_check: string }[];
+      let rows: { integrity_check: string }[];
+      try {
+        rows = this.db.pragma("integrity_check(100)") as { integrity_check: string }[];
+      } catch (e) {
+        // Too damaged for the check to go through: that is its finding, not a failure to check.
+        if ((e as { code?: unknown }).code === "SQLITE_CORRUPT") return { ok: false, problems: [String(e)] };
+        throw e;
+      }
       const problems = rows.map((r) => r.integrity_check).filter((t) => t !== "ok");
       return { ok: problems.length === 0, problems };
     });
@@ -407,6 +418,15 @@ export class SqliteStore implements Store, AlertDecisionStore, CheckpointEventSt
   }
 
   /** Runs `fn`, turning SQLite failures into STORE_FAILED. */
+  /** A listed rollback's plan, read when it is first asked for (rollbacks are never deleted). */
+  private planOf(id: string): string {
+    return this.sync(() => {
+      const row = this.s.rollbackPlan.get(id);
+      if (row === undefined) throw rollbackNotFound(id);
+      return row.plan;
+    });
+  }
+
   private sync<T>(fn: () => T): T {
     try {
       return fn();
