@@ -17,7 +17,7 @@ const UNIT = [
   "test/report-html/html-report.test.ts",
   "test/providers/registry.test.ts",
   "test/providers/{step-params,url-password,lazy-provider}.test.ts",
-  "test/serve/{http-status,sse-reader,dashboard-sse-client}.test.ts",
+  "test/serve/{http-status,sse-reader,dashboard-sse-client,streams}.test.ts",
   "test/providers/release/capture-plan.test.ts",
   "test/providers/postgres/strategies/restore/{names,history-tables}.test.ts",
   "test/providers/postgres/strategies/restore/snapshot/{transactions,wal2json}.test.ts",

@@ -10,6 +10,7 @@ import { BackoutError } from "../../core/errors.js";
 import type { FeedEntry } from "../../store/store.js";
 import type { ServeContext } from "../context.js";
 import { eventsQuery } from "../schemas.js";
+import { STREAM_DRAIN_LIMIT_MS, writeWithin } from "../streams.js";
 
 const KEEPALIVE_MS = 15_000;
 const PAGE = 500;
@@ -59,7 +60,16 @@ export function eventRoutes(app: FastifyInstance, ctx: ServeContext, open: Set<S
         open.delete(res);
       });
       const send = async (text: string) => {
-        if (!res.write(text)) await new Promise((r) => res.once("drain", r));
+        // Ended by the shutdown: nothing more goes out (a write after the end is an error).
+        if (res.writableEnded) closed = true;
+        if (closed) return;
+        if ((await writeWithin(res, text, ctx.engine.clock)) !== "stuck") return;
+        req.log.warn(
+          { limitMs: STREAM_DRAIN_LIMIT_MS },
+          "event stream client took nothing within the limit; dropped (it reconnects with Last-Event-ID)",
+        );
+        closed = true;
+        res.destroy();
       };
       await send(`retry: 1000\n: feed at ${ctx.feed.latest}\n\n`);
       try {
@@ -75,7 +85,9 @@ export function eventRoutes(app: FastifyInstance, ctx: ServeContext, open: Set<S
           // A filtered stream still moves its id on, so a reconnect does not re-read what it skipped.
           if (entries.length > 0 && only !== undefined) text += `id: ${cursor}\n\n`;
           if (text !== "") await send(text);
-          if (entries.length < PAGE && !closed) {
+          // Only when nothing is left to read: events written while the send waited on a slow
+          // client are read at once, not after the keep-alive's wait.
+          if (entries.length < PAGE && !closed && ctx.feed.latest <= cursor) {
             const before = ctx.feed.latest;
             await ctx.feed.wait(KEEPALIVE_MS);
             if (ctx.feed.latest === before && !closed) await send(": keep-alive\n\n");
