@@ -1,6 +1,7 @@
 /**
  * `backout serve`: opens the environment like any command, then serves the API until SIGTERM
- * or SIGINT. The first signal stops accepting, ends the event streams, lets running steps finish
+ * or SIGINT. The first signal stops accepting, ends the event streams (a client that does not take
+ * the end within SHUTDOWN_GRACE_MS is cut off), lets running steps finish
  * (no new step starts; the rollback stays resumable) and exits; a second one cancels the running
  * steps (their process trees are ended) and exits as soon as they are.
  */
@@ -18,6 +19,7 @@ import { FeedHub } from "./feed.js";
 import { assertSafeListen, parseListen } from "./listen.js";
 import { serveLogger } from "./logger.js";
 import { ServeMetrics } from "./metrics.js";
+import { endStreams, SHUTDOWN_GRACE_MS } from "./streams.js";
 import { Runner } from "./runner.js";
 import { TokenTable } from "./tokens.js";
 
@@ -85,8 +87,22 @@ export async function serve(opts: ServeOptions): Promise<number> {
       log,
       async () => {
         feed.stop();
-        for (const s of streams) s.end();
-        await Promise.all([app.close(), ctx.alerts?.stop(), runner.drain()]);
+        // Stop listening first: Node's close destroys at once every connection whose response
+        // is finished, so an event stream ended before it lost what its client had not taken
+        // yet. The streams then get SHUTDOWN_GRACE_MS to deliver it, and a client that reads
+        // nothing cannot hold the shutdown. fastify's own close tolerates the closed listener.
+        const connections = new Promise<void>((r) => app.server.close(() => r()));
+        const streamsEnded = endStreams(streams, engine.clock, (res) =>
+          log.warn(
+            { graceMs: SHUTDOWN_GRACE_MS, remotePort: res.socket?.remotePort },
+            "event stream not drained at shutdown; its connection is closed",
+          ),
+        );
+        await Promise.all([
+          streamsEnded.then(() => Promise.all([app.close(), connections])),
+          ctx.alerts?.stop(),
+          runner.drain(),
+        ]);
       },
       () => runner.abort(),
     );
