@@ -34,6 +34,16 @@ async function stateOf(id: string): Promise<string> {
   return (await server.call("GET", `/api/v1/rollbacks/${id}`, { token: "viewer" })).json.rollback.state;
 }
 
+const suppressedNotices = () => receiver.requests.map((q) => q.body).filter((b) => b.includes("SUPPRESSED"));
+const cooldownNotices = () => suppressedNotices().filter((b) => b.includes("cooldown: trigger web-errors"));
+
+/** From the store itself (the CLI), not the server's 250 ms status cache. */
+async function undelivered(): Promise<number> {
+  const r = await cli(["status", "--json"], { cwd: dir });
+  expect(r.exitCode, r.stderr).toBe(0);
+  return (JSON.parse(r.stdout) as { undeliveredNotifications: unknown[] }).undeliveredNotifications.length;
+}
+
 const deploy = (v: string) => {
   for (const n of ["web", "db", "cache"]) writeFileSync(join(dir, "state", n), v);
 };
@@ -168,6 +178,19 @@ describe("POST /api/v1/alerts/alertmanager", () => {
     expect(again).toEqual([expect.objectContaining({ outcome: "suppressed" })]);
     expect(again[0]?.reason).toMatch(/^cooldown: trigger web-errors acted \d+ s ago \(cooldown 3600 s\)$/);
     expect(await rollbackCount()).toBe(1);
+
+    // Suppressed by the cooldown: told like past the limit, once per occurrence. The re-send is
+    // a duplicate; once the outbox holds nothing undelivered, a notice it had added would be here.
+    expect(
+      await post(
+        payload([{ name: "WebErrors", fingerprint: "web-1", startsAt: "2026-12-02T06:05:00.000Z" }]),
+      ),
+    ).toEqual([expect.objectContaining({ outcome: "duplicate" })]);
+    await until("the cooldown's notice", () => cooldownNotices().length > 0);
+    await until("nothing undelivered", async () => (await undelivered()) === 0);
+    expect(cooldownNotices()).toHaveLength(1);
+    expect(cooldownNotices()[0]).toContain('alertname=\\"WebErrors\\"');
+    expect(cooldownNotices()[0]).toContain(id); // the rollback that started the cooldown
   });
 
   it("a data-loss plan waits for an approver and the notification links to its approval page", async () => {
@@ -235,16 +258,14 @@ describe("POST /api/v1/alerts/alertmanager", () => {
     expect(r?.reason).toMatch(/^limit: 3 automatic rollback\(s\) in the last 3600 s/);
     expect(await rollbackCount()).toBe(3);
     expect(stateFile("db")).toBe("v3");
-    await until("the suppressed notification", () =>
-      receiver.requests.some((q) => q.body.includes("SUPPRESSED")),
-    );
-    const note = receiver.requests.find((q) => q.body.includes("SUPPRESSED"))?.body ?? "";
-    expect(note).toContain('alertname=\\"DbErrors\\"');
+    const limited = () => suppressedNotices().filter((b) => b.includes("not rolled back: limit"));
+    await until("the suppressed notification", () => limited().length > 0);
+    expect(limited()[0]).toContain('alertname=\\"DbErrors\\"');
     const metrics = (await server.call("GET", "/metrics", { token: "viewer" })).text;
     // web, db, and both watch analyses (the passing one acted too, but rolled nothing back)
     expect(metrics).toContain('backout_auto_rollbacks_total{outcome="triggered"} 4');
-    // duplicate, cooldown, limit
-    expect(metrics).toContain('backout_auto_rollbacks_total{outcome="suppressed"} 3');
+    // duplicate, cooldown, the cooldown's re-send (a duplicate), limit
+    expect(metrics).toContain('backout_auto_rollbacks_total{outcome="suppressed"} 4');
   });
 
   it("decisions survive a restart: a re-sent alert is still a duplicate, the limit still holds", async () => {

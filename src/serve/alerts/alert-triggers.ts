@@ -96,11 +96,11 @@ export class AlertTriggers {
       ...(verdict.outcome === "triggered" ? { rollbackId: newId("r", now) } : {}),
     };
     const named = { ...base, trigger: trigger.name };
-    // "Then notify instead": the notice is written with the decision, so it is never lost or doubled.
+    // "Then notify instead", past the limit or within the cooldown alike (an alert firing again
+    // after its rollback is what a person must hear of): the notice is written with the
+    // decision, so it is never lost or doubled.
     const notices =
-      verdict.outcome === "suppressed" && verdict.reason === "limit"
-        ? this.suppressedNotices(decision, verdict.because)
-        : undefined;
+      verdict.outcome === "suppressed" ? this.suppressedNotices(decision, verdict.because) : undefined;
     const recorded = await this.store.recordAlertDecision(decision, notices);
     afterStoreWrite("alert-decision");
     if (!recorded.recorded) {
@@ -248,7 +248,8 @@ export class AlertTriggers {
 
   /**
    * "Then notify instead": one outbox row per channel that wants auto-rollback-suppressed. The
-   * decision has no rollback, so the rows name none; their subject (and so their webhook-id) is
+   * decision has no rollback, so the rows name none (the message names the rollback that
+   * caused the suppression, if any); their subject (and so their webhook-id) is
    * this decision's: its dedupe key and the time it was taken.
    */
   private suppressedNotices(decision: AlertDecision, because: AlertDecision | undefined): OutboxMessage[] {
