@@ -9,10 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type pg from "pg";
 import { BackoutError } from "../../../core/errors.js";
-import { runCommand } from "../../../process/run-command.js";
 import { qualified, quoteIdent } from "../sql/quote.js";
 import { pgTarget } from "../connection/url.js";
 import { connectUrl, DRILL_APP } from "../connection/client.js";
+import { runPgTool, type PgToolRun } from "../tools/run-pg-tool.js";
 import { tablesInKeyOrder, type TableInfo } from "./tables.js";
 
 export interface PgTools {
@@ -24,45 +24,25 @@ export interface PgTools {
 const HISTORY_TABLES = new Set(["schema_migrations", "pgmigrations", "flyway_schema_history"]);
 const HISTORY_SCHEMAS = new Set(["sqitch"]);
 
-function program(tools: PgTools, name: string): string {
-  return tools.pgBin ? join(tools.pgBin, name) : name;
-}
-
-/** Connection arguments without the password, which travels in PGPASSWORD (never in `ps`). */
-function connection(url: string): { arg: string; env: Record<string, string | undefined> } {
-  const u = new URL(url);
-  const password = decodeURIComponent(u.password);
-  u.password = "";
-  return {
-    arg: `--dbname=${u.toString()}`,
-    env: { ...process.env, ...(password ? { PGPASSWORD: password } : {}) },
-  };
-}
-
 export async function restoreSchema(tools: PgTools, liveUrl: string, scratchUrl: string): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "backout-drill-"));
   const file = join(dir, "schema.dump");
   const redact = pgTarget(liveUrl).scrub;
+  const against = (url: string): PgToolRun => ({ bin: tools.pgBin, url, env: process.env, redact });
   try {
-    const live = connection(liveUrl);
-    await runCommand({
-      argv: [program(tools, "pg_dump"), "--schema-only", "--format=custom", `--file=${file}`, live.arg],
-      env: live.env,
-      redact,
-    }).then((r) => ensureOk(r, "pg_dump --schema-only of the live database"));
-    const scratch = connection(scratchUrl);
-    await runCommand({
-      argv: [
-        program(tools, "pg_restore"),
-        "--no-owner",
-        "--no-privileges",
-        "--exit-on-error",
-        scratch.arg,
-        file,
-      ],
-      env: scratch.env,
-      redact,
-    }).then((r) => ensureOk(r, "pg_restore of the schema into the scratch database"));
+    await runPgTool(against(liveUrl), "pg_dump", (url) => [
+      "--schema-only",
+      "--format=custom",
+      `--file=${file}`,
+      `--dbname=${url}`,
+    ]).then((r) => ensureOk(r, "pg_dump --schema-only of the live database"));
+    await runPgTool(against(scratchUrl), "pg_restore", (url) => [
+      "--no-owner",
+      "--no-privileges",
+      "--exit-on-error",
+      `--dbname=${url}`,
+      file,
+    ]).then((r) => ensureOk(r, "pg_restore of the schema into the scratch database"));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -2,10 +2,8 @@
  * Runs pg_restore of a checkpoint dump (pg_dump -Fc) into a database. The password travels in
  * PGPASSWORD, never on the command line (other users of the host can read argv).
  */
-import { join } from "node:path";
 import { BackoutError, type ErrorLocation } from "../../../../../core/errors.js";
-import { runCommand } from "../../../../../process/run-command.js";
-import { libpqArgs } from "../snapshot/pg-tools.js";
+import { runPgTool } from "../../../tools/run-pg-tool.js";
 
 export interface PgRestoreInput {
   url: string;
@@ -21,23 +19,21 @@ export interface PgRestoreInput {
 export async function pgRestore(input: PgRestoreInput): Promise<number> {
   const u = new URL(input.url);
   u.pathname = `/${encodeURIComponent(input.database)}`;
-  const { url, env } = libpqArgs(u.toString(), process.env);
-  const bin = input.pgBin ? join(input.pgBin, "pg_restore") : "pg_restore";
-  const argv = [
-    bin,
+  const run = {
+    bin: input.pgBin,
+    url: u.toString(),
+    env: process.env,
+    signal: input.signal,
+    redact: input.redact,
+    where: input.where,
+  };
+  const out = await runPgTool(run, "pg_restore", (url) => [
     "--exit-on-error",
     "--no-password",
     `--jobs=${input.jobs}`,
     `--dbname=${url}`,
     input.dumpFile,
-  ];
-  const out = await runCommand({
-    argv,
-    env,
-    redact: input.redact,
-    where: input.where,
-    ...(input.signal ? { signal: input.signal } : {}),
-  });
+  ]);
   if (out.exitCode !== 0) {
     throw new BackoutError(
       "PROVIDER_FAILED",

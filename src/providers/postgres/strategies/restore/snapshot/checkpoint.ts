@@ -10,7 +10,8 @@ import { privilegeInput, requirePrivileges } from "../../../preflight/privileges
 import { readSettings, type PostgresSettings } from "../../../settings.js";
 import { compareLsn } from "./lsn.js";
 import { baseBackupDirFor, dumpFileFor, restorePointName } from "./paths.js";
-import { baseBackup, dumpAtSnapshot, pgBinFor, type PgToolRun } from "./pg-tools.js";
+import { pgBinFor, type PgToolRun } from "../../../tools/run-pg-tool.js";
+import { baseBackup, dumpAtSnapshot } from "./pg-tools.js";
 import { keepNewestSnapshots } from "./retention.js";
 import { freeSlots, noFreeSlotWarning } from "./settle.js";
 import { createSlotWithSnapshot, dropSlotQuietly, slotFailure, slotNameFor } from "./slot.js";
