@@ -120,7 +120,7 @@ export function parseEnvironmentText(text: string, file: string, opts: LoadOptio
   for (const s of res.secrets) opts.redactor.add(s);
 
   const data = toData(doc, abs);
-  const schema = buildEnvironmentSchema(opts.providers);
+  const schema = buildEnvironmentSchema(opts.providers, kindsNamed(data));
   // Parsed once per process: zod's JIT (a generated function per object schema) costs more to
   // build than it saves on a single parse, and every command's cold start pays for it.
   const parsed = schema.safeParse(data, { jitless: true });
@@ -152,4 +152,16 @@ export function parseEnvironmentText(text: string, file: string, opts: LoadOptio
     store: { kind: config.store.kind, path: resolve(baseDir, config.store.path) },
     components,
   };
+}
+
+/** Every `kind` the file's components name (a mistyped one too: it is refused as unknown). */
+function kindsNamed(data: unknown): Set<string> {
+  const components = (data as { components?: unknown } | null)?.components;
+  const kinds = new Set<string>();
+  if (typeof components !== "object" || components === null) return kinds;
+  for (const c of Object.values(components)) {
+    const kind = (c as { kind?: unknown } | null)?.kind;
+    if (typeof kind === "string") kinds.add(kind);
+  }
+  return kinds;
 }

@@ -87,8 +87,10 @@ function splitSettings(raw: Record<string, unknown>): ParsedComponent {
   };
 }
 
-function componentSchema(providers: ProviderRegistry) {
-  const branches = [...providers.values()].map((p) => {
+/** `kinds`: the kinds to build a branch for (default: all); see buildEnvironmentSchema. */
+function componentSchema(providers: ProviderRegistry, kinds?: ReadonlySet<string>) {
+  const used = [...providers.values()].filter((p) => kinds === undefined || kinds.has(p.kind));
+  const branches = used.map((p) => {
     for (const key of Object.keys(p.settingsSchema.shape)) {
       if ((BASE_COMPONENT_KEYS as readonly string[]).includes(key)) {
         throw new Error(`provider "${p.kind}" declares the reserved component field "${key}"`);
@@ -241,7 +243,13 @@ const watch = z
   })
   .strict();
 
-export function buildEnvironmentSchema(providers: ProviderRegistry) {
+/**
+ * The schema of backout.yaml with every kind in `providers` (the exported JSON Schema), or,
+ * with `kinds`, with the component branches of those kinds only: a file is parsed with the
+ * kinds it uses, so no other kind's settings schema is built. A kind outside `kinds` is then
+ * refused like an unknown one, so `kinds` must hold every kind the file names.
+ */
+export function buildEnvironmentSchema(providers: ProviderRegistry, kinds?: ReadonlySet<string>) {
   return z
     .object({
       version: z.literal(1).meta({ description: "Format version of this file. Always 1." }),
@@ -282,7 +290,7 @@ export function buildEnvironmentSchema(providers: ProviderRegistry) {
         .meta({ description: "`backout serve`: the HTTP API, its tokens and limits." }),
       triggers: triggersSchema.default([]),
       components: z
-        .record(componentName, componentSchema(providers))
+        .record(componentName, componentSchema(providers, kinds))
         .refine((c) => Object.keys(c).length > 0, { error: "there must be at least one component" })
         .meta({ description: "The things backout rolls back, by name.", minProperties: 1 }),
     })

@@ -25,7 +25,11 @@ export function lazyProvider(
   load: () => Promise<Provider<never>>,
 ): Provider<never> {
   let loaded: Promise<Provider<never>> | undefined;
-  const provider: Record<string, unknown> = { ...head };
+  // Descriptors, not a spread: the kind's settingsSchema is a getter that builds it on first use.
+  const provider = Object.defineProperties({}, Object.getOwnPropertyDescriptors(head)) as Record<
+    string,
+    unknown
+  >;
   for (const method of [...REQUIRED, ...optional]) {
     provider[method] = async (...args: unknown[]) => {
       const real = (await (loaded ??= load())) as unknown as Record<string, unknown>;

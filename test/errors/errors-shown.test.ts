@@ -146,7 +146,7 @@ describe("errors show everything", () => {
     const { releaseSettingsSchema } = await import("../../src/providers/release/settings.js");
     let hint = "";
     try {
-      readProviderSettings(releaseSettingsSchema, "release", {
+      readProviderSettings(releaseSettingsSchema(), "release", {
         component: { name: "web", kind: "release", settings: {} },
         redact: (t: string) => t,
       } as never);

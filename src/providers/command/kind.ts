@@ -5,7 +5,9 @@ import { commandSettingsSchema } from "./settings.js";
 export const commandKind: ProviderKind = {
   kind: "command",
   defaultLayer: "app",
-  settingsSchema: commandSettingsSchema,
+  get settingsSchema() {
+    return commandSettingsSchema();
+  },
   description:
     "Any tool with a command line: capture prints the version, apply gets {{target}} and BACKOUT_TARGET_VERSION, verify exits 0.",
 };

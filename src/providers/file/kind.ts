@@ -5,7 +5,9 @@ import { fileSettingsSchema } from "./settings.js";
 export const fileKind: ProviderKind = {
   kind: "file",
   defaultLayer: "config",
-  settingsSchema: fileSettingsSchema,
+  get settingsSchema() {
+    return fileSettingsSchema();
+  },
   description:
     "Plain files: checkpoints keep content-addressed copies; restore swaps each file in atomically (mode and owner kept), then an optional reload command.",
 };

@@ -6,7 +6,9 @@ import { gitSatisfies } from "./satisfies.js";
 export const gitKind: ProviderKind = {
   kind: "git",
   defaultLayer: "config",
-  settingsSchema: gitSettingsSchema,
+  get settingsSchema() {
+    return gitSettingsSchema();
+  },
   description:
     "A configuration repository: one commit restoring the checkpoint's tree (history kept) or a hard reset, then an optional push.",
   // Compatibility rules in tags ("<=v1.4") answered from the captured tag lists, without git.

@@ -5,7 +5,9 @@ import { haproxySettingsSchema } from "./settings.js";
 export const haproxyKind: ProviderKind = {
   kind: "haproxy",
   defaultLayer: "traffic",
-  settingsSchema: haproxySettingsSchema,
+  get settingsSchema() {
+    return haproxySettingsSchema();
+  },
   description:
     "HAProxy server states (ready/drain/maint) and weights through the runtime API socket, persisted in the server-state file; traffic leaves in a pre step and comes back in a post step.",
 };

@@ -5,7 +5,9 @@ import { nginxSettingsSchema } from "./settings.js";
 export const nginxKind: ProviderKind = {
   kind: "nginx",
   defaultLayer: "traffic",
-  settingsSchema: nginxSettingsSchema,
+  get settingsSchema() {
+    return nginxSettingsSchema();
+  },
   description:
     "nginx blue/green pools and maintenance mode: rewrites one include file atomically, nginx -t, nginx -s reload, then probes the live endpoint.",
 };

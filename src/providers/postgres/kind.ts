@@ -5,7 +5,9 @@ import { postgresSettingsSchema } from "./settings.js";
 export const postgresKind: ProviderKind = {
   kind: "postgres",
   defaultLayer: "database",
-  settingsSchema: postgresSettingsSchema,
+  get settingsSchema() {
+    return postgresSettingsSchema();
+  },
   description:
     "PostgreSQL schema: runs the down migrations of dbmate, golang-migrate, node-pg-migrate, Sqitch or Flyway newest first, one transaction each with the tool's history update; measures, archives or refuses data loss. Or restores the checkpoint's snapshot (dump or PITR) and replays every write made since.",
 };

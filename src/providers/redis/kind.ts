@@ -5,7 +5,9 @@ import { redisSettingsSchema } from "./settings.js";
 export const redisKind: ProviderKind = {
   kind: "redis",
   defaultLayer: "cache",
-  settingsSchema: redisSettingsSchema,
+  get settingsSchema() {
+    return redisSettingsSchema();
+  },
   description:
     "Redis cache: deletes keys matching patterns with SCAN + UNLINK in batches (or FLUSHDB ASYNC when flushDatabase: true), then an optional warm-up.",
 };

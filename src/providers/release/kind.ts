@@ -5,7 +5,9 @@ import { releaseSettingsSchema } from "./settings.js";
 export const releaseKind: ProviderKind = {
   kind: "release",
   defaultLayer: "app",
-  settingsSchema: releaseSettingsSchema,
+  get settingsSchema() {
+    return releaseSettingsSchema();
+  },
   description:
     "Release directories (releases/<name>) with an atomic `current` symlink swap, then an optional restart and health check.",
 };

@@ -30,8 +30,8 @@ describe("nginx provider: settings, plan and capture (no nginx needed)", () => {
       { ...base, probe: undefined },
       { ...base, extra: true },
     ];
-    for (const s of bad) expect(nginxSettingsSchema.safeParse(s).success, JSON.stringify(s)).toBe(false);
-    const ok = nginxSettingsSchema.parse(base);
+    for (const s of bad) expect(nginxSettingsSchema().safeParse(s).success, JSON.stringify(s)).toBe(false);
+    const ok = nginxSettingsSchema().parse(base);
     expect(ok).toMatchObject({ pauseDuringRollback: false, variablePrefix: "backout", timeout: "30s" });
     expect(ok.probe).toMatchObject({ expectStatus: 200, maintenanceStatus: 503, confirmations: 3 });
   });

@@ -28,7 +28,7 @@ beforeEach(async () => {
 describe("redis settings", () => {
   const url = "redis://127.0.0.1:6379/0";
   function issues(settings: unknown): string[] {
-    const r = redisSettingsSchema.safeParse(settings);
+    const r = redisSettingsSchema().safeParse(settings);
     return r.success ? [] : r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
   }
 
@@ -53,7 +53,7 @@ describe("redis settings", () => {
   });
 
   it("applies defaults", () => {
-    expect(redisSettingsSchema.parse({ url, patterns: ["c:*"] })).toEqual({
+    expect(redisSettingsSchema().parse({ url, patterns: ["c:*"] })).toEqual({
       url,
       patterns: ["c:*"],
       flushDatabase: false,

@@ -82,7 +82,7 @@ describe("one connection helper: every connection has a connect, lock and statem
   });
 
   it("the restore's own sessions (drainer, CHECKPOINT, slot drop) carry the component's lockTimeout and statementTimeout", async () => {
-    const component = postgresSettingsSchema.parse({
+    const component = postgresSettingsSchema().parse({
       url: cluster.url("postgres"),
       migrations: "db/migrations",
       lockTimeout: "1500ms",

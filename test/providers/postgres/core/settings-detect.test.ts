@@ -11,7 +11,7 @@ const tmp = tempDir();
 
 describe("postgres settings", () => {
   it("applies defaults, keeps durations as written (parsing twice changes nothing), rejects unknown keys", () => {
-    const once = postgresSettingsSchema.parse({
+    const once = postgresSettingsSchema().parse({
       url: "postgres://u:p@h/db",
       migrations: "db",
       lockTimeout: "2s",
@@ -22,28 +22,28 @@ describe("postgres settings", () => {
       statementTimeout: "5m",
       archiveSchema: "backout_archive",
     });
-    expect(postgresSettingsSchema.parse(once)).toEqual(once);
+    expect(postgresSettingsSchema().parse(once)).toEqual(once);
     expect(durationMs(once.lockTimeout)).toBe(2000);
     expect(durationMs(3)).toBe(3000);
     expect(() =>
-      postgresSettingsSchema.parse({ url: "postgres://h/db", migrations: "db", lockTimeot: 1 }),
+      postgresSettingsSchema().parse({ url: "postgres://h/db", migrations: "db", lockTimeot: 1 }),
     ).toThrow();
     expect(() =>
-      postgresSettingsSchema.parse({ url: "postgres://h/db", migrations: "db", lockTimeout: "soon" }),
+      postgresSettingsSchema().parse({ url: "postgres://h/db", migrations: "db", lockTimeout: "soon" }),
     ).toThrow();
   });
 
   it("restore-and-replay settings: keepSnapshots at least 1, replay.until an ISO time with a zone", () => {
     const base = { url: "postgres://h/db", migrations: "db" };
-    const parsed = postgresSettingsSchema.parse({ ...base, replay: { until: "2026-11-27T04:30:00+01:00" } });
+    const parsed = postgresSettingsSchema().parse({ ...base, replay: { until: "2026-11-27T04:30:00+01:00" } });
     expect(parsed.keepSnapshots).toBe(3);
     expect(parsed.replay).toEqual({ exclude: [], until: "2026-11-27T04:30:00+01:00" });
-    const until = postgresSettingsSchema.safeParse({ ...base, replay: { until: "yesterday" } });
+    const until = postgresSettingsSchema().safeParse({ ...base, replay: { until: "yesterday" } });
     expect(until.error?.issues[0]).toMatchObject({
       path: ["replay", "until"],
       message: expect.stringContaining("expected an ISO time with a zone") as unknown,
     });
-    expect(postgresSettingsSchema.safeParse({ ...base, keepSnapshots: 0 }).success).toBe(false);
+    expect(postgresSettingsSchema().safeParse({ ...base, keepSnapshots: 0 }).success).toBe(false);
   });
 
   it("redacts the password in both spellings", () => {
