@@ -7,59 +7,33 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, tempDir } from "../e2e/cli.js";
-import { readApplications, recordingComponent, writeRecordingStep } from "../fault-harness/recording-step.js";
+import { describe, expect, it } from "vitest";
+import { cli } from "../e2e/cli.js";
+import { readApplications } from "../fault-harness/recording-step.js";
 import {
   readEvents,
-  serveSection,
-  startServer,
+  servedEnvironment,
   TOKENS,
   until,
   type Entry,
-  type ServerProcess,
   type TokenName,
 } from "./server-process.js";
 
-let dir: string;
-let server: ServerProcess;
-
-/** `web` (plain) and `db` (declared data loss: its plans wait for an approver), at v1 then deployed to v2. */
-async function environment(): Promise<string> {
-  const d = tempDir("serve-api");
-  writeRecordingStep(d);
-  for (const n of ["web", "db"]) writeFileSync(join(d, "state", n), "v1");
-  writeFileSync(
-    join(d, "backout.yaml"),
-    `version: 1
-environment: serve-api
-${serveSection("  fourEyes: true\n  bodyLimit: 2048\n")}components:
-${recordingComponent(d, "web")}${recordingComponent(d, "db")}    risk: { dataLoss: true, summary: "drops the v2 column" }
-`,
-  );
-  const cp = await cli(["checkpoint", "--good", "--name", "v1"], { cwd: d });
-  expect(cp.exitCode, cp.stderr).toBe(0);
-  return d;
-}
+/** `web` (plain) and `db` (declared data loss: its plans wait for an approver), at v1 until deployed. */
+const server = servedEnvironment(
+  "serve-api",
+  { web: {}, db: { dataLoss: true } },
+  "  fourEyes: true\n  bodyLimit: 2048\n",
+);
 
 const deploy = (v: string) => {
-  for (const n of ["web", "db"]) writeFileSync(join(dir, "state", n), v);
+  for (const n of ["web", "db"]) writeFileSync(join(server.dir, "state", n), v);
 };
 
 async function stateOf(id: string): Promise<string> {
   const r = await server.call("GET", `/api/v1/rollbacks/${id}`, { token: "viewer" });
   return r.json.rollback.state;
 }
-
-beforeAll(async () => {
-  dir = await environment();
-  server = await startServer(dir);
-}, 120_000);
-
-afterAll(async () => {
-  server.proc.kill("SIGTERM");
-  await server.proc;
-});
 
 describe("backout serve: auth matrix (every endpoint × no token, bad token, each role)", () => {
   // What each endpoint needs; calls that would change something aim at things that do not exist.
@@ -165,21 +139,24 @@ describe("backout serve: the same rollbacks as the CLI", () => {
     expect(start.status, start.text).toBe(202);
     const id = start.json.rollbackId;
     await until("awaiting-confirmation", async () => (await stateOf(id)) === "awaiting-confirmation");
-    const approve = await cli(["approve", id, "--plan-hash", start.json.planHash.slice(0, 12)], { cwd: dir });
+    const approve = await cli(["approve", id, "--plan-hash", start.json.planHash.slice(0, 12)], {
+      cwd: server.dir,
+    });
     expect(approve.exitCode, approve.stderr).toBe(0);
     expect(await stateOf(id)).toBe("succeeded");
     const shown = await server.call("GET", `/api/v1/rollbacks/${id}`, { token: "viewer" });
     const queued = shown.json.events.find((e: Entry) => e.event.type === "queued");
     expect(queued?.event.requestedBy).toBe("otto@serve");
-    expect(readFileSync(join(dir, "state", "db"), "utf8")).toBe("v1");
+    expect(readFileSync(join(server.dir, "state", "db"), "utf8")).toBe("v1");
   }, 120_000);
 
   it("started by the CLI, approved through the API and finished by the server; four-eyes refuses the requester", async () => {
     deploy("v3");
-    const run = await cli(["run"], { cwd: dir });
+    const run = await cli(["run"], { cwd: server.dir });
     expect(run.exitCode, run.stderr).toBe(3); // waits for confirmation
     const id =
-      (JSON.parse((await cli(["history", "--json"], { cwd: dir })).stdout) as { id: string }[])[0]?.id ?? "";
+      (JSON.parse((await cli(["history", "--json"], { cwd: server.dir })).stdout) as { id: string }[])[0]
+        ?.id ?? "";
     const shown = await server.call("GET", `/api/v1/rollbacks/${id}`, { token: "viewer" });
     const hash = shown.json.rollback.plan.hash;
     const wrong = await server.call("POST", `/api/v1/rollbacks/${id}/approve`, {
@@ -219,17 +196,18 @@ describe("backout serve: the same rollbacks as the CLI", () => {
     });
     expect(other.status, other.text).toBe(202);
     await until("succeeded", async () => (await stateOf(mid)) === "succeeded");
-    const apps = readApplications(dir);
+    const apps = readApplications(server.dir);
     expect(apps.overlaps).toEqual([]);
     expect(apps.effects.get("db")).toEqual(["v1", "v1", "v1"]);
   }, 180_000);
 
   it("four-eyes compares the person, not the channel: carl requests through the CLI, carl's token may not approve, anna's may", async () => {
     deploy("v4b");
-    const run = await cli(["run", "--as", "carl"], { cwd: dir });
+    const run = await cli(["run", "--as", "carl"], { cwd: server.dir });
     expect(run.exitCode, run.stderr).toBe(3);
     const id =
-      (JSON.parse((await cli(["history", "--json"], { cwd: dir })).stdout) as { id: string }[])[0]?.id ?? "";
+      (JSON.parse((await cli(["history", "--json"], { cwd: server.dir })).stdout) as { id: string }[])[0]
+        ?.id ?? "";
     const shown = await server.call("GET", `/api/v1/rollbacks/${id}`, { token: "viewer" });
     expect(shown.json.events.find((e) => e.event.type === "queued")?.event.requestedBy).toBe("carl@cli");
     const hash = shown.json.rollback.plan.hash;
@@ -249,7 +227,7 @@ describe("backout serve: the same rollbacks as the CLI", () => {
     });
     expect(other.status, other.text).toBe(202);
     await until("succeeded", async () => (await stateOf(id)) === "succeeded");
-    expect(readFileSync(join(dir, "state", "db"), "utf8")).toBe("v1");
+    expect(readFileSync(join(server.dir, "state", "db"), "utf8")).toBe("v1");
   }, 180_000);
 
   it("SSE: a client that reconnects with Last-Event-ID gets every event it missed, in order, none twice", async () => {
@@ -260,7 +238,7 @@ describe("backout serve: the same rollbacks as the CLI", () => {
     const last = first[first.length - 1]?.id ?? "";
     // While it is away: a rollback by the CLI and one by the API (another process each).
     deploy("v5");
-    const run = await cli(["run", "--except", "db"], { cwd: dir });
+    const run = await cli(["run", "--except", "db"], { cwd: server.dir });
     expect(run.exitCode, run.stderr).toBe(0);
     deploy("v6");
     const api = await server.call("POST", "/api/v1/rollbacks", {
@@ -337,9 +315,9 @@ describe("backout serve: the checkpoint audit (who took, marked, unmarked a chec
     expect(
       (await server.call("DELETE", "/api/v1/checkpoints/audited/good", { token: "operator" })).status,
     ).toBe(200);
-    const marked = await cli(["mark-good", "audited", "--as", "mia"], { cwd: dir });
+    const marked = await cli(["mark-good", "audited", "--as", "mia"], { cwd: server.dir });
     expect(marked.exitCode, marked.stderr).toBe(0);
-    const unmarked = await cli(["unmark-good", "audited"], { cwd: dir });
+    const unmarked = await cli(["unmark-good", "audited"], { cwd: server.dir });
     expect(unmarked.exitCode, unmarked.stderr).toBe(0);
 
     const events = await audit("audited");
@@ -356,10 +334,10 @@ describe("backout serve: the checkpoint audit (who took, marked, unmarked a chec
       ["taken", userInfo().username, "cli", { name: "v1", good: true }],
     ]);
 
-    const shown = await cli(["checkpoints", "audited", "--json"], { cwd: dir });
+    const shown = await cli(["checkpoints", "audited", "--json"], { cwd: server.dir });
     expect(shown.exitCode, shown.stderr).toBe(0);
     expect(brief((JSON.parse(shown.stdout) as { events: AuditEvent[] }).events)).toEqual(brief(events));
-    const text = await cli(["checkpoints", "audited"], { cwd: dir });
+    const text = await cli(["checkpoints", "audited"], { cwd: server.dir });
     expect(text.stdout).toMatch(/marked-good +mia +cli +was not good/);
     expect(text.stdout).toMatch(/taken +otto +serve +not marked good/);
 

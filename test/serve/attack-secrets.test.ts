@@ -3,25 +3,14 @@
  * escapes of which hid it from the redactor) sent back in an error, and the logs at debug level
  * never holding a token (raw or escaped) nor an Authorization header.
  */
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli, tempDir } from "../e2e/cli.js";
-import { recordingComponent, writeRecordingStep } from "../fault-harness/recording-step.js";
-import { serveSection, startServer, TOKENS } from "./server-process.js";
+import { startServer, TOKENS, writeServedEnvironment } from "./server-process.js";
 
 const ODD = 'carl"s\\token-0123456789abcdef';
 
 describe("attack: secrets through the API and the logs", () => {
   it("a token with a quote and a backslash is hidden in errors and logs; no Authorization header is logged", async () => {
-    const d = tempDir("serve-attack-secrets");
-    writeRecordingStep(d);
-    writeFileSync(join(d, "state", "web"), "v1");
-    writeFileSync(
-      join(d, "backout.yaml"),
-      `version: 1\nenvironment: serve-attack-secrets\n${serveSection()}components:\n${recordingComponent(d, "web")}`,
-    );
-    expect((await cli(["checkpoint", "--good", "--name", "v1"], { cwd: d })).exitCode).toBe(0);
+    const d = await writeServedEnvironment("serve-attack-secrets", { web: {} });
     const s = await startServer(d, { T_BOTH: ODD, BACKOUT_LOG_LEVEL: "debug" });
     try {
       const answers = [

@@ -9,39 +9,23 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CLI, cli, tempDir } from "../e2e/cli.js";
-import {
-  isAlive,
-  readApplicationList,
-  readApplications,
-  recordingComponent,
-  writeRecordingStep,
-} from "../fault-harness/recording-step.js";
+import { CLI, cli } from "../e2e/cli.js";
+import { isAlive, readApplicationList, readApplications } from "../fault-harness/recording-step.js";
 import { freePort } from "../support/free-port.js";
 import {
-  serveSection,
   startServer,
   TOKEN_ENV,
   TOKENS,
   until,
+  writeServedEnvironment,
   type Entry,
   type ServerProcess,
 } from "./server-process.js";
 
 /** One component `a` (options as given) and `db` behind the data-loss gate; checkpoint v1, deployed v2. */
 async function environment(serveExtra: string, aSleepMs = 0): Promise<string> {
-  const d = tempDir("serve-hard");
-  writeRecordingStep(d);
-  for (const n of ["a", "db"]) writeFileSync(join(d, "state", n), "v1");
-  writeFileSync(
-    join(d, "backout.yaml"),
-    `version: 1
-environment: serve-hard
-${serveSection(serveExtra)}components:
-${recordingComponent(d, "a", { sleepMs: aSleepMs })}${recordingComponent(d, "db", { dataLoss: true })}`,
-  );
-  const cp = await cli(["checkpoint", "--good", "--name", "v1"], { cwd: d });
-  expect(cp.exitCode, cp.stderr).toBe(0);
+  const components = { a: { sleepMs: aSleepMs }, db: { dataLoss: true } };
+  const d = await writeServedEnvironment("serve-hard", components, serveExtra);
   for (const n of ["a", "db"]) writeFileSync(join(d, "state", n), "v2");
   return d;
 }

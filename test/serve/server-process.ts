@@ -137,9 +137,33 @@ export interface ServedEnvironment extends ServerProcess {
 }
 
 /**
+ * A new directory holding an environment named `name` to serve: recording components
+ * (`state/<name>` at v1), `serve:` as serveSection(`serveExtra`), and a good checkpoint v1.
+ */
+export async function writeServedEnvironment(
+  name: string,
+  components: Record<string, RecordingOptions>,
+  serveExtra = "",
+): Promise<string> {
+  const dir = tempDir(name);
+  writeRecordingStep(dir);
+  let yaml = "";
+  for (const [n, o] of Object.entries(components)) {
+    writeFileSync(join(dir, "state", n), "v1");
+    yaml += recordingComponent(dir, n, o);
+  }
+  writeFileSync(
+    join(dir, "backout.yaml"),
+    `version: 1\nenvironment: ${name}\n${serveSection(serveExtra)}components:\n${yaml}`,
+  );
+  const cp = await cli(["checkpoint", "--good", "--name", "v1"], { cwd: dir });
+  expect(cp.exitCode, cp.stderr).toBe(0);
+  return dir;
+}
+
+/**
  * The server for the enclosing file, started in beforeAll and ended (SIGTERM) after its last
- * test: recording components (`state/<name>` at v1) in an environment named `name`, `serve:` as
- * serveSection(`serveExtra`), and a good checkpoint v1 taken before the server starts.
+ * test, serving writeServedEnvironment(`name`, `components`, `serveExtra`).
  */
 export function servedEnvironment(
   name: string,
@@ -149,19 +173,7 @@ export function servedEnvironment(
   return useService(
     `the ${name} server`,
     async () => {
-      const dir = tempDir(name);
-      writeRecordingStep(dir);
-      let yaml = "";
-      for (const [n, o] of Object.entries(components)) {
-        writeFileSync(join(dir, "state", n), "v1");
-        yaml += recordingComponent(dir, n, o);
-      }
-      writeFileSync(
-        join(dir, "backout.yaml"),
-        `version: 1\nenvironment: ${name}\n${serveSection(serveExtra)}components:\n${yaml}`,
-      );
-      const cp = await cli(["checkpoint", "--good", "--name", "v1"], { cwd: dir });
-      expect(cp.exitCode, cp.stderr).toBe(0);
+      const dir = await writeServedEnvironment(name, components, serveExtra);
       return { ...(await startServer(dir)), dir };
     },
     async (server) => {
