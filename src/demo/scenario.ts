@@ -41,11 +41,11 @@ function freePort(): Promise<number> {
 }
 
 /** Swaps `current` the way a deploy tool would, then restarts the service. */
-async function deploy(s: DemoService, version: string): Promise<void> {
+async function deploy(s: DemoService, version: string, clock: Clock): Promise<void> {
   const tmp = join(s.dir, "current.deploying");
   symlinkSync(join("releases", version), tmp);
   renameSync(tmp, join(s.dir, "current"));
-  await startService(s.dir, s.port);
+  await startService(s.dir, s.port, clock);
 }
 
 export async function runDemo(options: DemoOptions): Promise<number> {
@@ -61,7 +61,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const file = join(root, "backout.yaml");
     writeFileSync(file, demoEnvironmentYaml(services, serviceCtl));
     print(`== 1. two services on release v1.4.0 (web depends on api), in ${root}`);
-    for (const s of services) await startService(s.dir, s.port);
+    for (const s of services) await startService(s.dir, s.port, clock);
     for (const s of services) print(`   ${await probeService(s, clock)}`);
 
     const providers = builtinProviders();
@@ -77,7 +77,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     print(`\n== 2. backout checkpoint --name ${cp.name} --good  → ${cp.id}`);
 
     print("\n== 3. deploy v1.5.0 of both services (with any tool), then its health check:");
-    for (const s of services) await deploy(s, "v1.5.0");
+    for (const s of services) await deploy(s, "v1.5.0", clock);
     for (const s of services) print(`   ${await probeService(s, clock)}`);
     print("   the deploy is bad.");
 

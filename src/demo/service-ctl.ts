@@ -7,13 +7,14 @@
  * and this entry shared one module, esbuild moved it into a shared chunk, the file name never
  * matched, `restart` did nothing and the demo's rollback failed its health check.
  */
+import { systemClock } from "../core/clock.js";
 import { startService, stopService } from "./service-manager.js";
 
 export { startService, stopService };
 
 async function main(argv: string[]): Promise<void> {
   const [command, appDir, port] = argv;
-  if (command === "restart" && appDir && port) await startService(appDir, Number(port));
+  if (command === "restart" && appDir && port) await startService(appDir, Number(port), systemClock);
   else if (command === "stop" && appDir) stopService(appDir);
   else throw new Error("usage: service-ctl.js restart <appDir> <port> | stop <appDir>");
 }

@@ -7,6 +7,7 @@
 import { mkdirSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { systemClock } from "../../src/core/clock.js";
 import { startService, stopService } from "../../src/demo/service-ctl.js";
 
 export const OLD = "1.0.0";
@@ -78,11 +79,11 @@ export async function deployRelease(s: Service, version: string): Promise<void> 
   const tmp = join(s.dir, "current.deploying");
   symlinkSync(join("releases", version), tmp);
   renameSync(tmp, join(s.dir, "current"));
-  await startService(s.dir, s.port);
+  await startService(s.dir, s.port, systemClock);
 }
 
 export async function startServices(services: Service[]): Promise<void> {
-  for (const s of services) await startService(s.dir, s.port);
+  for (const s of services) await startService(s.dir, s.port, systemClock);
 }
 
 /** SIGKILLs whatever process service.pid names now (backout's restarts rewrite it). */

@@ -7,6 +7,7 @@
  */
 import { mkdirSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { systemClock } from "../../src/core/clock.js";
 import { startService, stopService } from "../../src/demo/service-ctl.js";
 import { freePort } from "../support/prometheus.js";
 import { CLI } from "../e2e/cli.js";
@@ -78,7 +79,7 @@ export async function startReleaseApp(root: string): Promise<ReleaseApp> {
   }
   symlinkSync(join("releases", "v1"), join(dir, "current"));
   const port = await freePort();
-  await startService(dir, port);
+  await startService(dir, port, systemClock);
   const url = `http://127.0.0.1:${port}`;
   return {
     dir,
@@ -89,7 +90,7 @@ export async function startReleaseApp(root: string): Promise<ReleaseApp> {
       const tmp = join(dir, "current.deploying");
       symlinkSync(join("releases", release), tmp);
       renameSync(tmp, join(dir, "current"));
-      await startService(dir, port);
+      await startService(dir, port, systemClock);
     },
     current: () => readlinkSync(join(dir, "current")),
     componentYaml: (name) => `  ${name}:
