@@ -6,7 +6,12 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ErrorLocation } from "../../../core/errors.js";
-import { runCommand, runCommandOk, type CommandOutput } from "../../../process/run-command.js";
+import {
+  runCommand,
+  runCommandOk,
+  type CommandOutput,
+  type RunCommandOptions,
+} from "../../../process/run-command.js";
 
 /** Everything a PostgreSQL client program needs to run for one component. */
 export interface PgToolRun {
@@ -45,8 +50,10 @@ export function libpqArgs(
   }
 }
 
-/** `args` gets the URL without its password and says where it goes (`--dbname URL`, `--dbname=URL`). */
-function command(run: PgToolRun, name: string, args: (url: string) => string[]) {
+/** A program's arguments, given the URL without its password to place (`--dbname URL`, `--dbname=URL`). */
+export type PgToolArgs = (url: string) => string[];
+
+function command(run: PgToolRun, name: string, args: PgToolArgs): RunCommandOptions {
   const { url, env } = libpqArgs(run.url, run.env);
   return {
     argv: [run.bin ? join(run.bin, name) : name, ...args(url)],
@@ -58,19 +65,11 @@ function command(run: PgToolRun, name: string, args: (url: string) => string[]) 
 }
 
 /** Runs client program `name` against `run.url`; resolves whatever its exit code, like runCommand. */
-export function runPgTool(
-  run: PgToolRun,
-  name: string,
-  args: (url: string) => string[],
-): Promise<CommandOutput> {
+export function runPgTool(run: PgToolRun, name: string, args: PgToolArgs): Promise<CommandOutput> {
   return runCommand(command(run, name, args));
 }
 
 /** Like runPgTool, but a non-zero exit is a retryable COMMAND_FAILED, like runCommandOk. */
-export function runPgToolOk(
-  run: PgToolRun,
-  name: string,
-  args: (url: string) => string[],
-): Promise<CommandOutput> {
+export function runPgToolOk(run: PgToolRun, name: string, args: PgToolArgs): Promise<CommandOutput> {
   return runCommandOk(command(run, name, args));
 }
