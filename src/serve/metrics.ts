@@ -5,6 +5,7 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Engine } from "../core/engine.js";
 import type { FeedEntry } from "../store/store.js";
+import { ALERT_REQUESTER } from "./alerts/decide.js";
 
 const SECONDS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
 
@@ -38,9 +39,11 @@ export class ServeMetrics {
     buckets: SECONDS,
     registers: [this.registry],
   });
+  /** Rollbacks an alert requested whose start has not been journalled yet. */
+  private readonly alertRequested = new Set<string>();
   readonly autoRollbacks = new Counter({
     name: "backout_auto_rollbacks_total",
-    help: "Automatic (alert-driven) rollbacks: triggered or suppressed (dedupe, cooldown, limit).",
+    help: "Automatic (alert-driven) rollbacks: triggered (an alert's rollback started) or suppressed (a decision not to: dedupe, cooldown, limit).",
     labelNames: ["outcome"],
     registers: [this.registry],
   });
@@ -91,8 +94,14 @@ export class ServeMetrics {
   observe = (entries: readonly FeedEntry[]): void => {
     for (const { rollbackId, at, event } of entries) {
       switch (event.type) {
+        case "queued":
+          if (event.requestedBy.startsWith(ALERT_REQUESTER)) this.alertRequested.add(rollbackId);
+          break;
         case "started":
           this.started.set(rollbackId, at);
+          // Counted when it starts, not when decided: a decision taken again after a failed
+          // start (or a withdrawal from the queue) would count twice, a passing watch once.
+          if (this.alertRequested.delete(rollbackId)) this.autoRollbacks.inc({ outcome: "triggered" });
           break;
         case "step-succeeded":
           this.stepSeconds.observe({ outcome: "succeeded" }, event.durationMs / 1000);
@@ -115,6 +124,7 @@ export class ServeMetrics {
           if (since !== undefined) this.rollbackSeconds.observe({ result: event.state }, (at - since) / 1000);
           this.started.delete(rollbackId);
           this.gateWaiting.delete(rollbackId);
+          this.alertRequested.delete(rollbackId);
           break;
         }
         default:

@@ -81,6 +81,12 @@ async function eventTypes(s: ServerProcess, id: string): Promise<string[]> {
   );
 }
 
+/** backout_auto_rollbacks_total{outcome="triggered"}: the alerts' rollbacks that started. */
+async function triggered(s: ServerProcess): Promise<number> {
+  const text = (await s.call("GET", "/metrics", { token: "viewer" })).text;
+  return Number(/^backout_auto_rollbacks_total\{outcome="triggered"\} (\d+)$/m.exec(text)?.[1]);
+}
+
 /** The web step was applied exactly once, by `id`. */
 function webAppliedOnceBy(d: string, id: string): void {
   const web = readApplicationList(d).filter((a) => a.component === "web");
@@ -156,6 +162,9 @@ describe("an alert-triggered rollback happens exactly once (real server processe
       expect(await post(s)).toEqual([expect.objectContaining({ outcome: "duplicate", rollbackId: id })]);
       expect((await rollbacks(s)).map((x) => x.id)).toEqual([id]);
       webAppliedOnceBy(d, id);
+      // One rollback started, though the occurrence was decided twice.
+      await until("the metrics to have read the journal", async () => (await triggered(s)) >= 1);
+      expect(await triggered(s)).toBe(1);
     } finally {
       await stop(s);
     }
@@ -188,6 +197,9 @@ describe("an alert-triggered rollback happens exactly once (real server processe
       await until("the alert's rollback", async () => (await stateOf(s, id)) === "succeeded");
       expect(await post(s)).toEqual([expect.objectContaining({ outcome: "duplicate", rollbackId: id })]);
       webAppliedOnceBy(d, id);
+      // The withdrawn rollback never started: only the second counts.
+      await until("the metrics to have read the journal", async () => (await triggered(s)) >= 1);
+      expect(await triggered(s)).toBe(1);
     } finally {
       releaseSteps(d);
       await held;

@@ -17,7 +17,7 @@ import type { AlertDecision, AlertDecisionStore } from "../../store/alert-decisi
 import type { OutboxMessage } from "../../store/outbox.js";
 import type { ServeContext } from "../context.js";
 import type { AlertmanagerAlert, AlertmanagerPayload } from "./alertmanager-payload.js";
-import { dedupeKey, horizon, judge, retakeReason, triggerFor } from "./decide.js";
+import { alertRequester, dedupeKey, horizon, judge, retakeReason, triggerFor } from "./decide.js";
 import type { Trigger } from "./triggers-config.js";
 
 export interface AlertResult {
@@ -153,9 +153,9 @@ export class AlertTriggers {
       }
       return { ...named, outcome: "suppressed", reason: decision.reason };
     }
-    metrics.autoRollbacks.inc({ outcome: "triggered" });
+    // Counted as triggered once its rollback starts (metrics.ts, from the journal).
     const request: PlanRequest = { only: trigger.only ?? [], except: [] };
-    const requestedBy = `alert:${trigger.name} (${alert.labels.alertname ?? alert.fingerprint})`;
+    const requestedBy = alertRequester(trigger.name, alert);
     if (trigger.action === "watch") {
       log.warn(audit, `alert matched trigger ${trigger.name}: running the watch analysis first`);
       this.watchThenRollback(decision, request, requestedBy);

@@ -19,6 +19,13 @@ export function dedupeKey(groupKey: string, alert: AlertmanagerAlert): string {
     .digest("hex");
 }
 
+/** How an alert's rollback names its requester in the journal: `alert:TRIGGER (ALERTNAME)`. */
+export const ALERT_REQUESTER = "alert:";
+
+export function alertRequester(trigger: string, alert: AlertmanagerAlert): string {
+  return `${ALERT_REQUESTER}${trigger} (${alert.labels.alertname ?? alert.fingerprint})`;
+}
+
 /** The first trigger whose matchers all accept the labels (file order, like Alertmanager routes). */
 export function triggerFor(
   triggers: readonly Trigger[],
