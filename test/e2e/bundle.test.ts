@@ -6,6 +6,7 @@
  * state the code cache is in; and the bundle must serve the dashboard's files.
  */
 import { execa } from "execa";
+import { isAscii } from "node:buffer";
 import { build } from "esbuild";
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -87,6 +88,14 @@ try { m.boom(); } catch (e) { console.log(e.stack); }`;
     const r = await execa(process.execPath, ["--input-type=module", "-e", script], { reject: false });
     expect(r.stdout).toMatch(/^Error: boom\n {4}at (Module\.)?boom \(file:\/\/.*\/thrower\.ts:2:9\)/);
     expect(r.stdout).not.toContain("thrower.js");
+  });
+
+  it("is strict ASCII code: strict as its ES-module sources assume, ASCII for the loader's fast read", () => {
+    for (const name of ["backout-cli.js", "service-ctl.js"]) {
+      const bytes = readFileSync(join(DIST, "cli-bundle", name));
+      expect(bytes.toString("latin1").startsWith('"use strict";'), name).toBe(true);
+      expect(isAscii(bytes), name).toBe(true);
+    }
   });
 
   it("keeps V8's code cache per command, and says the same whatever state the cache is in", async () => {
