@@ -1,7 +1,8 @@
 /**
- * Event-stream clients that are behind at shutdown, against the real server process: a reader
- * that keeps up, a slow client that is paused until SIGTERM and then reads, and a stuck one
- * that never reads. Rollbacks with large events (their plan carries a 3.5 MB risk summary)
+ * Event-stream clients that fall behind, against the real server process. A paused client
+ * whose stream waited for it gets the events written meanwhile as soon as it reads again. At
+ * shutdown: a reader that keeps up, a slow client that is paused until SIGTERM and then reads,
+ * and a stuck one that never reads. Rollbacks with large events (their plan carries a 3.5 MB risk summary)
  * fill the paused clients' connections past what the kernel buffers (about 4 MB on loopback)
  * until the server holds unsent data for each. SIGTERM must then hand the slow client what was
  * already written for it and end its stream cleanly, cut the stuck one off after
@@ -103,40 +104,68 @@ function tcpQueues(localPort: number, remotePort: number): { tx: number; rx: num
 
 const finished = (c: Client) => c.text().split("event: finished").length - 1;
 
-describe("backout serve: event-stream clients behind at shutdown", () => {
+/**
+ * What reached a paused client's side of the kernel (read by it, queued for it, in flight
+ * towards it) against what `reader`, reading everything, got: once that stops moving and stays
+ * a megabyte short, the rest is held by the server process, unsent, and the client's stream
+ * waits for it to drain.
+ */
+function heldBack(reader: Client): { delivered: (c: Client) => number; behind: (c: Client) => boolean } {
+  const serverPort = Number(new URL(server.url).port);
+  const delivered = (c: Client) => {
+    const port = c.socket.localPort ?? 0;
+    const mine = tcpQueues(port, serverPort);
+    const theirs = tcpQueues(serverPort, port);
+    if (!mine || !theirs) throw new Error("a paused client's connection is gone");
+    return c.socket.bytesRead + mine.rx + theirs.tx;
+  };
+  const last = new Map<Client, number>();
+  const behind = (c: Client) => {
+    const now = delivered(c);
+    const still = now === last.get(c);
+    last.set(c, now);
+    return still && reader.socket.bytesRead - now > 1_000_000;
+  };
+  return { delivered, behind };
+}
+
+/** Rolls back from the versions given, each once the reader saw the previous one finish. */
+async function rollBackFrom(reader: Client, versions: string[]): Promise<void> {
+  const before = finished(reader);
+  for (const [i, v] of versions.entries()) {
+    writeFileSync(join(dir, "state", "web"), v);
+    const r = await server.call("POST", "/api/v1/rollbacks", { token: "operator", body: {} });
+    expect(r.status, r.text.slice(0, 300)).toBe(202);
+    await until(`the reader to see rollback ${v} finish`, () => finished(reader) === before + i + 1);
+  }
+}
+
+describe("backout serve: event-stream clients behind", () => {
+  it("a stream that waited on its client sends what was written meanwhile at once, not after the keep-alive", async () => {
+    const reader = await openStream(server.url, false);
+    const late = await openStream(server.url, true);
+    const { behind } = heldBack(reader);
+    await rollBackFrom(reader, ["v10", "v11"]);
+    await until("the server to hold unsent data for the paused client", () => behind(late));
+    // Its stream waits for the client while the rest of the second rollback is in the feed.
+    late.socket.resume();
+    await until("the paused client to see both rollbacks finish", () => finished(late) === 2);
+    // A keep-alive comes only after 15 s without a new event: it must not have come first.
+    const upToLast = late.text().slice(0, late.text().lastIndexOf("event: finished"));
+    expect(upToLast, "the events waited for the keep-alive").not.toContain("\n: keep-alive\n");
+    reader.socket.destroy();
+    late.socket.destroy();
+  });
+
   it("SIGTERM lets a slow client take the rest of its stream and cuts off one that reads nothing, within the grace", async () => {
-    const serverPort = Number(new URL(server.url).port);
     const reader = await openStream(server.url, false);
     const slow = await openStream(server.url, true);
     const stuck = await openStream(server.url, true);
-
-    for (let i = 1; i <= ROLLBACKS; i++) {
-      writeFileSync(join(dir, "state", "web"), `v${i + 1}`);
-      const r = await server.call("POST", "/api/v1/rollbacks", { token: "operator", body: {} });
-      expect(r.status, r.text.slice(0, 300)).toBe(202);
-      await until(`the reader to see rollback ${i} finish`, () => finished(reader) === i);
-    }
-    // A keep-alive comes only after 15 s without events: the events that arrived while the
-    // stream waited on its client must not wait for it.
-    expect(reader.text(), "an event waited for the keep-alive").not.toContain("\n: keep-alive\n");
-
-    // What reached a paused client's side of the kernel (read by it, queued for it, in flight
-    // towards it) against what the reader got: once that stops moving and stays a megabyte
-    // short, the rest is held by the server process, unsent.
-    const delivered = (c: Client) => {
-      const port = c.socket.localPort ?? 0;
-      const mine = tcpQueues(port, serverPort);
-      const theirs = tcpQueues(serverPort, port);
-      if (!mine || !theirs) throw new Error("a paused client's connection is gone before SIGTERM");
-      return c.socket.bytesRead + mine.rx + theirs.tx;
-    };
-    const last = new Map<Client, number>();
-    const behind = (c: Client) => {
-      const now = delivered(c);
-      const still = now === last.get(c);
-      last.set(c, now);
-      return still && reader.socket.bytesRead - now > 1_000_000;
-    };
+    const { delivered, behind } = heldBack(reader);
+    await rollBackFrom(
+      reader,
+      Array.from({ length: ROLLBACKS }, (_, i) => `v${i + 2}`),
+    );
     await until(
       "the server to hold unsent data for both paused clients",
       () => behind(slow) && behind(stuck),
