@@ -21,6 +21,7 @@ const run = compileWithCache(file, source, {
   bundleId: BACKOUT_BUNDLE_ID,
   argv: process.argv,
   env: process.env,
+  execArgv: process.execArgv,
 });
 const module = { exports: {} };
 run.call(module.exports, module.exports, createRequire(file), module, file, __dirname);

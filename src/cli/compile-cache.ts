@@ -32,6 +32,8 @@ export interface CompileCacheOptions {
   bundleId: string;
   argv: readonly string[];
   env: NodeJS.ProcessEnv;
+  /** Node's own options (process.execArgv): they change V8's flags as NODE_OPTIONS does. */
+  execArgv?: readonly string[];
 }
 
 /** Where this command's cache lives, or undefined when it is turned off. */
@@ -44,7 +46,18 @@ export function compileCachePath(o: CompileCacheOptions): string | undefined {
       : join(o.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "backout");
   const command = o.argv.slice(2).find((a) => !a.startsWith("-")) ?? "";
   const name = /^[a-z][a-z-]{0,30}$/.test(command) ? command : "other";
-  return join(dir, `${o.bundleId}-node${process.versions.node}-${process.arch}-${name}.v8`);
+  // V8 refuses a cache made under other flags: runs with and without some NODE_OPTIONS would
+  // otherwise keep replacing each other's file.
+  const flags = [...(o.execArgv ?? []), o.env.NODE_OPTIONS ?? ""].join(" ").trim();
+  const variant = flags === "" ? "" : `-${stringHash(flags)}`;
+  return join(dir, `${o.bundleId}-node${process.versions.node}-${process.arch}${variant}-${name}.v8`);
+}
+
+/** FNV-1a, 32 bits, as hex: a short stable name for a string (no crypto needed at start-up). */
+function stringHash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, "0");
 }
 
 /** The cache file's bytes, if it exists and only this user could have written it. */

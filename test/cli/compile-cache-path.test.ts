@@ -37,6 +37,25 @@ describe("compileCachePath", () => {
   });
 });
 
+describe("compileCachePath under other Node flags", () => {
+  it("keeps another file when NODE_OPTIONS or Node's own options differ (V8 would refuse the cache)", () => {
+    const at = (env: NodeJS.ProcessEnv, execArgv: string[] = []) =>
+      compileCachePath({
+        bundleId: "b",
+        argv: node("status"),
+        env: { XDG_CACHE_HOME: "/x", ...env },
+        execArgv,
+      });
+    const plain = at({});
+    expect(plain).toBe(`/x/backout/b-${key}-status.v8`);
+    const options = at({ NODE_OPTIONS: "--max-old-space-size=4096" });
+    const execArgv = at({}, ["--stack-size=2000"]);
+    expect(new Set([plain, options, execArgv]).size).toBe(3);
+    expect(options).toMatch(new RegExp(`^/x/backout/b-${key}-[0-9a-f]{8}-status\\.v8$`));
+    expect(at({ NODE_OPTIONS: "--max-old-space-size=4096" })).toBe(options);
+  });
+});
+
 describe("the cache file", () => {
   it("is written whole, readable only by its owner, and read back", () => {
     const path = join(tempDir("cc"), "deeper", "c.v8");
