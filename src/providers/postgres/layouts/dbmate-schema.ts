@@ -10,8 +10,8 @@
 import { existsSync } from "node:fs";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { runCommand, runCommandOk } from "../../../process/run-command.js";
 import type { Queryable } from "../connection/queryable.js";
+import { runPgTool, runPgToolOk, type PgToolRun } from "../tools/run-pg-tool.js";
 
 export interface DbmateSchemaOptions {
   /** The component's url (the password goes to pg_dump through PGPASSWORD, not its argv). */
@@ -20,9 +20,10 @@ export interface DbmateSchemaOptions {
   historyTable: string | undefined;
   /** Absolute path of the schema file. */
   file: string;
-  /** pg_dump to run (dbmate runs the one on its PATH). */
-  pgDump: string;
+  /** Directory of the pg_dump to run; undefined: the one on PATH (as dbmate). */
+  pgBin: string | undefined;
   env: Record<string, string | undefined>;
+  redact: (text: string) => string;
 }
 
 /** Go's strconv.ParseBool true values (dbmate's BoolFlag reads DBMATE_NO_DUMP_SCHEMA with it). */
@@ -55,8 +56,8 @@ export function dbmateSchemaFile(
 }
 
 /** pg_dump ≥ 15.14 / 16.10 / 17.6 takes --restrict-key: dbmate fixes it to "dbmate" (reproducible output). */
-async function restrictKey(pgDump: string, env: Record<string, string | undefined>): Promise<string[]> {
-  const out = await runCommand({ argv: [pgDump, "--version"], env, timeoutMs: 10_000 }).catch(
+async function restrictKey(run: PgToolRun): Promise<string[]> {
+  const out = await runPgTool({ ...run, timeoutMs: 10_000 }, "pg_dump", () => ["--version"]).catch(
     () => undefined,
   );
   const m = /\(PostgreSQL\) (\d+)\.(\d+)/.exec(out?.stdout ?? "");
@@ -110,24 +111,28 @@ export async function dumpDbmateSchema(db: Queryable, o: DbmateSchemaOptions): P
     .split(",")
     .map((s) => s.trim())
     .filter((s) => s !== "");
-  const password = decodeURIComponent(url.password);
   const dumpUrl = new URL(o.url);
-  dumpUrl.password = "";
   dumpUrl.searchParams.delete("search_path");
   dumpUrl.searchParams.delete("binary_parameters");
-  const env = { ...o.env, ...(password === "" ? {} : { PGPASSWORD: password }) };
-  const argv = [
-    o.pgDump,
+  const run: PgToolRun = {
+    bin: o.pgBin,
+    url: dumpUrl.toString(),
+    env: o.env,
+    redact: o.redact,
+    timeoutMs: 120_000,
+  };
+  const restrict = await restrictKey(run);
+  // The URL last, by position, as dbmate places it.
+  const dump = await runPgToolOk(run, "pg_dump", (u) => [
     "--format=plain",
     "--encoding=UTF8",
     "--schema-only",
     "--no-privileges",
     "--no-owner",
-    ...(await restrictKey(o.pgDump, env)),
+    ...restrict,
     ...schemas.flatMap((s) => ["--schema", s]),
-    dumpUrl.toString(),
-  ];
-  const dump = await runCommandOk({ argv, env, timeoutMs: 120_000 });
+    u,
+  ]);
   const table = await quotedHistoryTable(db, url, o.historyTable);
   const { rows } = await db.query<{ v: string }>(
     `SELECT quote_literal(version) AS v FROM ${table} ORDER BY version ASC`,
@@ -160,16 +165,15 @@ export interface AfterRevertInput {
 export async function afterDbmateRevert(db: Queryable, input: AfterRevertInput): Promise<string | undefined> {
   const file = dbmateSchemaFile(input.settings, input.migrationsDir, input.baseDir, input.env);
   if (file === undefined) return undefined;
-  // dbmate runs the pg_dump on its PATH; BACKOUT_PG_BIN points at another installation.
-  const bin = input.env.BACKOUT_PG_BIN;
-  const pgDump = bin === undefined ? "pg_dump" : resolve(bin, "pg_dump");
   try {
     await dumpDbmateSchema(db, {
       url: input.url,
       historyTable: input.historyTable,
       file,
-      pgDump,
+      // dbmate runs the pg_dump on its PATH; BACKOUT_PG_BIN points at another installation.
+      pgBin: input.env.BACKOUT_PG_BIN,
       env: input.env,
+      redact: input.redact,
     });
     return `wrote ${file} (pg_dump, as dbmate does after a rollback)`;
   } catch (e) {

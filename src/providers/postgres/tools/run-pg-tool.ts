@@ -21,6 +21,8 @@ export interface PgToolRun {
   url: string;
   env: Record<string, string | undefined>;
   signal?: AbortSignal;
+  /** Default: none (the caller's signal bounds it). */
+  timeoutMs?: number;
   redact: (text: string) => string;
   where?: ErrorLocation;
 }
@@ -85,6 +87,7 @@ function command(run: PgToolRun, name: string, args: PgToolArgs): RunCommandOpti
     env,
     redact: run.redact,
     ...(run.signal === undefined ? {} : { signal: run.signal }),
+    ...(run.timeoutMs === undefined ? {} : { timeoutMs: run.timeoutMs }),
     ...(run.where === undefined ? {} : { where: run.where }),
   };
 }

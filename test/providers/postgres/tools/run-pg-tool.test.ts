@@ -1,43 +1,24 @@
 /**
  * The PostgreSQL client programs never get the URL's password in argv (any user of the host reads
  * argv with `ps`): it goes in PGPASSWORD, the same password the connections (pg) use, whatever
- * the URL looks like. The program run is a real process: a script standing in for pg_dump that
- * records its argv and PGPASSWORD.
+ * the URL looks like. The program run is a real process standing in for pg_dump (recording-bin.ts).
  */
-import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { BackoutError } from "../../../../src/core/errors.js";
 import { runPgTool, runPgToolOk } from "../../../../src/providers/postgres/tools/run-pg-tool.js";
-import { tempDir } from "../../../support/temp-dir.js";
+import { recordingBin, type RecordedRun } from "./recording-bin.js";
 
-/** A directory whose pg_dump writes its argv and PGPASSWORD (one per line) to `record`. */
-function recordingBin(): { bin: string; record: string } {
-  const bin = tempDir("pg-bin");
-  const record = join(bin, "record");
-  const script = join(bin, "pg_dump");
-  writeFileSync(
-    script,
-    `#!/bin/sh\n{ printf 'PGPASSWORD=%s\\n' "\${PGPASSWORD-<unset>}"; for a in "$@"; do printf 'arg=%s\\n' "$a"; done; } > '${record}'\n`,
-  );
-  chmodSync(script, 0o755);
-  return { bin, record };
-}
-
-async function dumpWith(url: string): Promise<{ args: string[]; password: string | undefined }> {
-  const { bin, record } = recordingBin();
+async function dumpWith(url: string): Promise<RecordedRun> {
+  const { bin, runs } = recordingBin("pg_dump");
   const env = { PATH: process.env.PATH };
   await runPgToolOk({ bin, url, env, redact: (t) => t }, "pg_dump", (u) => [
     "--schema-only",
     `--dbname=${u}`,
   ]);
-  const lines = readFileSync(record, "utf8").split("\n");
-  const password = lines[0]?.replace(/^PGPASSWORD=/, "");
-  return {
-    args: lines.filter((l) => l.startsWith("arg=")).map((l) => l.slice(4)),
-    password: password === "<unset>" ? undefined : password,
-  };
+  const [run, ...more] = runs();
+  expect(more).toEqual([]);
+  return run ?? { args: [], password: "<did not run>" };
 }
 
 /** The password pg (src/providers/postgres/connection) sends for `url`. */
@@ -81,7 +62,7 @@ describe("the client programs' password", () => {
   });
 
   it("refuses a URL that cannot be parsed, without running the program or showing the URL", async () => {
-    const { bin, record } = recordingBin();
+    const { bin, runs } = recordingBin("pg_dump");
     const url = "postgres://u:hunter2@[::1/db";
     const run = {
       bin,
@@ -98,6 +79,6 @@ describe("the client programs' password", () => {
     expect((err as BackoutError).code).toBe("CONFIG_INVALID");
     expect((err as BackoutError).where).toEqual({ component: "db" });
     expect(JSON.stringify(err)).not.toContain("hunter2");
-    expect(existsSync(record)).toBe(false);
+    expect(runs()).toEqual([]);
   });
 });
