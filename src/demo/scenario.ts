@@ -4,7 +4,6 @@
  * nothing running.
  */
 import { mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,6 +15,7 @@ import { runRollback } from "../core/rollbacks.js";
 import { builtinProviders } from "../providers/builtin.js";
 import { foldJournal } from "../report/fold-journal.js";
 import { renderMarkdownReport } from "../report/markdown-report.js";
+import { freePort } from "../process/free-port.js";
 import { openSqliteStore } from "../store/sqlite/index.js";
 import { createProgressRenderer, type ProgressRenderer } from "../cli/progress/index.js";
 import { demoEnvironmentYaml, writeDemoServices, type DemoService } from "./demo-files.js";
@@ -28,16 +28,6 @@ export interface DemoOptions {
   print: (text: string) => void;
   /** Times the demo, its probes and its engine. */
   clock: Clock;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
-    });
-  });
 }
 
 /** Swaps `current` the way a deploy tool would, then restarts the service. */

@@ -1,17 +1,2 @@
-import { createServer } from "node:net";
-
-/**
- * A loopback port nothing listens on right now (the kernel's pick, bound then released). A
- * server started on it may still lose a race for it, so harnesses retry their start.
- */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+/** The loopback port picker of src (one implementation), under the path the test harnesses import. */
+export { freePort } from "../../src/process/free-port.js";

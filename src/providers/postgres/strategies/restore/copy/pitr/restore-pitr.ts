@@ -19,7 +19,8 @@ import { KEPT_DIR_MARKER, restoreDirs } from "../names.js";
 import { startCopy, stopIfRunning } from "./copy-server.js";
 import { failed, isRunning, pgCtl, pgCtlFor, startFast, startOptions, stopFast } from "./pg-ctl.js";
 import { isRecovered, RECOVERED_MARKER, recoverCopy } from "./recovery.js";
-import { freeLoopbackPort, waitArchived } from "./wal.js";
+import { freePort } from "../../../../../../process/free-port.js";
+import { waitArchived } from "./wal.js";
 
 export interface RestorePitrOptions {
   /** The live cluster's data directory. */
@@ -161,7 +162,7 @@ export async function restorePitr(opts: RestorePitrOptions): Promise<RestorePitr
         ...(opts.restoreCommand ? { restoreCommand: opts.restoreCommand } : {}),
         restorePoint: opts.restorePoint,
         into: restored,
-        port: opts.sparePort ?? (await freeLoopbackPort()),
+        port: opts.sparePort ?? (await freePort()),
         ...(ctl.user ? { owner: `${st.uid}:${st.gid}` } : {}),
         timeoutMs: opts.timeoutMs ?? 600_000,
       },
@@ -173,7 +174,7 @@ export async function restorePitr(opts: RestorePitrOptions): Promise<RestorePitr
   // A killed run's copy may still run, on a port nobody knows any more.
   await stopIfRunning(ctl, restored, "fast");
   safePoint(rt, where, "the replay");
-  const port = opts.sparePort ?? (await freeLoopbackPort());
+  const port = opts.sparePort ?? (await freePort());
   await startCopy(ctl, restored, port);
   let blockedAt: number | undefined;
   const marks: number[] = [];

@@ -1,5 +1,4 @@
 /** Helpers around the live server's WAL: make sure the restore point reached the archive. */
-import { createServer } from "node:net";
 import { type Clock, systemClock } from "../../../../../../core/clock.js";
 import { BackoutError, type ErrorLocation } from "../../../../../../core/errors.js";
 import { openPgClient } from "../../../../connection/client.js";
@@ -75,16 +74,4 @@ export async function archiveCaughtUp(url: string, clock: Clock, limitMs = 30_00
   } finally {
     await client.end().catch(() => undefined);
   }
-}
-
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
