@@ -27,30 +27,32 @@ function pgPassword(url: string): unknown {
 }
 
 describe("the client programs' password", () => {
-  it("goes in PGPASSWORD, not argv", async () => {
-    const url = "postgres://u:s3cr%40t@127.0.0.1:5432/db";
-    const { args, password } = await dumpWith(url);
-    expect(args).toEqual(["--schema-only", "--dbname=postgres://u@127.0.0.1:5432/db"]);
-    expect(password).toBe("s3cr@t");
-    expect(password).toBe(pgPassword(url));
-  });
-
-  it("stays out of argv when it is not valid percent-encoding, and is the one pg connects with", async () => {
-    const url = "postgres://u:hunter%zz2@127.0.0.1:5432/db";
+  // Each: the URL, the password pg connects with, the URL pg_dump gets.
+  it.each([
+    [
+      "percent-encoded",
+      "postgres://u:hunter%402@127.0.0.1:5432/db",
+      "hunter@2",
+      "postgres://u@127.0.0.1:5432/db",
+    ],
+    [
+      "not valid percent-encoding",
+      "postgres://u:hunter%zz2@127.0.0.1:5432/db",
+      "hunter%zz2",
+      "postgres://u@127.0.0.1:5432/db",
+    ],
+    // The other parameters are passed on as written (libpq does not read + as a space).
+    [
+      "the password query parameter",
+      "postgres://u@127.0.0.1:5432/db?sslmode=disable&password=hunter2&options=-c%20x%3Dy",
+      "hunter2",
+      "postgres://u@127.0.0.1:5432/db?sslmode=disable&options=-c%20x%3Dy",
+    ],
+  ])("goes in PGPASSWORD, not argv, when it is %s", async (_, url, expected, shown) => {
     const { args, password } = await dumpWith(url);
     expect(args.join(" ")).not.toContain("hunter");
-    expect(args).toEqual(["--schema-only", "--dbname=postgres://u@127.0.0.1:5432/db"]);
-    expect(password).toBe("hunter%zz2");
-    expect(password).toBe(pgPassword(url));
-  });
-
-  it("stays out of argv when it is given as the password query parameter", async () => {
-    const url = "postgres://u@127.0.0.1:5432/db?sslmode=disable&password=hunter2&options=-c%20x%3Dy";
-    const { args, password } = await dumpWith(url);
-    expect(args.join(" ")).not.toContain("hunter2");
-    // The other parameters are passed on as written (libpq does not read + as a space).
-    expect(args).toContain("--dbname=postgres://u@127.0.0.1:5432/db?sslmode=disable&options=-c%20x%3Dy");
-    expect(password).toBe("hunter2");
+    expect(args).toEqual(["--schema-only", `--dbname=${shown}`]);
+    expect(password).toBe(expected);
     expect(password).toBe(pgPassword(url));
   });
 
