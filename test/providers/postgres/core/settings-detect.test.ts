@@ -35,7 +35,10 @@ describe("postgres settings", () => {
 
   it("restore-and-replay settings: keepSnapshots at least 1, replay.until an ISO time with a zone", () => {
     const base = { url: "postgres://h/db", migrations: "db" };
-    const parsed = postgresSettingsSchema().parse({ ...base, replay: { until: "2026-11-27T04:30:00+01:00" } });
+    const parsed = postgresSettingsSchema().parse({
+      ...base,
+      replay: { until: "2026-11-27T04:30:00+01:00" },
+    });
     expect(parsed.keepSnapshots).toBe(3);
     expect(parsed.replay).toEqual({ exclude: [], until: "2026-11-27T04:30:00+01:00" });
     const until = postgresSettingsSchema().safeParse({ ...base, replay: { until: "yesterday" } });
