@@ -11,9 +11,12 @@ const PASSWORD = "p@ss/w%";
 const ENCODED = encodeURIComponent(PASSWORD);
 
 describe.each([
-  ["postgres", (p: string) => pgTarget(`postgres://app:${p}@db.example:6543/shop`)],
-  ["redis", (p: string) => redisTarget(`redis://app:${p}@cache.example:6380/2`)],
-])("%s target", (_kind, target) => {
+  ["postgres", pgTarget, "postgres://app:{}@db.example:6543/shop?{}"],
+  ["redis", redisTarget, "redis://app:{}@cache.example:6380/2?{}"],
+])("%s target", (_kind, parse, template) => {
+  /** The target of the template with `p` as the URL's password and `q` as its query. */
+  const target = (p: string, q = "") => parse(template.replace("{}", p).replace("{}", q));
+
   it("shows the URL with *** for the password and scrubs both of its forms", () => {
     const t = target(ENCODED);
     expect(t.safeUrl).toContain("//app:***@");
@@ -24,6 +27,13 @@ describe.each([
   it("keeps a password that is not valid percent-encoding as written", () => {
     const t = target("50%off");
     expect(t.scrub("said 50%off")).toBe("said ***");
+  });
+
+  it("hides a password given as the password query parameter, in both of its forms", () => {
+    const t = target("", `sslmode=disable&password=${ENCODED}`);
+    expect(t.safeUrl).toContain("password=***");
+    expect(t.safeUrl).not.toContain(ENCODED);
+    expect(t.scrub(`a ${PASSWORD} b ${ENCODED} c`)).toBe("a *** b *** c");
   });
 
   it("without a password changes no text", () => {

@@ -12,7 +12,7 @@ import {
   type CommandOutput,
   type RunCommandOptions,
 } from "../../../process/run-command.js";
-import { safeDecode } from "../../url-password.js";
+import { isPasswordParam, safeDecode } from "../../url-password.js";
 
 /** Everything a PostgreSQL client program needs to run for one component. */
 export interface PgToolRun {
@@ -63,9 +63,8 @@ export function libpqArgs(
     );
   }
   const query = u.search.replace(/^\?/, "").split("&");
-  const isPassword = (p: string) => safeDecode(p.split("=")[0] ?? "") === "password";
   // The last one counts, as in pg and libpq.
-  const queryPassword = query.filter(isPassword).at(-1);
+  const queryPassword = query.filter(isPasswordParam).at(-1);
   if (u.password === "" && queryPassword === undefined) return { url, env };
   // The query's password wins, as in pg and libpq; an empty one does not count in pg.
   const fromQuery =
@@ -73,7 +72,7 @@ export function libpqArgs(
   const password = fromQuery === "" ? safeDecode(u.password) : fromQuery;
   u.password = "";
   // Rebuilt by hand, not through searchParams: that re-encodes the rest (a space as +, which libpq reads as +).
-  if (queryPassword !== undefined) u.search = query.filter((p) => !isPassword(p)).join("&");
+  if (queryPassword !== undefined) u.search = query.filter((p) => !isPasswordParam(p)).join("&");
   return { url: u.toString(), env: { ...env, PGPASSWORD: password } };
 }
 
