@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { useCluster } from "./postgres.js";
+import { startPostgres, useCluster } from "./postgres.js";
 
 describe("the PostgreSQL test cluster (real server)", () => {
   const pg = useCluster();
@@ -15,5 +17,13 @@ describe("the PostgreSQL test cluster (real server)", () => {
     expect(
       pg.run("pg_dump", ["--schema-only", "-h", "127.0.0.1", "-p", String(pg.port), "-U", "postgres", "app"]),
     ).toContain("PostgreSQL database dump");
+  });
+
+  it("stop() ends the server itself, not only the runuser in front of it", async () => {
+    const other = await startPostgres();
+    const pid = Number(readFileSync(join(other.dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+    await other.stop();
+    // The postmaster is gone when stop() returns (an orphan would answer signal 0).
+    expect(() => process.kill(pid, 0)).toThrow(expect.objectContaining({ code: "ESRCH" }) as Error);
   });
 });

@@ -7,7 +7,16 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -206,9 +215,15 @@ export async function startPostgres(options: PgOptions = {}): Promise<PgCluster>
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise<void>((r) => child.once("exit", () => r()));
-        // Fast shutdown: disconnect clients, no waiting for them. runuser forwards the signal.
-        child.kill("SIGINT");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+        // Fast shutdown: disconnect clients, no waiting for them. runuser does not pass SIGINT
+        // on (every stop took the 10 s to SIGKILL, which left the postmaster running orphaned),
+        // so the postmaster itself is signalled; runuser exits with it.
+        const postmaster = postmasterPid(dataDir) ?? child.pid;
+        signal(postmaster, "SIGINT");
+        const timer = setTimeout(() => {
+          signal(postmaster, "SIGKILL");
+          child.kill("SIGKILL");
+        }, 10_000);
         await exited;
         clearTimeout(timer);
       }
@@ -216,6 +231,24 @@ export async function startPostgres(options: PgOptions = {}): Promise<PgCluster>
     },
   };
   return cluster;
+}
+
+/** The running postmaster's pid: the first line of its postmaster.pid. */
+function postmasterPid(dataDir: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function signal(pid: number | undefined, sig: NodeJS.Signals): void {
+  try {
+    if (pid !== undefined) process.kill(pid, sig);
+  } catch {
+    // Already gone.
+  }
 }
 
 /**
