@@ -12,6 +12,7 @@ import { startCli } from "../e2e/cli.js";
 import { until } from "../support/until.js";
 import { eventsOf, expectExit, latestRollback, readJournal } from "./helpers.js";
 import {
+  allDue,
   at,
   base,
   ENV,
@@ -101,8 +102,11 @@ describe("notifications: the outbox", () => {
     expect(state).toBe("succeeded");
 
     receiver.reset(); // now it answers 200
+    // The dead process's claims expire within seconds: watched in the store, not by starting a
+    // command after command (each a process on a loaded machine) until one finds them due.
+    await until("the dead run's messages to be due again", () => allDue(dir), { timeoutMs: 60_000 });
     let n = 0;
-    // Each checkpoint delivers what is due; the dead process's claims expire within seconds.
+    // Each checkpoint delivers what is due.
     await until(
       "a later command to deliver both webhook messages",
       async () => {

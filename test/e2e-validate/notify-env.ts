@@ -4,11 +4,13 @@
  * and the checks on what was received and journalled. Two files so that two workers share them.
  */
 import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, expect } from "vitest";
 import { cli, tempDir, type CliResult } from "../e2e/cli.js";
 import { Receiver, type ReceivedRequest } from "../notify/receiver.js";
 import { verifyStandardWebhook } from "../notify/verify-standard-webhook.js";
 import { checkpointThenDeploy, eventsOf, readJournal } from "./helpers.js";
+import { openSqliteStore } from "../../src/store/sqlite/index.js";
 import { componentYaml } from "./steps.js";
 
 export const SECRET = `whsec_${Buffer.from("e2e-validate-signing-key-0123456789ab").toString("base64")}`;
@@ -123,4 +125,16 @@ export async function expectRedelivered(dir: string, id: string, firstIds: Set<s
   expect(at(SLACK_PATH)).toHaveLength(2);
   const last = lastPerMessage(eventsOf(await readJournal(dir, id), "notification"));
   expect([...last.values()].map((n) => n.ok)).toEqual([true, true, true, true]);
+}
+
+/** Every message left in the outbox is due: its backoff is over and no process's claim holds it. */
+export async function allDue(dir: string): Promise<boolean> {
+  const store = openSqliteStore(join(dir, ".backout"));
+  try {
+    const now = Date.now();
+    const pending = await store.listOutbox({ pending: true });
+    return pending.every((r) => Math.max(r.nextAttemptAt, r.claimedUntil ?? 0) <= now);
+  } finally {
+    await store.close();
+  }
 }
