@@ -10,6 +10,7 @@ import { loadEnvironment } from "../src/config/load.js";
 import { Redactor } from "../src/config/redactor.js";
 import { builtinProviders } from "../src/providers/index.js";
 import { tempDir } from "./e2e/cli.js";
+import { compileCacheEnv } from "./support/compile-cache-env.js";
 
 /** The README is part of the product: its environment file example must load as written. */
 describe("README", () => {
@@ -82,7 +83,7 @@ describe("README", () => {
     try {
       const output = execFileSync("bash", ["-euo", "pipefail", "-c", block ?? "false"], {
         cwd: dir,
-        env: { ...withoutConfig(process.env), DATABASE_URL: "", REDIS_URL: "" },
+        env: { ...withoutConfig(process.env), DATABASE_URL: "", REDIS_URL: "", ...compileCacheEnv() },
         encoding: "utf8",
         stdio: ["ignore", "pipe", "pipe"],
       });
@@ -128,7 +129,7 @@ describe("README saved plans", () => {
     try {
       const output = execFileSync("bash", ["-euo", "pipefail", "-c", block ?? "false"], {
         cwd: dir,
-        env: { ...withoutConfig(process.env), DATABASE_URL: "", REDIS_URL: "" },
+        env: { ...withoutConfig(process.env), DATABASE_URL: "", REDIS_URL: "", ...compileCacheEnv() },
         encoding: "utf8",
         stdio: ["ignore", "pipe", "pipe"],
       });

@@ -12,6 +12,7 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSyn
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
+import { compileCacheEnv } from "../support/compile-cache-env.js";
 import { freePort } from "../support/free-port.js";
 import { until } from "../support/until.js";
 import { CLI, commandComponent, tempDir, writeStepScripts } from "./cli.js";
@@ -23,7 +24,7 @@ async function both(args: string[], cwd: string, env: Record<string, string> = {
   const run = async (bin: string) => {
     const r = await execa(process.execPath, [bin, ...args], {
       cwd,
-      env: { BACKOUT_ACTIVE_ROLLBACK: "", ...env },
+      env: { BACKOUT_ACTIVE_ROLLBACK: "", ...compileCacheEnv(), ...env },
       reject: false,
       stdin: "ignore",
     });
@@ -165,7 +166,7 @@ try { m.boom(); } catch (e) { console.log(e.stack); }`;
       [BUNDLE, "serve", "--config", "serve.yaml", "--listen", `127.0.0.1:${port}`],
       {
         cwd: dir,
-        env: { T_VIEWER: "viewer-token-0123456789abcdef", BACKOUT_ACTIVE_ROLLBACK: "" },
+        env: { T_VIEWER: "viewer-token-0123456789abcdef", BACKOUT_ACTIVE_ROLLBACK: "", ...compileCacheEnv() },
         reject: false,
         stdin: "ignore",
       },

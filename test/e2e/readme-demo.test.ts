@@ -7,6 +7,7 @@ import { execa } from "execa";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { compileCacheEnv } from "../support/compile-cache-env.js";
 import { CLI, tempDir } from "./cli.js";
 
 const BUNDLE = resolve(dirname(fileURLToPath(import.meta.url)), "../../dist/cli-bundle/backout.js");
@@ -20,7 +21,7 @@ describe("backout demo, as the README runs it", () => {
     async (_name, bin) => {
       const r = await execa(process.execPath, [bin, "demo"], {
         cwd: tempDir("readme-demo"),
-        env: { BACKOUT_ACTIVE_ROLLBACK: "" },
+        env: { BACKOUT_ACTIVE_ROLLBACK: "", ...compileCacheEnv() },
         reject: false,
         stdin: "ignore",
       });
