@@ -1,12 +1,16 @@
+import Database from "better-sqlite3";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BackoutError } from "../../src/core/errors.js";
 import type { SqliteStore } from "../../src/store/sqlite/index.js";
+import { ROLLBACK_LISTING } from "../../src/store/sqlite/sqlite-store.js";
 import { createRollback, freshStore, holder } from "./helpers.js";
 
 describe("sqlite store: rollbacks and journal", () => {
   let store: SqliteStore;
+  let dir: string;
   let cleanup: () => Promise<void>;
-  beforeEach(() => ({ store, cleanup } = freshStore()));
+  beforeEach(() => ({ store, dir, cleanup } = freshStore()));
   afterEach(() => cleanup());
 
   it("createRollback writes the rollback, journal seq 1 and a queue entry together", async () => {
@@ -17,6 +21,21 @@ describe("sqlite store: rollbacks and journal", () => {
     expect(journal).toHaveLength(1);
     expect(journal[0]).toMatchObject({ rollbackId: "r1", seq: 1, at: 1000, event: { type: "queued" } });
     expect((await store.listQueue("prod")).map((e) => e.rollbackId)).toEqual(["r1"]);
+  });
+
+  it("listings read the covering index, not the rows that carry the plans", () => {
+    const db = new Database(join(dir, "backout.db"), { readonly: true });
+    try {
+      const plan = db
+        .prepare<{ states: string | null; limit: number }, { detail: string }>(
+          `EXPLAIN QUERY PLAN ${ROLLBACK_LISTING}`,
+        )
+        .all({ states: JSON.stringify(["succeeded"]), limit: 500 })
+        .map((r) => r.detail);
+      expect(plan).toContain("SCAN rollbacks USING COVERING INDEX rollbacks_listing");
+    } finally {
+      db.close();
+    }
   });
 
   it("a listed rollback reads its plan when asked, not with the listing", async () => {

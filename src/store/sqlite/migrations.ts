@@ -191,6 +191,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX outbox_by_rollback ON outbox (rollback_id, created_at);
     `,
   },
+  {
+    version: 7,
+    description: "rollback listings read an index, not the rows that carry the plans",
+    // Every column a listing reads (all but the plan), newest first: status, history and the
+    // default target no longer walk past each row's plan (its overflow pages) to reach state
+    // and the times, which cost status ~50 ms at 5,000 rollbacks. Only state changes and new
+    // rollbacks write it.
+    sql: `
+      CREATE INDEX rollbacks_listing ON rollbacks
+        (created_at DESC, id, environment, checkpoint_id, plan_hash, state, updated_at);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -54,6 +54,11 @@ export interface SqlitePragmas {
  * better-sqlite3 is synchronous, so each method runs to completion before it resolves;
  * SQLite's own locking (busy_timeout, BEGIN IMMEDIATE) orders writers across processes.
  */
+/** Listings read the rollbacks_listing index alone (migration 7): no row, no plan is touched. */
+export const ROLLBACK_LISTING = `SELECT id, environment, checkpoint_id, plan_hash, state, created_at, updated_at
+  FROM rollbacks WHERE @states IS NULL OR state IN (SELECT value FROM json_each(@states))
+  ORDER BY created_at DESC, rowid DESC LIMIT @limit`;
+
 export class SqliteStore implements Store, AlertDecisionStore, CheckpointEventStore {
   private readonly locks: SqliteLockQueue;
   private readonly audit: SqliteCheckpointEvents;
@@ -99,11 +104,7 @@ export class SqliteStore implements Store, AlertDecisionStore, CheckpointEventSt
         "SELECT environment FROM rollbacks WHERE id = ?",
       ),
       rollbackPlan: db.prepare<[string], { plan: string }>("SELECT plan FROM rollbacks WHERE id = ?"),
-      rollbacks: db.prepare<{ states: string | null; limit: number }, RollbackSummaryRow>(
-        `SELECT id, environment, checkpoint_id, plan_hash, state, created_at, updated_at FROM rollbacks
-         WHERE @states IS NULL OR state IN (SELECT value FROM json_each(@states))
-         ${newest} LIMIT @limit`,
-      ),
+      rollbacks: db.prepare<{ states: string | null; limit: number }, RollbackSummaryRow>(ROLLBACK_LISTING),
       setState: db.prepare<[string, number, string]>(
         "UPDATE rollbacks SET state = ?, updated_at = ? WHERE id = ?",
       ),
